@@ -1,0 +1,28 @@
+/*
+ * detector.h — the detector pipeline: decode -> flow table -> TCP tracker ->
+ * reassembly, publishing observations to one observer. One sw_detector per worker.
+ */
+#ifndef SW_DETECTOR_H
+#define SW_DETECTOR_H
+#include <stdint.h>
+#include "seqwatch.h"
+#include "detector/observer.h"
+
+typedef struct sw_detector sw_detector;
+
+/* cfg supplies the flow-table, checksum and reassembly settings. */
+sw_detector *sw_detector_new(const sw_config *cfg, const sw_observer *obs, char *err, size_t errlen);
+void sw_detector_free(sw_detector *d);
+
+/* Returns 0, or -1 for an unsupported link type. */
+int sw_detector_feed(sw_detector *d, int linktype, uint64_t ts_us,
+                     const uint8_t *frame, uint32_t caplen, uint32_t wirelen);
+/* End every connection (stream flush, close notices, on_conn_end). */
+void sw_detector_flush(sw_detector *d);
+
+/* Fill the detector's share of the counters (packets .. stream_*). */
+void sw_detector_stats(const sw_detector *d, sw_stats *out);
+/* Decode errors by reason (SW_DEC_ERR_FIRST .. SW_DEC_NRESULTS-1). */
+uint64_t sw_detector_decode_count(const sw_detector *d, int reason);
+
+#endif

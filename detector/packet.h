@@ -1,0 +1,117 @@
+/*
+ * packet.h — the decoded view of one captured frame.
+ * sw_decode() fills an sw_packet with pointers into the captured frame and the
+ * header fields seqwatch needs; nothing is copied and nothing is allocated. The
+ * view is valid only as long as the frame is.
+ */
+#ifndef SW_PACKET_H
+#define SW_PACKET_H
+#include <stdint.h>
+#include <stddef.h>
+
+/* TCP flag bits as in the header. */
+#define SW_TH_FIN 0x01
+#define SW_TH_SYN 0x02
+#define SW_TH_RST 0x04
+#define SW_TH_PSH 0x08
+#define SW_TH_ACK 0x10
+#define SW_TH_URG 0x20
+#define SW_TH_ECE 0x40
+#define SW_TH_CWR 0x80
+
+#define SW_MAX_SACK 4
+
+/* Outcome of decoding. SW_DEC_TCP is the only one that goes on to the flow table;
+ * the others are counted. Keep sw_decode_reason_name() in decode.c in step. */
+typedef enum sw_decode_result {
+    SW_DEC_TCP = 0,          /* a complete, valid TCP segment */
+    SW_DEC_NOT_IP,           /* ARP, LLDP, ...: not an error */
+    SW_DEC_NOT_TCP,          /* UDP, ICMP, ...: not an error */
+    SW_DEC_FRAGMENT,         /* IP fragment: recognised, not reassembled, not an error */
+    /* errors, counted by reason */
+    SW_DEC_ERR_FIRST,
+    SW_DEC_ERR_LINK_TRUNCATED = SW_DEC_ERR_FIRST,
+    SW_DEC_ERR_VLAN_TRUNCATED,
+    SW_DEC_ERR_IPV4_TRUNCATED,
+    SW_DEC_ERR_IPV4_BAD_VERSION,
+    SW_DEC_ERR_IPV4_BAD_HLEN,
+    SW_DEC_ERR_IPV4_BAD_TOTLEN,
+    SW_DEC_ERR_IPV4_BAD_CHECKSUM,
+    SW_DEC_ERR_IPV6_TRUNCATED,
+    SW_DEC_ERR_IPV6_BAD_VERSION,
+    SW_DEC_ERR_IPV6_BAD_PAYLEN,
+    SW_DEC_ERR_IPV6_BAD_EXT,
+    SW_DEC_ERR_IPV6_EXT_CHAIN_TOO_LONG,
+    SW_DEC_ERR_TCP_TRUNCATED,
+    SW_DEC_ERR_TCP_BAD_HLEN,
+    SW_DEC_ERR_TCP_BAD_OPTION,
+    SW_DEC_ERR_TCP_BAD_CHECKSUM,
+    SW_DEC_ERR_TCP_BAD_PORT,       /* port 0 */
+    SW_DEC_ERR_SNAPLEN,            /* frame cut by the snap length: checksum unverifiable, payload incomplete */
+    SW_DEC_ERR_UNKNOWN_LINK,
+    SW_DEC_NRESULTS
+} sw_decode_result;
+
+const char *sw_decode_reason_name(sw_decode_result r);
+
+typedef struct sw_tcp_opts {
+    uint16_t mss;
+    uint8_t  wscale;            /* as sent (may be > 14: caller clamps) */
+    uint8_t  has_mss:1, has_wscale:1, sack_perm:1, has_ts:1, has_tfo:1, has_sack:1;
+    uint8_t  nsack;
+    uint8_t  tfo_cookie_len;
+    uint32_t tsval, tsecr;
+    uint32_t sack_left[SW_MAX_SACK], sack_right[SW_MAX_SACK];
+} sw_tcp_opts;
+
+typedef struct sw_packet {
+    /* capture */
+    uint64_t ts_us;
+    const uint8_t *frame;
+    uint32_t caplen, wirelen;
+    int linktype;
+
+    /* link layer */
+    uint8_t  has_mac;            /* 1 on Ethernet (and SLL with a 6-byte address) */
+    uint8_t  src_mac[6], dst_mac[6];
+    uint8_t  nvlan;              /* 0..2 tags (802.1Q, 802.1ad QinQ) */
+    uint16_t vlan[2];            /* VLAN IDs, outer first */
+
+    /* network layer */
+    uint8_t  ip_version;         /* 4 or 6 */
+    const uint8_t *ip_hdr;
+    const uint8_t *src_ip, *dst_ip;   /* 4 or 16 bytes, pointing into the frame */
+    uint8_t  ttl;                /* TTL or hop limit */
+    uint16_t ip_id;              /* IPv4 identification (0 for IPv6) */
+    uint8_t  ip_tos;
+    uint8_t  ip_df;
+
+    /* transport layer */
+    const uint8_t *tcp_hdr;
+    uint16_t sport, dport;
+    uint32_t seq, ack;
+    uint8_t  flags;              /* SW_TH_* */
+    uint8_t  tcp_hlen;           /* bytes */
+    uint16_t window;             /* raw, unscaled */
+    uint16_t urgptr;
+    uint8_t  reserved_bits;      /* the 4 reserved header bits (0 normally) */
+    sw_tcp_opts opt;
+    const uint8_t *payload;
+    uint32_t payload_len;        /* bytes present in the frame */
+    uint32_t payload_wire_len;   /* bytes the IP length says there were (>= payload_len) */
+
+    uint8_t  csum_checked;       /* 1 if IP/TCP checksums were verified */
+} sw_packet;
+
+/* Decode one frame. Returns SW_DEC_TCP and a filled view, or another result (the
+ * view is then partially filled: link and IP fields as far as decoding got).
+ * verify_checksums: 1 to verify IPv4 header and TCP checksums. Never reads outside
+ * frame[0..caplen). */
+sw_decode_result sw_decode(sw_packet *p, int linktype, uint64_t ts_us,
+                           const uint8_t *frame, uint32_t caplen, uint32_t wirelen,
+                           int verify_checksums);
+
+/* Format an address from a packet view (4 or 16 bytes) into buf (INET6_ADDRSTRLEN). */
+const char *sw_addr_str(int ip_version, const uint8_t *addr, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,67 @@
+/*
+ * reasm.h — TCP stream reassembly for one direction of a connection.
+ * Segments are stored by sequence number (mod 2^32) until they can be delivered in
+ * order; delivered bytes are retained for a while so that a late twin of a segment
+ * is still compared byte for byte. Every overlap is classified and reported; holes
+ * become gap notices once the receiver has acknowledged past them or the flow ends.
+ * Memory is bounded by a global cap and a per-flow cap.
+ */
+#ifndef SW_REASM_H
+#define SW_REASM_H
+#include <stdint.h>
+#include <stddef.h>
+#include "detector/observer.h"
+
+typedef struct sw_reasm_config {
+    uint64_t memcap;          /* global bytes of payload held (queued + retained) */
+    uint64_t flow_cap;        /* per direction pair (flow) */
+    uint64_t depth;           /* stop storing a direction after this many stream bytes (0 = no limit) */
+    uint32_t retain_seconds;  /* keep delivered bytes comparable this long (packet time) */
+    uint64_t retain_bytes;    /* and at most this many per direction */
+} sw_reasm_config;
+
+typedef struct sw_reasm_ctx sw_reasm_ctx;     /* global: config, memory accounting, counters */
+typedef struct sw_reasm_dir sw_reasm_dir;     /* one direction of one connection */
+
+typedef struct sw_reasm_counters {
+    uint64_t bytes_delivered, gaps, gap_bytes, overlaps, overlap_mismatches;
+    uint64_t memcap_evictions, depth_reached, segments_dropped_cap;
+    uint64_t mem_in_use, mem_peak;
+} sw_reasm_counters;
+
+/* obs receives on_overlap and on_stream calls. */
+sw_reasm_ctx *sw_reasm_ctx_new(const sw_reasm_config *cfg, const sw_observer *obs);
+void sw_reasm_ctx_free(sw_reasm_ctx *c);
+void sw_reasm_counters_get(const sw_reasm_ctx *c, sw_reasm_counters *out);
+
+/* Start a direction whose stream offset 0 is sequence number base_seq (ISN+1, or
+ * the first sequence number seen on midstream pickup). chunk_tmpl carries the
+ * flow_id, addresses etc. copied into every sw_stream_chunk for this direction. */
+sw_reasm_dir *sw_reasm_dir_new(sw_reasm_ctx *c, sw_flow *flow, int dir, uint32_t base_seq,
+                               const sw_stream_chunk *chunk_tmpl);
+
+/* A segment of this direction: payload at seq (may be 0 bytes with FIN). meta
+ * describes the packet (for overlap evidence). pkt is the current packet. */
+void sw_reasm_segment(sw_reasm_ctx *c, sw_reasm_dir *d, uint32_t seq,
+                      const uint8_t *data, uint32_t len, int fin, int urgent,
+                      const sw_seg_meta *meta, const sw_packet *pkt);
+
+/* The receiver of this direction acknowledged up to ack: holes below it are
+ * declared gaps and data after them is delivered. */
+void sw_reasm_ack(sw_reasm_ctx *c, sw_reasm_dir *d, uint32_t ack, uint64_t now_us);
+
+/* RST seen on the connection. */
+void sw_reasm_rst(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t now_us);
+
+/* End of the direction: deliver what can be delivered, declare remaining holes as
+ * gaps, send the CLOSE notice and free everything. d is invalid afterwards. */
+void sw_reasm_dir_close(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t now_us);
+
+/* Per-direction figures for the streams manifest and the summary. */
+typedef struct sw_reasm_dir_info {
+    uint64_t bytes_delivered, gaps, gap_bytes;
+    uint64_t next_offset;     /* stream offset of the next expected byte */
+} sw_reasm_dir_info;
+void sw_reasm_dir_info_get(const sw_reasm_dir *d, sw_reasm_dir_info *out);
+
+#endif

@@ -1,0 +1,86 @@
+/*
+ * tcp_conn.h — the passive view of one TCP connection: both endpoints' state as the
+ * sensor reconstructs it from the wire (RFC 9293 states, sequence spaces, windows,
+ * options, TTL/MAC/timestamp baselines). Filled by tcp_track.c; read by the checks
+ * through observations. Direction index 0 is the client (the side that sent the
+ * first SYN, or the guessed client on midstream pickup), 1 the server.
+ */
+#ifndef SW_TCP_CONN_H
+#define SW_TCP_CONN_H
+#include <stdint.h>
+
+typedef enum sw_tcp_state {
+    SW_TCPS_NONE = 0,      /* nothing seen from/for this end yet */
+    SW_TCPS_SYN_SENT,
+    SW_TCPS_SYN_RCVD,
+    SW_TCPS_ESTABLISHED,
+    SW_TCPS_FIN_WAIT_1,
+    SW_TCPS_FIN_WAIT_2,
+    SW_TCPS_CLOSING,
+    SW_TCPS_TIME_WAIT,
+    SW_TCPS_CLOSE_WAIT,
+    SW_TCPS_LAST_ACK,
+    SW_TCPS_CLOSED,
+    SW_TCPS_COUNT
+} sw_tcp_state;
+
+const char *sw_tcp_state_name(sw_tcp_state s);
+
+/* How a connection instance ended, for the summary. */
+typedef enum sw_conn_outcome {
+    SW_CONN_OPEN = 0,        /* still open when the run ended (flushed) */
+    SW_CONN_CLOSED,          /* FINs both ways */
+    SW_CONN_RESET,
+    SW_CONN_TIMED_OUT,
+    SW_CONN_EVICTED,
+} sw_conn_outcome;
+
+/* One endpoint, as the sender of its direction. All sequence numbers mod 2^32. */
+typedef struct sw_tcp_end {
+    uint8_t  state;          /* sw_tcp_state */
+    uint8_t  wscale;         /* window scale this end offered in its SYN (clamped to 14) */
+    uint8_t  ttl_base;       /* TTL/hop limit seen on the handshake or first segments */
+    uint8_t  ttl_last;
+    uint8_t  mac[6];         /* last source MAC (Ethernet) */
+    uint8_t  has_wscale:1,   /* its SYN carried window scale */
+             sack_perm:1,    /* its SYN carried SACK-permitted */
+             ts_syn:1,       /* its SYN carried timestamps */
+             isn_known:1,    /* the SYN of this end was seen */
+             seen:1,         /* any packet from this end was seen */
+             fin_sent:1,
+             rst_sent:1,
+             mac_known:1;
+    uint8_t  ttl_known:1, ts_seen:1, ack_seen:1, data_seen:1;
+    uint16_t mss;
+    uint32_t isn;            /* initial sequence number (or first seq seen, midstream) */
+    uint32_t snd_nxt;        /* highest seq+len (+SYN/FIN) this end has sent */
+    uint32_t ack_max;        /* highest ACK this end has sent (what it has received) */
+    uint32_t win;            /* last advertised window, scaled, in bytes */
+    uint32_t win_max;        /* largest scaled window it ever advertised */
+    uint32_t fin_seq;        /* sequence number of its FIN (if fin_sent) */
+    uint32_t tsval_last;     /* last TSval it sent */
+    uint32_t tsval_max;      /* highest TSval it sent (mod 2^32) */
+    uint32_t tsecr_last;
+    uint64_t tsval_ts_us;    /* packet time when tsval_max was seen */
+    uint64_t last_us;        /* packet time of its last packet */
+    uint32_t pkts;
+} sw_tcp_end;
+
+typedef struct sw_tcp_conn {
+    sw_tcp_end end[2];       /* [0] client, [1] server */
+    uint32_t instance;       /* 0,1,2,...: connection instance number on this 4-tuple */
+    uint8_t  client_ep;      /* which flow-key endpoint (0 or 1) is the client */
+    uint8_t  midstream:1,    /* picked up without the SYN */
+             handshake_done:1,
+             wscale_ok:1,    /* both SYNs carried window scale: scaling applies */
+             ts_ok:1,        /* both SYNs carried timestamps */
+             sack_ok:1,
+             reset:1,
+             closed:1,
+             simultaneous_open:1;
+    uint8_t  outcome;        /* sw_conn_outcome once ended */
+    uint64_t start_us;
+    uint64_t flow_id;        /* stable id for this connection instance (JSON flow_id) */
+} sw_tcp_conn;
+
+#endif

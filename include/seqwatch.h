@@ -1,0 +1,184 @@
+/*
+ * seqwatch.h — the public API of the seqwatch engine, and the only public header.
+ *
+ * Another sensor or IDS embeds the engine through this API: create an engine from a
+ * configuration, feed it link-layer frames with their capture timestamp and link type,
+ * receive alerts and reassembled stream data through callbacks, flush at the end,
+ * read statistics, free. Everything the engine does is driven by packet time (the
+ * timestamps passed to sw_engine_feed), never the wall clock, so the same frames in
+ * the same order always give the same alerts.
+ *
+ * Thread safety: one engine must be used from one thread at a time. Callbacks are
+ * invoked from inside sw_engine_feed / sw_engine_flush on the caller's thread.
+ */
+#ifndef SEQWATCH_H
+#define SEQWATCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SW_API_VERSION 1
+
+/* Link types accepted by sw_engine_feed: the libpcap DLT_* / LINKTYPE_* numbers. */
+#define SW_LINK_NULL      0    /* BSD loopback, host-order 4-byte family */
+#define SW_LINK_ETHERNET  1
+#define SW_LINK_RAW       101  /* LINKTYPE_RAW: raw IPv4 or IPv6 */
+#define SW_LINK_LOOP      108  /* OpenBSD loopback, network-order family */
+#define SW_LINK_LINUX_SLL 113
+#define SW_LINK_IPV4      228
+#define SW_LINK_IPV6      229
+#define SW_LINK_LINUX_SLL2 276
+#define SW_LINK_DLT_RAW12 12   /* DLT_RAW as some platforms number it */
+#define SW_LINK_DLT_RAW14 14
+
+/* How IP and TCP checksums are treated. */
+typedef enum sw_checksum_mode {
+    SW_CHECKSUM_ON = 0,   /* verify; a bad packet is counted and changes no state */
+    SW_CHECKSUM_OFF = 1,  /* do not verify (captures taken on a host with offload) */
+} sw_checksum_mode;
+
+typedef struct sw_engine sw_engine;
+
+/* Engine configuration. Always initialise with sw_config_init() and then change
+ * only what you need: fields added in later versions get safe defaults there. */
+typedef struct sw_config {
+    uint32_t struct_size;          /* set by sw_config_init */
+
+    /* flow table */
+    uint32_t max_flows;            /* cap on tracked flows (default 1000000) */
+    int      seed_set;             /* if 1, hash_seed is used instead of a random seed */
+    uint8_t  hash_seed[16];
+    uint32_t timeout_syn;          /* seconds, embryonic connections (default 30) */
+    uint32_t timeout_established;  /* seconds, established (default 3600) */
+    uint32_t timeout_closing;      /* seconds, FIN/RST/TIME_WAIT states (default 60) */
+    sw_checksum_mode checksum;
+
+    /* reassembly */
+    uint64_t stream_memcap;        /* bytes of stream data held in all flows (default 256 MiB) */
+    uint64_t stream_flow_cap;      /* bytes held per flow (default 4 MiB) */
+    uint64_t stream_depth;         /* stop storing a direction after this many bytes (0 = unlimited) */
+    uint32_t retain_seconds;       /* keep delivered bytes comparable this long (default 30) */
+    uint64_t retain_bytes;         /* and at most this many per direction (default 256 KiB) */
+
+    /* detection */
+    const char *rules_file;        /* NULL: the built-in default rules */
+    const char *rules_text;        /* rules given as text (takes precedence over rules_file) */
+    const char *const *vars;       /* NULL-terminated list of "NAME=VALUE" rule variables */
+    int      anomalies;            /* 1: also emit informational events as anomaly records */
+    const char *sensor_name;       /* tag for every alert (default: host name) */
+    uint32_t history_packets;      /* packets kept per connection for the alert ladder (default 8) */
+
+    /* threading */
+    uint32_t workers;              /* worker threads (default 1: run on the caller's thread) */
+} sw_config;
+
+void sw_config_init(sw_config *cfg);
+
+/* An alert, as the rule engine raised it. All pointers are valid only during the
+ * callback. `json` is the complete alert document (EVE-compatible, see docs/schema.md). */
+typedef struct sw_alert {
+    uint64_t    ts_us;        /* packet time, microseconds since the epoch */
+    const char *event;        /* catalogue event name, e.g. "overlap_mismatch" */
+    const char *event_type;   /* "alert" or "anomaly" */
+    uint32_t    sid, gid, rev;
+    int         severity;     /* 1 (high) .. 3 (low), as in Suricata */
+    const char *msg;
+    uint64_t    flow_id;
+    const char *src_ip, *dest_ip;
+    uint16_t    src_port, dest_port;
+    const char *alert_id;
+    const char *json;         /* one line, no trailing newline */
+} sw_alert;
+
+typedef void (*sw_alert_cb)(void *user, const sw_alert *alert);
+
+/* Reassembled stream data and stream notices. */
+typedef enum sw_stream_kind {
+    SW_STREAM_DATA = 0,   /* in-order bytes: data[0..len) at stream offset `offset` */
+    SW_STREAM_GAP  = 1,   /* `len` bytes at `offset` were never seen (sensor loss) */
+    SW_STREAM_FIN  = 2,   /* the sender closed this direction at `offset` */
+    SW_STREAM_RST  = 3,   /* the connection was reset */
+    SW_STREAM_CLOSE = 4,  /* final notice: this direction will get no more calls */
+} sw_stream_kind;
+
+typedef struct sw_stream_chunk {
+    uint64_t    flow_id;
+    uint32_t    conn_instance;    /* distinguishes reuses of one 4-tuple */
+    int         dir;              /* 0 = client to server, 1 = server to client */
+    sw_stream_kind kind;
+    uint64_t    offset;           /* stream offset (0 = first byte after the SYN) */
+    const uint8_t *data;          /* for SW_STREAM_DATA */
+    uint32_t    len;
+    uint32_t    flags;            /* SW_CHUNK_* */
+    const char *src_ip, *dest_ip; /* of this direction's sender and receiver */
+    uint16_t    src_port, dest_port;
+    uint64_t    conn_start_us;    /* packet time of the connection's first packet */
+    uint64_t    ts_us;            /* packet time of the packet that caused this call */
+} sw_stream_chunk;
+
+#define SW_CHUNK_URGENT    0x1u   /* the chunk contains urgent-pointer data */
+#define SW_CHUNK_MIDSTREAM 0x2u   /* connection picked up without its handshake */
+
+typedef void (*sw_stream_cb)(void *user, const sw_stream_chunk *chunk);
+
+/* Counters. Every cap and every drop has one. */
+typedef struct sw_stats {
+    uint64_t packets, bytes;
+    uint64_t tcp_packets, non_tcp_packets, non_ip_packets;
+    uint64_t decode_errors;            /* sum of the by-reason counters */
+    uint64_t checksum_errors;          /* ip + tcp */
+    uint64_t fragments;                /* IP fragments seen (not reassembled) */
+    uint64_t flows;                    /* TCP flows created (4-tuple entries) */
+    uint64_t flows_active;
+    uint64_t flows_evicted_cap;        /* evicted because max_flows was reached */
+    uint64_t flows_timed_out;
+    uint64_t tcp_connections;          /* connection instances, reuse counts again */
+    uint64_t conn_handshake, conn_midstream, conn_reset, conn_closed, conn_timed_out;
+    uint64_t stream_bytes_delivered, stream_gaps, stream_gap_bytes;
+    uint64_t stream_overlaps, stream_overlap_mismatches;
+    uint64_t stream_memcap_evictions, stream_depth_reached;
+    uint64_t stream_mem_in_use, stream_mem_peak;
+    uint64_t events, alerts, alerts_suppressed, anomalies;
+    uint64_t first_ts_us, last_ts_us;
+} sw_stats;
+
+/* Create an engine. On failure returns NULL and writes a one-line reason to err. */
+sw_engine *sw_engine_new(const sw_config *cfg, char *err, size_t errlen);
+
+void sw_engine_set_alert_cb(sw_engine *e, sw_alert_cb cb, void *user);
+void sw_engine_set_stream_cb(sw_engine *e, sw_stream_cb cb, void *user);
+
+/* Feed one captured frame. linktype is a SW_LINK_* value; caplen bytes are at
+ * frame; wirelen is the original length on the wire. Returns 0, or -1 if the link
+ * type is not supported (the frame is then not counted). */
+int sw_engine_feed(sw_engine *e, int linktype, uint64_t ts_us,
+                   const uint8_t *frame, uint32_t caplen, uint32_t wirelen);
+
+/* True if sw_engine_feed accepts this link type. */
+int sw_linktype_supported(int linktype);
+
+/* End every connection: final stream flushes, pending checks, close notices. */
+void sw_engine_flush(sw_engine *e);
+
+/* Replace the rules without losing flow state. On error the old rules stay and err
+ * holds "file:line: reason". Returns 0 on success. */
+int sw_engine_reload_rules(sw_engine *e, const char *rules_file, char *err, size_t errlen);
+
+void sw_engine_get_stats(const sw_engine *e, sw_stats *out);
+
+/* The decode-error counters by reason: returns the number of reasons; names[i] and
+ * counts[i] are filled for i < min(n, max). */
+size_t sw_engine_decode_errors(const sw_engine *e, const char **names, uint64_t *counts, size_t max);
+
+void sw_engine_free(sw_engine *e);
+
+const char *sw_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SEQWATCH_H */

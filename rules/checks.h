@@ -1,0 +1,30 @@
+/*
+ * checks.h — the checks: the observer that turns the detector's observations into
+ * catalogue events. Each check_*.c file holds one family of checks; checks.c wires
+ * them to the observer interface and owns the per-flow check state (bounded).
+ */
+#ifndef SW_CHECKS_H
+#define SW_CHECKS_H
+#include "detector/observer.h"
+#include "rules/event.h"
+#include "rules/ruleset.h"
+
+typedef struct sw_checks sw_checks;
+
+/* Called for each event; the callee takes nothing: it must copy what it keeps
+ * (the event and its JSON are cleared after the call returns). */
+typedef void (*sw_event_emit_fn)(void *user, sw_event *ev);
+
+typedef struct sw_checks_config {
+    uint32_t history_packets;   /* ladder length per connection */
+    sw_tunables tun;
+} sw_checks_config;
+
+sw_checks *sw_checks_new(const sw_checks_config *cfg, sw_event_emit_fn emit, void *user);
+void sw_checks_free(sw_checks *c);
+/* The observer to pass to sw_detector_new; the stream callback is forwarded to fwd. */
+void sw_checks_observer(sw_checks *c, sw_observer *out);
+void sw_checks_set_stream_forward(sw_checks *c, sw_stream_cb fwd, void *user);
+void sw_checks_set_tunables(sw_checks *c, const sw_tunables *t);
+
+#endif

@@ -1,0 +1,62 @@
+/*
+ * ruleset.h — rule files (Suricata/Snort-style syntax) and the rule engine that
+ * turns events into alerts: address/port/direction matching, pass rules, thresholds.
+ */
+#ifndef SW_RULESET_H
+#define SW_RULESET_H
+#include <stdint.h>
+#include <stddef.h>
+#include "rules/event.h"
+
+typedef struct sw_ruleset sw_ruleset;
+
+/* Check tunables: rule options that change how a check judges. A value set in any
+ * loaded rule for the event applies to that event's check. */
+typedef struct sw_tunables {
+    int      ttl_delta;             /* ttl_anomaly: allowed |ttl - baseline| (default 5) */
+    uint32_t ack_storm_count;       /* ack_storm: pure ACKs in the burst (default 20) */
+    uint32_t ack_storm_ms;          /* ... within this interval (default 1000) */
+    uint32_t spray_count;           /* blind_spray: out-of-window RST/SYN/data (default 10) */
+    uint32_t spray_ms;              /* ... within this interval (default 2000) */
+    uint32_t desync_count;          /* desync: unacceptable segments from each side (default 3) */
+    uint32_t tsval_jump_seconds;    /* tsval_regression: max plausible TSval jump, in seconds of a 1 kHz clock (default 600) */
+    uint32_t isn_min_conns;         /* isn_predictable: connections needed (default 5) */
+} sw_tunables;
+
+/* Load rules from a file or from text (name is used in error messages). vars is a
+ * NULL-terminated list of "NAME=VALUE" (may be NULL). On error returns NULL and
+ * err holds "file:line: what is wrong"; nothing is half-loaded. */
+sw_ruleset *sw_ruleset_load_file(const char *path, const char *const *vars, char *err, size_t errlen);
+sw_ruleset *sw_ruleset_load_text(const char *name, const char *text, const char *const *vars,
+                                 char *err, size_t errlen);
+void sw_ruleset_free(sw_ruleset *rs);
+size_t sw_ruleset_count(const sw_ruleset *rs);
+const sw_tunables *sw_ruleset_tunables(const sw_ruleset *rs);
+/* sha256 of the rule text, hex (for the runs table). */
+const char *sw_ruleset_hash(const sw_ruleset *rs);
+
+/* The rule that matched an event and what to do. */
+typedef struct sw_rule_match {
+    uint32_t sid, gid, rev;
+    const char *msg;
+    const char *classtype;
+    int      priority;           /* severity for the alert: 1..3 (or more) */
+    const char *metadata;        /* raw metadata option text, or NULL */
+} sw_rule_match;
+
+typedef enum sw_match_verdict {
+    SW_MATCH_NONE = 0,           /* no rule for this event: nothing */
+    SW_MATCH_ALERT,              /* raise an alert as *m */
+    SW_MATCH_PASS,               /* a pass rule silenced it */
+    SW_MATCH_SUPPRESSED,         /* a threshold suppressed it */
+} sw_match_verdict;
+
+/* Threshold state lives in the matcher, bounded in size. The matcher may be kept
+ * across a ruleset reload. */
+typedef struct sw_matcher sw_matcher;
+sw_matcher *sw_matcher_new(uint32_t max_entries);
+void sw_matcher_free(sw_matcher *m);
+sw_match_verdict sw_ruleset_match(const sw_ruleset *rs, sw_matcher *mt, const sw_event *ev,
+                                  sw_rule_match *out);
+
+#endif

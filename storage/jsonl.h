@@ -1,0 +1,17 @@
+/*
+ * jsonl.h — JSON-lines output: one document per line, to a file or stdout,
+ * reopened on request (SIGHUP log rotation), flushed on close.
+ */
+#ifndef SW_JSONL_H
+#define SW_JSONL_H
+#include <stddef.h>
+
+typedef struct sw_jsonl sw_jsonl;
+/* path "-" is stdout. Files are created with mode 0640 and appended to. */
+sw_jsonl *sw_jsonl_open(const char *path, char *err, size_t errlen);
+int  sw_jsonl_write(sw_jsonl *j, const char *line);   /* adds the newline */
+int  sw_jsonl_reopen(sw_jsonl *j, char *err, size_t errlen);
+void sw_jsonl_flush(sw_jsonl *j);
+void sw_jsonl_close(sw_jsonl *j);
+
+#endif

@@ -1,0 +1,2 @@
+/* placeholder: implemented by the packet-builder work */
+#include "pktbuild.h"
