@@ -43,8 +43,11 @@ typedef struct pb_seg {
     int      ipv6_ext;            /* 1: insert hop-by-hop + destination-options headers */
 } pb_seg;
 
-/* Build a frame for linktype (1 Ethernet, 101 raw, 113 SLL, 276 SLL2, 0 NULL).
- * Returns the frame length, or 0 if cap is too small. */
+/* Build a frame for linktype (1 Ethernet, 101 raw, 113 SLL, 276 SLL2, 0 NULL;
+ * also 108 LOOP, 12/14 DLT_RAW, 228 IPv4, 229 IPv6). Checksums are correct unless
+ * bad_ip_csum/bad_tcp_csum. Returns the frame length, or 0 if cap is too small, an
+ * address does not parse, the TCP options exceed 40 bytes or the link type is
+ * unknown. (pb_trace_add aborts on such a segment: it is a bug in the test.) */
 size_t pb_build(uint8_t *buf, size_t cap, int linktype, const pb_seg *s);
 
 /* An in-memory trace. */
@@ -85,12 +88,17 @@ typedef struct pb_conn {
     int      ts;                  /* timestamps on every segment */
     uint32_t tsval[2];            /* each side's clock */
     int      tick_us;             /* clock advance per packet (default 1000) */
+    /* internal: both tsval clocks follow the trace clock at 1 per ms */
+    uint64_t clock_us;            /* trace time the clocks were last advanced to */
+    uint32_t ts_last[2];          /* last tsval each side sent (echoed as tsecr) */
 } pb_conn;
 
 void pb_conn_init(pb_conn *c, pb_trace *t, const char *cip, uint16_t cport,
                   const char *sip, uint16_t sport, uint32_t cisn, uint32_t sisn);
-/* The three-way handshake (SYN, SYN-ACK, ACK), with MSS/wscale/SACK-perm (and
- * timestamps if c->ts). */
+/* The three-way handshake (SYN, SYN-ACK, ACK), with MSS 1460, wscale 7, SACK-perm
+ * (and timestamps if c->ts); SYN/SYN-ACK window 64240, later segments use win[]
+ * (default 502, i.e. 64256 bytes scaled). Every conversation segment is stamped at
+ * the trace clock, which then advances by tick_us. */
 void pb_conn_handshake(pb_conn *c);
 /* Side `side` sends len bytes of data with flags (ACK|PSH added); sequence numbers
  * advance; the other side's ack is NOT advanced (call pb_conn_ack). */
