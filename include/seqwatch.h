@@ -72,6 +72,12 @@ typedef struct sw_config {
     const char *sensor_name;       /* tag for every alert (default: host name) */
     uint32_t history_packets;      /* packets kept per connection for the alert ladder (default 8) */
 
+    /* outputs (sinks) the engine writes itself; NULL = none. The alert callback
+     * is called in addition to these. */
+    const char *json_path;         /* JSON lines: a file (appended, mode 0640) or "-" for stdout */
+    const char *db_path;           /* SQLite database (created and migrated) */
+    const char *source_name;       /* what is being read, for the runs table ("eth0", "x.pcap") */
+
     /* threading */
     uint32_t workers;              /* worker threads (default 1: run on the caller's thread) */
 } sw_config;
@@ -169,6 +175,17 @@ void sw_engine_flush(sw_engine *e);
 int sw_engine_reload_rules(sw_engine *e, const char *rules_file, char *err, size_t errlen);
 
 void sw_engine_get_stats(const sw_engine *e, sw_stats *out);
+
+/* Reopen the JSON-lines file (log rotation). Returns 0, or -1 with err filled. */
+int sw_engine_reopen_outputs(sw_engine *e, char *err, size_t errlen);
+
+/* Tell the engine the capture's drop counter (live capture), for the runs table. */
+void sw_engine_set_capture_drops(sw_engine *e, uint64_t drops);
+
+/* Finish the outputs: commit every queued alert to the database, record the run,
+ * flush the JSON lines. Called by sw_engine_free too; call it explicitly to learn
+ * whether everything was written (returns -1 with err filled if not). */
+int sw_engine_close_outputs(sw_engine *e, char *err, size_t errlen);
 
 /* The decode-error counters by reason: returns the number of reasons; names[i] and
  * counts[i] are filled for i < min(n, max). */

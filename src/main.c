@@ -1,3 +1,84 @@
-/* main.c — placeholder while the program is assembled (replaced by the dispatcher). */
+/*
+ * main.c — the seqwatch program: dispatches to one subcommand per file
+ * (src/cmd_*.c). Holds no detection logic.
+ */
 #include <stdio.h>
-int main(void) { return 0; }
+#include <string.h>
+
+#include "seqwatch.h"
+#include "src/commands.h"
+
+static const struct {
+    const char *name;
+    int (*fn)(int, char **);
+    const char *summary;
+} commands[] = {
+    {"run", sw_cmd_run, "watch a capture file or a live interface and raise alerts"},
+    {"streams", sw_cmd_streams, "write every reassembled TCP stream of a capture to files"},
+    {"query", sw_cmd_query, "search the alert database"},
+    {"show", sw_cmd_show, "print one alert with its evidence and a ladder diagram"},
+    {"ingest", sw_cmd_ingest, "load JSON-lines alert logs (seqwatch or Suricata EVE) into the database"},
+    {"rules", sw_cmd_rules, "check or list a rule file"},
+    {"events", sw_cmd_events, "print the catalogue of events seqwatch can detect"},
+};
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: seqwatch COMMAND [OPTIONS]\n"
+            "\n"
+            "seqwatch is a passive TCP session-hijacking detector: it tracks every TCP\n"
+            "connection on a link or in a capture file, reassembles every stream and\n"
+            "raises alerts on the marks of hijacking and injection.\n"
+            "\n"
+            "Commands:\n");
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f,
+            "\n"
+            "Run 'seqwatch COMMAND --help' for a command's options.\n"
+            "Examples:\n"
+            "  seqwatch run -r capture.pcap            alerts as JSON lines on stdout, into seqwatch.db\n"
+            "  seqwatch run -i eth0 --json /var/log/seqwatch/alerts.json\n"
+            "  seqwatch query --since 2h --event overlap_mismatch\n"
+            "  seqwatch show ALERT_ID\n"
+            "\n"
+            "Options:\n"
+            "  -h, --help      this help\n"
+            "  -V, --version   print the version\n"
+            "\n"
+            "Documentation: docs/operations.md, docs/detections.md, docs/rules.md,\n"
+            "docs/schema.md, and the seqwatch(1) man page.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
+        if (argc > 2 && strcmp(cmd, "help") == 0) {
+            for (size_t i = 0; i < NCOMMANDS; i++) {
+                if (!strcmp(argv[2], commands[i].name)) {
+                    char *av[] = {argv[2], "--help", NULL};
+                    return commands[i].fn(2, av);
+                }
+            }
+        }
+        usage(stdout);
+        return 0;
+    }
+    if (!strcmp(cmd, "-V") || !strcmp(cmd, "--version")) {
+        printf("seqwatch %s\n", sw_version());
+        return 0;
+    }
+    for (size_t i = 0; i < NCOMMANDS; i++) {
+        if (!strcmp(cmd, commands[i].name))
+            return commands[i].fn(argc - 1, argv + 1);
+    }
+    fprintf(stderr, "seqwatch: unknown command '%s' (try 'seqwatch --help')\n", cmd);
+    return 2;
+}

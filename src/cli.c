@@ -1,0 +1,80 @@
+/*
+ * cli.c — option-value parsers shared by the subcommands. Each rejects trailing
+ * garbage and overflow rather than guessing.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "src/cli.h"
+
+int sw_cli_parse_uint(const char *s, uint64_t max, uint64_t *out)
+{
+    if (!s || !*s || !isdigit((unsigned char)*s))
+        return -1;
+    errno = 0;
+    char *end;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || *end || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int sw_cli_parse_size(const char *s, uint64_t *out)
+{
+    if (!s || !*s || !isdigit((unsigned char)*s))
+        return -1;
+    errno = 0;
+    char *end;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno)
+        return -1;
+    unsigned shift = 0;
+    if (*end) {
+        switch (toupper((unsigned char)*end)) {
+        case 'K': shift = 10; break;
+        case 'M': shift = 20; break;
+        case 'G': shift = 30; break;
+        case 'T': shift = 40; break;
+        default: return -1;
+        }
+        end++;
+        if (toupper((unsigned char)*end) == 'I')
+            end++;
+        if (toupper((unsigned char)*end) == 'B')
+            end++;
+        if (*end)
+            return -1;
+    }
+    if (shift && v > (UINT64_MAX >> shift))
+        return -1;
+    *out = (uint64_t)v << shift;
+    return 0;
+}
+
+int sw_cli_parse_seed(const char *s, uint8_t out[16])
+{
+    if (!s || strlen(s) != 32)
+        return -1;
+    for (int i = 0; i < 16; i++) {
+        char b[3] = {s[2 * i], s[2 * i + 1], 0};
+        if (!isxdigit((unsigned char)b[0]) || !isxdigit((unsigned char)b[1]))
+            return -1;
+        out[i] = (uint8_t)strtoul(b, NULL, 16);
+    }
+    return 0;
+}
+
+int sw_cli_parse_bool(const char *s)
+{
+    if (!s)
+        return -1;
+    if (!strcasecmp(s, "on") || !strcasecmp(s, "yes") || !strcmp(s, "1") || !strcasecmp(s, "true"))
+        return 1;
+    if (!strcasecmp(s, "off") || !strcasecmp(s, "no") || !strcmp(s, "0") || !strcasecmp(s, "false"))
+        return 0;
+    return -1;
+}

@@ -1,0 +1,17 @@
+/*
+ * cli.h — small option-parsing helpers shared by the subcommands.
+ */
+#ifndef SW_CLI_H
+#define SW_CLI_H
+#include <stdint.h>
+
+/* "123", "64K", "256M", "2G" (powers of 1024). Returns 0 ok, -1 bad. */
+int sw_cli_parse_size(const char *s, uint64_t *out);
+/* A plain non-negative integer within [0, max]. Returns 0 ok, -1 bad. */
+int sw_cli_parse_uint(const char *s, uint64_t max, uint64_t *out);
+/* 32 hex digits -> 16 bytes. Returns 0 ok, -1 bad. */
+int sw_cli_parse_seed(const char *s, uint8_t out[16]);
+/* "on"/"off" (also yes/no, 1/0, true/false). Returns 1, 0, or -1 bad. */
+int sw_cli_parse_bool(const char *s);
+
+#endif

@@ -1,0 +1,560 @@
+/*
+ * cmd_run.c — `seqwatch run`: read a capture file (-r) or a live interface (-i),
+ * feed every frame to the engine, and end with a summary (text on stderr, and
+ * optionally one JSON object with --summary-json). Signals: SIGINT/SIGTERM stop
+ * cleanly (flows flushed, every alert committed, summary printed); SIGHUP reopens
+ * the JSON-lines file and, in live mode, reloads the rules.
+ *
+ * Holds no detection logic: options, the read loop, signals, progress and printing.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+#include <jansson.h>
+
+#include "seqwatch.h"
+#include "detector/capture.h"
+#include "src/cli.h"
+#include "src/commands.h"
+
+static volatile sig_atomic_t g_stop, g_hup;
+
+static void on_stop(int sig) { (void)sig; g_stop = 1; }
+static void on_hup(int sig) { (void)sig; g_hup = 1; }
+
+static void run_usage(FILE *f)
+{
+    fprintf(f,
+"usage: seqwatch run (-r FILE | -i IFACE) [OPTIONS]\n"
+"\n"
+"Watch TCP traffic and raise alerts on session hijacking and injection. Alerts go\n"
+"to stdout as JSON lines (EVE-compatible) unless --json says otherwise, and into\n"
+"the SQLite database (seqwatch.db in the working directory unless --db/--no-db).\n"
+"Progress and the end-of-run summary go to stderr.\n"
+"\n"
+"Input:\n"
+"  -r, --read FILE          read a pcap or pcapng file ('-' = stdin)\n"
+"  -i, --interface IFACE    capture live from IFACE (needs root or CAP_NET_RAW)\n"
+"  -f, --filter BPF         only packets matching this BPF expression\n"
+"  -c, --count N            stop after N packets\n"
+"      --no-promisc         do not put the interface in promiscuous mode\n"
+"      --snaplen N          live capture snap length (default 262144)\n"
+"      --buffer-size SIZE   live capture kernel buffer (e.g. 64M; default libpcap's)\n"
+"      --checksum on|off    verify IP/TCP checksums (default on; a bad packet is\n"
+"                           counted and changes no state). Use off for captures\n"
+"                           taken on a host with checksum offload.\n"
+"\n"
+"Detection:\n"
+"      --rules FILE         rule file (default: the built-in default.rules)\n"
+"      --var NAME=VALUE     set a rule variable, e.g. --var HOME_NET=10.0.0.0/8\n"
+"      --anomalies          also write informational events as anomaly records\n"
+"      --history N          packets per connection kept for the alert ladder (default 8)\n"
+"\n"
+"Output:\n"
+"      --json FILE|-        JSON-lines alerts to FILE ('-' = stdout, the default)\n"
+"      --no-json            no JSON-lines output\n"
+"      --db FILE            SQLite alert database (default seqwatch.db)\n"
+"      --no-db              no database\n"
+"      --sensor NAME        sensor name in every alert (default: the host name)\n"
+"      --summary-json FILE  write the end-of-run summary as one JSON object ('-' = stdout)\n"
+"  -q, --quiet              no summary and no progress line on stderr\n"
+"      --no-progress        no progress line (shown on a terminal for file runs)\n"
+"\n"
+"Tracking and reassembly limits:\n"
+"      --max-flows N        flows tracked at once (default 1000000); the stalest is\n"
+"                           evicted when full, and counted\n"
+"      --timeout-syn S      idle timeout of half-open connections (default 30 s)\n"
+"      --timeout-established S  idle timeout of established connections (default 3600 s)\n"
+"      --timeout-closing S  idle timeout after FIN/RST (default 60 s)\n"
+"      --stream-memcap SIZE stream bytes held in all flows (default 256M)\n"
+"      --stream-flow-cap SIZE stream bytes held per flow (default 4M)\n"
+"      --stream-depth SIZE  stop storing a direction after SIZE bytes (default 0 = unlimited)\n"
+"      --retain-seconds S   keep delivered bytes comparable for S seconds (default 30)\n"
+"      --retain-bytes SIZE  ... and at most SIZE per direction (default 256K)\n"
+"      --seed HEX           32 hex digits: fixed flow-hash seed (tests; default random)\n"
+"\n"
+"Privileges (live capture):\n"
+"      --user USER          after opening the capture, switch to USER (default: the\n"
+"                           'nobody' user when run as root)\n"
+"      --group GROUP        ... and to GROUP (default: USER's primary group)\n"
+"\n"
+"  -h, --help               this help\n"
+"\n"
+"Signals: SIGINT/SIGTERM stop cleanly; SIGHUP reopens the --json file (log rotation)\n"
+"and, on a live interface, reloads the rules (a bad file keeps the old rules).\n"
+"Exit status: 0 success, 1 runtime error, 2 usage error.\n");
+}
+
+enum {
+    O_NO_PROMISC = 256, O_SNAPLEN, O_BUFSIZE, O_CHECKSUM, O_RULES, O_VAR, O_ANOM, O_HISTORY,
+    O_JSON, O_NO_JSON, O_DB, O_NO_DB, O_SENSOR, O_SUMMARY_JSON, O_NO_PROGRESS, O_MAX_FLOWS,
+    O_T_SYN, O_T_EST, O_T_CLOSE, O_MEMCAP, O_FLOWCAP, O_DEPTH, O_RET_S, O_RET_B, O_SEED,
+    O_USER, O_GROUP,
+};
+
+static const struct option run_opts[] = {
+    {"read", required_argument, 0, 'r'},
+    {"interface", required_argument, 0, 'i'},
+    {"filter", required_argument, 0, 'f'},
+    {"count", required_argument, 0, 'c'},
+    {"no-promisc", no_argument, 0, O_NO_PROMISC},
+    {"snaplen", required_argument, 0, O_SNAPLEN},
+    {"buffer-size", required_argument, 0, O_BUFSIZE},
+    {"checksum", required_argument, 0, O_CHECKSUM},
+    {"rules", required_argument, 0, O_RULES},
+    {"var", required_argument, 0, O_VAR},
+    {"anomalies", no_argument, 0, O_ANOM},
+    {"history", required_argument, 0, O_HISTORY},
+    {"json", required_argument, 0, O_JSON},
+    {"no-json", no_argument, 0, O_NO_JSON},
+    {"db", required_argument, 0, O_DB},
+    {"no-db", no_argument, 0, O_NO_DB},
+    {"sensor", required_argument, 0, O_SENSOR},
+    {"summary-json", required_argument, 0, O_SUMMARY_JSON},
+    {"quiet", no_argument, 0, 'q'},
+    {"no-progress", no_argument, 0, O_NO_PROGRESS},
+    {"max-flows", required_argument, 0, O_MAX_FLOWS},
+    {"timeout-syn", required_argument, 0, O_T_SYN},
+    {"timeout-established", required_argument, 0, O_T_EST},
+    {"timeout-closing", required_argument, 0, O_T_CLOSE},
+    {"stream-memcap", required_argument, 0, O_MEMCAP},
+    {"stream-flow-cap", required_argument, 0, O_FLOWCAP},
+    {"stream-depth", required_argument, 0, O_DEPTH},
+    {"retain-seconds", required_argument, 0, O_RET_S},
+    {"retain-bytes", required_argument, 0, O_RET_B},
+    {"seed", required_argument, 0, O_SEED},
+    {"user", required_argument, 0, O_USER},
+    {"group", required_argument, 0, O_GROUP},
+    {"help", no_argument, 0, 'h'},
+    {0, 0, 0, 0},
+};
+
+#define MAX_VARS 64
+
+static double now_wall(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int bad_value(const char *opt, const char *val)
+{
+    fprintf(stderr, "seqwatch run: invalid value '%s' for --%s (see 'seqwatch run --help')\n", val, opt);
+    return 2;
+}
+
+/* Drop root after the capture is open: to --user/--group, or to 'nobody' by
+ * default. Supplementary groups are cleared first; no capabilities survive
+ * setuid() to a non-zero uid. Returns 0, or -1 with a message printed. */
+static int drop_privileges(const char *user, const char *group)
+{
+    if (geteuid() != 0)
+        return 0;
+    const char *uname = user ? user : "nobody";
+    struct passwd *pw = getpwnam(uname);
+    if (!pw) {
+        if (!user)
+            return 0; /* no unprivileged user exists: stay as we are (documented) */
+        fprintf(stderr, "seqwatch run: unknown user '%s'\n", uname);
+        return -1;
+    }
+    gid_t gid = pw->pw_gid;
+    if (group) {
+        struct group *gr = getgrnam(group);
+        if (!gr) {
+            fprintf(stderr, "seqwatch run: unknown group '%s'\n", group);
+            return -1;
+        }
+        gid = gr->gr_gid;
+    }
+    if (setgroups(0, NULL) != 0 || setgid(gid) != 0 || setuid(pw->pw_uid) != 0) {
+        fprintf(stderr, "seqwatch run: cannot switch to user '%s': %s\n", uname, strerror(errno));
+        return -1;
+    }
+    if (setuid(0) == 0) {
+        fprintf(stderr, "seqwatch run: privileges could not be dropped\n");
+        return -1;
+    }
+    return 0;
+}
+
+static void fmt_bytes(uint64_t b, char *buf, size_t len)
+{
+    if (b >= (1ull << 30))
+        snprintf(buf, len, "%.2f GB", b / 1073741824.0);
+    else if (b >= (1ull << 20))
+        snprintf(buf, len, "%.1f MB", b / 1048576.0);
+    else if (b >= 1024)
+        snprintf(buf, len, "%.1f KB", b / 1024.0);
+    else
+        snprintf(buf, len, "%llu B", (unsigned long long)b);
+}
+
+static json_t *summary_json(sw_engine *e, const sw_stats *st, double elapsed, int live,
+                            uint64_t recv, uint64_t drop, uint64_t ifdrop, const char *source)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "source", json_string(source));
+    json_object_set_new(o, "packets", json_integer((json_int_t)st->packets));
+    json_object_set_new(o, "bytes", json_integer((json_int_t)st->bytes));
+    json_object_set_new(o, "tcp_packets", json_integer((json_int_t)st->tcp_packets));
+    json_object_set_new(o, "non_tcp_packets", json_integer((json_int_t)st->non_tcp_packets));
+    json_object_set_new(o, "non_ip_packets", json_integer((json_int_t)st->non_ip_packets));
+    json_object_set_new(o, "fragments", json_integer((json_int_t)st->fragments));
+    json_object_set_new(o, "checksum_errors", json_integer((json_int_t)st->checksum_errors));
+    json_t *de = json_object();
+    const char *names[64];
+    uint64_t counts[64];
+    size_t n = sw_engine_decode_errors(e, names, counts, 64);
+    for (size_t i = 0; i < n && i < 64; i++)
+        json_object_set_new(de, names[i], json_integer((json_int_t)counts[i]));
+    json_object_set_new(o, "decode_errors", de);
+    json_object_set_new(o, "decode_errors_total", json_integer((json_int_t)st->decode_errors));
+    json_object_set_new(o, "flows", json_integer((json_int_t)st->flows));
+    json_object_set_new(o, "flows_evicted", json_integer((json_int_t)st->flows_evicted_cap));
+    json_object_set_new(o, "flows_timed_out", json_integer((json_int_t)st->flows_timed_out));
+    json_object_set_new(o, "tcp_connections", json_integer((json_int_t)st->tcp_connections));
+    json_t *c = json_object();
+    json_object_set_new(c, "handshake_completed", json_integer((json_int_t)st->conn_handshake));
+    json_object_set_new(c, "midstream", json_integer((json_int_t)st->conn_midstream));
+    json_object_set_new(c, "reset", json_integer((json_int_t)st->conn_reset));
+    json_object_set_new(c, "closed", json_integer((json_int_t)st->conn_closed));
+    json_object_set_new(c, "timed_out", json_integer((json_int_t)st->conn_timed_out));
+    json_object_set_new(o, "connections", c);
+    json_t *s = json_object();
+    json_object_set_new(s, "bytes_delivered", json_integer((json_int_t)st->stream_bytes_delivered));
+    json_object_set_new(s, "gaps", json_integer((json_int_t)st->stream_gaps));
+    json_object_set_new(s, "gap_bytes", json_integer((json_int_t)st->stream_gap_bytes));
+    json_object_set_new(s, "overlaps", json_integer((json_int_t)st->stream_overlaps));
+    json_object_set_new(s, "overlap_mismatches", json_integer((json_int_t)st->stream_overlap_mismatches));
+    json_object_set_new(s, "memcap_evictions", json_integer((json_int_t)st->stream_memcap_evictions));
+    json_object_set_new(s, "depth_reached", json_integer((json_int_t)st->stream_depth_reached));
+    json_object_set_new(s, "mem_peak", json_integer((json_int_t)st->stream_mem_peak));
+    json_object_set_new(o, "stream", s);
+    json_object_set_new(o, "events", json_integer((json_int_t)st->events));
+    json_object_set_new(o, "alerts", json_integer((json_int_t)st->alerts));
+    json_object_set_new(o, "alerts_suppressed", json_integer((json_int_t)st->alerts_suppressed));
+    json_object_set_new(o, "anomalies", json_integer((json_int_t)st->anomalies));
+    json_object_set_new(o, "elapsed_seconds", json_real(elapsed));
+    json_object_set_new(o, "packets_per_second", json_real(elapsed > 0 ? st->packets / elapsed : 0));
+    if (live) {
+        json_t *cap = json_object();
+        json_object_set_new(cap, "received", json_integer((json_int_t)recv));
+        json_object_set_new(cap, "dropped", json_integer((json_int_t)drop));
+        json_object_set_new(cap, "interface_dropped", json_integer((json_int_t)ifdrop));
+        json_object_set_new(o, "capture", cap);
+    }
+    return o;
+}
+
+static void print_summary(sw_engine *e, const sw_stats *st, double elapsed, int live,
+                          uint64_t recv, uint64_t drop, uint64_t ifdrop)
+{
+    char b[32];
+    fmt_bytes(st->bytes, b, sizeof(b));
+    fprintf(stderr, "seqwatch: summary\n");
+    fprintf(stderr, "  packets          %llu (%s) in %.2f s, %.0f packets/s\n",
+            (unsigned long long)st->packets, b, elapsed, elapsed > 0 ? st->packets / elapsed : 0.0);
+    fprintf(stderr, "  tcp / other ip / non-ip  %llu / %llu / %llu, fragments %llu\n",
+            (unsigned long long)st->tcp_packets, (unsigned long long)st->non_tcp_packets,
+            (unsigned long long)st->non_ip_packets, (unsigned long long)st->fragments);
+    fprintf(stderr, "  decode errors    %llu", (unsigned long long)st->decode_errors);
+    const char *names[64];
+    uint64_t counts[64];
+    size_t n = sw_engine_decode_errors(e, names, counts, 64);
+    int first = 1;
+    for (size_t i = 0; i < n && i < 64; i++) {
+        if (!counts[i])
+            continue;
+        fprintf(stderr, "%s%s %llu", first ? " (" : ", ", names[i], (unsigned long long)counts[i]);
+        first = 0;
+    }
+    fprintf(stderr, "%s\n", first ? "" : ")");
+    fprintf(stderr, "  flows            %llu (evicted at cap %llu, timed out %llu)\n",
+            (unsigned long long)st->flows, (unsigned long long)st->flows_evicted_cap,
+            (unsigned long long)st->flows_timed_out);
+    fprintf(stderr, "  tcp connections  %llu: handshake completed %llu, midstream %llu, "
+                    "reset %llu, closed %llu, timed out %llu\n",
+            (unsigned long long)st->tcp_connections, (unsigned long long)st->conn_handshake,
+            (unsigned long long)st->conn_midstream, (unsigned long long)st->conn_reset,
+            (unsigned long long)st->conn_closed, (unsigned long long)st->conn_timed_out);
+    fmt_bytes(st->stream_bytes_delivered, b, sizeof(b));
+    fprintf(stderr, "  streams          %s reassembled, %llu gaps, %llu overlaps (%llu with different bytes)\n",
+            b, (unsigned long long)st->stream_gaps, (unsigned long long)st->stream_overlaps,
+            (unsigned long long)st->stream_overlap_mismatches);
+    fprintf(stderr, "  alerts           %llu (events %llu, suppressed by thresholds %llu, anomalies %llu)\n",
+            (unsigned long long)st->alerts, (unsigned long long)st->events,
+            (unsigned long long)st->alerts_suppressed, (unsigned long long)st->anomalies);
+    if (live)
+        fprintf(stderr, "  capture          received %llu, dropped by kernel %llu, by interface %llu\n",
+                (unsigned long long)recv, (unsigned long long)drop, (unsigned long long)ifdrop);
+}
+
+static void progress(sw_capture *cap, const sw_stats *st, int final)
+{
+    uint64_t off = sw_capture_offset(cap), total = sw_capture_size(cap);
+    char a[32], b[32];
+    fmt_bytes(off, a, sizeof(a));
+    if (total) {
+        fmt_bytes(total, b, sizeof(b));
+        fprintf(stderr, "\r  read %s of %s (%3.0f%%), %llu packets, %llu alerts   ", a, b,
+                100.0 * (double)off / (double)total, (unsigned long long)st->packets,
+                (unsigned long long)st->alerts);
+    } else {
+        fprintf(stderr, "\r  read %s, %llu packets, %llu alerts   ", a,
+                (unsigned long long)st->packets, (unsigned long long)st->alerts);
+    }
+    if (final)
+        fputc('\n', stderr);
+}
+
+int sw_cmd_run(int argc, char **argv)
+{
+    sw_config cfg;
+    sw_config_init(&cfg);
+    const char *rfile = NULL, *iface = NULL, *bpf = NULL, *summary_path = NULL;
+    const char *json_path = "-", *db_path = "seqwatch.db", *user = NULL, *group = NULL;
+    const char *vars[MAX_VARS + 1];
+    size_t nvars = 0;
+    uint64_t count = 0, v;
+    int promisc = 1, quiet = 0, show_progress = 1;
+    uint64_t snaplen = 262144, bufsize = 0;
+
+    optind = 1;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, ":r:i:f:c:qh", run_opts, NULL)) != -1) {
+        switch (c) {
+        case 'r': rfile = optarg; break;
+        case 'i': iface = optarg; break;
+        case 'f': bpf = optarg; break;
+        case 'c':
+            if (sw_cli_parse_uint(optarg, UINT64_MAX, &count)) return bad_value("count", optarg);
+            break;
+        case 'q': quiet = 1; break;
+        case 'h': run_usage(stdout); return 0;
+        case O_NO_PROMISC: promisc = 0; break;
+        case O_SNAPLEN:
+            if (sw_cli_parse_uint(optarg, 262144, &snaplen) || snaplen < 64) return bad_value("snaplen", optarg);
+            break;
+        case O_BUFSIZE:
+            if (sw_cli_parse_size(optarg, &bufsize) || bufsize > (1ull << 31)) return bad_value("buffer-size", optarg);
+            break;
+        case O_CHECKSUM: {
+            int b = sw_cli_parse_bool(optarg);
+            if (b < 0) return bad_value("checksum", optarg);
+            cfg.checksum = b ? SW_CHECKSUM_ON : SW_CHECKSUM_OFF;
+            break;
+        }
+        case O_RULES: cfg.rules_file = optarg; break;
+        case O_VAR:
+            if (!strchr(optarg, '=') || optarg[0] == '=') return bad_value("var", optarg);
+            if (nvars == MAX_VARS) {
+                fprintf(stderr, "seqwatch run: too many --var options (at most %d)\n", MAX_VARS);
+                return 2;
+            }
+            vars[nvars++] = optarg;
+            break;
+        case O_ANOM: cfg.anomalies = 1; break;
+        case O_HISTORY:
+            if (sw_cli_parse_uint(optarg, 64, &v)) return bad_value("history", optarg);
+            cfg.history_packets = (uint32_t)v;
+            break;
+        case O_JSON: json_path = optarg; break;
+        case O_NO_JSON: json_path = NULL; break;
+        case O_DB: db_path = optarg; break;
+        case O_NO_DB: db_path = NULL; break;
+        case O_SENSOR: cfg.sensor_name = optarg; break;
+        case O_SUMMARY_JSON: summary_path = optarg; break;
+        case O_NO_PROGRESS: show_progress = 0; break;
+        case O_MAX_FLOWS:
+            if (sw_cli_parse_uint(optarg, 100000000, &v) || v == 0) return bad_value("max-flows", optarg);
+            cfg.max_flows = (uint32_t)v;
+            break;
+        case O_T_SYN:
+            if (sw_cli_parse_uint(optarg, 86400 * 7, &v) || v == 0) return bad_value("timeout-syn", optarg);
+            cfg.timeout_syn = (uint32_t)v;
+            break;
+        case O_T_EST:
+            if (sw_cli_parse_uint(optarg, 86400 * 30, &v) || v == 0) return bad_value("timeout-established", optarg);
+            cfg.timeout_established = (uint32_t)v;
+            break;
+        case O_T_CLOSE:
+            if (sw_cli_parse_uint(optarg, 86400 * 7, &v) || v == 0) return bad_value("timeout-closing", optarg);
+            cfg.timeout_closing = (uint32_t)v;
+            break;
+        case O_MEMCAP:
+            if (sw_cli_parse_size(optarg, &cfg.stream_memcap)) return bad_value("stream-memcap", optarg);
+            break;
+        case O_FLOWCAP:
+            if (sw_cli_parse_size(optarg, &cfg.stream_flow_cap)) return bad_value("stream-flow-cap", optarg);
+            break;
+        case O_DEPTH:
+            if (sw_cli_parse_size(optarg, &cfg.stream_depth)) return bad_value("stream-depth", optarg);
+            break;
+        case O_RET_S:
+            if (sw_cli_parse_uint(optarg, 86400, &v)) return bad_value("retain-seconds", optarg);
+            cfg.retain_seconds = (uint32_t)v;
+            break;
+        case O_RET_B:
+            if (sw_cli_parse_size(optarg, &cfg.retain_bytes)) return bad_value("retain-bytes", optarg);
+            break;
+        case O_SEED:
+            if (sw_cli_parse_seed(optarg, cfg.hash_seed)) return bad_value("seed", optarg);
+            cfg.seed_set = 1;
+            break;
+        case O_USER: user = optarg; break;
+        case O_GROUP: group = optarg; break;
+        case ':':
+            fprintf(stderr, "seqwatch run: option '%s' needs a value\n", argv[optind - 1]);
+            return 2;
+        default:
+            fprintf(stderr, "seqwatch run: unknown option '%s' (see 'seqwatch run --help')\n", argv[optind - 1]);
+            return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "seqwatch run: unexpected argument '%s'\n", argv[optind]);
+        return 2;
+    }
+    if (!!rfile == !!iface) {
+        fprintf(stderr, "seqwatch run: give exactly one of -r FILE or -i IFACE (see 'seqwatch run --help')\n");
+        return 2;
+    }
+    vars[nvars] = NULL;
+    if (nvars)
+        cfg.vars = vars;
+
+    char err[512];
+    sw_capture *cap = rfile ? sw_capture_open_file(rfile, bpf, err, sizeof(err))
+                            : sw_capture_open_live(iface, bpf, promisc, (int)snaplen, (int)bufsize, 1,
+                                                   err, sizeof(err));
+    if (!cap) {
+        fprintf(stderr, "seqwatch run: %s\n", err);
+        return 1;
+    }
+    int live = sw_capture_is_live(cap);
+    int lt = sw_capture_linktype(cap);
+    if (!sw_linktype_supported(lt)) {
+        fprintf(stderr, "seqwatch run: %s: unsupported link type %d (supported: Ethernet, Linux SLL/SLL2, raw IP, BSD loopback)\n",
+                rfile ? rfile : iface, lt);
+        sw_capture_close(cap);
+        return 1;
+    }
+    umask(027);
+
+    cfg.json_path = json_path;
+    cfg.db_path = db_path;
+    cfg.source_name = rfile ? rfile : iface;
+    sw_engine *e = sw_engine_new(&cfg, err, sizeof(err));
+    if (!e) {
+        fprintf(stderr, "seqwatch run: %s\n", err);
+        sw_capture_close(cap);
+        return 1;
+    }
+    /* The capture and the output files are open: root is no longer needed. */
+    if (live && drop_privileges(user, group) != 0) {
+        sw_engine_free(e);
+        sw_capture_close(cap);
+        return 1;
+    }
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_stop;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sa.sa_handler = on_hup;
+    sigaction(SIGHUP, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    int tty_progress = !quiet && show_progress && !live && isatty(STDERR_FILENO);
+    double t0 = now_wall(), next_progress = t0 + 0.5;
+    uint64_t npkts = 0, recv = 0, drop = 0, ifdrop = 0;
+    int rc = 0;
+    sw_stats st;
+    for (;;) {
+        if (g_stop)
+            break;
+        if (g_hup) {
+            g_hup = 0;
+            if (sw_engine_reopen_outputs(e, err, sizeof(err)) != 0)
+                fprintf(stderr, "seqwatch run: cannot reopen the JSON output: %s\n", err);
+            if (live && cfg.rules_file) {
+                if (sw_engine_reload_rules(e, cfg.rules_file, err, sizeof(err)) != 0)
+                    fprintf(stderr, "seqwatch run: rules not reloaded, the old rules stay: %s\n", err);
+                else
+                    fprintf(stderr, "seqwatch run: rules reloaded from %s\n", cfg.rules_file);
+            }
+        }
+        const uint8_t *frame;
+        uint32_t caplen, wirelen;
+        uint64_t ts;
+        int r = sw_capture_next(cap, &frame, &caplen, &wirelen, &ts);
+        if (r == 0)
+            break;
+        if (r == 2)
+            continue;
+        if (r < 0) {
+            if (g_stop)
+                break;
+            fprintf(stderr, "%sseqwatch run: %s: %s (the packets before it were processed)\n",
+                    tty_progress ? "\n" : "", rfile ? rfile : iface, sw_capture_error(cap));
+            rc = 1;
+            break;
+        }
+        sw_engine_feed(e, lt, ts, frame, caplen, wirelen);
+        npkts++;
+        if (count && npkts >= count)
+            break;
+        if (tty_progress && (npkts & 1023) == 0) {
+            double t = now_wall();
+            if (t >= next_progress) {
+                next_progress = t + 0.5;
+                sw_engine_get_stats(e, &st);
+                progress(cap, &st, 0);
+            }
+        }
+    }
+    sw_engine_flush(e);
+    if (live && sw_capture_stats(cap, &recv, &drop, &ifdrop) == 0)
+        sw_engine_set_capture_drops(e, drop + ifdrop);
+    if (sw_engine_close_outputs(e, err, sizeof(err)) != 0) {
+        fprintf(stderr, "seqwatch run: %s\n", err);
+        rc = 1;
+    }
+    double elapsed = now_wall() - t0;
+    sw_engine_get_stats(e, &st);
+    if (tty_progress)
+        progress(cap, &st, 1);
+    if (!quiet)
+        print_summary(e, &st, elapsed, live, recv, drop, ifdrop);
+    if (summary_path) {
+        json_t *o = summary_json(e, &st, elapsed, live, recv, drop, ifdrop, cfg.source_name);
+        int ok;
+        if (!strcmp(summary_path, "-")) {
+            ok = json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) == 0;
+            fputc('\n', stdout);
+        } else {
+            ok = json_dump_file(o, summary_path, JSON_INDENT(2) | JSON_PRESERVE_ORDER) == 0;
+        }
+        if (!ok) {
+            fprintf(stderr, "seqwatch run: cannot write summary to %s: %s\n", summary_path, strerror(errno));
+            rc = 1;
+        }
+        json_decref(o);
+    }
+    sw_engine_free(e);
+    sw_capture_close(cap);
+    return rc;
+}
