@@ -1,0 +1,67 @@
+#!/bin/bash
+# test.sh — install what is missing, build, and run the whole test suite: unit and
+# program tests, the end-to-end lab (real Linux TCP stacks in network namespaces;
+# skipped where namespaces cannot be made), the same suite again under
+# AddressSanitizer + UndefinedBehaviorSanitizer, and a bounded fuzzing smoke run.
+# Ends with one line "N passed, M failed" and exits non-zero on any failure.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh test || { echo "test.sh: installing dependencies failed"; exit 1; }
+JOBS=${JOBS:-2}
+FUZZ_SECONDS=${FUZZ_SECONDS:-60}
+passed=0; failed=0; status=0
+
+tally() {  # tally LOGFILE: add a ctest log's counts to the totals
+  local line t f
+  line=$(grep -E '^[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$1" | tail -1)
+  [ -n "$line" ] || return 0
+  f=$(sed -E 's/.* ([0-9]+) tests? failed out of ([0-9]+).*/\1/' <<<"$line")
+  t=$(sed -E 's/.* failed out of ([0-9]+).*/\1/' <<<"$line")
+  passed=$((passed + t - f)); failed=$((failed + f))
+}
+
+step() { echo; echo "=== $*"; }
+
+step "build (RelWithDebInfo, -Werror)"
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null && cmake --build build -j"$JOBS" || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
+
+step "unit and program tests"
+(cd build && ctest --output-on-failure -j"$JOBS" -LE e2e) 2>&1 | tee build/ctest-main.log; [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+tally build/ctest-main.log
+
+step "end-to-end lab (ctest -L e2e)"
+(cd build && ctest --output-on-failure -L e2e) 2>&1 | tee build/ctest-e2e.log; [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+tally build/ctest-e2e.log
+
+step "sanitizer build (ASan + UBSan) and the suite again"
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DSW_SANITIZE=ON >/dev/null && cmake --build build-asan -j"$JOBS" || { echo "sanitizer build failed"; status=1; failed=$((failed + 1)); }
+if [ -x build-asan/seqwatch ]; then
+  (cd build-asan && ctest --output-on-failure -j"$JOBS" -LE e2e) 2>&1 | tee build-asan/ctest-asan.log; [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+  tally build-asan/ctest-asan.log
+fi
+
+if [ -f tests/fuzz/CMakeLists.txt ] && command -v clang >/dev/null; then
+  step "fuzz smoke: every target for ${FUZZ_SECONDS}s (clang, libFuzzer, ASan + UBSan)"
+  if cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSW_FUZZ=ON >/dev/null &&
+     cmake --build build-fuzz -j"$JOBS" >/dev/null; then
+    for f in build-fuzz/tests/fuzz/fuzz_*; do
+      [ -x "$f" ] || continue
+      name=$(basename "$f"); corpus=tests/fuzz/corpus/${name#fuzz_}
+      mkdir -p "build-fuzz/corpus-$name"
+      seeds=(); [ -d "$corpus" ] && seeds=("$corpus")
+      if "$f" -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 "build-fuzz/corpus-$name" "${seeds[@]}" \
+           >"build-fuzz/$name.log" 2>&1; then
+        echo "fuzz $name: ok ($(grep -Eo 'stat::number_of_executed_runs: *[0-9]+' "build-fuzz/$name.log" | grep -Eo '[0-9]+$' || echo '?') runs)"
+        passed=$((passed + 1))
+      else
+        echo "fuzz $name: FAILED"; tail -30 "build-fuzz/$name.log"; failed=$((failed + 1)); status=1
+      fi
+    done
+  else
+    echo "fuzz build failed"; failed=$((failed + 1)); status=1
+  fi
+fi
+
+echo
+echo "$passed passed, $failed failed"
+exit $status
