@@ -1,0 +1,217 @@
+/*
+ * test_engine.c — the public API end to end: a trace built with the packet builder
+ * goes through sw_engine_feed; alerts arrive through the callback with a complete
+ * JSON document, stream bytes arrive in order, stats count what was fed, and a
+ * bad configuration or rule text is refused with a clear message.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "seqwatch.h"
+#include "detector/packet.h"
+#include "pktbuild.h"
+
+typedef struct {
+    int alerts;
+    char events[16][48];
+    uint64_t stream_bytes[2];
+    int closes;
+    json_t *last_doc;
+} rec_t;
+
+static void on_alert(void *u, const sw_alert *a)
+{
+    rec_t *r = u;
+    if (r->alerts < 16)
+        snprintf(r->events[r->alerts], sizeof(r->events[0]), "%s", a->event);
+    r->alerts++;
+    json_error_t je;
+    json_decref(r->last_doc);
+    r->last_doc = json_loads(a->json, 0, &je);
+}
+
+static void on_stream(void *u, const sw_stream_chunk *c)
+{
+    rec_t *r = u;
+    if (c->kind == SW_STREAM_DATA && c->dir >= 0 && c->dir <= 1)
+        r->stream_bytes[c->dir] += c->len;
+    if (c->kind == SW_STREAM_CLOSE)
+        r->closes++;
+}
+
+static void feed(void *u, int lt, uint64_t ts, const uint8_t *f, uint32_t len)
+{
+    sw_engine_feed(u, lt, ts, f, len, len);
+}
+
+static sw_engine *new_engine(rec_t *r)
+{
+    sw_config cfg;
+    sw_config_init(&cfg);
+    cfg.sensor_name = "unit";
+    cfg.seed_set = 1;
+    char err[256];
+    sw_engine *e = sw_engine_new(&cfg, err, sizeof(err));
+    assert_non_null(e);
+    sw_engine_set_alert_cb(e, on_alert, r);
+    sw_engine_set_stream_cb(e, on_stream, r);
+    return e;
+}
+
+static void test_clean_session_streams_and_no_alert(void **state)
+{
+    (void)state;
+    rec_t r;
+    memset(&r, 0, sizeof(r));
+    sw_engine *e = new_engine(&r);
+    pb_trace t;
+    pb_trace_init(&t, 1, 1700000000000000ull);
+    pb_conn c;
+    pb_conn_init(&c, &t, "10.1.0.1", 40000, "10.1.0.2", 80, 1000, 5000);
+    c.ts = 1;
+    pb_conn_handshake(&c);
+    pb_conn_send(&c, 0, "GET / HTTP/1.0\r\n\r\n", 18);
+    pb_conn_ack(&c, 1);
+    pb_conn_send(&c, 1, "HTTP/1.0 200 OK\r\n\r\nhello", 24);
+    pb_conn_ack(&c, 0);
+    pb_conn_fin(&c, 0);
+    pb_conn_ack(&c, 1);
+    pb_conn_fin(&c, 1);
+    pb_conn_ack(&c, 0);
+    pb_trace_each(&t, feed, e);
+    sw_engine_flush(e);
+    sw_stats st;
+    sw_engine_get_stats(e, &st);
+    assert_int_equal(st.packets, t.n);
+    assert_int_equal(st.tcp_connections, 1);
+    assert_int_equal(st.conn_handshake, 1);
+    assert_int_equal(r.stream_bytes[0], 18);
+    assert_int_equal(r.stream_bytes[1], 24);
+    assert_int_equal(r.alerts, 0);
+    sw_engine_free(e);
+    pb_trace_free(&t);
+    json_decref(r.last_doc);
+}
+
+static void test_synack_bad_ack_alert_has_eve_fields(void **state)
+{
+    (void)state;
+    rec_t r;
+    memset(&r, 0, sizeof(r));
+    sw_engine *e = new_engine(&r);
+    pb_trace t;
+    pb_trace_init(&t, 1, 1700000000000000ull);
+    pb_conn c;
+    pb_conn_init(&c, &t, "10.1.0.1", 40001, "10.1.0.2", 80, 1000, 5000);
+    pb_seg s;
+    pb_conn_seg(&c, 0, &s);
+    s.flags = SW_TH_SYN;
+    s.ack = 0;
+    s.mss = 1460;
+    pb_trace_add(&t, &s);
+    pb_tick(&t, 1000);
+    pb_conn_seg(&c, 1, &s);
+    s.flags = SW_TH_SYN | SW_TH_ACK;
+    s.ack = 777777;          /* not the client's ISN + 1 */
+    s.mss = 1460;
+    pb_trace_add(&t, &s);
+    pb_trace_each(&t, feed, e);
+    sw_engine_flush(e);
+    assert_true(r.alerts >= 1);
+    int found = 0;
+    for (int i = 0; i < r.alerts && i < 16; i++)
+        found |= strcmp(r.events[i], "synack_bad_ack") == 0;
+    assert_true(found);
+    sw_engine_free(e);
+    pb_trace_free(&t);
+    json_decref(r.last_doc);
+}
+
+static void test_alert_document_fields(void **state)
+{
+    (void)state;
+    rec_t r;
+    memset(&r, 0, sizeof(r));
+    sw_engine *e = new_engine(&r);
+    pb_trace t;
+    pb_trace_init(&t, 1, 1700000000000000ull);
+    pb_conn c;
+    pb_conn_init(&c, &t, "10.1.0.1", 40002, "10.1.0.2", 80, 1000, 5000);
+    pb_seg s;
+    pb_conn_seg(&c, 0, &s);
+    s.flags = SW_TH_SYN;
+    s.ack = 0;
+    pb_trace_add(&t, &s);
+    pb_conn_seg(&c, 1, &s);
+    s.flags = SW_TH_SYN | SW_TH_ACK;
+    s.ack = 424242;
+    pb_trace_add(&t, &s);
+    pb_trace_each(&t, feed, e);
+    sw_engine_flush(e);
+    assert_non_null(r.last_doc);
+    const char *keys[] = {"timestamp", "flow_id", "event_type", "src_ip", "src_port", "dest_ip",
+                          "dest_port", "proto", "alert", "sensor", "alert_id", "hijack"};
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+        assert_non_null(json_object_get(r.last_doc, keys[i]));
+    assert_string_equal(json_string_value(json_object_get(r.last_doc, "event_type")), "alert");
+    assert_string_equal(json_string_value(json_object_get(r.last_doc, "sensor")), "unit");
+    json_t *h = json_object_get(r.last_doc, "hijack");
+    assert_string_equal(json_string_value(json_object_get(h, "event")), "synack_bad_ack");
+    sw_engine_free(e);
+    pb_trace_free(&t);
+    json_decref(r.last_doc);
+}
+
+static void test_bad_rules_refused(void **state)
+{
+    (void)state;
+    sw_config cfg;
+    sw_config_init(&cfg);
+    cfg.rules_text = "alert tcp any any -> any any (msg:\"x\"; event:no_such_event; sid:1;)\n";
+    char err[256] = "";
+    sw_engine *e = sw_engine_new(&cfg, err, sizeof(err));
+    assert_null(e);
+    assert_non_null(strstr(err, ":1:"));
+}
+
+static void test_uninitialised_config_refused(void **state)
+{
+    (void)state;
+    sw_config cfg;
+    memset(&cfg, 0, sizeof(cfg));
+    char err[256] = "";
+    assert_null(sw_engine_new(&cfg, err, sizeof(err)));
+    assert_true(strlen(err) > 0);
+}
+
+static void test_unknown_linktype(void **state)
+{
+    (void)state;
+    rec_t r;
+    memset(&r, 0, sizeof(r));
+    sw_engine *e = new_engine(&r);
+    uint8_t junk[64] = {0};
+    assert_int_equal(sw_engine_feed(e, 9999, 1, junk, sizeof(junk), sizeof(junk)), -1);
+    assert_false(sw_linktype_supported(9999));
+    assert_true(sw_linktype_supported(SW_LINK_ETHERNET));
+    sw_engine_free(e);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_clean_session_streams_and_no_alert),
+        cmocka_unit_test(test_synack_bad_ack_alert_has_eve_fields),
+        cmocka_unit_test(test_alert_document_fields),
+        cmocka_unit_test(test_bad_rules_refused),
+        cmocka_unit_test(test_uninitialised_config_refused),
+        cmocka_unit_test(test_unknown_linktype),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
