@@ -22,7 +22,11 @@
 #define SW_MAX_SACK 4
 
 /* Outcome of decoding. SW_DEC_TCP is the only one that goes on to the flow table;
- * the others are counted. Keep sw_decode_reason_name() in decode.c in step. */
+ * the others are counted. Keep sw_decode_reason_name() in decode.c in step, and
+ * docs/decoding.md. Two conditions are NOT results but notes on an SW_DEC_TCP
+ * packet (count them from the flags): sw_packet.bad_options (a malformed TCP option:
+ * parsing stopped or the option was ignored, as Linux does) and
+ * sw_packet.snap_truncated (the payload was cut by the snap length). */
 typedef enum sw_decode_result {
     SW_DEC_TCP = 0,          /* a complete, valid TCP segment */
     SW_DEC_NOT_IP,           /* ARP, LLDP, ...: not an error */
@@ -32,6 +36,7 @@ typedef enum sw_decode_result {
     SW_DEC_ERR_FIRST,
     SW_DEC_ERR_LINK_TRUNCATED = SW_DEC_ERR_FIRST,
     SW_DEC_ERR_VLAN_TRUNCATED,
+    SW_DEC_ERR_VLAN_TOO_MANY,      /* more than 2 VLAN tags */
     SW_DEC_ERR_IPV4_TRUNCATED,
     SW_DEC_ERR_IPV4_BAD_VERSION,
     SW_DEC_ERR_IPV4_BAD_HLEN,
@@ -44,10 +49,8 @@ typedef enum sw_decode_result {
     SW_DEC_ERR_IPV6_EXT_CHAIN_TOO_LONG,
     SW_DEC_ERR_TCP_TRUNCATED,
     SW_DEC_ERR_TCP_BAD_HLEN,
-    SW_DEC_ERR_TCP_BAD_OPTION,
     SW_DEC_ERR_TCP_BAD_CHECKSUM,
     SW_DEC_ERR_TCP_BAD_PORT,       /* port 0 */
-    SW_DEC_ERR_SNAPLEN,            /* frame cut by the snap length: checksum unverifiable, payload incomplete */
     SW_DEC_ERR_UNKNOWN_LINK,
     SW_DEC_NRESULTS
 } sw_decode_result;
@@ -101,6 +104,10 @@ typedef struct sw_packet {
     uint32_t payload_wire_len;   /* bytes the IP length says there were (>= payload_len) */
 
     uint8_t  csum_checked;       /* 1 if IP/TCP checksums were verified */
+    uint8_t  bad_options;        /* 1 if a TCP option was malformed (ignored; parsing may
+                                    have stopped there, as Linux's parser does) */
+    uint8_t  snap_truncated;     /* 1 if the capture cut the payload (payload_len <
+                                    payload_wire_len); the TCP checksum was not verified */
 } sw_packet;
 
 /* Decode one frame. Returns SW_DEC_TCP and a filled view, or another result (the

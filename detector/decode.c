@@ -1,0 +1,481 @@
+/*
+ * decode.c — one captured frame to an sw_packet view (link, IP, TCP), in one pass.
+ *
+ * Invariants: nothing is read outside frame[0..caplen); every length that comes from
+ * the frame is checked against both what was captured (caplen) and what the headers
+ * claim (wirelen, IP total/payload length) before it is used. Nothing is allocated or
+ * copied; the view points into the frame. Payload length comes from the IP length, so
+ * Ethernet padding is never payload. Only SW_DEC_TCP produces a complete view; other
+ * results leave the fields filled as far as decoding got (the rest zero).
+ * Documented in docs/decoding.md; keep it in step.
+ */
+#include "detector/packet.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+
+#define ETH_P_IPV4 0x0800
+#define ETH_P_IPV6 0x86dd
+#define ETH_P_8021Q 0x8100
+#define ETH_P_8021AD 0x88a8
+#define ETH_P_QINQ_OLD 0x9100
+
+#define MAX_VLAN 2
+#define MAX_IPV6_EXT 8
+
+static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+static uint32_t rd32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/*
+ * One's-complement sum over n bytes, accumulated as native-order 32-bit words in a
+ * 64-bit register (the byte order of the words does not change a one's-complement
+ * sum except by a final byte swap, and every caller only compares the folded result
+ * with 0xffff, which is the same in both orders — so no swap is ever needed, as long
+ * as all parts of a sum go through this function). 64 KiB can not overflow 64 bits.
+ */
+static uint64_t csum_acc(uint64_t sum, const uint8_t *p, size_t n)
+{
+    uint32_t w32;
+    uint16_t w16;
+    while (n >= 16) {
+        uint32_t a, b, c, d;
+        memcpy(&a, p, 4); memcpy(&b, p + 4, 4); memcpy(&c, p + 8, 4); memcpy(&d, p + 12, 4);
+        sum += (uint64_t)a + b + c + d;
+        p += 16;
+        n -= 16;
+    }
+    while (n >= 4) {
+        memcpy(&w32, p, 4);
+        sum += w32;
+        p += 4;
+        n -= 4;
+    }
+    if (n >= 2) {
+        memcpy(&w16, p, 2);
+        sum += w16;
+        p += 2;
+        n -= 2;
+    }
+    if (n) {
+        uint8_t last[2] = { p[0], 0 };    /* odd byte is the high half of a word */
+        memcpy(&w16, last, 2);
+        sum += w16;
+    }
+    return sum;
+}
+
+static int csum_ok(uint64_t sum)
+{
+    sum = (sum & 0xffffffffu) + (sum >> 32);
+    sum = (sum & 0xffffffffu) + (sum >> 32);
+    sum = (sum & 0xffffu) + (sum >> 16);
+    sum = (sum & 0xffffu) + (sum >> 16);
+    return sum == 0xffffu;
+}
+
+const char *sw_decode_reason_name(sw_decode_result r)
+{
+    switch (r) {
+    case SW_DEC_TCP:                          return "tcp";
+    case SW_DEC_NOT_IP:                       return "not_ip";
+    case SW_DEC_NOT_TCP:                      return "not_tcp";
+    case SW_DEC_FRAGMENT:                     return "fragment";
+    case SW_DEC_ERR_LINK_TRUNCATED:           return "link_truncated";
+    case SW_DEC_ERR_VLAN_TRUNCATED:           return "vlan_truncated";
+    case SW_DEC_ERR_VLAN_TOO_MANY:            return "vlan_too_many";
+    case SW_DEC_ERR_IPV4_TRUNCATED:           return "ipv4_truncated";
+    case SW_DEC_ERR_IPV4_BAD_VERSION:         return "ipv4_bad_version";
+    case SW_DEC_ERR_IPV4_BAD_HLEN:            return "ipv4_bad_hlen";
+    case SW_DEC_ERR_IPV4_BAD_TOTLEN:          return "ipv4_bad_totlen";
+    case SW_DEC_ERR_IPV4_BAD_CHECKSUM:        return "ipv4_bad_checksum";
+    case SW_DEC_ERR_IPV6_TRUNCATED:           return "ipv6_truncated";
+    case SW_DEC_ERR_IPV6_BAD_VERSION:         return "ipv6_bad_version";
+    case SW_DEC_ERR_IPV6_BAD_PAYLEN:          return "ipv6_bad_paylen";
+    case SW_DEC_ERR_IPV6_BAD_EXT:             return "ipv6_bad_ext";
+    case SW_DEC_ERR_IPV6_EXT_CHAIN_TOO_LONG:  return "ipv6_ext_chain_too_long";
+    case SW_DEC_ERR_TCP_TRUNCATED:            return "tcp_truncated";
+    case SW_DEC_ERR_TCP_BAD_HLEN:             return "tcp_bad_hlen";
+    case SW_DEC_ERR_TCP_BAD_CHECKSUM:         return "tcp_bad_checksum";
+    case SW_DEC_ERR_TCP_BAD_PORT:             return "tcp_bad_port";
+    case SW_DEC_ERR_UNKNOWN_LINK:             return "unknown_link";
+    case SW_DEC_NRESULTS:                     break;
+    }
+    return "unknown";
+}
+
+const char *sw_addr_str(int ip_version, const uint8_t *addr, char *buf, size_t len)
+{
+    if (!buf || len == 0)
+        return "";
+    if (!addr || !inet_ntop(ip_version == 6 ? AF_INET6 : AF_INET, addr, buf, (socklen_t)len))
+        snprintf(buf, len, "?");
+    return buf;
+}
+
+/*
+ * TCP options. Faithful to what a receiving stack does (Linux tcp_parse_options): a
+ * length < 2 or running past the header ends parsing; a known option with the wrong
+ * length is ignored and parsing goes on. Either way the segment is kept and marked
+ * bad_options. Unknown kinds are skipped by their length.
+ */
+static void parse_tcp_options(sw_packet *p, const uint8_t *o, uint32_t n)
+{
+    sw_tcp_opts *t = &p->opt;
+    uint32_t i = 0;
+    while (i < n) {
+        uint8_t kind = o[i], len;
+        if (kind == 0)
+            break;
+        if (kind == 1) {
+            i++;
+            continue;
+        }
+        if (i + 1 >= n) {
+            p->bad_options = 1;
+            break;
+        }
+        len = o[i + 1];
+        if (len < 2 || len > n - i) {
+            p->bad_options = 1;
+            break;
+        }
+        switch (kind) {
+        case 2:
+            if (len != 4)
+                goto bad_len;
+            t->has_mss = 1;
+            t->mss = rd16(o + i + 2);
+            break;
+        case 3:
+            if (len != 3)
+                goto bad_len;
+            t->has_wscale = 1;
+            t->wscale = o[i + 2];
+            break;
+        case 4:
+            if (len != 2)
+                goto bad_len;
+            t->sack_perm = 1;
+            break;
+        case 5: {
+            uint32_t nb, k;
+            if (len < 10 || (len - 2) % 8)
+                goto bad_len;
+            nb = (uint32_t)(len - 2) / 8;
+            if (nb > SW_MAX_SACK)
+                goto bad_len;          /* cannot fit in 40 bytes of options anyway */
+            t->has_sack = 1;
+            t->nsack = (uint8_t)nb;
+            for (k = 0; k < nb; k++) {
+                t->sack_left[k] = rd32(o + i + 2 + 8 * k);
+                t->sack_right[k] = rd32(o + i + 6 + 8 * k);
+            }
+            break;
+        }
+        case 8:
+            if (len != 10)
+                goto bad_len;
+            t->has_ts = 1;
+            t->tsval = rd32(o + i + 2);
+            t->tsecr = rd32(o + i + 6);
+            break;
+        case 34:
+            if (len > 18)
+                goto bad_len;
+            t->has_tfo = 1;
+            t->tfo_cookie_len = (uint8_t)(len - 2);
+            break;
+        default:
+            break;
+        }
+        i += len;
+        continue;
+bad_len:
+        p->bad_options = 1;
+        i += len;
+    }
+}
+
+/* IPv6 routing header: the final destination for the TCP pseudo-header, or NULL
+ * if the header does not say (unknown type) — *unknown is set then. e has elen
+ * bytes, all captured. */
+static const uint8_t *ipv6_final_dst(const uint8_t *e, uint32_t elen, int *unknown)
+{
+    uint8_t type = e[2], segleft = e[3];
+    if (segleft == 0)
+        return NULL;                   /* already at the final destination */
+    switch (type) {
+    case 0:                            /* RFC 2460 type 0: last address in the list */
+    case 2:                            /* RFC 6275 type 2: one address */
+        if (elen >= 8 + 16 && (elen - 8) % 16 == 0)
+            return e + elen - 16;
+        break;
+    case 4:                            /* RFC 8754 SRH: segment list[0] is the last hop */
+        if (elen >= 8 + 16)
+            return e + 8;
+        break;
+    default:
+        break;
+    }
+    *unknown = 1;
+    return NULL;
+}
+
+sw_decode_result sw_decode(sw_packet *p, int linktype, uint64_t ts_us,
+                           const uint8_t *frame, uint32_t caplen, uint32_t wirelen,
+                           int verify_checksums)
+{
+    uint32_t off = 0, proto = 0;       /* ethertype of the network layer */
+    const uint8_t *ip, *tcp;
+    uint32_t ip_cap, ip_wire;          /* bytes from ip: captured, on the wire */
+    uint32_t l4_cap, l4_wire;          /* bytes from tcp: captured, per the IP length */
+    uint32_t hlen;
+    const uint8_t *pseudo_dst = NULL;
+    int verify = verify_checksums != 0;
+    uint64_t sum;
+
+    memset(p, 0, sizeof *p);
+    if (wirelen < caplen)
+        wirelen = caplen;              /* a broken record header: trust what we hold */
+    p->ts_us = ts_us;
+    p->frame = frame;
+    p->caplen = caplen;
+    p->wirelen = wirelen;
+    p->linktype = linktype;
+    if (!frame)
+        caplen = 0;
+
+    /* ---- link layer: set off to the network header and proto to its type ---- */
+    switch (linktype) {
+    case 1:                            /* Ethernet */
+        if (caplen < 14)
+            return SW_DEC_ERR_LINK_TRUNCATED;
+        memcpy(p->dst_mac, frame, 6);
+        memcpy(p->src_mac, frame + 6, 6);
+        p->has_mac = 1;
+        proto = rd16(frame + 12);
+        off = 14;
+        break;
+    case 113:                          /* Linux cooked v1 */
+        if (caplen < 16)
+            return SW_DEC_ERR_LINK_TRUNCATED;
+        if (rd16(frame + 4) == 6) {
+            memcpy(p->src_mac, frame + 6, 6);
+            p->has_mac = 1;
+        }
+        proto = rd16(frame + 14);
+        off = 16;
+        break;
+    case 276:                          /* Linux cooked v2 */
+        if (caplen < 20)
+            return SW_DEC_ERR_LINK_TRUNCATED;
+        if (frame[11] == 6) {
+            memcpy(p->src_mac, frame + 12, 6);
+            p->has_mac = 1;
+        }
+        proto = rd16(frame);
+        off = 20;
+        break;
+    case 101: case 12: case 14:        /* raw IP: version nibble decides */
+        if (caplen < 1)
+            return SW_DEC_ERR_LINK_TRUNCATED;
+        switch (frame[0] >> 4) {
+        case 4: proto = ETH_P_IPV4; break;
+        case 6: proto = ETH_P_IPV6; break;
+        default: return SW_DEC_ERR_IPV4_BAD_VERSION;
+        }
+        break;
+    case 228:
+        proto = ETH_P_IPV4;
+        break;
+    case 229:
+        proto = ETH_P_IPV6;
+        break;
+    case 0:                            /* BSD NULL: family in the capturer's byte order */
+    case 108: {                        /* OpenBSD LOOP: network byte order */
+        uint32_t be, le;
+        if (caplen < 4)
+            return SW_DEC_ERR_LINK_TRUNCATED;
+        be = rd32(frame);
+        le = (uint32_t)frame[0] | (uint32_t)frame[1] << 8 |
+             (uint32_t)frame[2] << 16 | (uint32_t)frame[3] << 24;
+        off = 4;
+        if (be == 2 || (linktype == 0 && le == 2))
+            proto = ETH_P_IPV4;
+        else if (be == 24 || be == 28 || be == 30 ||
+                 (linktype == 0 && (le == 24 || le == 28 || le == 30)))
+            proto = ETH_P_IPV6;
+        else
+            return SW_DEC_NOT_IP;
+        break;
+    }
+    default:
+        return SW_DEC_ERR_UNKNOWN_LINK;
+    }
+
+    /* VLAN tags (Ethernet and cooked captures): 802.1Q, 802.1ad, old QinQ 0x9100 */
+    while (proto == ETH_P_8021Q || proto == ETH_P_8021AD || proto == ETH_P_QINQ_OLD) {
+        if (p->nvlan == MAX_VLAN)
+            return SW_DEC_ERR_VLAN_TOO_MANY;
+        if (caplen - off < 4)
+            return SW_DEC_ERR_VLAN_TRUNCATED;
+        p->vlan[p->nvlan++] = rd16(frame + off) & 0x0fff;
+        proto = rd16(frame + off + 2);
+        off += 4;
+    }
+
+    ip = frame + off;
+    ip_cap = caplen - off;
+    ip_wire = wirelen - off;
+
+    /* ---- network layer: set tcp, l4_cap, l4_wire and pseudo-header sum ---- */
+    if (proto == ETH_P_IPV4) {
+        uint32_t totlen;
+        uint16_t frag;
+        if (ip_cap < 20)
+            return SW_DEC_ERR_IPV4_TRUNCATED;
+        if (ip[0] >> 4 != 4)
+            return SW_DEC_ERR_IPV4_BAD_VERSION;
+        hlen = (uint32_t)(ip[0] & 0x0f) * 4;
+        if (hlen < 20)
+            return SW_DEC_ERR_IPV4_BAD_HLEN;
+        totlen = rd16(ip + 2);
+        p->ip_version = 4;
+        p->ip_hdr = ip;
+        p->ip_tos = ip[1];
+        p->ip_id = rd16(ip + 4);
+        frag = rd16(ip + 6);
+        p->ip_df = (frag & 0x4000) != 0;
+        p->ttl = ip[8];
+        p->src_ip = ip + 12;
+        p->dst_ip = ip + 16;
+        if (totlen < hlen)
+            return SW_DEC_ERR_IPV4_BAD_TOTLEN;
+        if (hlen > ip_cap)
+            return SW_DEC_ERR_IPV4_TRUNCATED;
+        if (totlen > ip_wire)
+            return SW_DEC_ERR_IPV4_BAD_TOTLEN;
+        if (verify && !csum_ok(csum_acc(0, ip, hlen)))
+            return SW_DEC_ERR_IPV4_BAD_CHECKSUM;
+        if (frag & 0x3fff)             /* MF or a fragment offset */
+            return SW_DEC_FRAGMENT;
+        if (ip[9] != 6)
+            return SW_DEC_NOT_TCP;
+        tcp = ip + hlen;
+        l4_wire = totlen - hlen;
+        l4_cap = (totlen < ip_cap ? totlen : ip_cap) - hlen;
+        if (verify) {
+            uint8_t ph[4] = { 0, 6, (uint8_t)(l4_wire >> 8), (uint8_t)l4_wire };
+            sum = csum_acc(csum_acc(0, ip + 12, 8), ph, 4);
+        } else {
+            sum = 0;
+        }
+    } else if (proto == ETH_P_IPV6) {
+        uint32_t end, pos = 40, next, nhdr = 0;
+        int rt_unknown = 0;
+        if (ip_cap < 40)
+            return SW_DEC_ERR_IPV6_TRUNCATED;
+        if (ip[0] >> 4 != 6)
+            return SW_DEC_ERR_IPV6_BAD_VERSION;
+        p->ip_version = 6;
+        p->ip_hdr = ip;
+        p->ip_tos = (uint8_t)((ip[0] << 4) | (ip[1] >> 4));
+        p->ttl = ip[7];
+        p->src_ip = ip + 8;
+        p->dst_ip = ip + 24;
+        pseudo_dst = ip + 24;
+        end = 40 + (uint32_t)rd16(ip + 4);
+        if (end == 40 || end > ip_wire) /* 0 is a jumbogram (unsupported) or TSO */
+            return SW_DEC_ERR_IPV6_BAD_PAYLEN;
+        next = ip[6];
+        for (;;) {
+            const uint8_t *e = ip + pos;
+            uint32_t elen;
+            if (next == 6)
+                break;
+            if (next != 0 && next != 43 && next != 44 && next != 60 && next != 51)
+                return SW_DEC_NOT_TCP;  /* upper layer, 59 no-next-header, ESP, ... */
+            if (++nhdr > MAX_IPV6_EXT)
+                return SW_DEC_ERR_IPV6_EXT_CHAIN_TOO_LONG;
+            if (next == 0 && pos != 40)
+                return SW_DEC_ERR_IPV6_BAD_EXT; /* hop-by-hop must come first */
+            if (end - pos < 8)
+                return SW_DEC_ERR_IPV6_BAD_EXT;
+            if (ip_cap < pos + 8)
+                return SW_DEC_ERR_IPV6_TRUNCATED;
+            if (next == 44)
+                elen = 8;
+            else if (next == 51)
+                elen = ((uint32_t)e[1] + 2) * 4;
+            else
+                elen = ((uint32_t)e[1] + 1) * 8;
+            if (elen > end - pos)
+                return SW_DEC_ERR_IPV6_BAD_EXT;
+            if (elen > ip_cap - pos)
+                return SW_DEC_ERR_IPV6_TRUNCATED;
+            if (next == 44) {
+                uint16_t fo = rd16(e + 2);
+                if ((fo & 0xfff8) || (fo & 1))
+                    return SW_DEC_FRAGMENT; /* an atomic fragment (0, M=0) goes on */
+            } else if (next == 43) {
+                const uint8_t *fd = ipv6_final_dst(e, elen, &rt_unknown);
+                if (fd)
+                    pseudo_dst = fd;
+            }
+            next = e[0];
+            pos += elen;
+        }
+        tcp = ip + pos;
+        l4_wire = end - pos;
+        l4_cap = (end < ip_cap ? end : ip_cap) - pos;
+        if (rt_unknown)
+            verify = 0;                /* cannot know the pseudo-header destination */
+        if (verify) {
+            uint8_t ph[8] = { (uint8_t)(l4_wire >> 24), (uint8_t)(l4_wire >> 16),
+                              (uint8_t)(l4_wire >> 8), (uint8_t)l4_wire, 0, 0, 0, 6 };
+            sum = csum_acc(csum_acc(csum_acc(0, ip + 8, 16), pseudo_dst, 16), ph, 8);
+        } else {
+            sum = 0;
+        }
+    } else {
+        return SW_DEC_NOT_IP;
+    }
+
+    /* ---- TCP ---- */
+    if (l4_wire < 20 || l4_cap < 20)
+        return SW_DEC_ERR_TCP_TRUNCATED;
+    hlen = (uint32_t)(tcp[12] >> 4) * 4;
+    if (hlen < 20 || hlen > l4_wire)
+        return SW_DEC_ERR_TCP_BAD_HLEN;
+    if (hlen > l4_cap)
+        return SW_DEC_ERR_TCP_TRUNCATED;
+    p->tcp_hdr = tcp;
+    p->sport = rd16(tcp);
+    p->dport = rd16(tcp + 2);
+    p->seq = rd32(tcp + 4);
+    p->ack = rd32(tcp + 8);
+    p->reserved_bits = tcp[12] & 0x0f;
+    p->flags = tcp[13];
+    p->tcp_hlen = (uint8_t)hlen;
+    p->window = rd16(tcp + 14);
+    p->urgptr = rd16(tcp + 18);
+    p->payload = tcp + hlen;
+    p->payload_len = l4_cap - hlen;
+    p->payload_wire_len = l4_wire - hlen;
+    if (l4_cap < l4_wire) {
+        p->snap_truncated = 1;
+        verify = 0;                    /* the bytes to verify are not all here */
+    }
+    if (verify && !csum_ok(csum_acc(sum, tcp, l4_wire)))
+        return SW_DEC_ERR_TCP_BAD_CHECKSUM;
+    p->csum_checked = (uint8_t)verify;
+    if (p->sport == 0 || p->dport == 0)
+        return SW_DEC_ERR_TCP_BAD_PORT;
+    if (hlen > 20)
+        parse_tcp_options(p, tcp + 20, hlen - 20);
+    return SW_DEC_TCP;
+}
