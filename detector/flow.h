@@ -43,6 +43,8 @@ typedef struct sw_flow {
     sw_tcp_conn conn;                     /* the current connection instance */
     struct sw_reasm_dir *rdir[2];         /* reassembly per direction (lazily created) */
     void    *obs_state;                   /* owned by the observer (checks), freed through it */
+    struct sw_flow_names *names;          /* pipeline: textual addresses for stream chunks,
+                                             formatted once when the first reasm dir is made */
 } sw_flow;
 
 typedef struct sw_flow_table sw_flow_table;
@@ -83,6 +85,8 @@ typedef struct sw_flow_counters {
     uint64_t created, active, evicted_cap, timed_out, removed;
 } sw_flow_counters;
 void sw_flow_table_counters(const sw_flow_table *t, sw_flow_counters *c);
+/* Bytes held by the table itself: flow slots allocated so far plus the bucket array. */
+size_t sw_flow_table_mem(const sw_flow_table *t);
 
 /* Keyed 64-bit hash (SipHash-2-4 through libsodium) of arbitrary bytes. */
 uint64_t sw_keyed_hash(const uint8_t seed[16], const void *data, size_t len);

@@ -1,0 +1,326 @@
+/*
+ * flow.c — the flow table: a chained hash table of TCP flows keyed by the canonical
+ * bidirectional key, hashed with SipHash-2-4 (libsodium crypto_shorthash) under a
+ * per-run seed.
+ *
+ * Invariants:
+ *  - Flow slots come from chunks of up to SW_FLOW_CHUNK slots and a free list; the
+ *    number of slots ever allocated never exceeds max_flows. Nothing is allocated
+ *    for a packet unless a new flow needs a slot and the free list is empty.
+ *  - Every live flow is on exactly one hash chain and on exactly one LRU list (the
+ *    list of its timeout class), and each LRU list is ordered by last_us, oldest at
+ *    the head. This holds because last_us is taken from the table clock, which only
+ *    moves forward (max of every time seen), and a flow is appended at the tail
+ *    whenever it is touched or changes class.
+ *  - The release callback runs exactly once per flow, before its slot goes back to
+ *    the free list.
+ */
+#include "detector/flow.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sodium.h>
+
+#define SW_FLOW_CHUNK       1024u
+#define SW_FLOW_MIN_BUCKETS 64u
+#define SW_FLOW_MAX_BUCKETS (1u << 22)
+
+typedef struct flow_chunk {
+    struct flow_chunk *next;
+    uint32_t n;
+    sw_flow flows[];
+} flow_chunk;
+
+typedef struct flow_lru {
+    sw_flow *head, *tail;
+} flow_lru;
+
+struct sw_flow_table {
+    sw_flow_table_config cfg;
+    sw_flow **buckets;
+    uint32_t  mask;
+    flow_chunk *chunks;
+    sw_flow  *free_list;          /* linked through chain_next */
+    uint32_t  allocated;          /* slots ever allocated (<= max_flows) */
+    flow_lru  lru[SW_FLOW_T_COUNT];
+    uint64_t  now_us;             /* table clock: the largest time seen */
+    sw_flow_release_fn release;
+    void     *user;
+    sw_flow_counters ctr;
+};
+
+uint64_t sw_keyed_hash(const uint8_t seed[16], const void *data, size_t len)
+{
+    unsigned char out[crypto_shorthash_BYTES];
+    crypto_shorthash(out, (const unsigned char *)data, (unsigned long long)len, seed);
+    uint64_t h = 0;
+    for (int i = crypto_shorthash_BYTES - 1; i >= 0; i--)   /* little-endian, on every host */
+        h = (h << 8) | out[i];
+    return h;
+}
+
+static uint32_t pow2_at_least(uint32_t n)
+{
+    uint32_t p = 1;
+    while (p < n && p < SW_FLOW_MAX_BUCKETS)
+        p <<= 1;
+    return p;
+}
+
+sw_flow_table *sw_flow_table_new(const sw_flow_table_config *cfg,
+                                 sw_flow_release_fn release, void *user)
+{
+    if (sodium_init() < 0)
+        return NULL;
+    sw_flow_table *t = calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    t->cfg = *cfg;
+    if (t->cfg.max_flows == 0)
+        t->cfg.max_flows = 1;
+    uint32_t nb = pow2_at_least(t->cfg.max_flows / 2);
+    if (nb < SW_FLOW_MIN_BUCKETS)
+        nb = SW_FLOW_MIN_BUCKETS;
+    t->buckets = calloc(nb, sizeof *t->buckets);
+    if (!t->buckets) {
+        free(t);
+        return NULL;
+    }
+    t->mask = nb - 1;
+    t->release = release;
+    t->user = user;
+    return t;
+}
+
+void sw_flow_key_from_packet(sw_flow_key *k, int *src_ep, const sw_packet *p)
+{
+    memset(k, 0, sizeof *k);
+    size_t alen = p->ip_version == 6 ? 16 : 4;
+    uint8_t sa[16] = {0}, da[16] = {0};
+    memcpy(sa, p->src_ip, alen);
+    memcpy(da, p->dst_ip, alen);
+    int c = memcmp(sa, da, sizeof sa);
+    int src_first = c < 0 || (c == 0 && p->sport <= p->dport);
+    int se = src_first ? 0 : 1;
+    memcpy(k->addr[se], sa, sizeof sa);
+    memcpy(k->addr[1 - se], da, sizeof da);
+    k->port[se] = p->sport;
+    k->port[1 - se] = p->dport;
+    k->nvlan = p->nvlan > 2 ? 2 : p->nvlan;
+    for (int i = 0; i < k->nvlan; i++)
+        k->vlan[i] = p->vlan[i];
+    k->ip_version = p->ip_version;
+    if (src_ep)
+        *src_ep = se;
+}
+
+static inline uint64_t table_hash(const sw_flow_table *t, const sw_flow_key *k)
+{
+    return sw_keyed_hash(t->cfg.seed, k, sizeof *k);
+}
+
+sw_flow *sw_flow_lookup(sw_flow_table *t, const sw_flow_key *k)
+{
+    uint64_t h = table_hash(t, k);
+    for (sw_flow *f = t->buckets[h & t->mask]; f; f = f->chain_next)
+        if (f->hash == h && memcmp(&f->key, k, sizeof *k) == 0)
+            return f;
+    return NULL;
+}
+
+/* --- LRU lists --- */
+
+static void lru_unlink(sw_flow_table *t, sw_flow *f)
+{
+    flow_lru *l = &t->lru[f->tclass];
+    if (f->lru_prev)
+        f->lru_prev->lru_next = f->lru_next;
+    else
+        l->head = f->lru_next;
+    if (f->lru_next)
+        f->lru_next->lru_prev = f->lru_prev;
+    else
+        l->tail = f->lru_prev;
+    f->lru_prev = f->lru_next = NULL;
+}
+
+static void lru_append(sw_flow_table *t, sw_flow *f)
+{
+    flow_lru *l = &t->lru[f->tclass];
+    f->lru_next = NULL;
+    f->lru_prev = l->tail;
+    if (l->tail)
+        l->tail->lru_next = f;
+    else
+        l->head = f;
+    l->tail = f;
+}
+
+static void chain_unlink(sw_flow_table *t, sw_flow *f)
+{
+    sw_flow **pp = &t->buckets[f->hash & t->mask];
+    while (*pp && *pp != f)
+        pp = &(*pp)->chain_next;
+    if (*pp)
+        *pp = f->chain_next;
+    f->chain_next = NULL;
+}
+
+/* Unlink, release, return the slot to the free list. */
+static void flow_drop(sw_flow_table *t, sw_flow *f, int why)
+{
+    chain_unlink(t, f);
+    lru_unlink(t, f);
+    t->ctr.active--;
+    if (t->release)
+        t->release(t->user, f, why);
+    f->chain_next = t->free_list;
+    t->free_list = f;
+}
+
+static inline void clock_advance(sw_flow_table *t, uint64_t now_us)
+{
+    if (now_us > t->now_us)
+        t->now_us = now_us;
+}
+
+/* The stalest flow to evict at the cap: embryonic first (cheapest to lose, and what
+ * a SYN flood fills the table with), then closing, then established. */
+static sw_flow *eviction_victim(sw_flow_table *t)
+{
+    static const sw_flow_tclass order[SW_FLOW_T_COUNT] = {
+        SW_FLOW_T_EMBRYONIC, SW_FLOW_T_CLOSING, SW_FLOW_T_ESTABLISHED
+    };
+    for (int i = 0; i < SW_FLOW_T_COUNT; i++)
+        if (t->lru[order[i]].head)
+            return t->lru[order[i]].head;
+    return NULL;
+}
+
+static int grow(sw_flow_table *t)
+{
+    uint32_t n = t->cfg.max_flows - t->allocated;
+    if (n > SW_FLOW_CHUNK)
+        n = SW_FLOW_CHUNK;
+    flow_chunk *c = malloc(sizeof *c + (size_t)n * sizeof(sw_flow));
+    if (!c)
+        return -1;
+    c->n = n;
+    c->next = t->chunks;
+    t->chunks = c;
+    t->allocated += n;
+    for (uint32_t i = n; i-- > 0;) {
+        c->flows[i].chain_next = t->free_list;
+        t->free_list = &c->flows[i];
+    }
+    return 0;
+}
+
+sw_flow *sw_flow_create(sw_flow_table *t, const sw_flow_key *k, uint64_t now_us)
+{
+    clock_advance(t, now_us);
+    if (!t->free_list) {
+        if (t->allocated < t->cfg.max_flows) {
+            if (grow(t) < 0)
+                return NULL;
+        } else {
+            sw_flow *v = eviction_victim(t);
+            if (!v)
+                return NULL;
+            t->ctr.evicted_cap++;
+            flow_drop(t, v, SW_CONN_EVICTED);
+        }
+    }
+    sw_flow *f = t->free_list;
+    t->free_list = f->chain_next;
+    memset(f, 0, sizeof *f);
+    f->key = *k;
+    f->hash = table_hash(t, k);
+    f->first_us = f->last_us = t->now_us;
+    f->tclass = SW_FLOW_T_EMBRYONIC;
+    sw_flow **b = &t->buckets[f->hash & t->mask];
+    f->chain_next = *b;
+    *b = f;
+    lru_append(t, f);
+    t->ctr.created++;
+    t->ctr.active++;
+    return f;
+}
+
+void sw_flow_touch(sw_flow_table *t, sw_flow *f, uint64_t now_us)
+{
+    clock_advance(t, now_us);
+    f->last_us = t->now_us;
+    if (t->lru[f->tclass].tail != f) {
+        lru_unlink(t, f);
+        lru_append(t, f);
+    }
+}
+
+void sw_flow_set_class(sw_flow_table *t, sw_flow *f, sw_flow_tclass c)
+{
+    if ((unsigned)c >= SW_FLOW_T_COUNT || f->tclass == c)
+        return;
+    lru_unlink(t, f);
+    f->tclass = (uint8_t)c;
+    f->last_us = t->now_us;   /* the class change is activity: keeps the list ordered */
+    lru_append(t, f);
+}
+
+size_t sw_flow_expire(sw_flow_table *t, uint64_t now_us)
+{
+    clock_advance(t, now_us);
+    size_t n = 0;
+    for (int c = 0; c < SW_FLOW_T_COUNT; c++) {
+        if (t->cfg.timeout[c] == 0)
+            continue;                       /* 0: no time-based expiry for this class */
+        uint64_t to = (uint64_t)t->cfg.timeout[c] * 1000000u;
+        sw_flow *h;
+        while ((h = t->lru[c].head) != NULL && h->last_us + to < t->now_us) {
+            t->ctr.timed_out++;
+            flow_drop(t, h, SW_CONN_TIMED_OUT);
+            n++;
+        }
+    }
+    return n;
+}
+
+void sw_flow_remove(sw_flow_table *t, sw_flow *f, int why)
+{
+    t->ctr.removed++;
+    flow_drop(t, f, why);
+}
+
+void sw_flow_flush(sw_flow_table *t)
+{
+    for (int c = 0; c < SW_FLOW_T_COUNT; c++)
+        while (t->lru[c].head)
+            flow_drop(t, t->lru[c].head, SW_CONN_OPEN);
+}
+
+void sw_flow_table_free(sw_flow_table *t)
+{
+    if (!t)
+        return;
+    sw_flow_flush(t);
+    while (t->chunks) {
+        flow_chunk *n = t->chunks->next;
+        free(t->chunks);
+        t->chunks = n;
+    }
+    free(t->buckets);
+    free(t);
+}
+
+void sw_flow_table_counters(const sw_flow_table *t, sw_flow_counters *c)
+{
+    *c = t->ctr;
+}
+
+size_t sw_flow_table_mem(const sw_flow_table *t)
+{
+    size_t n = sizeof *t + ((size_t)t->mask + 1) * sizeof *t->buckets;
+    for (const flow_chunk *c = t->chunks; c; c = c->next)
+        n += sizeof *c + (size_t)c->n * sizeof(sw_flow);
+    return n;
+}
