@@ -27,6 +27,7 @@ typedef struct sw_reasm_counters {
     uint64_t bytes_delivered, gaps, gap_bytes, overlaps, overlap_mismatches;
     uint64_t memcap_evictions, depth_reached, segments_dropped_cap;
     uint64_t mem_in_use, mem_peak;
+    uint64_t overlap_reports_capped;  /* overlaps counted but not published (per-segment cap) */
 } sw_reasm_counters;
 
 /* obs receives on_overlap and on_stream calls. */
@@ -36,7 +37,11 @@ void sw_reasm_counters_get(const sw_reasm_ctx *c, sw_reasm_counters *out);
 
 /* Start a direction whose stream offset 0 is sequence number base_seq (ISN+1, or
  * the first sequence number seen on midstream pickup). chunk_tmpl carries the
- * flow_id, addresses etc. copied into every sw_stream_chunk for this direction. */
+ * flow_id, addresses etc. copied into every sw_stream_chunk for this direction;
+ * the strings it points to (src_ip, dest_ip) must stay valid until the direction
+ * is closed. Store the result in flow->rdir[dir]: the per-flow cap is shared with
+ * the direction found in flow->rdir[1 - dir] when this one is created (that one
+ * must be live or NULL). */
 sw_reasm_dir *sw_reasm_dir_new(sw_reasm_ctx *c, sw_flow *flow, int dir, uint32_t base_seq,
                                const sw_stream_chunk *chunk_tmpl);
 
@@ -47,7 +52,9 @@ void sw_reasm_segment(sw_reasm_ctx *c, sw_reasm_dir *d, uint32_t seq,
                       const sw_seg_meta *meta, const sw_packet *pkt);
 
 /* The receiver of this direction acknowledged up to ack: holes below it are
- * declared gaps and data after them is delivered. */
+ * declared gaps and data after them is delivered. Pass only ACKs the tracker
+ * found plausible (not beyond what the sender has sent, as far as it can tell):
+ * a gap is final, bytes that arrive for it later are not delivered. */
 void sw_reasm_ack(sw_reasm_ctx *c, sw_reasm_dir *d, uint32_t ack, uint64_t now_us);
 
 /* RST seen on the connection. */

@@ -1,0 +1,780 @@
+/*
+ * reasm.c — TCP stream reassembly for one direction of a connection.
+ *
+ * Model. Every direction has a base sequence number (stream offset 0) and a 64-bit
+ * position next_off (the next stream byte to deliver). A sequence number is turned
+ * into a stream offset relative to next_off (signed 32-bit distance), so wrap-around
+ * at 2^32 never shows. Stored bytes live in "nodes": one node per stored range, with
+ * the metadata of the packet that carried it, kept in an AVL tree keyed by offset
+ * (O(log n) search) and threaded on an offset-ordered list (O(1) walk). Nodes never
+ * overlap: the FIRST version of a byte is kept and a later copy only fills holes.
+ * Nodes below next_off are delivered-and-retained (kept for comparison with late
+ * twins); nodes at or above next_off are queued (out of order).
+ *
+ * Invariants:
+ *  - nodes are disjoint, each len >= 1 and <= NODE_MAX, sorted on the list;
+ *    retained nodes precede queued ones; d->qhead is the first queued node.
+ *  - every node's allocation size (header + data, rounded to its size class) is
+ *    counted in d->mem and c->mem; c->mem <= memcap and the flow's two directions
+ *    together <= flow_cap (when a cap is hit, the oldest retained nodes go first,
+ *    then new out-of-order data is refused).
+ *  - a direction is on the context's LRU list iff it holds retained nodes; the list
+ *    is ordered by the packet time of its last delivery (oldest first).
+ *  - bytes are delivered exactly once, in order; each stream offset below next_off
+ *    was either delivered as DATA or declared in a GAP notice.
+ *  - the cost of one segment is O(log n + len): every step of the overlap walk
+ *    consumes at least one byte of the segment.
+ * Node memory comes from per-size-class free lists in the context (bounded), so the
+ * steady in-order case allocates nothing after warm-up.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "detector/reasm.h"
+#include "detector/seq.h"
+
+#define NODE_MAX         65536u  /* bytes of data per node (longer pieces are split) */
+#define REPORTS_MAX      16u     /* published overlaps per segment, per kind (same / mismatch) */
+#define POOL_MAX_BYTES   (16u << 20) /* free node memory kept for reuse */
+#define SEG_LEN_MAX      (1u << 24)  /* longer "segments" are cut (never seen on the wire) */
+#define NCLASS           40
+#define DEFAULT_MEMCAP   (256ull << 20)
+#define DEFAULT_FLOWCAP  (4ull << 20)
+
+typedef struct rnode {
+    uint64_t off;                 /* stream offset of data[0] */
+    struct rnode *l, *r;          /* AVL children */
+    struct rnode *prev, *next;    /* offset order */
+    uint64_t deliv_us;            /* packet time of delivery (retained nodes) */
+    sw_seg_meta meta;             /* the packet that carried these bytes */
+    uint32_t len;
+    int8_t   h;                   /* AVL height */
+    uint8_t  cls;                 /* size class */
+    uint8_t  urgent;
+    uint8_t  pad_;
+    uint8_t  data[];
+} rnode;
+
+struct sw_reasm_dir {
+    sw_flow *flow;
+    rnode *root, *head, *qhead;   /* tree, lowest node, first queued node */
+    sw_reasm_dir *lru_prev, *lru_next;
+    sw_reasm_dir *sib;            /* the other direction of the flow, if live */
+    /* chunk template */
+    uint64_t flow_id, conn_start_us;
+    const char *src_ip, *dest_ip;
+    uint32_t conn_instance, tmpl_flags;
+    uint16_t src_port, dest_port;
+    uint32_t base_seq;
+    uint64_t next_off;            /* next stream byte to deliver */
+    uint64_t fin_off;             /* offset of the FIN (if fin_seen) */
+    uint64_t hi_off;              /* highest end offset of any segment seen */
+    uint64_t mem;                 /* allocation bytes held */
+    uint64_t retained;            /* payload bytes of retained nodes */
+    uint64_t last_deliv_us;
+    uint64_t bytes_delivered, gap_bytes, gaps;
+    uint8_t  dir, fin_seen, fin_sent, rst_sent, depth_hit, in_lru;
+};
+
+struct sw_reasm_ctx {
+    sw_reasm_config cfg;
+    sw_observer obs;
+    sw_reasm_counters cnt;
+    uint64_t retain_us;
+    int retain_on;
+    uint64_t now_us;              /* highest packet time seen */
+    sw_reasm_dir *lru_head, *lru_tail;
+    rnode *pool[NCLASS];
+    uint64_t pool_bytes;
+};
+
+/* ---- size classes: 4 per power of two, 128 bytes .. 112 KiB ---- */
+
+static size_t class_size(unsigned i)
+{
+    unsigned k = 7 + i / 4, m = 4 + i % 4;
+    return (size_t)m << (k - 2);
+}
+
+static unsigned class_of(size_t total)
+{
+    if (total <= 128)
+        return 0;
+    unsigned k = 63 - (unsigned)__builtin_clzll((unsigned long long)(total - 1)); /* 2^k < total <= 2^(k+1) */
+    size_t step = (size_t)1 << (k - 2);
+    unsigned m = (unsigned)((total + step - 1) / step);    /* 5..8 */
+    if (m == 8) { k++; m = 4; }
+    return (k - 7) * 4 + (m - 4);
+}
+
+static rnode *node_alloc(sw_reasm_ctx *c, unsigned cls)
+{
+    rnode *n = c->pool[cls];
+    if (n) {
+        c->pool[cls] = n->next;
+        c->pool_bytes -= class_size(cls);
+        return n;
+    }
+    return malloc(class_size(cls));
+}
+
+static void node_release(sw_reasm_ctx *c, rnode *n)
+{
+    size_t sz = class_size(n->cls);
+    if (c->pool_bytes + sz <= POOL_MAX_BYTES) {
+        n->next = c->pool[n->cls];
+        c->pool[n->cls] = n;
+        c->pool_bytes += sz;
+    } else {
+        free(n);
+    }
+}
+
+/* ---- AVL tree keyed by off ---- */
+
+static int ht(const rnode *n) { return n ? n->h : 0; }
+static void fixh(rnode *n) { int a = ht(n->l), b = ht(n->r); n->h = (int8_t)(1 + (a > b ? a : b)); }
+
+static rnode *rot_right(rnode *y)
+{
+    rnode *x = y->l;
+    y->l = x->r; x->r = y;
+    fixh(y); fixh(x);
+    return x;
+}
+
+static rnode *rot_left(rnode *x)
+{
+    rnode *y = x->r;
+    x->r = y->l; y->l = x;
+    fixh(x); fixh(y);
+    return y;
+}
+
+static rnode *balance(rnode *n)
+{
+    fixh(n);
+    int b = ht(n->l) - ht(n->r);
+    if (b > 1) {
+        if (ht(n->l->l) < ht(n->l->r))
+            n->l = rot_left(n->l);
+        return rot_right(n);
+    }
+    if (b < -1) {
+        if (ht(n->r->r) < ht(n->r->l))
+            n->r = rot_right(n->r);
+        return rot_left(n);
+    }
+    return n;
+}
+
+static rnode *avl_insert(rnode *t, rnode *n)
+{
+    if (!t) {
+        n->l = n->r = NULL;
+        n->h = 1;
+        return n;
+    }
+    if (n->off < t->off)
+        t->l = avl_insert(t->l, n);
+    else
+        t->r = avl_insert(t->r, n);
+    return balance(t);
+}
+
+static rnode *avl_remove_min(rnode *t, rnode **min)
+{
+    if (!t->l) {
+        *min = t;
+        return t->r;
+    }
+    t->l = avl_remove_min(t->l, min);
+    return balance(t);
+}
+
+static rnode *avl_remove(rnode *t, uint64_t off)
+{
+    if (!t)
+        return NULL;
+    if (off < t->off) {
+        t->l = avl_remove(t->l, off);
+    } else if (off > t->off) {
+        t->r = avl_remove(t->r, off);
+    } else {
+        rnode *l = t->l, *r = t->r, *m;
+        if (!r)
+            return l;
+        r = avl_remove_min(r, &m);
+        m->l = l;
+        m->r = r;
+        return balance(m);
+    }
+    return balance(t);
+}
+
+/* The node with the greatest off <= x, or NULL. */
+static rnode *floor_le(rnode *t, uint64_t x)
+{
+    rnode *best = NULL;
+    while (t) {
+        if (t->off <= x) { best = t; t = t->r; }
+        else t = t->l;
+    }
+    return best;
+}
+
+/* The first node whose end is past x (the node holding x, or the next one). */
+static rnode *first_end_after(const sw_reasm_dir *d, uint64_t x)
+{
+    rnode *f = floor_le(d->root, x);
+    if (f && f->off + f->len > x)
+        return f;
+    return f ? f->next : d->head;
+}
+
+/* ---- LRU of directions holding retained bytes ---- */
+
+static void lru_remove(sw_reasm_ctx *c, sw_reasm_dir *d)
+{
+    if (!d->in_lru)
+        return;
+    if (d->lru_prev) d->lru_prev->lru_next = d->lru_next; else c->lru_head = d->lru_next;
+    if (d->lru_next) d->lru_next->lru_prev = d->lru_prev; else c->lru_tail = d->lru_prev;
+    d->lru_prev = d->lru_next = NULL;
+    d->in_lru = 0;
+}
+
+static void lru_touch(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t now)
+{
+    if (now > d->last_deliv_us)
+        d->last_deliv_us = now;
+    if (d->in_lru && !d->lru_next)
+        return;
+    lru_remove(c, d);
+    d->lru_prev = c->lru_tail;
+    d->lru_next = NULL;
+    if (c->lru_tail) c->lru_tail->lru_next = d; else c->lru_head = d;
+    c->lru_tail = d;
+    d->in_lru = 1;
+}
+
+/* ---- node bookkeeping ---- */
+
+static void node_free(sw_reasm_ctx *c, sw_reasm_dir *d, rnode *n)
+{
+    d->root = avl_remove(d->root, n->off);
+    if (n->prev) n->prev->next = n->next; else d->head = n->next;
+    if (n->next) n->next->prev = n->prev;
+    if (d->qhead == n)
+        d->qhead = n->next;
+    size_t sz = class_size(n->cls);
+    d->mem -= sz;
+    c->cnt.mem_in_use -= sz;
+    if (n->off < d->next_off) {
+        d->retained -= n->len;
+        if (d->retained == 0)
+            lru_remove(c, d);
+    }
+    node_release(c, n);
+}
+
+/* Drop the oldest retained node of d (cap pressure). */
+static int evict_oldest(sw_reasm_ctx *c, sw_reasm_dir *d)
+{
+    rnode *n = d ? d->head : NULL;
+    if (!n || n->off >= d->next_off)
+        return 0;
+    node_free(c, d, n);
+    c->cnt.memcap_evictions++;
+    return 1;
+}
+
+static int has_retained(const sw_reasm_dir *d)
+{
+    return d && d->head && d->head->off < d->next_off;
+}
+
+/* Make room for `need` more bytes under both caps, evicting retained bytes (oldest
+ * first). Returns 1 if the bytes may be stored. */
+static int reserve(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t need)
+{
+    for (;;) {
+        uint64_t fmem = d->mem + (d->sib ? d->sib->mem : 0);
+        if (fmem + need > c->cfg.flow_cap) {
+            sw_reasm_dir *v = d;
+            int a = has_retained(d), b = has_retained(d->sib);
+            if (!a && !b)
+                return 0;
+            if (!a || (b && d->sib->head->deliv_us < d->head->deliv_us))
+                v = d->sib;
+            evict_oldest(c, v);
+            continue;
+        }
+        if (c->cnt.mem_in_use + need > c->cfg.memcap) {
+            if (!c->lru_head || !evict_oldest(c, c->lru_head))
+                return 0;
+            continue;
+        }
+        return 1;
+    }
+}
+
+/* Store [off, off+len) as one node. The range must be free. Returns 0 if refused. */
+static int store(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t off, const uint8_t *data,
+                 uint32_t len, const sw_seg_meta *meta, int urgent, uint64_t now)
+{
+    unsigned cls = class_of(sizeof(rnode) + len);
+    size_t sz = class_size(cls);
+    if (!reserve(c, d, sz))
+        return 0;
+    rnode *n = node_alloc(c, cls);
+    if (!n)
+        return 0;
+    n->off = off;
+    n->len = len;
+    n->cls = (uint8_t)cls;
+    n->urgent = urgent ? 1 : 0;
+    n->pad_ = 0;
+    n->deliv_us = now;
+    if (meta) n->meta = *meta; else memset(&n->meta, 0, sizeof n->meta);
+    memcpy(n->data, data, len);
+
+    rnode *p = floor_le(d->root, off);
+    n->prev = p;
+    n->next = p ? p->next : d->head;
+    if (n->next) n->next->prev = n;
+    if (p) p->next = n; else d->head = n;
+    d->root = avl_insert(d->root, n);
+
+    d->mem += sz;
+    c->cnt.mem_in_use += sz;
+    if (c->cnt.mem_in_use > c->cnt.mem_peak)
+        c->cnt.mem_peak = c->cnt.mem_in_use;
+    if (off < d->next_off) {
+        d->retained += len;
+        lru_touch(c, d, now);
+    } else if (!d->qhead || off < d->qhead->off) {
+        d->qhead = n;
+    }
+    return 1;
+}
+
+/* ---- notices and delivery ---- */
+
+static void emit(sw_reasm_ctx *c, sw_reasm_dir *d, sw_stream_kind kind, uint64_t off,
+                 const uint8_t *data, uint32_t len, uint32_t flags, uint64_t ts)
+{
+    if (!c->obs.on_stream)
+        return;
+    sw_stream_chunk ch;
+    memset(&ch, 0, sizeof ch);
+    ch.flow_id = d->flow_id;
+    ch.conn_instance = d->conn_instance;
+    ch.dir = d->dir;
+    ch.kind = kind;
+    ch.offset = off;
+    ch.data = data;
+    ch.len = len;
+    ch.flags = d->tmpl_flags | flags;
+    ch.src_ip = d->src_ip;
+    ch.dest_ip = d->dest_ip;
+    ch.src_port = d->src_port;
+    ch.dest_port = d->dest_port;
+    ch.conn_start_us = d->conn_start_us;
+    ch.ts_us = ts;
+    c->obs.on_stream(c->obs.ctx, d->flow, &ch);
+}
+
+static void maybe_fin(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t now)
+{
+    if (d->fin_seen && !d->fin_sent && d->next_off >= d->fin_off) {
+        d->fin_sent = 1;
+        emit(c, d, SW_STREAM_FIN, d->fin_off, NULL, 0, 0, now);
+    }
+}
+
+static void deliver_bytes(sw_reasm_ctx *c, sw_reasm_dir *d, const uint8_t *p, uint32_t len,
+                          int urgent, uint64_t now)
+{
+    emit(c, d, SW_STREAM_DATA, d->next_off, p, len, urgent ? SW_CHUNK_URGENT : 0, now);
+    d->next_off += len;
+    d->bytes_delivered += len;
+    c->cnt.bytes_delivered += len;
+}
+
+/* Deliver every queued node that has become contiguous. */
+static void deliver(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t now)
+{
+    rnode *n;
+    maybe_fin(c, d, now);
+    while ((n = d->qhead) && n->off == d->next_off) {
+        d->qhead = n->next;
+        deliver_bytes(c, d, n->data, n->len, n->urgent, now);
+        n->deliv_us = now;
+        d->retained += n->len;
+        lru_touch(c, d, now);
+        maybe_fin(c, d, now);
+    }
+}
+
+static void gap(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t len, uint64_t now)
+{
+    while (len) {   /* a GAP notice carries a 32-bit length */
+        uint32_t part = len > 0x80000000ull ? 0x80000000u : (uint32_t)len;
+        emit(c, d, SW_STREAM_GAP, d->next_off, NULL, part, 0, now);
+        d->next_off += part;
+        d->gaps++;
+        d->gap_bytes += part;
+        c->cnt.gaps++;
+        c->cnt.gap_bytes += part;
+        len -= part;
+    }
+    maybe_fin(c, d, now);
+}
+
+/* Declare holes as gaps and deliver until next_off reaches `to`. */
+static void advance_to(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t to, uint64_t now)
+{
+    for (;;) {
+        deliver(c, d, now);
+        if (d->next_off >= to)
+            break;
+        uint64_t end = d->qhead && d->qhead->off < to ? d->qhead->off : to;
+        gap(c, d, end - d->next_off, now);
+    }
+}
+
+/* ---- retention ---- */
+
+static void trim(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t now)
+{
+    rnode *n;
+    while ((n = d->head) && n->off < d->next_off) {
+        if (!c->retain_on || d->retained > c->cfg.retain_bytes ||
+            n->deliv_us + c->retain_us < now)
+            node_free(c, d, n);
+        else
+            break;
+    }
+}
+
+/* Drop the retained bytes of directions that delivered nothing for retain_seconds. */
+static void sweep(sw_reasm_ctx *c, uint64_t now)
+{
+    if (now > c->now_us)
+        c->now_us = now;
+    sw_reasm_dir *v;
+    while ((v = c->lru_head) && v->last_deliv_us + c->retain_us < c->now_us) {
+        while (has_retained(v))
+            node_free(c, v, v->head);
+        lru_remove(c, v);
+    }
+}
+
+/* ---- segments ---- */
+
+static void report(sw_reasm_ctx *c, sw_reasm_dir *d, const rnode *n, uint64_t os, uint64_t oe,
+                   const uint8_t *newp, uint64_t s, uint64_t e, const sw_seg_meta *meta,
+                   const sw_packet *pkt, unsigned *nsame, unsigned *nmis)
+{
+    const uint8_t *oldp = n->data + (os - n->off);
+    uint32_t olen = (uint32_t)(oe - os);
+    int same = memcmp(oldp, newp, olen) == 0;
+    uint8_t kind;
+    if (!same)
+        kind = SW_OVL_MISMATCH;
+    else if (os == n->off && oe == n->off + n->len && os == s && oe == e)
+        kind = SW_OVL_EXACT_RETRANS;
+    else
+        kind = SW_OVL_PARTIAL_SAME;
+    c->cnt.overlaps++;
+    if (!same)
+        c->cnt.overlap_mismatches++;
+    unsigned *k = same ? nsame : nmis;
+    if (*k >= REPORTS_MAX) {
+        c->cnt.overlap_reports_capped++;
+        return;
+    }
+    (*k)++;
+    if (!c->obs.on_overlap)
+        return;
+    sw_overlap_obs o;
+    memset(&o, 0, sizeof o);
+    o.flow = d->flow;
+    o.dir = d->dir;
+    o.kind = kind;
+    o.old_delivered = n->off < d->next_off;
+    o.seq = d->base_seq + (uint32_t)os;
+    o.len = olen;
+    o.stream_offset = os;
+    o.old_bytes = oldp;
+    o.new_bytes = newp;
+    o.old_meta = n->meta;
+    if (meta)
+        o.new_meta = *meta;
+    o.pkt = pkt;
+    c->obs.on_overlap(c->obs.ctx, &o);
+}
+
+/* New bytes [a, b) (p points at offset a) that no stored node covers. */
+static void fill_hole(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t a, uint64_t b,
+                      const uint8_t *p, const sw_seg_meta *meta, int urgent, uint64_t now)
+{
+    if (b <= d->next_off)
+        return;             /* delivered (or declared a gap) and no longer held */
+    if (a < d->next_off) {
+        p += d->next_off - a;
+        a = d->next_off;
+    }
+    if (a != d->next_off) {
+        /* out of order: queue */
+        while (a < b) {
+            uint32_t n = b - a > NODE_MAX ? NODE_MAX : (uint32_t)(b - a);
+            if (!store(c, d, a, p, n, meta, urgent, now))
+                break;
+            a += n;
+            p += n;
+        }
+        if (a == b)
+            return;
+        /* refused: if what is queued now reaches this piece, deliver it directly */
+        deliver(c, d, now);
+        if (a != d->next_off) {
+            c->cnt.segments_dropped_cap++;
+            return;
+        }
+    }
+    /* in order: deliver straight from the packet, keep a copy for comparison */
+    deliver_bytes(c, d, p, (uint32_t)(b - a), urgent, now);
+    maybe_fin(c, d, now);
+    if (c->retain_on) {
+        while (a < b) {
+            uint32_t n = b - a > NODE_MAX ? NODE_MAX : (uint32_t)(b - a);
+            if (!store(c, d, a, p, n, meta, urgent, now))
+                break;
+            a += n;
+            p += n;
+        }
+    }
+}
+
+void sw_reasm_segment(sw_reasm_ctx *c, sw_reasm_dir *d, uint32_t seq,
+                      const uint8_t *data, uint32_t len, int fin, int urgent,
+                      const sw_seg_meta *meta, const sw_packet *pkt)
+{
+    if (!c || !d)
+        return;
+    uint64_t now = pkt ? pkt->ts_us : meta ? meta->ts_us : c->now_us;
+    sweep(c, now);
+    if (!data)
+        len = 0;
+    if (len > SEG_LEN_MAX)
+        len = SEG_LEN_MAX;
+
+    int64_t s0 = (int64_t)d->next_off + sw_seq_diff(seq, d->base_seq + (uint32_t)d->next_off);
+    uint64_t fin_at = 0;
+    int fin_ok = 0;
+    if (fin && s0 + (int64_t)len >= 0) {
+        fin_at = (uint64_t)(s0 + (int64_t)len);
+        fin_ok = 1;
+    }
+
+    if (len) {
+        const uint8_t *p = data;
+        uint64_t s, e;
+        if (s0 < 0) {           /* bytes before the stream's start are not stream bytes */
+            if ((uint64_t)-s0 >= len)
+                goto after_data;
+            p += -s0;
+            s = 0;
+            e = (uint64_t)(s0 + (int64_t)len);
+        } else {
+            s = (uint64_t)s0;
+            e = s + len;
+        }
+        if (c->cfg.depth && e > c->cfg.depth) {
+            if (!d->depth_hit) {
+                d->depth_hit = 1;
+                c->cnt.depth_reached++;
+            }
+            e = c->cfg.depth;
+            if (s >= e)
+                goto after_data;
+        }
+        if (e > d->hi_off)
+            d->hi_off = e;
+
+        unsigned nsame = 0, nmis = 0;
+        uint64_t cur = s;
+        rnode *n = first_end_after(d, cur);
+        while (cur < e) {
+            if (n && n->off <= cur) {
+                uint64_t oe = n->off + n->len < e ? n->off + n->len : e;
+                report(c, d, n, cur, oe, p + (cur - s), s, e, meta, pkt, &nsame, &nmis);
+                cur = oe;
+                n = n->next;
+            } else {
+                uint64_t he = n && n->off < e ? n->off : e;
+                fill_hole(c, d, cur, he, p + (cur - s), meta, urgent, now);
+                cur = he;
+                n = first_end_after(d, cur);   /* the hole may have changed the tree */
+            }
+        }
+    }
+after_data:
+    if (fin_ok && !d->fin_seen && fin_at >= d->next_off &&
+        !(c->cfg.depth && fin_at > c->cfg.depth)) {
+        d->fin_seen = 1;
+        d->fin_off = fin_at;
+    }
+    deliver(c, d, now);
+    trim(c, d, now);
+}
+
+void sw_reasm_ack(sw_reasm_ctx *c, sw_reasm_dir *d, uint32_t ack, uint64_t now_us)
+{
+    if (!c || !d)
+        return;
+    sweep(c, now_us);
+    int64_t a = (int64_t)d->next_off + sw_seq_diff(ack, d->base_seq + (uint32_t)d->next_off);
+    if (a > (int64_t)d->next_off) {
+        uint64_t to = (uint64_t)a;
+        if (d->fin_seen && to > d->fin_off)
+            to = d->fin_off;          /* the FIN takes a sequence number, not a byte */
+        if (c->cfg.depth && to > c->cfg.depth)
+            to = c->cfg.depth;
+        if (to > d->next_off)
+            advance_to(c, d, to, now_us);
+    }
+    trim(c, d, now_us);
+}
+
+void sw_reasm_rst(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t now_us)
+{
+    if (!c || !d)
+        return;
+    sweep(c, now_us);
+    if (!d->rst_sent) {
+        d->rst_sent = 1;
+        emit(c, d, SW_STREAM_RST, d->next_off, NULL, 0, 0, now_us);
+    }
+}
+
+void sw_reasm_dir_close(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t now_us)
+{
+    if (!d)
+        return;
+    if (c) {
+        sweep(c, now_us);
+        uint64_t to = d->hi_off;
+        if (d->fin_seen && d->fin_off > to)
+            to = d->fin_off;
+        if (to > d->next_off)
+            advance_to(c, d, to, now_us);
+        deliver(c, d, now_us);
+        emit(c, d, SW_STREAM_CLOSE, d->next_off, NULL, 0, 0, now_us);
+        while (d->head)
+            node_free(c, d, d->head);
+        lru_remove(c, d);
+    } else {
+        rnode *n = d->head;
+        while (n) {
+            rnode *nx = n->next;
+            free(n);
+            n = nx;
+        }
+    }
+    if (d->sib)
+        d->sib->sib = NULL;
+    free(d);
+}
+
+/* ---- context and directions ---- */
+
+sw_reasm_ctx *sw_reasm_ctx_new(const sw_reasm_config *cfg, const sw_observer *obs)
+{
+    sw_reasm_ctx *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    if (cfg)
+        c->cfg = *cfg;
+    if (!c->cfg.memcap)
+        c->cfg.memcap = DEFAULT_MEMCAP;
+    if (!c->cfg.flow_cap)
+        c->cfg.flow_cap = DEFAULT_FLOWCAP;
+    if (obs)
+        c->obs = *obs;
+    c->retain_on = c->cfg.retain_seconds > 0 && c->cfg.retain_bytes > 0;
+    c->retain_us = (uint64_t)c->cfg.retain_seconds * 1000000u;
+    return c;
+}
+
+void sw_reasm_ctx_free(sw_reasm_ctx *c)
+{
+    if (!c)
+        return;
+    for (unsigned i = 0; i < NCLASS; i++) {
+        rnode *n = c->pool[i];
+        while (n) {
+            rnode *nx = n->next;
+            free(n);
+            n = nx;
+        }
+    }
+    free(c);
+}
+
+void sw_reasm_counters_get(const sw_reasm_ctx *c, sw_reasm_counters *out)
+{
+    if (!out)
+        return;
+    if (!c) {
+        memset(out, 0, sizeof *out);
+        return;
+    }
+    *out = c->cnt;
+}
+
+sw_reasm_dir *sw_reasm_dir_new(sw_reasm_ctx *c, sw_flow *flow, int dir, uint32_t base_seq,
+                               const sw_stream_chunk *chunk_tmpl)
+{
+    if (!c)
+        return NULL;
+    sw_reasm_dir *d = calloc(1, sizeof *d);
+    if (!d)
+        return NULL;
+    d->flow = flow;
+    d->dir = (uint8_t)(dir ? 1 : 0);
+    d->base_seq = base_seq;
+    if (chunk_tmpl) {
+        d->flow_id = chunk_tmpl->flow_id;
+        d->conn_instance = chunk_tmpl->conn_instance;
+        d->tmpl_flags = chunk_tmpl->flags;
+        d->src_ip = chunk_tmpl->src_ip;
+        d->dest_ip = chunk_tmpl->dest_ip;
+        d->src_port = chunk_tmpl->src_port;
+        d->dest_port = chunk_tmpl->dest_port;
+        d->conn_start_us = chunk_tmpl->conn_start_us;
+    }
+    if (flow) {
+        sw_reasm_dir *s = flow->rdir[1 - d->dir];
+        if (s && s != d) {
+            d->sib = s;
+            s->sib = d;
+        }
+    }
+    return d;
+}
+
+void sw_reasm_dir_info_get(const sw_reasm_dir *d, sw_reasm_dir_info *out)
+{
+    if (!out)
+        return;
+    memset(out, 0, sizeof *out);
+    if (!d)
+        return;
+    out->bytes_delivered = d->bytes_delivered;
+    out->gaps = d->gaps;
+    out->gap_bytes = d->gap_bytes;
+    out->next_offset = d->next_off;
+}

@@ -1,0 +1,998 @@
+/*
+ * test_reasm.c — unit tests of TCP stream reassembly (detector/reasm.c), driven
+ * directly through sw_reasm_* with an observer that records every stream chunk and
+ * every overlap observation. The recorder checks on every call that DATA and GAP
+ * chunks arrive at consecutive offsets, so each test also checks delivery order.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "detector/reasm.h"
+
+/* ---- recording observer ---- */
+
+typedef struct rec_chunk {
+    int kind, dir;
+    uint64_t off;
+    uint32_t len, flags;
+    uint64_t ts;
+} rec_chunk;
+
+typedef struct rec_ovl {
+    int kind, dir, old_delivered;
+    uint32_t seq, len;
+    uint64_t off;
+    uint8_t *oldb, *newb;
+    sw_seg_meta om, nm;
+} rec_ovl;
+
+typedef struct rec {
+    rec_chunk *ch;
+    size_t nch, capch;
+    rec_ovl *ov;
+    size_t nov, capov;
+    uint8_t *stream[2];           /* delivered bytes (gaps not filled) */
+    size_t slen[2], scap[2];
+    uint64_t pos[2];              /* next expected offset (data + gaps) */
+    int closed[2];
+    int keep_ovl_bytes;
+    int multi;                    /* several flows share dir numbers: count only */
+    uint64_t bytes;
+} rec;
+
+static void on_stream(void *ctx, sw_flow *flow, const sw_stream_chunk *c)
+{
+    (void)flow;
+    rec *r = ctx;
+    int d = c->dir;
+    if (!r->multi)
+        assert_false(r->closed[d]);
+    if (r->nch == r->capch) {
+        r->capch = r->capch ? r->capch * 2 : 64;
+        r->ch = realloc(r->ch, r->capch * sizeof *r->ch);
+        assert_non_null(r->ch);
+    }
+    if (c->kind == SW_STREAM_DATA)
+        r->bytes += c->len;
+    if (r->multi)
+        return;
+    r->ch[r->nch++] = (rec_chunk){ c->kind, d, c->offset, c->len, c->flags, c->ts_us };
+    if (c->kind == SW_STREAM_DATA || c->kind == SW_STREAM_GAP) {
+        assert_int_equal(c->offset, r->pos[d]);
+        assert_true(c->len > 0);
+        r->pos[d] += c->len;
+    }
+    if (c->kind == SW_STREAM_DATA) {
+        if (r->slen[d] + c->len > r->scap[d]) {
+            r->scap[d] = (r->slen[d] + c->len) * 2;
+            r->stream[d] = realloc(r->stream[d], r->scap[d]);
+            assert_non_null(r->stream[d]);
+        }
+        memcpy(r->stream[d] + r->slen[d], c->data, c->len);
+        r->slen[d] += c->len;
+    }
+    if (c->kind == SW_STREAM_CLOSE)
+        r->closed[d] = 1;
+}
+
+static void on_overlap(void *ctx, const sw_overlap_obs *o)
+{
+    rec *r = ctx;
+    if (r->nov == r->capov) {
+        r->capov = r->capov ? r->capov * 2 : 16;
+        r->ov = realloc(r->ov, r->capov * sizeof *r->ov);
+        assert_non_null(r->ov);
+    }
+    rec_ovl *v = &r->ov[r->nov++];
+    memset(v, 0, sizeof *v);
+    v->kind = o->kind;
+    v->dir = o->dir;
+    v->old_delivered = o->old_delivered;
+    v->seq = o->seq;
+    v->len = o->len;
+    v->off = o->stream_offset;
+    v->om = o->old_meta;
+    v->nm = o->new_meta;
+    if (r->keep_ovl_bytes) {
+        v->oldb = malloc(o->len);
+        v->newb = malloc(o->len);
+        assert_non_null(v->oldb);
+        assert_non_null(v->newb);
+        memcpy(v->oldb, o->old_bytes, o->len);
+        memcpy(v->newb, o->new_bytes, o->len);
+    }
+}
+
+static void rec_free(rec *r)
+{
+    for (size_t i = 0; i < r->nov; i++) {
+        free(r->ov[i].oldb);
+        free(r->ov[i].newb);
+    }
+    free(r->ov);
+    free(r->ch);
+    free(r->stream[0]);
+    free(r->stream[1]);
+    memset(r, 0, sizeof *r);
+}
+
+static size_t count_kind(const rec *r, int kind)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->nch; i++)
+        n += r->ch[i].kind == kind;
+    return n;
+}
+
+static const rec_chunk *find_kind(const rec *r, int kind, size_t nth)
+{
+    for (size_t i = 0; i < r->nch; i++)
+        if (r->ch[i].kind == kind && nth-- == 0)
+            return &r->ch[i];
+    return NULL;
+}
+
+/* ---- fixture ---- */
+
+typedef struct fx {
+    rec r;
+    sw_reasm_config cfg;
+    sw_reasm_ctx *c;
+    sw_flow flow;
+    sw_reasm_dir *d[2];
+    uint32_t base[2];
+    uint64_t now;
+} fx;
+
+static void fx_start(fx *f, const sw_reasm_config *cfg, uint32_t base)
+{
+    memset(f, 0, sizeof *f);
+    f->r.keep_ovl_bytes = 1;
+    if (cfg) {
+        f->cfg = *cfg;
+    } else {
+        f->cfg.memcap = 64u << 20;
+        f->cfg.flow_cap = 16u << 20;
+        f->cfg.retain_seconds = 30;
+        f->cfg.retain_bytes = 256u << 10;
+    }
+    sw_observer obs = { .ctx = &f->r, .on_overlap = on_overlap, .on_stream = on_stream };
+    f->c = sw_reasm_ctx_new(&f->cfg, &obs);
+    assert_non_null(f->c);
+    f->base[0] = base;
+    f->now = 1700000000000000ull;
+    sw_stream_chunk t = { .flow_id = 42, .src_ip = "10.0.0.1", .dest_ip = "10.0.0.2",
+                          .src_port = 1234, .dest_port = 80, .dir = 0 };
+    f->d[0] = sw_reasm_dir_new(f->c, &f->flow, 0, base, &t);
+    assert_non_null(f->d[0]);
+    f->flow.rdir[0] = f->d[0];
+}
+
+static void fx_open_dir1(fx *f, uint32_t base)
+{
+    sw_stream_chunk t = { .flow_id = 42, .src_ip = "10.0.0.2", .dest_ip = "10.0.0.1",
+                          .src_port = 80, .dest_port = 1234, .dir = 1 };
+    f->base[1] = base;
+    f->d[1] = sw_reasm_dir_new(f->c, &f->flow, 1, base, &t);
+    assert_non_null(f->d[1]);
+    f->flow.rdir[1] = f->d[1];
+}
+
+static void fx_close(fx *f, int dir)
+{
+    if (f->d[dir]) {
+        sw_reasm_dir_close(f->c, f->d[dir], f->now);
+        f->d[dir] = NULL;
+        f->flow.rdir[dir] = NULL;
+    }
+}
+
+static void fx_end(fx *f)
+{
+    fx_close(f, 0);
+    fx_close(f, 1);
+    sw_reasm_counters k;
+    sw_reasm_counters_get(f->c, &k);
+    assert_int_equal(k.mem_in_use, 0);
+    sw_reasm_ctx_free(f->c);
+    rec_free(&f->r);
+}
+
+/* Send bytes at stream offset off of direction dir (seq = base + off). */
+static void fx_seg_full(fx *f, int dir, uint64_t off, const void *data, uint32_t len,
+                        int fin, int urg, uint8_t ttl)
+{
+    sw_seg_meta m;
+    memset(&m, 0, sizeof m);
+    m.ts_us = f->now;
+    m.seq = f->base[dir] + (uint32_t)off;
+    m.len = len;
+    m.ttl = ttl;
+    m.ip_id = (uint16_t)(off & 0xffff);
+    sw_reasm_segment(f->c, f->d[dir], f->base[dir] + (uint32_t)off, data, len, fin, urg, &m, NULL);
+    f->now += 1000;
+}
+
+static void fx_seg(fx *f, uint64_t off, const void *data, uint32_t len)
+{
+    fx_seg_full(f, 0, off, data, len, 0, 0, 64);
+}
+
+/* A stream of recognisable bytes: byte i of the "original" is pat(i). */
+static uint8_t pat(uint64_t i) { return (uint8_t)(i * 7 + (i >> 8) * 13 + 1); }
+
+static uint8_t *pat_buf(uint64_t off, uint32_t len)
+{
+    uint8_t *b = malloc(len ? len : 1);
+    assert_non_null(b);
+    for (uint32_t i = 0; i < len; i++)
+        b[i] = pat(off + i);
+    return b;
+}
+
+static void send_pat(fx *f, uint64_t off, uint32_t len)
+{
+    uint8_t *b = pat_buf(off, len);
+    fx_seg(f, off, b, len);
+    free(b);
+}
+
+static void check_pat(const rec *r, int dir, uint64_t from, size_t len)
+{
+    assert_true(r->slen[dir] >= len);
+    for (size_t i = 0; i < len; i++)
+        if (r->stream[dir][i] != pat(from + i))
+            fail_msg("byte %zu differs: %02x != %02x", i, r->stream[dir][i], pat(from + i));
+}
+
+static sw_reasm_counters counters(const fx *f)
+{
+    sw_reasm_counters k;
+    sw_reasm_counters_get(f->c, &k);
+    return k;
+}
+
+/* ---- tests ---- */
+
+static void test_in_order(void **st)
+{
+    (void)st;
+    fx f;
+    fx_start(&f, NULL, 1000);
+    send_pat(&f, 0, 100);
+    send_pat(&f, 100, 50);
+    send_pat(&f, 150, 1);
+    assert_int_equal(f.r.slen[0], 151);
+    check_pat(&f.r, 0, 0, 151);
+    assert_int_equal(count_kind(&f.r, SW_STREAM_DATA), 3);
+    const rec_chunk *c = find_kind(&f.r, SW_STREAM_DATA, 1);
+    assert_int_equal(c->off, 100);
+    assert_int_equal(c->len, 50);
+    assert_int_equal(f.r.nov, 0);
+    sw_reasm_dir_info di;
+    sw_reasm_dir_info_get(f.d[0], &di);
+    assert_int_equal(di.bytes_delivered, 151);
+    assert_int_equal(di.next_offset, 151);
+    assert_int_equal(di.gaps, 0);
+    sw_reasm_counters k = counters(&f);
+    assert_int_equal(k.bytes_delivered, 151);
+    assert_true(k.mem_in_use > 151);     /* retained copies, with their overhead */
+    fx_close(&f, 0);
+    assert_int_equal(count_kind(&f.r, SW_STREAM_CLOSE), 1);
+    assert_int_equal(count_kind(&f.r, SW_STREAM_GAP), 0);
+    assert_int_equal(f.r.ch[f.r.nch - 1].kind, SW_STREAM_CLOSE);
+    fx_end(&f);
+}
+
+static void test_out_of_order(void **st)
+{
+    (void)st;
+    fx f;
+    fx_start(&f, NULL, 5);
+    send_pat(&f, 200, 100);
+    send_pat(&f, 100, 100);
+    assert_int_equal(f.r.slen[0], 0);            /* nothing before the hole is filled */
+    assert_int_equal(count_kind(&f.r, SW_STREAM_DATA), 0);
+    send_pat(&f, 0, 100);
+    assert_int_equal(f.r.slen[0], 300);
+    check_pat(&f.r, 0, 0, 300);
+    assert_int_equal(f.r.nov, 0);
+    send_pat(&f, 300, 10);
+    assert_int_equal(f.r.slen[0], 310);
+    check_pat(&f.r, 0, 0, 310);
+    fx_end(&f);
+}
+
+static void test_duplicates(void **st)
+{
+    (void)st;
+    fx f;
+    fx_start(&f, NULL, 777);
+    send_pat(&f, 0, 100);
+    send_pat(&f, 0, 100);          /* exact retransmission of delivered bytes */
+    send_pat(&f, 200, 50);
+    send_pat(&f, 200, 50);         /* duplicate of queued bytes */
+    assert_int_equal(f.r.nov, 2);
+    assert_int_equal(f.r.ov[0].kind, SW_OVL_EXACT_RETRANS);
+    assert_int_equal(f.r.ov[0].old_delivered, 1);
+    assert_int_equal(f.r.ov[0].off, 0);
+    assert_int_equal(f.r.ov[0].len, 100);
+    assert_int_equal(f.r.ov[0].seq, 777);
+    assert_int_equal(f.r.ov[1].kind, SW_OVL_EXACT_RETRANS);
+    assert_int_equal(f.r.ov[1].old_delivered, 0);
+    assert_int_equal(f.r.ov[1].off, 200);
+    assert_int_equal(f.r.slen[0], 100);            /* duplicates never delivered twice */
+    sw_reasm_counters k = counters(&f);
+    assert_int_equal(k.overlaps, 2);
+    assert_int_equal(k.overlap_mismatches, 0);
+    fx_end(&f);
+}
+
+/* One overlap shape: old bytes [os, oe) queued first (ttl 50), then new bytes
+ * [ns, ne) (ttl 99), equal to the old ones or not. Checks every observation and
+ * that the stream finally carries the FIRST version. */
+typedef struct shape {
+    const char *name;
+    uint64_t old_s[3], old_e[3];
+    int nold;
+    uint64_t ns, ne;
+} shape;
+
+static void run_shape(const shape *sh, int differ)
+{
+    fx f;
+    fx_start(&f, NULL, 0xfffffff0u);   /* also crosses 2^32 */
+    uint8_t oldv[200], newv[200];
+    for (int i = 0; i < 200; i++) {
+        oldv[i] = pat((uint64_t)i);
+        newv[i] = differ ? (uint8_t)(oldv[i] ^ 0x5a) : oldv[i];
+    }
+    for (int i = 0; i < sh->nold; i++)
+        fx_seg_full(&f, 0, sh->old_s[i], oldv + sh->old_s[i],
+                    (uint32_t)(sh->old_e[i] - sh->old_s[i]), 0, 0, 50);
+    assert_int_equal(f.r.nov, 0);
+    fx_seg_full(&f, 0, sh->ns, newv + sh->ns, (uint32_t)(sh->ne - sh->ns), 0, 0, 99);
+
+    /* one observation per stored segment overlapped, in offset order */
+    size_t expect = 0;
+    for (int i = 0; i < sh->nold; i++) {
+        uint64_t a = sh->old_s[i] > sh->ns ? sh->old_s[i] : sh->ns;
+        uint64_t b = sh->old_e[i] < sh->ne ? sh->old_e[i] : sh->ne;
+        if (a >= b)
+            continue;
+        assert_true(expect < f.r.nov);
+        const rec_ovl *o = &f.r.ov[expect++];
+        assert_int_equal(o->off, a);
+        assert_int_equal(o->len, b - a);
+        assert_int_equal(o->seq, (uint32_t)(0xfffffff0u + a));
+        assert_int_equal(o->old_delivered, 0);
+        if (differ)
+            assert_int_equal(o->kind, SW_OVL_MISMATCH);
+        else if (a == sh->old_s[i] && b == sh->old_e[i] && a == sh->ns && b == sh->ne)
+            assert_int_equal(o->kind, SW_OVL_EXACT_RETRANS);
+        else
+            assert_int_equal(o->kind, SW_OVL_PARTIAL_SAME);
+        assert_memory_equal(o->oldb, oldv + a, b - a);    /* first seen */
+        assert_memory_equal(o->newb, newv + a, b - a);    /* now */
+        assert_int_equal(o->om.ttl, 50);
+        assert_int_equal(o->nm.ttl, 99);
+        assert_int_equal(o->om.seq, (uint32_t)(0xfffffff0u + sh->old_s[i]));
+        assert_int_equal(o->nm.seq, (uint32_t)(0xfffffff0u + sh->ns));
+    }
+    assert_int_equal(f.r.nov, expect);
+    sw_reasm_counters k = counters(&f);
+    assert_int_equal(k.overlaps, expect);
+    assert_int_equal(k.overlap_mismatches, differ ? expect : 0);
+
+    /* fill the start; the stream keeps the first version of every byte */
+    fx_seg_full(&f, 0, 0, oldv, 1, 0, 0, 50);
+    uint64_t hi = sh->ne;
+    for (int i = 0; i < sh->nold; i++)
+        if (sh->old_e[i] > hi) hi = sh->old_e[i];
+    uint8_t expectb[200];
+    memset(expectb, 0, sizeof expectb);
+    uint8_t have[200] = {0};
+    expectb[0] = oldv[0]; have[0] = 1;
+    for (int i = 0; i < sh->nold; i++)
+        for (uint64_t j = sh->old_s[i]; j < sh->old_e[i]; j++) { expectb[j] = oldv[j]; have[j] = 1; }
+    for (uint64_t j = sh->ns; j < sh->ne; j++)
+        if (!have[j]) { expectb[j] = newv[j]; have[j] = 1; }
+    size_t contiguous = 0;
+    while (contiguous < hi && have[contiguous]) contiguous++;
+    assert_int_equal(f.r.slen[0], contiguous);
+    assert_memory_equal(f.r.stream[0], expectb, contiguous);
+    fx_end(&f);
+}
+
+static const shape shapes[] = {
+    { "new before old",     {10}, {20}, 1, 5, 15 },
+    { "new after old",      {10}, {20}, 1, 15, 25 },
+    { "new inside old",     {10}, {20}, 1, 12, 18 },
+    { "new covers old",     {10}, {20}, 1, 5, 25 },
+    { "same range",         {10}, {20}, 1, 10, 20 },
+    { "same start, longer", {10}, {20}, 1, 10, 30 },
+    { "same end, earlier",  {10}, {20}, 1, 3, 20 },
+    { "spans several",      {10, 25, 35}, {20, 30, 40}, 3, 5, 45 },
+    { "spans several, ends inside", {10, 25, 35}, {20, 30, 40}, 3, 15, 37 },
+    { "starts at 1, fills", {10, 25}, {20, 30}, 2, 1, 30 },
+};
+
+static void test_overlap_shapes_same(void **st)
+{
+    (void)st;
+    for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
+        print_message("shape (same bytes): %s\n", shapes[i].name);
+        run_shape(&shapes[i], 0);
+    }
+}
+
+static void test_overlap_shapes_differ(void **st)
+{
+    (void)st;
+    for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
+        print_message("shape (different bytes): %s\n", shapes[i].name);
+        run_shape(&shapes[i], 1);
+    }
+}
+
+/* The old version arrives after the new one in the other order: whichever came
+ * first is "old" and is kept. */
+static void test_overlap_first_version_kept(void **st)
+{
+    (void)st;
+    fx f;
+    fx_start(&f, NULL, 100);
+    fx_seg_full(&f, 0, 5, "EVIL!", 5, 0, 0, 200);    /* injected first, queued */
+    fx_seg_full(&f, 0, 5, "good.", 5, 0, 0, 60);     /* genuine second */
+    fx_seg_full(&f, 0, 0, "hello", 5, 0, 0, 60);
+    assert_int_equal(f.r.nov, 1);
+    assert_int_equal(f.r.ov[0].kind, SW_OVL_MISMATCH);
+    assert_memory_equal(f.r.ov[0].oldb, "EVIL!", 5);
+    assert_memory_equal(f.r.ov[0].newb, "good.", 5);
+    assert_int_equal(f.r.ov[0].om.ttl, 200);
+    assert_int_equal(f.r.ov[0].nm.ttl, 60);
+    assert_int_equal(f.r.slen[0], 10);
+    assert_memory_equal(f.r.stream[0], "helloEVIL!", 10);
+    fx_end(&f);
+}
+
+static void test_late_twin_after_delivery(void **st)
+{
+    (void)st;
+    fx f;
+    fx_start(&f, NULL, 4000);
+    fx_seg_full(&f, 0, 0, "GET / HTTP/1.1\r\n", 16, 0, 0, 64);
+    fx_seg_full(&f, 0, 16, "Host: a\r\n\r\n", 11, 0, 0, 64);
+    assert_int_equal(f.r.slen[0], 27);
+    /* a twin of the second segment with other bytes, overlapping the first too */
+    fx_seg_full(&f, 0, 11, "1.0\r\nHost: b\r\n\r\n", 16, 0, 0, 30);
+    assert_int_equal(f.r.nov, 2);
+    assert_int_equal(f.r.ov[0].kind, SW_OVL_MISMATCH);   /* "1.1\r\n" vs "1.0\r\n" */
+    assert_int_equal(f.r.ov[0].off, 11);
+    assert_int_equal(f.r.ov[0].len, 5);
+    assert_memory_equal(f.r.ov[0].oldb, "1.1\r\n", 5);
+    assert_int_equal(f.r.ov[0].old_delivered, 1);
+    assert_int_equal(f.r.ov[1].kind, SW_OVL_MISMATCH);
+    assert_int_equal(f.r.ov[1].off, 16);
+    assert_int_equal(f.r.ov[1].len, 11);
+    assert_int_equal(f.r.ov[1].old_delivered, 1);
+    assert_memory_equal(f.r.ov[1].oldb, "Host: a\r\n\r\n", 11);
+    assert_memory_equal(f.r.ov[1].newb, "Host: b\r\n\r\n", 11);
+    assert_int_equal(f.r.ov[1].om.ttl, 64);
+    assert_int_equal(f.r.ov[1].nm.ttl, 30);
+    assert_int_equal(f.r.slen[0], 27);       /* nothing delivered twice */
+    /* a later exact twin of a delivered segment */
+    fx_seg_full(&f, 0, 0, "GET / HTTP/1.1\r\n", 16, 0, 0, 64);
+    assert_int_equal(f.r.nov, 3);
+    assert_int_equal(f.r.ov[2].kind, SW_OVL_EXACT_RETRANS);
+    assert_int_equal(f.r.ov[2].old_delivered, 1);
+    fx_end(&f);
+}
+
+static void test_retention_time(void **st)
+{
+    (void)st;
+    sw_reasm_config cfg = { .memcap = 1u << 20, .flow_cap = 1u << 20,
+                            .retain_seconds = 2, .retain_bytes = 1u << 20 };
+    fx f;
+    fx_start(&f, &cfg, 1);
+    send_pat(&f, 0, 100);
+    f.now += 1000000;                 /* 1 s later: still retained */
+    send_pat(&f, 0, 100);
+    assert_int_equal(f.r.nov, 1);
+    f.now += 3000000;                 /* more than 2 s after delivery */
+    send_pat(&f, 0, 100);
+    assert_int_equal(f.r.nov, 1);     /* no longer comparable */
+    assert_int_equal(counters(&f).mem_in_use, 0);
+    /* idle directions are swept by the traffic of others */
+    fx_open_dir1(&f, 9);
+    fx_seg_full(&f, 1, 0, "abc", 3, 0, 0, 64);
+    assert_true(counters(&f).mem_in_use > 0);
+    f.now += 5000000;
+    send_pat(&f, 100, 10);            /* other direction's packet at a later time */
+    sw_reasm_counters k = counters(&f);
+    fx_seg_full(&f, 1, 0, "abX", 3, 0, 0, 64);
+    assert_int_equal(f.r.nov, 1);     /* dir 1's old bytes expired */
+    assert_true(k.mem_in_use > 0);
+    fx_end(&f);
+}
+
+static void test_retention_bytes(void **st)
+{
+    (void)st;
+    sw_reasm_config cfg = { .memcap = 1u << 20, .flow_cap = 1u << 20,
+                            .retain_seconds = 100, .retain_bytes = 250 };
+    fx f;
+    fx_start(&f, &cfg, 1);
+    for (int i = 0; i < 10; i++)
+        send_pat(&f, (uint64_t)i * 100, 100);
+    assert_int_equal(f.r.slen[0], 1000);
+    send_pat(&f, 0, 100);             /* oldest: dropped */
+    assert_int_equal(f.r.nov, 0);
+    send_pat(&f, 700, 100);           /* 800..999 kept; 700 not (250 bytes) */
+    assert_int_equal(f.r.nov, 0);
+    send_pat(&f, 800, 200);
+    assert_int_equal(f.r.nov, 2);
+    assert_int_equal(f.r.ov[0].off, 800);
+    assert_int_equal(f.r.ov[1].off, 900);
+    assert_int_equal(counters(&f).memcap_evictions, 0);   /* retention, not cap */
+    fx_end(&f);
+}
+
+static void test_no_retention(void **st)
+{
+    (void)st;
+    sw_reasm_config cfg = { .memcap = 1u << 20, .flow_cap = 1u << 20 };
+    fx f;
+    fx_start(&f, &cfg, 1);
+    send_pat(&f, 0, 100);
+    assert_int_equal(counters(&f).mem_in_use, 0);
+    assert_int_equal(counters(&f).mem_peak, 0);   /* delivered straight from the packet */
+    send_pat(&f, 0, 100);
+    assert_int_equal(f.r.nov, 0);
+    send_pat(&f, 200, 100);                       /* queued data is still held */
+    assert_true(counters(&f).mem_in_use > 100);
+    send_pat(&f, 150, 100);
+    assert_int_equal(f.r.nov, 1);
+    fx_end(&f);
+}
+
+static void test_wraparound(void **st)
+{
+    (void)st;
+    fx f;
+    fx_start(&f, NULL, 0xffffff00u);
+    send_pat(&f, 0, 200);               /* seq 0xffffff00 .. 0xffffffc8 */
+    send_pat(&f, 400, 100);             /* seq already wrapped (0x90), queued */
+    send_pat(&f, 200, 200);             /* crosses 2^32 */
+    assert_int_equal(f.r.slen[0], 500);
+    check_pat(&f.r, 0, 0, 500);
+    send_pat(&f, 250, 10);              /* twin across the wrap */
+    assert_int_equal(f.r.nov, 1);
+    assert_int_equal(f.r.ov[0].seq, (uint32_t)(0xffffff00u + 250));
+    assert_int_equal(f.r.ov[0].off, 250);
+    fx_end(&f);
+    /* a base just below 2^31: offsets keep growing across the signed boundary */
+
+    fx_start(&f, NULL, 0x7fffff00u);
+    for (uint64_t off = 0; off < (1u << 20); off += 1000)
+        send_pat(&f, off, 1000);
+    assert_int_equal(f.r.slen[0], (1u << 20) + 1000 - (1u << 20) % 1000);
+    check_pat(&f.r, 0, 0, f.r.slen[0]);
+    fx_end(&f);
+}
+
+static void test_large_window_backwards(void **st)
+{
+    (void)st;
+    sw_reasm_config cfg = { .memcap = 64u << 20, .flow_cap = 16u << 20,
+                            .retain_seconds = 30, .retain_bytes = 256u << 10 };
+    fx f;
+    fx_start(&f, &cfg, 0xfff00000u);    /* the 4 MiB also crosses 2^32 */
+    const uint32_t total = 4u << 20, mss = 1448;
+    uint32_t nseg = (total + mss - 1) / mss;
+    for (uint32_t i = nseg; i-- > 1;) {
+        uint64_t off = (uint64_t)i * mss;
+        uint32_t len = off + mss > total ? (uint32_t)(total - off) : mss;
+        send_pat(&f, off, len);
+    }
+    assert_int_equal(f.r.slen[0], 0);
+    sw_reasm_counters k = counters(&f);
+    assert_int_equal(k.segments_dropped_cap, 0);
+    assert_true(k.mem_in_use >= total - mss);
+    assert_true(k.mem_in_use <= cfg.flow_cap);
+    send_pat(&f, 0, mss);
+    assert_int_equal(f.r.slen[0], total);
+    check_pat(&f.r, 0, 0, total);
+    k = counters(&f);
+    assert_true(k.mem_in_use <= 2 * (256u << 10));   /* back to retention only */
+    fx_end(&f);
+}
+
+static void test_gap_by_ack(void **st)
+{
+    (void)st;
+    fx f;
+    fx_start(&f, NULL, 50000);
+    send_pat(&f, 0, 100);
+    send_pat(&f, 200, 100);
+    send_pat(&f, 400, 100);
+    assert_int_equal(f.r.slen[0], 100);
+    sw_reasm_ack(f.c, f.d[0], 50000 + 150, f.now);     /* ACK inside the hole */
+    const rec_chunk *g = find_kind(&f.r, SW_STREAM_GAP, 0);
+    assert_non_null(g);
+    assert_int_equal(g->off, 100);
+    assert_int_equal(g->len, 50);
+    assert_int_equal(f.r.slen[0], 100);
+    sw_reasm_ack(f.c, f.d[0], 50000 + 300, f.now);     /* past the second segment */
+    g = find_kind(&f.r, SW_STREAM_GAP, 1);
+    assert_non_null(g);
+    assert_int_equal(g->off, 150);
+    assert_int_equal(g->len, 50);
+    assert_int_equal(f.r.slen[0], 200);                 /* 200..299 delivered */
+    sw_reasm_ack(f.c, f.d[0], 50000 + 300, f.now);     /* duplicate ACK: nothing */
+    sw_reasm_ack(f.c, f.d[0], 50000 + 100, f.now);     /* old ACK: nothing */
+    assert_int_equal(count_kind(&f.r, SW_STREAM_GAP), 2);
+    /* a late copy of the gap's bytes is ignored (the gap is final) */
+    send_pat(&f, 100, 100);
+    assert_int_equal(f.r.slen[0], 200);
+    /* data after the gap keeps flowing */
+    send_pat(&f, 300, 100);
+    assert_int_equal(f.r.slen[0], 400);
+    send_pat(&f, 500, 10);
+    assert_int_equal(f.r.slen[0], 410);
+    sw_reasm_dir_info di;
+    sw_reasm_dir_info_get(f.d[0], &di);
+    assert_int_equal(di.gaps, 2);
+    assert_int_equal(di.gap_bytes, 100);
+    assert_int_equal(di.next_offset, 510);
+    sw_reasm_counters k = counters(&f);
+    assert_int_equal(k.gaps, 2);
+    assert_int_equal(k.gap_bytes, 100);
+    /* sensor loss: an ACK past everything that was ever seen */
+    sw_reasm_ack(f.c, f.d[0], 50000 + 600, f.now);
+    g = find_kind(&f.r, SW_STREAM_GAP, 2);
+    assert_non_null(g);
+    assert_int_equal(g->off, 510);
+    assert_int_equal(g->len, 90);
+    fx_end(&f);
+}
+
+static void test_gap_by_close(void **st)
+{
+    (void)st;
+    fx f;
+    fx_start(&f, NULL, 7);
+    send_pat(&f, 0, 10);
+    send_pat(&f, 20, 10);
+    send_pat(&f, 50, 10);
+    fx_seg_full(&f, 0, 80, NULL, 0, 1, 0, 64);        /* FIN at 80, data before it lost */
+    fx_close(&f, 0);
+    /* DATA 0-10, GAP 10-20, DATA 20-30, GAP 30-50, DATA 50-60, GAP 60-80, FIN, CLOSE */
+    assert_int_equal(count_kind(&f.r, SW_STREAM_GAP), 3);
+    assert_int_equal(count_kind(&f.r, SW_STREAM_DATA), 3);
+    const rec_chunk *g = find_kind(&f.r, SW_STREAM_GAP, 2);
+    assert_int_equal(g->off, 60);
+    assert_int_equal(g->len, 20);
+    const rec_chunk *fin = find_kind(&f.r, SW_STREAM_FIN, 0);
+    assert_non_null(fin);
+    assert_int_equal(fin->off, 80);
+    assert_int_equal(f.r.ch[f.r.nch - 1].kind, SW_STREAM_CLOSE);
+    assert_int_equal(f.r.ch[f.r.nch - 2].kind, SW_STREAM_FIN);
+    assert_int_equal(f.r.slen[0], 30);
+    fx_end(&f);
+}
+
+static void test_fin_with_data(void **st)
+{
+    (void)st;
+    fx f;
+    fx_start(&f, NULL, 100);
+    fx_seg_full(&f, 0, 5, "world", 5, 1, 0, 64);   /* data+FIN first, out of order */
+    assert_int_equal(count_kind(&f.r, SW_STREAM_FIN), 0);
+    fx_seg_full(&f, 0, 0, "hello", 5, 0, 0, 64);
+    assert_int_equal(f.r.slen[0], 10);
+    assert_memory_equal(f.r.stream[0], "helloworld", 10);
+    const rec_chunk *fin = find_kind(&f.r, SW_STREAM_FIN, 0);
+    assert_non_null(fin);
+    assert_int_equal(fin->off, 10);
+    assert_int_equal(f.r.ch[f.r.nch - 1].kind, SW_STREAM_FIN);
+    /* the ACK of the FIN declares no gap (the FIN is not a byte) */
+    sw_reasm_ack(f.c, f.d[0], 100 + 11, f.now);
+    assert_int_equal(count_kind(&f.r, SW_STREAM_GAP), 0);
+    /* a retransmitted FIN: one notice only */
+    fx_seg_full(&f, 0, 5, "world", 5, 1, 0, 64);
+    assert_int_equal(count_kind(&f.r, SW_STREAM_FIN), 1);
+    fx_close(&f, 0);
+    assert_int_equal(count_kind(&f.r, SW_STREAM_GAP), 0);
+    assert_int_equal(count_kind(&f.r, SW_STREAM_FIN), 1);
+    fx_end(&f);
+}
+
+static void test_rst_mid_stream(void **st)
+{
+    (void)st;
+    fx f;
+    fx_start(&f, NULL, 100);
+    fx_open_dir1(&f, 900);
+    send_pat(&f, 0, 100);
+    send_pat(&f, 200, 100);
+    fx_seg_full(&f, 1, 0, "ok", 2, 0, 0, 64);
+    sw_reasm_rst(f.c, f.d[0], f.now);
+    sw_reasm_rst(f.c, f.d[1], f.now);
+    sw_reasm_rst(f.c, f.d[0], f.now);             /* once per direction */
+    assert_int_equal(count_kind(&f.r, SW_STREAM_RST), 2);
+    const rec_chunk *r = find_kind(&f.r, SW_STREAM_RST, 0);
+    assert_int_equal(r->off, 100);
+    assert_int_equal(r->dir, 0);
+    fx_close(&f, 0);
+    fx_close(&f, 1);
+    /* the queued data after the hole still comes out, after a gap, at close */
+    assert_int_equal(f.r.slen[0], 200);
+    assert_int_equal(count_kind(&f.r, SW_STREAM_GAP), 1);
+    assert_int_equal(count_kind(&f.r, SW_STREAM_CLOSE), 2);
+    assert_int_equal(f.r.slen[1], 2);
+    fx_end(&f);
+}
+
+static void test_urgent(void **st)
+{
+    (void)st;
+    fx f;
+    fx_start(&f, NULL, 100);
+    fx_seg_full(&f, 0, 0, "mal", 3, 0, 0, 64);
+    fx_seg_full(&f, 0, 4, "cious", 5, 0, 0, 64);
+    fx_seg_full(&f, 0, 3, "i", 1, 0, 1, 64);
+    assert_int_equal(f.r.slen[0], 9);
+    assert_memory_equal(f.r.stream[0], "malicious", 9);
+    assert_int_equal(find_kind(&f.r, SW_STREAM_DATA, 0)->flags & SW_CHUNK_URGENT, 0);
+    assert_int_equal(find_kind(&f.r, SW_STREAM_DATA, 1)->flags & SW_CHUNK_URGENT, SW_CHUNK_URGENT);
+    assert_int_equal(find_kind(&f.r, SW_STREAM_DATA, 2)->flags & SW_CHUNK_URGENT, 0);
+    fx_end(&f);
+}
+
+static void test_depth(void **st)
+{
+    (void)st;
+    sw_reasm_config cfg = { .memcap = 1u << 20, .flow_cap = 1u << 20, .depth = 1000,
+                            .retain_seconds = 30, .retain_bytes = 4096 };
+    fx f;
+    fx_start(&f, &cfg, 3);
+    for (int i = 0; i < 15; i++)
+        send_pat(&f, (uint64_t)i * 100, 100);
+    assert_int_equal(f.r.slen[0], 1000);
+    check_pat(&f.r, 0, 0, 1000);
+    sw_reasm_counters k = counters(&f);
+    assert_int_equal(k.depth_reached, 1);
+    assert_int_equal(k.bytes_delivered, 1000);
+    send_pat(&f, 2000, 100);                          /* beyond: not stored */
+    assert_true(counters(&f).mem_in_use <= 11 * 256);
+    sw_reasm_ack(f.c, f.d[0], 3 + 5000, f.now);        /* no gap past depth */
+    fx_close(&f, 0);
+    assert_int_equal(count_kind(&f.r, SW_STREAM_GAP), 0);
+    assert_int_equal(f.r.slen[0], 1000);
+    assert_int_equal(counters(&f).depth_reached, 1);
+    fx_end(&f);
+}
+
+static void test_flow_cap(void **st)
+{
+    (void)st;
+    sw_reasm_config cfg = { .memcap = 64u << 20, .flow_cap = 64u << 10,
+                            .retain_seconds = 30, .retain_bytes = 1u << 20 };
+    fx f;
+    fx_start(&f, &cfg, 1);
+    fx_open_dir1(&f, 1);
+    /* retained bytes of both directions fill the flow's share */
+    uint8_t buf[1000];
+    memset(buf, 'a', sizeof buf);
+    for (int i = 0; i < 40; i++)
+        fx_seg_full(&f, 1, (uint64_t)i * 1000, buf, 1000, 0, 0, 64);
+    for (int i = 0; i < 40; i++)
+        fx_seg(&f, (uint64_t)i * 1000, buf, 1000);
+    sw_reasm_counters k = counters(&f);
+    assert_true(k.mem_in_use <= cfg.flow_cap);
+    assert_true(k.memcap_evictions > 0);              /* oldest retained went first */
+    assert_int_equal(k.segments_dropped_cap, 0);      /* in-order data always flows */
+    assert_int_equal(f.r.slen[0], 40000);
+    /* out-of-order data now: retained bytes are evicted, then new data refused */
+    uint64_t ev = k.memcap_evictions;
+    for (int i = 0; i < 100; i++)
+        fx_seg(&f, 41000 + (uint64_t)i * 1000, buf, 1000);
+    k = counters(&f);
+    assert_true(k.mem_in_use <= cfg.flow_cap);
+    assert_true(k.memcap_evictions > ev);
+    assert_true(k.segments_dropped_cap > 0);
+    uint64_t dropped = k.segments_dropped_cap;
+    /* the refused data is a gap at close; what was held comes out */
+    fx_close(&f, 0);
+    k = counters(&f);
+    assert_true(k.gaps >= 2);     /* 40000..41000, and the refused tail */
+    assert_int_equal(f.r.pos[0], 41000 + 100 * 1000);   /* every offset accounted for */
+    assert_int_equal(f.r.slen[0], 40000 + (100 - dropped) * 1000);
+    fx_end(&f);
+}
+
+static void test_memcap_global(void **st)
+{
+    (void)st;
+    sw_reasm_config cfg = { .memcap = 128u << 10, .flow_cap = 1u << 20,
+                            .retain_seconds = 30, .retain_bytes = 1u << 20 };
+    rec r = { .keep_ovl_bytes = 0, .multi = 1 };
+    sw_observer obs = { .ctx = &r, .on_overlap = on_overlap, .on_stream = on_stream };
+    sw_reasm_ctx *c = sw_reasm_ctx_new(&cfg, &obs);
+    sw_flow flows[8];
+    sw_reasm_dir *d[8];
+    memset(flows, 0, sizeof flows);
+    uint8_t buf[1400];
+    memset(buf, 'z', sizeof buf);
+    uint64_t now = 1000000;
+    for (int i = 0; i < 8; i++) {
+        sw_stream_chunk t = { .flow_id = (uint64_t)i, .dir = 0 };
+        d[i] = sw_reasm_dir_new(c, &flows[i], 0, 1000, &t);
+        flows[i].rdir[0] = d[i];
+    }
+    /* flow 0 retains its bytes first; later flows evict them (oldest first) */
+    for (int round = 0; round < 30; round++)
+        for (int i = 0; i < 8; i++) {
+            sw_seg_meta m = { .ts_us = now };
+            sw_reasm_segment(c, d[i], 1000 + (uint32_t)round * 1400, buf, 1400, 0, 0, &m, NULL);
+            now += 10;
+        }
+    sw_reasm_counters k;
+    sw_reasm_counters_get(c, &k);
+    assert_true(k.mem_in_use <= cfg.memcap);
+    assert_true(k.mem_peak <= cfg.memcap);
+    assert_true(k.memcap_evictions > 0);
+    assert_int_equal(k.bytes_delivered, 8 * 30 * 1400);
+    assert_int_equal(r.bytes, 8 * 30 * 1400);
+    /* the first direction's early bytes were evicted; the last one's are still there */
+    sw_seg_meta m = { .ts_us = now };
+    r.nov = 0;
+    sw_reasm_segment(c, d[0], 1000, buf, 1400, 0, 0, &m, NULL);
+    assert_int_equal(r.nov, 0);
+    sw_reasm_segment(c, d[7], 1000 + 29 * 1400, buf, 1400, 0, 0, &m, NULL);
+    assert_int_equal(r.nov, 1);
+    /* out of order under the global cap: retained first, then refused */
+    for (int i = 0; i < 200; i++)
+        sw_reasm_segment(c, d[3], 1000 + 50000 + (uint32_t)i * 1400, buf, 1400, 0, 0, &m, NULL);
+    sw_reasm_counters_get(c, &k);
+    assert_true(k.mem_in_use <= cfg.memcap);
+    assert_true(k.segments_dropped_cap > 0);
+    for (int i = 0; i < 8; i++)
+        sw_reasm_dir_close(c, d[i], now);
+    sw_reasm_counters_get(c, &k);
+    assert_int_equal(k.mem_in_use, 0);
+    sw_reasm_ctx_free(c);
+    free(r.ch);
+    free(r.ov);
+    free(r.stream[0]);
+    free(r.stream[1]);
+}
+
+static void test_flood_tiny_out_of_order(void **st)
+{
+    (void)st;
+    sw_reasm_config cfg = { .memcap = 64u << 20, .flow_cap = 4u << 20,
+                            .retain_seconds = 30, .retain_bytes = 256u << 10 };
+    fx f;
+    fx_start(&f, &cfg, 12345);
+    f.r.keep_ovl_bytes = 0;
+    /* 100k one-byte segments, every other offset, backwards: nothing coalesces */
+    for (uint32_t i = 100000; i-- > 0;) {
+        uint8_t b = pat(1 + 2 * (uint64_t)i);
+        fx_seg(&f, 1 + 2 * (uint64_t)i, &b, 1);
+    }
+    sw_reasm_counters k = counters(&f);
+    assert_true(k.mem_in_use <= cfg.flow_cap);
+    assert_true(k.mem_peak <= cfg.flow_cap);
+    assert_true(k.segments_dropped_cap > 0);
+    assert_true(k.segments_dropped_cap < 100000);
+    /* overlap flood: each big segment overlaps thousands of stored one-byte nodes,
+     * with other bytes; observations per segment stay bounded */
+    uint8_t big[4000];
+    memset(big, 0xee, sizeof big);
+    uint64_t ov0 = k.overlaps;
+    size_t nobs0 = f.r.nov;
+    for (int i = 0; i < 50; i++)
+        fx_seg(&f, 190000, big, sizeof big);
+    k = counters(&f);
+    assert_true(k.overlaps - ov0 >= 2000);
+    assert_true(f.r.nov - nobs0 <= 50 * 2 * 16);
+    assert_true(k.overlap_reports_capped > 0);
+    assert_true(k.mem_in_use <= cfg.flow_cap);
+    /* a 1-byte flood of overlapping retransmissions of one stored byte */
+    uint64_t ov1 = k.overlaps;
+    for (int i = 0; i < 100000; i++) {
+        uint8_t b = (uint8_t)i;
+        fx_seg(&f, 199999, &b, 1);
+    }
+    k = counters(&f);
+    assert_int_equal(k.overlaps - ov1, 100000);
+    assert_true(k.mem_in_use <= cfg.flow_cap);
+    /* fill everything in order: what is held comes out; refused bytes are gaps */
+    fx_seg(&f, 0, big, 1);
+    fx_close(&f, 0);
+    assert_int_equal(f.r.pos[0], 200000);
+    fx_end(&f);
+}
+
+static void test_reports_capped_mismatch_not_hidden(void **st)
+{
+    (void)st;
+    fx f;
+    fx_start(&f, NULL, 0);
+    /* 40 one-byte nodes with equal bytes, then one that will differ */
+    for (int i = 0; i < 40; i++) {
+        uint8_t b = 'A';
+        fx_seg(&f, 10 + (uint64_t)i * 2, &b, 1);
+    }
+    uint8_t c = 'B';
+    fx_seg(&f, 100, &c, 1);
+    uint8_t big[100];
+    memset(big, 'A', sizeof big);
+    fx_seg(&f, 5, big, 96);       /* covers offsets 5..100: 40 same, 1 mismatch */
+    sw_reasm_counters k = counters(&f);
+    assert_int_equal(k.overlaps, 41);
+    assert_int_equal(k.overlap_mismatches, 1);
+    size_t mis = 0, same = 0;
+    for (size_t i = 0; i < f.r.nov; i++) {
+        if (f.r.ov[i].kind == SW_OVL_MISMATCH) mis++; else same++;
+    }
+    assert_int_equal(mis, 1);        /* the mismatch is published despite the cap */
+    assert_int_equal(same, 16);
+    assert_int_equal(k.overlap_reports_capped, 24);
+    fx_end(&f);
+}
+
+static void test_before_base_and_template(void **st)
+{
+    (void)st;
+    fx f;
+    fx_start(&f, NULL, 1000);
+    fx_seg_full(&f, 0, (uint64_t)-5 & 0xffffffffu, "xxxxxhello", 10, 0, 0, 64); /* seq 995 */
+    assert_int_equal(f.r.slen[0], 5);
+    assert_memory_equal(f.r.stream[0], "hello", 5);
+    fx_seg_full(&f, 0, (uint64_t)-100 & 0xffffffffu, "old", 3, 0, 0, 64);         /* wholly before */
+    assert_int_equal(f.r.slen[0], 5);
+    const rec_chunk *c = find_kind(&f.r, SW_STREAM_DATA, 0);
+    assert_int_equal(c->off, 0);
+    assert_int_equal(c->dir, 0);
+    fx_end(&f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_in_order),
+        cmocka_unit_test(test_out_of_order),
+        cmocka_unit_test(test_duplicates),
+        cmocka_unit_test(test_overlap_shapes_same),
+        cmocka_unit_test(test_overlap_shapes_differ),
+        cmocka_unit_test(test_overlap_first_version_kept),
+        cmocka_unit_test(test_late_twin_after_delivery),
+        cmocka_unit_test(test_retention_time),
+        cmocka_unit_test(test_retention_bytes),
+        cmocka_unit_test(test_no_retention),
+        cmocka_unit_test(test_wraparound),
+        cmocka_unit_test(test_large_window_backwards),
+        cmocka_unit_test(test_gap_by_ack),
+        cmocka_unit_test(test_gap_by_close),
+        cmocka_unit_test(test_fin_with_data),
+        cmocka_unit_test(test_rst_mid_stream),
+        cmocka_unit_test(test_urgent),
+        cmocka_unit_test(test_depth),
+        cmocka_unit_test(test_flow_cap),
+        cmocka_unit_test(test_memcap_global),
+        cmocka_unit_test(test_flood_tiny_out_of_order),
+        cmocka_unit_test(test_reports_capped_mismatch_not_hidden),
+        cmocka_unit_test(test_before_base_and_template),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
