@@ -35,6 +35,19 @@ const sw_tunables *sw_ruleset_tunables(const sw_ruleset *rs);
 /* sha256 of the rule text, hex (for the runs table). */
 const char *sw_ruleset_hash(const sw_ruleset *rs);
 
+/* One loaded rule, for listing (`seqwatch rules list`). Pointers live as long as rs. */
+typedef struct sw_rule_info {
+    uint32_t sid, gid, rev;
+    int      pass;               /* 1: pass rule, 0: alert rule */
+    const char *event;           /* catalogue name */
+    const char *msg;
+    const char *classtype;
+    int      priority;
+    unsigned line;               /* first line of the rule in its file */
+} sw_rule_info;
+/* Rule i in file order (0 <= i < sw_ruleset_count). Returns 0, or -1 if out of range. */
+int sw_ruleset_rule_info(const sw_ruleset *rs, size_t i, sw_rule_info *out);
+
 /* The rule that matched an event and what to do. */
 typedef struct sw_rule_match {
     uint32_t sid, gid, rev;
@@ -56,6 +69,9 @@ typedef enum sw_match_verdict {
 typedef struct sw_matcher sw_matcher;
 sw_matcher *sw_matcher_new(uint32_t max_entries);
 void sw_matcher_free(sw_matcher *m);
+/* Threshold entries evicted because the matcher was full (oldest first), and in use. */
+uint64_t sw_matcher_evictions(const sw_matcher *m);
+size_t sw_matcher_entries(const sw_matcher *m);
 sw_match_verdict sw_ruleset_match(const sw_ruleset *rs, sw_matcher *mt, const sw_event *ev,
                                   sw_rule_match *out);
 
