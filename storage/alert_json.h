@@ -14,7 +14,26 @@
 json_t *sw_alert_to_json(const sw_event *ev, const sw_rule_match *m, const char *event_type,
                          const char *sensor, uint64_t ordinal);
 
+/* The document as one line (compact, keys in insertion order, no newline); free(). */
+char *sw_alert_dumps(const json_t *doc);
+
 /* "2023-09-18T06:13:41.532140+0000" (UTC), out must hold 32 bytes. */
 void sw_format_timestamp(uint64_t ts_us, char *out, size_t len);
+
+/* Parse an ISO-8601 time: "YYYY-MM-DD", optionally followed by "THH:MM[:SS[.frac]]"
+ * (or a space instead of T) and "Z", "+HHMM", "+HH:MM", "+HH" (no zone = UTC).
+ * Returns 0 and the UTC time in microseconds, or -1. */
+int sw_parse_timestamp(const char *s, uint64_t *ts_us);
+
+/* The description EVE prints as alert.category for a classtype ("misc-attack" ->
+ * "Misc Attack"); unknown classtypes are returned as given, NULL gives "". */
+const char *sw_classtype_description(const char *classtype);
+
+/* alert_id: the first 16 bytes of a sha256 over the inputs, in UUID form
+ * (version 8, RFC 9562 variant), lower-case, 36 characters. */
+void sw_alert_id(const char *sensor, uint64_t flow_id, uint32_t conn_instance, uint64_t ts_us,
+                 uint32_t sid, const char *event, uint64_t ordinal, char out[37]);
+/* The same UUID form of any sha256 digest (used for content-hash ids on ingest). */
+void sw_uuid_from_digest(const uint8_t digest[32], char out[37]);
 
 #endif
