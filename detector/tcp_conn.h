@@ -50,7 +50,15 @@ typedef struct sw_tcp_end {
              fin_sent:1,
              rst_sent:1,
              mac_known:1;
-    uint8_t  ttl_known:1, ts_seen:1, ack_seen:1, data_seen:1;
+    uint8_t  ttl_known:1, ts_seen:1, ack_seen:1, data_seen:1,
+             syn_seen:1,     /* it sent a SYN without ACK */
+             synack_seen:1,  /* it sent a SYN-ACK */
+             nxt_known:1,    /* snd_nxt is a real baseline (a packet of this end was seen,
+                                or its ISN was inferred from the peer's SYN-ACK) */
+             isn_inferred:1; /* isn = peer's SYN-ACK ack - 1 (its own SYN was not seen) */
+    uint8_t  wshift;         /* shift applied to this end's non-SYN windows (0..14) */
+    uint8_t  wshift_guess:1; /* scaling unknown (handshake not seen): wshift is 14, the
+                                largest possible, so windows are never underestimated */
     uint16_t mss;
     uint32_t isn;            /* initial sequence number (or first seq seen, midstream) */
     uint32_t snd_nxt;        /* highest seq+len (+SYN/FIN) this end has sent */
@@ -61,9 +69,9 @@ typedef struct sw_tcp_end {
     uint32_t tsval_last;     /* last TSval it sent */
     uint32_t tsval_max;      /* highest TSval it sent (mod 2^32) */
     uint32_t tsecr_last;
+    uint32_t pkts;
     uint64_t tsval_ts_us;    /* packet time when tsval_max was seen */
     uint64_t last_us;        /* packet time of its last packet */
-    uint32_t pkts;
 } sw_tcp_end;
 
 typedef struct sw_tcp_conn {

@@ -1,0 +1,480 @@
+/*
+ * tcp_track.c — the passive TCP state machine for both endpoints of a connection,
+ * reconstructed from the wire (RFC 9293 states; every packet the sensor sees is
+ * assumed delivered, and what an end sends reveals what it must have received).
+ *
+ * For each packet the observation (seq/ack classes, hints, the receiver's window)
+ * is computed from the state BEFORE the packet; only then is the state updated.
+ *
+ * Invariants:
+ *  - All sequence comparisons use detector/seq.h (modulo 2^32).
+ *  - An end's snd_nxt only moves forward, and only by segments the receiver would
+ *    accept: a segment classified BEYOND the receiver's window, or a SYN carrying a
+ *    different ISN than the end's known one, changes no sequence state.
+ *  - An end's ack_max only moves forward, and never past what the other end sent
+ *    (an ACK of unsent data is reported, not learned).
+ *  - Window scaling is applied only when both SYNs carried the option (shift
+ *    clamped to 14); SYN windows are never scaled. Where the handshake was not
+ *    seen the shift is assumed to be 14, so a window is never underestimated.
+ *  - Once an accepted RST reset the connection, its states no longer change; only
+ *    a new SYN (a new instance, decided by the caller) starts over.
+ */
+#include "detector/tcp_track.h"
+
+#include <string.h>
+#include "detector/seq.h"
+
+static const char *const state_names[SW_TCPS_COUNT] = {
+    [SW_TCPS_NONE] = "NONE",
+    [SW_TCPS_SYN_SENT] = "SYN_SENT",
+    [SW_TCPS_SYN_RCVD] = "SYN_RCVD",
+    [SW_TCPS_ESTABLISHED] = "ESTABLISHED",
+    [SW_TCPS_FIN_WAIT_1] = "FIN_WAIT_1",
+    [SW_TCPS_FIN_WAIT_2] = "FIN_WAIT_2",
+    [SW_TCPS_CLOSING] = "CLOSING",
+    [SW_TCPS_TIME_WAIT] = "TIME_WAIT",
+    [SW_TCPS_CLOSE_WAIT] = "CLOSE_WAIT",
+    [SW_TCPS_LAST_ACK] = "LAST_ACK",
+    [SW_TCPS_CLOSED] = "CLOSED",
+};
+
+const char *sw_tcp_state_name(sw_tcp_state s)
+{
+    if ((unsigned)s >= SW_TCPS_COUNT)
+        return "INVALID";
+    return state_names[s];
+}
+
+int sw_tcp_track_used(const sw_tcp_conn *c)
+{
+    return c->end[0].seen || c->end[1].seen;
+}
+
+void sw_tcp_track_begin(sw_tcp_conn *c, uint32_t instance, uint64_t start_us)
+{
+    memset(c, 0, sizeof *c);
+    c->instance = instance;
+    c->start_us = start_us;
+}
+
+static int end_syn_seen(const sw_tcp_end *e)
+{
+    return e->syn_seen || e->synack_seen;
+}
+
+static int end_has_isn(const sw_tcp_end *e)
+{
+    return e->syn_seen || e->synack_seen || e->isn_inferred;
+}
+
+int sw_tcp_track_starts_instance(const sw_tcp_conn *c, const sw_packet *p)
+{
+    if (!sw_tcp_track_used(c))
+        return 1;
+    if ((p->flags & (SW_TH_SYN | SW_TH_ACK | SW_TH_RST)) != SW_TH_SYN)
+        return 0;
+    if (c->reset || c->closed)
+        return 1;
+    int over = 0;
+    for (int i = 0; i < 2; i++) {
+        uint8_t s = c->end[i].state;
+        if (s == SW_TCPS_CLOSED || s == SW_TCPS_TIME_WAIT)
+            over = 1;
+        else if (s != SW_TCPS_NONE)
+            return 0;
+    }
+    return over;
+}
+
+uint32_t sw_tcp_track_stream_base(const sw_tcp_conn *c, int dir)
+{
+    const sw_tcp_end *e = &c->end[dir & 1];
+    return end_has_isn(e) ? e->isn + 1 : e->isn;
+}
+
+sw_flow_tclass sw_tcp_track_tclass(const sw_tcp_conn *c)
+{
+    if (c->reset || c->end[0].fin_sent || c->end[1].fin_sent)
+        return SW_FLOW_T_CLOSING;
+    if (c->handshake_done)
+        return SW_FLOW_T_ESTABLISHED;
+    if (c->midstream && c->end[0].seen && c->end[1].seen)
+        return SW_FLOW_T_ESTABLISHED;
+    return SW_FLOW_T_EMBRYONIC;
+}
+
+/* Window-scale shifts from what is known of the two SYNs. */
+static void recompute_scale(sw_tcp_conn *c)
+{
+    sw_tcp_end *a = &c->end[0], *b = &c->end[1];
+    int as = end_syn_seen(a), bs = end_syn_seen(b);
+    if (as && bs) {
+        c->wscale_ok = a->has_wscale && b->has_wscale;
+        c->ts_ok = a->ts_syn && b->ts_syn;
+        c->sack_ok = a->sack_perm && b->sack_perm;
+        for (int i = 0; i < 2; i++) {
+            c->end[i].wshift = c->wscale_ok ? c->end[i].wscale : 0;
+            c->end[i].wshift_guess = 0;
+        }
+        return;
+    }
+    c->wscale_ok = 0;
+    if ((as && !a->has_wscale) || (bs && !b->has_wscale)) {
+        /* a SYN without the option: scaling cannot be in effect */
+        for (int i = 0; i < 2; i++) {
+            c->end[i].wshift = 0;
+            c->end[i].wshift_guess = 0;
+        }
+        return;
+    }
+    for (int i = 0; i < 2; i++) {
+        sw_tcp_end *e = &c->end[i];
+        if (end_syn_seen(e)) {          /* offered: the most it can be */
+            e->wshift = e->wscale;
+            e->wshift_guess = 0;
+        } else {
+            e->wshift = 14;
+            e->wshift_guess = 1;
+        }
+    }
+}
+
+/* Client of a connection picked up without its SYN. */
+static int guess_client(const sw_packet *p, int src_ep)
+{
+    if (p->sport >= 1024 && p->dport < 1024)
+        return src_ep;
+    if (p->dport >= 1024 && p->sport < 1024)
+        return 1 - src_ep;
+    return src_ep;
+}
+
+/* Set up a fresh instance from its first packet. Returns hints to add. */
+static uint32_t init_conn(sw_tcp_conn *c, const sw_packet *p, int src_ep)
+{
+    uint8_t fl = p->flags;
+    uint32_t hints = SW_SEG_NEW_CONN;
+    if ((fl & (SW_TH_SYN | SW_TH_RST)) == SW_TH_SYN) {
+        if (fl & SW_TH_ACK) {
+            /* SYN-ACK first: the SYN was missed; the receiver is the client and
+             * its ISN is implied by the ACK. */
+            c->client_ep = (uint8_t)(1 - src_ep);
+            sw_tcp_end *cl = &c->end[0];
+            cl->isn = p->ack - 1;
+            cl->isn_inferred = 1;
+            cl->snd_nxt = p->ack;
+            cl->nxt_known = 1;
+            cl->state = SW_TCPS_SYN_SENT;
+        } else {
+            c->client_ep = (uint8_t)src_ep;
+        }
+    } else {
+        c->client_ep = (uint8_t)guess_client(p, src_ep);
+        c->midstream = 1;
+        c->end[0].state = SW_TCPS_ESTABLISHED;
+        c->end[1].state = SW_TCPS_ESTABLISHED;
+    }
+    recompute_scale(c);
+    return hints;
+}
+
+static void set_state(sw_tcp_end *e, sw_tcp_state s)
+{
+    e->state = (uint8_t)s;
+}
+
+void sw_tcp_track_packet(sw_tcp_conn *c, const sw_packet *p, int src_ep,
+                         sw_pkt_obs *o, sw_tcp_result *res)
+{
+    memset(res, 0, sizeof *res);
+    const sw_packet *keep_pkt = o->pkt;
+    sw_flow *keep_flow = o->flow;
+    memset(o, 0, sizeof *o);
+    o->pkt = keep_pkt;
+    o->flow = keep_flow;
+
+    uint8_t fl = p->flags;
+    int syn = (fl & SW_TH_SYN) != 0, ack = (fl & SW_TH_ACK) != 0;
+    int rst = (fl & SW_TH_RST) != 0, fin = (fl & SW_TH_FIN) != 0;
+    uint32_t plen = p->payload_wire_len > p->payload_len ? p->payload_wire_len : p->payload_len;
+    uint32_t seq = p->seq;
+
+    o->state_before[0] = c->end[0].state;
+    o->state_before[1] = c->end[1].state;
+    uint8_t before[2] = { c->end[0].state, c->end[1].state };
+    int fresh = !sw_tcp_track_used(c);
+    if (fresh) {
+        o->hints |= init_conn(c, p, src_ep);
+    }
+
+    int dir = (src_ep == c->client_ep) ? 0 : 1;
+    sw_tcp_end *s = &c->end[dir], *r = &c->end[1 - dir];
+    o->dir = dir;
+    uint32_t seg_len = plen + (uint32_t)syn + (uint32_t)fin;
+    o->seg_len = seg_len;
+    o->snd_nxt_before = s->snd_nxt;
+    o->peer_snd_nxt = r->snd_nxt;
+    o->peer_ack_max = s->ack_max;
+
+    /* --- the receiver's window before this packet --- */
+    int base_known = 1;
+    uint32_t rcv_nxt = 0;
+    if (r->ack_seen)
+        rcv_nxt = r->ack_max;
+    else if (s->nxt_known)
+        rcv_nxt = s->snd_nxt;
+    else
+        base_known = 0;
+    uint32_t rwnd = r->seen ? r->win : SW_TCP_MAX_WINDOW;
+    uint32_t rwnd_max = r->seen ? r->win_max : SW_TCP_MAX_WINDOW;
+    o->rcv_nxt = rcv_nxt;
+    o->rcv_wnd = rwnd;
+    o->rcv_wnd_max = rwnd_max;
+
+    sw_seq_class sc;
+    if (!base_known) {
+        sc = SW_SEQ_UNKNOWN;
+    } else if (seq == rcv_nxt) {
+        sc = SW_SEQ_EXACT;
+    } else if (SEQ_LT(seq, rcv_nxt)) {
+        sc = (seg_len > 0 && SEQ_GT(seq + seg_len, rcv_nxt)) ? SW_SEQ_OLD_PARTIAL : SW_SEQ_OLD;
+    } else if (SEQ_LT(seq, rcv_nxt + (rwnd ? rwnd : 1))) {
+        sc = SW_SEQ_IN_WINDOW;
+    } else {
+        sc = SW_SEQ_BEYOND;
+    }
+    o->seq_class = (uint8_t)sc;
+
+    sw_ack_class ac;
+    if (!ack)
+        ac = SW_ACK_NONE;
+    else if (!r->nxt_known)
+        ac = SW_ACK_UNKNOWN;
+    else if (SEQ_GT(p->ack, r->snd_nxt))
+        ac = SW_ACK_UNSENT;
+    else if (end_has_isn(r) && SEQ_LEQ(p->ack, r->isn))
+        ac = SW_ACK_OLD;               /* acknowledges nothing the other end sent */
+    else if (s->ack_seen && SEQ_LT(p->ack, s->ack_max))
+        ac = SW_ACK_OLD;
+    else if (s->ack_seen && p->ack == s->ack_max)
+        ac = SW_ACK_DUP;
+    else
+        ac = SW_ACK_OK;
+    o->ack_class = (uint8_t)ac;
+
+    /* --- hints --- */
+    uint32_t raw_win = p->window;
+    uint32_t adv_win = syn ? raw_win : (raw_win << s->wshift);
+    if (s->nxt_known && seg_len > 0 && SEQ_LEQ(seq + seg_len, s->snd_nxt))
+        o->hints |= SW_SEG_RETRANS;
+    if (s->nxt_known && !(fl & (SW_TH_SYN | SW_TH_FIN | SW_TH_RST)) && plen <= 1 &&
+        seq == s->snd_nxt - 1)
+        o->hints |= SW_SEG_KEEPALIVE;
+    if (base_known && r->seen && r->win == 0 && !(fl & (SW_TH_SYN | SW_TH_RST)) &&
+        ((plen == 1 && seq == rcv_nxt) || (plen == 0 && seq == rcv_nxt - 1)))
+        o->hints |= SW_SEG_ZWP;
+    if (plen > 0 && (!s->nxt_known || SEQ_GT(seq + (uint32_t)syn + plen, s->snd_nxt)))
+        o->hints |= SW_SEG_NEW_DATA;
+    int pure_ack = ack && plen == 0 && !(fl & (SW_TH_SYN | SW_TH_FIN | SW_TH_RST));
+    if (pure_ack)
+        o->hints |= SW_SEG_PURE_ACK;
+    if (pure_ack && s->seen && s->ack_seen && p->ack == s->ack_max && adv_win != s->win)
+        o->hints |= SW_SEG_WIN_UPDATE;
+    if (c->midstream)
+        o->hints |= SW_SEG_MIDSTREAM;
+    if (syn && end_syn_seen(s) && seq == s->isn &&
+        ((ack && s->synack_seen) || (!ack && s->syn_seen)))
+        o->hints |= SW_SEG_DUP_SYN;
+
+    /* --- state update --- */
+    int first_from_s = !s->seen;
+    s->seen = 1;
+    s->pkts++;
+    s->last_us = p->ts_us;
+    if (!s->ttl_known) {
+        s->ttl_base = p->ttl;
+        s->ttl_known = 1;
+    }
+    s->ttl_last = p->ttl;
+    if (p->has_mac) {
+        memcpy(s->mac, p->src_mac, 6);
+        s->mac_known = 1;
+    }
+
+    /* A SYN is part of the handshake when it is this end's first packet (or it
+     * repeats the known ISN); a SYN with another ISN on a live connection is
+     * published and otherwise ignored. */
+    int hs_syn = 0;
+    if (syn && !rst) {
+        if (end_has_isn(s))
+            hs_syn = seq == s->isn;            /* retransmission (or the missed SYN) */
+        else
+            hs_syn = first_from_s && !c->midstream;
+    }
+    int accepted = sc != SW_SEQ_BEYOND && !(syn && !hs_syn);
+    res->accepted = (uint8_t)accepted;
+
+    if (hs_syn) {
+        if (!end_syn_seen(s)) {
+            s->isn = seq;
+            s->isn_inferred = 0;
+            s->has_wscale = p->opt.has_wscale;
+            s->wscale = p->opt.wscale > 14 ? 14 : p->opt.wscale;
+            s->sack_perm = p->opt.sack_perm;
+            s->ts_syn = p->opt.has_ts;
+            if (p->opt.has_mss)
+                s->mss = p->opt.mss;
+        }
+        s->isn_known = 1;
+        if (ack)
+            s->synack_seen = 1;
+        else
+            s->syn_seen = 1;
+        recompute_scale(c);
+        if (!c->reset) {
+            if (!ack) {
+                if (r->state == SW_TCPS_SYN_SENT && !r->synack_seen &&
+                    s->state == SW_TCPS_NONE) {
+                    c->simultaneous_open = 1;   /* SYNs crossed */
+                    set_state(r, SW_TCPS_SYN_RCVD);
+                }
+                if (s->state == SW_TCPS_NONE)
+                    set_state(s, SW_TCPS_SYN_SENT);
+            } else if (s->state == SW_TCPS_NONE || s->state == SW_TCPS_SYN_SENT) {
+                set_state(s, SW_TCPS_SYN_RCVD);
+            }
+        }
+    }
+
+    /* ACK */
+    if (ack && accepted && (ac == SW_ACK_OK || ac == SW_ACK_UNKNOWN || ac == SW_ACK_DUP)) {
+        if (ac != SW_ACK_DUP && (!s->ack_seen || SEQ_GT(p->ack, s->ack_max)))
+            s->ack_max = p->ack;
+        s->ack_seen = 1;
+        if (!c->reset) {
+            if (s->state == SW_TCPS_SYN_SENT && !syn) {
+                /* it acknowledges the other end's SYN: the SYN-ACK was missed */
+                set_state(s, SW_TCPS_ESTABLISHED);
+                if (r->state == SW_TCPS_NONE) {
+                    r->isn = p->ack - 1;
+                    r->isn_inferred = 1;
+                    if (!r->nxt_known) {
+                        r->snd_nxt = p->ack;
+                        r->nxt_known = 1;
+                    }
+                    set_state(r, SW_TCPS_SYN_RCVD);
+                }
+            }
+            int acks_syn = end_has_isn(r) && SEQ_GT(p->ack, r->isn);
+            if ((r->state == SW_TCPS_SYN_SENT && syn && acks_syn) ||
+                (r->state == SW_TCPS_SYN_RCVD && acks_syn))
+                set_state(r, SW_TCPS_ESTABLISHED);
+            if (r->fin_sent && SEQ_GEQ(p->ack, r->fin_seq + 1)) {
+                if (r->state == SW_TCPS_FIN_WAIT_1)
+                    set_state(r, SW_TCPS_FIN_WAIT_2);
+                else if (r->state == SW_TCPS_CLOSING)
+                    set_state(r, SW_TCPS_TIME_WAIT);
+                else if (r->state == SW_TCPS_LAST_ACK)
+                    set_state(r, SW_TCPS_CLOSED);
+            }
+        }
+    }
+
+    if (accepted) {
+        uint32_t end = seq + seg_len;
+        if (!s->nxt_known) {
+            /* first baseline of this end (midstream): not below what the other end
+             * already acknowledged of it */
+            if (!end_has_isn(s))
+                s->isn = seq;
+            s->snd_nxt = end;
+            if (r->ack_seen && SEQ_GT(r->ack_max, end))
+                s->snd_nxt = r->ack_max;
+            s->nxt_known = 1;
+        } else if (SEQ_GT(end, s->snd_nxt)) {
+            s->snd_nxt = end;
+        }
+        if (plen > 0)
+            s->data_seen = 1;
+        s->win = adv_win;
+        if (adv_win > s->win_max)
+            s->win_max = adv_win;
+        if (p->opt.has_ts) {
+            s->tsval_last = p->opt.tsval;
+            s->tsecr_last = p->opt.tsecr;
+            if (!s->ts_seen || SEQ_GT(p->opt.tsval, s->tsval_max)) {
+                s->tsval_max = p->opt.tsval;
+                s->tsval_ts_us = p->ts_us;
+            }
+            s->ts_seen = 1;
+        }
+
+        if (fin && !s->fin_sent && !c->reset) {
+            s->fin_sent = 1;
+            s->fin_seq = seq + (uint32_t)syn + plen;
+            switch (s->state) {
+            case SW_TCPS_ESTABLISHED:
+            case SW_TCPS_SYN_RCVD:
+                set_state(s, SW_TCPS_FIN_WAIT_1);
+                break;
+            case SW_TCPS_CLOSE_WAIT:
+                /* Its ACK tells whether it had received the peer's FIN when it sent
+                 * its own: if not, the FINs crossed (simultaneous close). */
+                if (r->fin_sent && s->ack_seen && SEQ_GEQ(s->ack_max, r->fin_seq + 1))
+                    set_state(s, SW_TCPS_LAST_ACK);
+                else
+                    set_state(s, SW_TCPS_CLOSING);
+                break;
+            default:
+                break;
+            }
+            switch (r->state) {
+            case SW_TCPS_ESTABLISHED:
+            case SW_TCPS_SYN_RCVD:
+                set_state(r, SW_TCPS_CLOSE_WAIT);
+                break;
+            case SW_TCPS_FIN_WAIT_1:
+                set_state(r, SW_TCPS_CLOSING);
+                break;
+            case SW_TCPS_FIN_WAIT_2:
+                set_state(r, SW_TCPS_TIME_WAIT);
+                break;
+            default:
+                break;
+            }
+            if (r->fin_sent)
+                c->closed = 1;
+        }
+    }
+
+    if (rst && !c->reset) {
+        int ok;
+        if (r->state == SW_TCPS_SYN_SENT)
+            ok = ack && end_has_isn(r) && SEQ_GT(p->ack, r->isn) && SEQ_LEQ(p->ack, r->snd_nxt);
+        else
+            ok = sc == SW_SEQ_EXACT || sc == SW_SEQ_IN_WINDOW || sc == SW_SEQ_UNKNOWN;
+        if (ok) {
+            res->rst_accepted = 1;
+            c->reset = 1;
+            s->rst_sent = 1;
+            set_state(s, SW_TCPS_CLOSED);
+            set_state(r, SW_TCPS_CLOSED);
+        }
+    }
+
+    if (!c->handshake_done && !c->midstream && !c->reset &&
+        c->end[0].state >= SW_TCPS_ESTABLISHED && c->end[0].state != SW_TCPS_CLOSED &&
+        c->end[1].state >= SW_TCPS_ESTABLISHED && c->end[1].state != SW_TCPS_CLOSED) {
+        c->handshake_done = 1;
+        res->handshake_completed = 1;
+    }
+
+    for (int e = 0; e < 2; e++) {
+        if (c->end[e].state != before[e]) {
+            res->tr[res->ntr].end = (uint8_t)e;
+            res->tr[res->ntr].from = before[e];
+            res->tr[res->ntr].to = c->end[e].state;
+            res->ntr++;
+        }
+    }
+}
