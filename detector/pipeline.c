@@ -1,0 +1,421 @@
+/*
+ * pipeline.c — the detector pipeline (detector/detector.h): decode -> flow table ->
+ * TCP tracker -> reassembly, publishing observations to one observer.
+ *
+ * Invariants:
+ *  - Every frame with a supported link type is counted exactly once, by its decode
+ *    result. Only SW_DEC_TCP packets reach the flow table; a packet with a bad
+ *    checksum is counted and changes no state (no flow is created for it).
+ *  - For one TCP packet the observer sees, in this order: on_conn_end (old instance,
+ *    on reuse), on_conn_start (new instance), on_state (each end that changed),
+ *    on_packet, then reassembly's on_overlap / on_stream.
+ *  - Every connection instance that started ends exactly once with on_conn_end:
+ *    on reuse of its 4-tuple, or when its flow leaves the table (timeout, eviction,
+ *    flush). Both reassembly directions are closed before on_conn_end; a flow's
+ *    reassembly directions and address strings never outlive the instance / flow.
+ *  - flow_id depends only on the flow key, the instance number and the instance's
+ *    first packet time, hashed under a fixed key: a capture always gives the same ids.
+ *  - No allocation per packet: flows come from the table's slab, address strings
+ *    from a pooled free list, allocated only when a flow first needs them.
+ */
+#include "detector/detector.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sodium.h>
+
+#include "detector/flow.h"
+#include "detector/packet.h"
+#include "detector/reasm.h"
+#include "detector/tcp_track.h"
+
+#define SW_NAMES_CHUNK 256u
+#define SW_ADDR_STRLEN 46            /* INET6_ADDRSTRLEN */
+
+/* Textual addresses of a flow's two key endpoints (stream chunk templates point here). */
+typedef struct sw_flow_names {
+    union {
+        char ip[2][SW_ADDR_STRLEN];
+        struct sw_flow_names *next_free;
+    } u;
+} sw_flow_names;
+
+typedef struct names_chunk {
+    struct names_chunk *next;
+    sw_flow_names v[SW_NAMES_CHUNK];
+} names_chunk;
+
+struct sw_detector {
+    sw_observer obs;
+    sw_flow_table *ft;
+    sw_reasm_ctx *rc;
+    int verify;
+    uint64_t now_us;                 /* largest packet time seen */
+    uint64_t first_us;
+    int any_packet;
+
+    names_chunk *nchunks;
+    sw_flow_names *nfree;
+
+    uint64_t dec[SW_DEC_NRESULTS];
+    uint64_t packets, bytes;
+    uint64_t conns, conn_handshake, conn_midstream, conn_reset, conn_closed, conn_timed_out;
+};
+
+/* The fixed key of flow ids (not the per-run seed: ids must be reproducible). */
+static const uint8_t FLOW_ID_KEY[16] = {
+    's', 'e', 'q', 'w', 'a', 't', 'c', 'h', '.', 'f', 'l', 'o', 'w', '_', 'i', 'd'
+};
+
+static uint64_t flow_id_of(const sw_flow *f)
+{
+    uint8_t buf[sizeof(sw_flow_key) + 12];
+    memcpy(buf, &f->key, sizeof f->key);
+    size_t o = sizeof f->key;
+    for (int i = 0; i < 4; i++)
+        buf[o++] = (uint8_t)(f->conn.instance >> (8 * i));
+    for (int i = 0; i < 8; i++)
+        buf[o++] = (uint8_t)(f->conn.start_us >> (8 * i));
+    uint64_t id = sw_keyed_hash(FLOW_ID_KEY, buf, o) & 0x7fffffffffffffffull;
+    return id ? id : 1;
+}
+
+/* ---- address strings ---- */
+
+static sw_flow_names *names_get(sw_detector *d, const sw_flow *f)
+{
+    if (!d->nfree) {
+        names_chunk *c = malloc(sizeof *c);
+        if (!c)
+            return NULL;
+        c->next = d->nchunks;
+        d->nchunks = c;
+        for (unsigned i = SW_NAMES_CHUNK; i-- > 0;) {
+            c->v[i].u.next_free = d->nfree;
+            d->nfree = &c->v[i];
+        }
+    }
+    sw_flow_names *n = d->nfree;
+    d->nfree = n->u.next_free;
+    for (int ep = 0; ep < 2; ep++)
+        if (!sw_addr_str(f->key.ip_version, f->key.addr[ep], n->u.ip[ep], SW_ADDR_STRLEN))
+            snprintf(n->u.ip[ep], SW_ADDR_STRLEN, "?");
+    return n;
+}
+
+static void names_put(sw_detector *d, sw_flow_names *n)
+{
+    if (!n)
+        return;
+    n->u.next_free = d->nfree;
+    d->nfree = n;
+}
+
+/* ---- connection instances ---- */
+
+static void end_instance(sw_detector *d, sw_flow *f, const sw_packet *pkt, int why)
+{
+    sw_tcp_conn *c = &f->conn;
+    for (int dir = 0; dir < 2; dir++) {
+        if (f->rdir[dir]) {
+            sw_reasm_dir *rd = f->rdir[dir];
+            f->rdir[dir] = NULL;
+            sw_reasm_dir_close(d->rc, rd, d->now_us);
+        }
+    }
+    int outcome = c->reset ? SW_CONN_RESET : c->closed ? SW_CONN_CLOSED : why;
+    c->outcome = (uint8_t)outcome;
+    switch (outcome) {
+    case SW_CONN_RESET: d->conn_reset++; break;
+    case SW_CONN_CLOSED: d->conn_closed++; break;
+    case SW_CONN_TIMED_OUT: d->conn_timed_out++; break;
+    default: break;
+    }
+    if (d->obs.on_conn_end) {
+        sw_conn_obs o = { .flow = f, .pkt = pkt, .outcome = (uint8_t)outcome };
+        d->obs.on_conn_end(d->obs.ctx, &o);
+    }
+}
+
+/* The flow table releases a flow (timeout, eviction, flush). */
+static void on_release(void *user, sw_flow *f, int why)
+{
+    sw_detector *d = user;
+    if (sw_tcp_track_used(&f->conn))
+        end_instance(d, f, NULL, why);
+    if (d->obs.on_flow_free)
+        d->obs.on_flow_free(d->obs.ctx, f);
+    f->obs_state = NULL;
+    names_put(d, f->names);
+    f->names = NULL;
+}
+
+/* ---- construction ---- */
+
+sw_detector *sw_detector_new(const sw_config *cfg, const sw_observer *obs, char *err, size_t errlen)
+{
+    if (!cfg) {
+        if (err && errlen)
+            snprintf(err, errlen, "detector: no configuration");
+        return NULL;
+    }
+    if (sodium_init() < 0) {
+        if (err && errlen)
+            snprintf(err, errlen, "detector: libsodium initialisation failed");
+        return NULL;
+    }
+    sw_detector *d = calloc(1, sizeof *d);
+    if (!d)
+        goto oom;
+    if (obs)
+        d->obs = *obs;
+    d->verify = cfg->checksum != SW_CHECKSUM_OFF;
+
+    sw_flow_table_config fc;
+    memset(&fc, 0, sizeof fc);
+    fc.max_flows = cfg->max_flows ? cfg->max_flows : 1;
+    if (cfg->seed_set)
+        memcpy(fc.seed, cfg->hash_seed, sizeof fc.seed);
+    else
+        randombytes_buf(fc.seed, sizeof fc.seed);
+    fc.timeout[SW_FLOW_T_EMBRYONIC] = cfg->timeout_syn;
+    fc.timeout[SW_FLOW_T_ESTABLISHED] = cfg->timeout_established;
+    fc.timeout[SW_FLOW_T_CLOSING] = cfg->timeout_closing;
+    d->ft = sw_flow_table_new(&fc, on_release, d);
+    if (!d->ft)
+        goto oom;
+
+    sw_reasm_config rc;
+    memset(&rc, 0, sizeof rc);
+    rc.memcap = cfg->stream_memcap;
+    rc.flow_cap = cfg->stream_flow_cap;
+    rc.depth = cfg->stream_depth;
+    rc.retain_seconds = cfg->retain_seconds;
+    rc.retain_bytes = cfg->retain_bytes;
+    d->rc = sw_reasm_ctx_new(&rc, &d->obs);
+    if (!d->rc)
+        goto oom;
+    return d;
+oom:
+    if (err && errlen)
+        snprintf(err, errlen, "detector: out of memory");
+    sw_detector_free(d);
+    return NULL;
+}
+
+void sw_detector_free(sw_detector *d)
+{
+    if (!d)
+        return;
+    sw_flow_table_free(d->ft);      /* ends what is left, as a flush would */
+    sw_reasm_ctx_free(d->rc);
+    while (d->nchunks) {
+        names_chunk *n = d->nchunks->next;
+        free(d->nchunks);
+        d->nchunks = n;
+    }
+    free(d);
+}
+
+/* ---- per packet ---- */
+
+static sw_reasm_dir *rdir_get(sw_detector *d, sw_flow *f, int dir)
+{
+    if (f->rdir[dir])
+        return f->rdir[dir];
+    if (!f->names) {
+        f->names = names_get(d, f);
+        if (!f->names)
+            return NULL;
+    }
+    const sw_tcp_conn *c = &f->conn;
+    int sep = dir == 0 ? c->client_ep : 1 - c->client_ep;   /* sender's key endpoint */
+    sw_stream_chunk t;
+    memset(&t, 0, sizeof t);
+    t.flow_id = c->flow_id;
+    t.conn_instance = c->instance;
+    t.dir = dir;
+    t.src_ip = f->names->u.ip[sep];
+    t.dest_ip = f->names->u.ip[1 - sep];
+    t.src_port = f->key.port[sep];
+    t.dest_port = f->key.port[1 - sep];
+    t.conn_start_us = c->start_us;
+    t.flags = c->midstream ? SW_CHUNK_MIDSTREAM : 0;
+    f->rdir[dir] = sw_reasm_dir_new(d->rc, f, dir, sw_tcp_track_stream_base(c, dir), &t);
+    return f->rdir[dir];
+}
+
+static void reassemble(sw_detector *d, sw_flow *f, const sw_packet *p, const sw_pkt_obs *o,
+                       const sw_tcp_result *res)
+{
+    int dir = o->dir;
+    int syn = (p->flags & SW_TH_SYN) != 0;
+    int fin = (p->flags & SW_TH_FIN) != 0 && !p->snap_truncated;
+    if (res->accepted && (p->payload_len > 0 || fin)) {
+        sw_reasm_dir *rd = rdir_get(d, f, dir);
+        if (rd) {
+            sw_seg_meta m;
+            memset(&m, 0, sizeof m);
+            m.ts_us = p->ts_us;
+            m.seq = p->seq + (uint32_t)syn;     /* SYN (and TFO) data starts at ISN+1 */
+            m.len = p->payload_len;
+            m.ttl = p->ttl;
+            m.has_ts = p->opt.has_ts;
+            m.ip_id = p->ip_id;
+            m.tsval = p->opt.tsval;
+            m.tsecr = p->opt.tsecr;
+            m.flags = p->flags;
+            m.has_mac = p->has_mac;
+            memcpy(m.src_mac, p->src_mac, 6);
+            sw_reasm_segment(d->rc, rd, m.seq, p->payload, p->payload_len, fin,
+                             (p->flags & SW_TH_URG) != 0, &m, p);
+        }
+    }
+    if ((p->flags & SW_TH_ACK) && res->accepted && o->ack_class == SW_ACK_OK && f->rdir[1 - dir])
+        sw_reasm_ack(d->rc, f->rdir[1 - dir], p->ack, p->ts_us);
+    if (res->rst_accepted)
+        for (int i = 0; i < 2; i++)
+            if (f->rdir[i])
+                sw_reasm_rst(d->rc, f->rdir[i], p->ts_us);
+}
+
+static void track(sw_detector *d, const sw_packet *p)
+{
+    sw_flow_expire(d->ft, p->ts_us);
+
+    sw_flow_key k;
+    int src_ep;
+    sw_flow_key_from_packet(&k, &src_ep, p);
+    sw_flow *f = sw_flow_lookup(d->ft, &k);
+    if (!f) {
+        f = sw_flow_create(d->ft, &k, p->ts_us);
+        if (!f)
+            return;
+    }
+    sw_flow_touch(d->ft, f, p->ts_us);
+
+    int new_inst = 0;
+    if (sw_tcp_track_starts_instance(&f->conn, p)) {
+        uint32_t inst = 0;
+        if (sw_tcp_track_used(&f->conn)) {
+            end_instance(d, f, p, SW_CONN_CLOSED);
+            inst = f->conn.instance + 1;
+        }
+        sw_tcp_track_begin(&f->conn, inst, p->ts_us);
+        new_inst = 1;
+    }
+
+    sw_pkt_obs o;
+    sw_tcp_result res;
+    memset(&o, 0, sizeof o);
+    o.pkt = p;
+    o.flow = f;
+    sw_tcp_track_packet(&f->conn, p, src_ep, &o, &res);
+
+    if (new_inst) {
+        f->conn.flow_id = flow_id_of(f);
+        d->conns++;
+        if (f->conn.midstream)
+            d->conn_midstream++;
+        if (d->obs.on_conn_start) {
+            sw_conn_obs co = { .flow = f, .pkt = p, .outcome = SW_CONN_OPEN };
+            d->obs.on_conn_start(d->obs.ctx, &co);
+        }
+    }
+    if (res.handshake_completed)
+        d->conn_handshake++;
+    sw_flow_set_class(d->ft, f, sw_tcp_track_tclass(&f->conn));
+
+    if (d->obs.on_state) {
+        for (int i = 0; i < res.ntr; i++) {
+            sw_state_obs so = { .flow = f, .pkt = p, .end = res.tr[i].end,
+                                .from = res.tr[i].from, .to = res.tr[i].to };
+            d->obs.on_state(d->obs.ctx, &so);
+        }
+    }
+    if (d->obs.on_packet)
+        d->obs.on_packet(d->obs.ctx, &o);
+
+    reassemble(d, f, p, &o, &res);
+}
+
+int sw_detector_feed(sw_detector *d, int linktype, uint64_t ts_us,
+                     const uint8_t *frame, uint32_t caplen, uint32_t wirelen)
+{
+    sw_packet p;
+    sw_decode_result r = sw_decode(&p, linktype, ts_us, frame, caplen, wirelen, d->verify);
+    if (r == SW_DEC_ERR_UNKNOWN_LINK)
+        return -1;
+    d->packets++;
+    d->bytes += wirelen;
+    if (!d->any_packet) {
+        d->any_packet = 1;
+        d->first_us = ts_us;
+    }
+    if (ts_us > d->now_us)
+        d->now_us = ts_us;
+    if ((unsigned)r < SW_DEC_NRESULTS)
+        d->dec[r]++;
+    if (r == SW_DEC_TCP)
+        track(d, &p);
+    return 0;
+}
+
+void sw_detector_flush(sw_detector *d)
+{
+    if (d)
+        sw_flow_flush(d->ft);
+}
+
+uint64_t sw_detector_decode_count(const sw_detector *d, int reason)
+{
+    if (!d || reason < 0 || reason >= SW_DEC_NRESULTS)
+        return 0;
+    return d->dec[reason];
+}
+
+void sw_detector_stats(const sw_detector *d, sw_stats *out)
+{
+    out->packets = d->packets;
+    out->bytes = d->bytes;
+    out->tcp_packets = d->dec[SW_DEC_TCP];
+    out->non_tcp_packets = d->dec[SW_DEC_NOT_TCP];
+    out->non_ip_packets = d->dec[SW_DEC_NOT_IP];
+    out->fragments = d->dec[SW_DEC_FRAGMENT];
+    uint64_t errs = 0;
+    for (int r = SW_DEC_ERR_FIRST; r < SW_DEC_NRESULTS; r++)
+        errs += d->dec[r];
+    out->decode_errors = errs;
+    out->checksum_errors = d->dec[SW_DEC_ERR_IPV4_BAD_CHECKSUM] + d->dec[SW_DEC_ERR_TCP_BAD_CHECKSUM];
+
+    sw_flow_counters fc;
+    sw_flow_table_counters(d->ft, &fc);
+    out->flows = fc.created;
+    out->flows_active = fc.active;
+    out->flows_evicted_cap = fc.evicted_cap;
+    out->flows_timed_out = fc.timed_out;
+    out->tcp_connections = d->conns;
+    out->conn_handshake = d->conn_handshake;
+    out->conn_midstream = d->conn_midstream;
+    out->conn_reset = d->conn_reset;
+    out->conn_closed = d->conn_closed;
+    out->conn_timed_out = d->conn_timed_out;
+
+    sw_reasm_counters rc;
+    memset(&rc, 0, sizeof rc);
+    sw_reasm_counters_get(d->rc, &rc);
+    out->stream_bytes_delivered = rc.bytes_delivered;
+    out->stream_gaps = rc.gaps;
+    out->stream_gap_bytes = rc.gap_bytes;
+    out->stream_overlaps = rc.overlaps;
+    out->stream_overlap_mismatches = rc.overlap_mismatches;
+    out->stream_memcap_evictions = rc.memcap_evictions;
+    out->stream_depth_reached = rc.depth_reached;
+    out->stream_mem_in_use = rc.mem_in_use;
+    out->stream_mem_peak = rc.mem_peak;
+    if (d->any_packet) {
+        out->first_ts_us = d->first_us;
+        out->last_ts_us = d->now_us;
+    }
+}

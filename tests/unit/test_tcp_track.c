@@ -1,0 +1,1081 @@
+/*
+ * test_tcp_track.c — the passive TCP tracker and the detector pipeline, fed with
+ * frames built by pktbuild and watched through a recording observer: handshakes
+ * (normal, simultaneous open, retransmitted SYN / SYN-ACK, missed SYN), midstream
+ * pickup, RSTs, every close path (4-way, simultaneous, half-close), 4-tuple reuse,
+ * sequence wrap-around, window scaling, seq/ack classes and hints, bad checksums,
+ * flow-table behaviour through the pipeline (VLANs, timeouts, cap), observer call
+ * order, flow_id determinism and the counters.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "detector/detector.h"
+#include "detector/packet.h"
+#include "detector/seq.h"
+#include "detector/tcp_track.h"
+#include "pktbuild.h"
+
+/* ---- recording observer ---- */
+
+#define MAXREC 512
+
+typedef struct pk_rec {
+    sw_pkt_obs o;            /* pointers in it are stale after the call: not used */
+    uint8_t  st[2];          /* both ends' states after the packet */
+    uint32_t instance;
+    uint64_t flow_id;
+    uint8_t  midstream, reset, closed, handshake_done, simopen, wscale_ok;
+    uint32_t win[2], snd_nxt[2], ack_max[2];
+} pk_rec;
+
+typedef struct st_rec { int pkt; uint8_t end, from, to; } st_rec;
+typedef struct conn_rec { int pkt; uint32_t instance; uint8_t outcome; uint64_t flow_id; int had_pkt; } conn_rec;
+
+typedef struct rec {
+    int npk, nst, nstart, nend, nfree;
+    pk_rec pk[MAXREC];
+    st_rec st[MAXREC];
+    conn_rec start[64], end[64];
+    char order[4096];        /* one letter per call: E end, S start, T state, P packet, O overlap, D stream */
+    size_t norder;
+    uint8_t data[2][8192];   /* delivered stream bytes per direction (first instance) */
+    uint32_t ndata[2];
+    int nfin[2], nrst[2], nclose[2], ngap[2];
+} rec;
+
+static rec R;
+
+static void order_add(char ch)
+{
+    if (R.norder + 1 < sizeof R.order) {
+        R.order[R.norder++] = ch;
+        R.order[R.norder] = 0;
+    }
+}
+
+static void ob_packet(void *ctx, const sw_pkt_obs *o)
+{
+    (void)ctx;
+    order_add('P');
+    assert_true(R.npk < MAXREC);
+    pk_rec *r = &R.pk[R.npk++];
+    r->o = *o;
+    const sw_tcp_conn *c = &o->flow->conn;
+    r->st[0] = c->end[0].state;
+    r->st[1] = c->end[1].state;
+    r->instance = c->instance;
+    r->flow_id = c->flow_id;
+    r->midstream = c->midstream;
+    r->reset = c->reset;
+    r->closed = c->closed;
+    r->handshake_done = c->handshake_done;
+    r->simopen = c->simultaneous_open;
+    r->wscale_ok = c->wscale_ok;
+    for (int i = 0; i < 2; i++) {
+        r->win[i] = c->end[i].win;
+        r->snd_nxt[i] = c->end[i].snd_nxt;
+        r->ack_max[i] = c->end[i].ack_max;
+    }
+    assert_ptr_equal(o->pkt != NULL, 1);
+}
+
+static void ob_state(void *ctx, const sw_state_obs *o)
+{
+    (void)ctx;
+    order_add('T');
+    assert_true(R.nst < MAXREC);
+    R.st[R.nst++] = (st_rec){ .pkt = R.npk, .end = (uint8_t)o->end, .from = o->from, .to = o->to };
+}
+
+static void ob_start(void *ctx, const sw_conn_obs *o)
+{
+    (void)ctx;
+    order_add('S');
+    assert_true(R.nstart < 64);
+    R.start[R.nstart++] = (conn_rec){ .pkt = R.npk, .instance = o->flow->conn.instance,
+                                      .flow_id = o->flow->conn.flow_id, .had_pkt = o->pkt != NULL };
+}
+
+static void ob_end(void *ctx, const sw_conn_obs *o)
+{
+    (void)ctx;
+    order_add('E');
+    assert_true(R.nend < 64);
+    R.end[R.nend++] = (conn_rec){ .pkt = R.npk, .instance = o->flow->conn.instance,
+                                  .outcome = o->outcome, .flow_id = o->flow->conn.flow_id,
+                                  .had_pkt = o->pkt != NULL };
+}
+
+static void ob_overlap(void *ctx, const sw_overlap_obs *o)
+{
+    (void)ctx;
+    (void)o;
+    order_add('O');
+}
+
+static void ob_stream(void *ctx, sw_flow *flow, const sw_stream_chunk *c)
+{
+    (void)ctx;
+    (void)flow;
+    order_add('D');
+    int d = c->dir & 1;
+    assert_non_null(c->src_ip);
+    assert_non_null(c->dest_ip);
+    if (c->conn_instance != 0)
+        return;
+    switch (c->kind) {
+    case SW_STREAM_DATA:
+        if (c->offset == R.ndata[d] && R.ndata[d] + c->len <= sizeof R.data[d]) {
+            memcpy(R.data[d] + R.ndata[d], c->data, c->len);
+            R.ndata[d] += c->len;
+        }
+        break;
+    case SW_STREAM_GAP: R.ngap[d]++; break;
+    case SW_STREAM_FIN: R.nfin[d]++; break;
+    case SW_STREAM_RST: R.nrst[d]++; break;
+    case SW_STREAM_CLOSE: R.nclose[d]++; break;
+    }
+}
+
+static void ob_free(void *ctx, sw_flow *f)
+{
+    (void)ctx;
+    (void)f;
+    R.nfree++;
+}
+
+static void cfg_default(sw_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->struct_size = sizeof *cfg;
+    cfg->max_flows = 1000;
+    cfg->seed_set = 1;
+    for (int i = 0; i < 16; i++)
+        cfg->hash_seed[i] = (uint8_t)(0xA0 + i);
+    cfg->timeout_syn = 30;
+    cfg->timeout_established = 3600;
+    cfg->timeout_closing = 60;
+    cfg->checksum = SW_CHECKSUM_ON;
+    cfg->stream_memcap = 64u << 20;
+    cfg->stream_flow_cap = 4u << 20;
+    cfg->retain_seconds = 30;
+    cfg->retain_bytes = 256u << 10;
+}
+
+static sw_detector *det_new(const sw_config *cfg)
+{
+    memset(&R, 0, sizeof R);
+    sw_observer obs = {
+        .ctx = NULL, .on_packet = ob_packet, .on_state = ob_state,
+        .on_conn_start = ob_start, .on_conn_end = ob_end, .on_overlap = ob_overlap,
+        .on_stream = ob_stream, .on_flow_free = ob_free,
+    };
+    char err[128];
+    sw_detector *d = sw_detector_new(cfg, &obs, err, sizeof err);
+    assert_non_null(d);
+    return d;
+}
+
+static void feed_fn(void *user, int lt, uint64_t ts, const uint8_t *f, uint32_t len)
+{
+    assert_int_equal(sw_detector_feed(user, lt, ts, f, len, len), 0);
+}
+
+static void feed(sw_detector *d, const pb_trace *t)
+{
+    pb_trace_each(t, feed_fn, d);
+}
+
+/* Run a whole trace through a fresh detector with the default config. */
+static sw_detector *run(const pb_trace *t)
+{
+    sw_config cfg;
+    cfg_default(&cfg);
+    sw_detector *d = det_new(&cfg);
+    feed(d, t);
+    return d;
+}
+
+/* A segment of the fixed test connection: side 0 = 10.0.0.1:40000, side 1 = 10.0.0.2:80. */
+static pb_seg mk(int side, uint8_t flags, uint32_t seq, uint32_t ack, uint16_t win)
+{
+    pb_seg s;
+    memset(&s, 0, sizeof s);
+    s.src = side ? "10.0.0.2" : "10.0.0.1";
+    s.dst = side ? "10.0.0.1" : "10.0.0.2";
+    s.sport = side ? 80 : 40000;
+    s.dport = side ? 40000 : 80;
+    s.flags = flags;
+    s.seq = seq;
+    s.ack = ack;
+    s.win = win;
+    s.wscale = -1;
+    return s;
+}
+
+static void add(pb_trace *t, const pb_seg *s)
+{
+    pb_trace_add(t, s);
+    pb_tick(t, 1000);
+}
+
+static void addp(pb_trace *t, int side, uint8_t flags, uint32_t seq, uint32_t ack, uint16_t win,
+                 const char *data)
+{
+    pb_seg s = mk(side, flags, seq, ack, win);
+    if (data) {
+        s.payload = (const uint8_t *)data;
+        s.len = (uint32_t)strlen(data);
+    }
+    add(t, &s);
+}
+
+/* SYN carrying window scale `ws` (-1: none). */
+static void add_syn(pb_trace *t, int side, uint8_t flags, uint32_t seq, uint32_t ack, int ws)
+{
+    pb_seg s = mk(side, flags, seq, ack, 64240);
+    s.mss = 1460;
+    if (ws >= 0) {
+        s.has_wscale = 1;
+        s.wscale = ws;
+    }
+    add(t, &s);
+}
+
+#define A SW_TH_ACK
+#define S SW_TH_SYN
+#define F SW_TH_FIN
+#define RS SW_TH_RST
+#define PA (SW_TH_ACK | SW_TH_PSH)
+
+#define ISN_C 1000u
+#define ISN_S 5000u
+
+static void handshake(pb_trace *t, int ws_c, int ws_s)
+{
+    add_syn(t, 0, S, ISN_C, 0, ws_c);
+    add_syn(t, 1, S | A, ISN_S, ISN_C + 1, ws_s);
+    addp(t, 0, A, ISN_C + 1, ISN_S + 1, 502, NULL);
+}
+
+static void expect_states(int pkt, sw_tcp_state c, sw_tcp_state s)
+{
+    assert_true(pkt < R.npk);
+    if (R.pk[pkt].st[0] != c || R.pk[pkt].st[1] != s)
+        fail_msg("packet %d: states %s/%s, expected %s/%s", pkt,
+                 sw_tcp_state_name(R.pk[pkt].st[0]), sw_tcp_state_name(R.pk[pkt].st[1]),
+                 sw_tcp_state_name(c), sw_tcp_state_name(s));
+}
+
+static void get_stats(sw_detector *d, sw_stats *st)
+{
+    memset(st, 0, sizeof *st);
+    sw_detector_stats(d, st);
+}
+
+/* ---- handshakes ---- */
+
+static void test_handshake(void **state)
+{
+    (void)state;
+    pb_trace t;
+    pb_trace_init(&t, SW_LINK_ETHERNET, 1000000);
+    handshake(&t, 7, 7);
+    sw_detector *d = run(&t);
+
+    assert_int_equal(R.npk, 3);
+    expect_states(0, SW_TCPS_SYN_SENT, SW_TCPS_NONE);
+    expect_states(1, SW_TCPS_ESTABLISHED, SW_TCPS_SYN_RCVD);
+    expect_states(2, SW_TCPS_ESTABLISHED, SW_TCPS_ESTABLISHED);
+    /* first packet: the order is start, state, packet */
+    assert_memory_equal(R.order, "STP", 3);
+    assert_int_equal(R.nstart, 1);
+    assert_true(R.pk[0].o.hints & SW_SEG_NEW_CONN);
+    assert_false(R.pk[0].o.hints & SW_SEG_MIDSTREAM);
+    assert_int_equal(R.pk[0].o.dir, 0);
+    assert_int_equal(R.pk[1].o.dir, 1);
+    assert_int_equal(R.pk[0].o.seg_len, 1);
+    assert_int_equal(R.pk[0].o.seq_class, SW_SEQ_UNKNOWN);
+    assert_int_equal(R.pk[0].o.ack_class, SW_ACK_NONE);
+    assert_int_equal(R.pk[1].o.ack_class, SW_ACK_OK);
+    assert_int_equal(R.pk[2].o.seq_class, SW_SEQ_EXACT);
+    assert_int_equal(R.pk[2].o.ack_class, SW_ACK_OK);
+    assert_true(R.pk[2].o.hints & SW_SEG_PURE_ACK);
+    assert_int_equal(R.pk[2].o.state_before[0], SW_TCPS_ESTABLISHED);
+    assert_int_equal(R.pk[2].o.state_before[1], SW_TCPS_SYN_RCVD);
+    assert_true(R.pk[2].handshake_done);
+    assert_false(R.pk[1].handshake_done);
+    /* transitions: client NONE->SYN_SENT, client SYN_SENT->EST + server NONE->SYN_RCVD,
+     * server SYN_RCVD->EST */
+    assert_int_equal(R.nst, 4);
+    assert_int_equal(R.st[0].end, 0);
+    assert_int_equal(R.st[0].to, SW_TCPS_SYN_SENT);
+    assert_int_equal(R.st[3].end, 1);
+    assert_int_equal(R.st[3].from, SW_TCPS_SYN_RCVD);
+    assert_int_equal(R.st[3].to, SW_TCPS_ESTABLISHED);
+    assert_int_equal(R.pk[2].snd_nxt[0], ISN_C + 1);
+    assert_int_equal(R.pk[2].snd_nxt[1], ISN_S + 1);
+
+    sw_stats st;
+    get_stats(d, &st);
+    assert_int_equal(st.packets, 3);
+    assert_int_equal(st.tcp_packets, 3);
+    assert_int_equal(st.flows, 1);
+    assert_int_equal(st.flows_active, 1);
+    assert_int_equal(st.tcp_connections, 1);
+    assert_int_equal(st.conn_handshake, 1);
+    assert_int_equal(st.conn_midstream, 0);
+    sw_detector_flush(d);
+    assert_int_equal(R.nend, 1);
+    assert_int_equal(R.end[0].outcome, SW_CONN_OPEN);
+    assert_int_equal(R.nfree, 1);
+    get_stats(d, &st);
+    assert_int_equal(st.flows_active, 0);
+    sw_detector_free(d);
+    pb_trace_free(&t);
+}
+
+static void test_simultaneous_open(void **state)
+{
+    (void)state;
+    pb_trace t;
+    pb_trace_init(&t, SW_LINK_ETHERNET, 1000000);
+    add_syn(&t, 0, S, 100, 0, 7);
+    add_syn(&t, 1, S, 900, 0, 7);
+    add_syn(&t, 0, S | A, 100, 901, 7);
+    add_syn(&t, 1, S | A, 900, 101, 7);
+    addp(&t, 0, PA, 101, 901, 502, "hi");
+    sw_detector *d = run(&t);
+    expect_states(0, SW_TCPS_SYN_SENT, SW_TCPS_NONE);
+    expect_states(1, SW_TCPS_SYN_RCVD, SW_TCPS_SYN_SENT);
+    expect_states(2, SW_TCPS_SYN_RCVD, SW_TCPS_ESTABLISHED);
+    expect_states(3, SW_TCPS_ESTABLISHED, SW_TCPS_ESTABLISHED);
+    assert_true(R.pk[3].simopen);
+    assert_true(R.pk[3].handshake_done);
+    assert_true(R.pk[3].wscale_ok);
+    /* the SYN-ACKs repeat each side's SYN but are not retransmitted SYNs */
+    assert_false(R.pk[2].o.hints & SW_SEG_DUP_SYN);
+    assert_false(R.pk[3].o.hints & SW_SEG_DUP_SYN);
+    assert_int_equal(R.pk[4].o.seq_class, SW_SEQ_EXACT);
+    sw_stats st;
+    get_stats(d, &st);
+    assert_int_equal(st.tcp_connections, 1);
+    assert_int_equal(st.conn_handshake, 1);
+    sw_detector_free(d);
+    pb_trace_free(&t);
+}
+
+static void test_syn_retransmission(void **state)
+{
+    (void)state;
+    pb_trace t;
+    pb_trace_init(&t, SW_LINK_ETHERNET, 1000000);
+    add_syn(&t, 0, S, ISN_C, 0, 7);
+    pb_tick(&t, 1000000);
+    add_syn(&t, 0, S, ISN_C, 0, 7);                  /* retransmitted SYN */
+    add_syn(&t, 1, S | A, ISN_S, ISN_C + 1, 7);
+    add_syn(&t, 1, S | A, ISN_S, ISN_C + 1, 7);      /* retransmitted SYN-ACK */
+    add_syn(&t, 0, S, ISN_C + 77777, 0, 7);          /* SYN with another ISN: no new instance */
+    addp(&t, 0, A, ISN_C + 1, ISN_S + 1, 502, NULL);
+    sw_detector *d = run(&t);
+    assert_int_equal(R.npk, 6);
+    assert_false(R.pk[0].o.hints & SW_SEG_DUP_SYN);
+    assert_true(R.pk[1].o.hints & SW_SEG_DUP_SYN);
+    assert_true(R.pk[1].o.hints & SW_SEG_RETRANS);
+    assert_false(R.pk[1].o.hints & SW_SEG_NEW_CONN);
+    assert_false(R.pk[2].o.hints & SW_SEG_DUP_SYN);
+    assert_true(R.pk[3].o.hints & SW_SEG_DUP_SYN);
+    assert_int_equal(R.pk[3].o.seq_class, SW_SEQ_OLD);
+    assert_false(R.pk[4].o.hints & (SW_SEG_DUP_SYN | SW_SEG_NEW_CONN));
+    expect_states(3, SW_TCPS_ESTABLISHED, SW_TCPS_SYN_RCVD);
+    expect_states(4, SW_TCPS_ESTABLISHED, SW_TCPS_SYN_RCVD);
+    /* the foreign ISN did not move the client's sequence space */
+    assert_int_equal(R.pk[4].snd_nxt[0], ISN_C + 1);
+    assert_int_equal(R.pk[5].o.seq_class, SW_SEQ_EXACT);
+    expect_states(5, SW_TCPS_ESTABLISHED, SW_TCPS_ESTABLISHED);
+    assert_int_equal(R.nstart, 1);
+    sw_stats st;
+    get_stats(d, &st);
+    assert_int_equal(st.tcp_connections, 1);
+    assert_int_equal(st.conn_handshake, 1);
+    sw_detector_free(d);
+    pb_trace_free(&t);
+}
+
+static void test_synack_first(void **state)
+{
+    (void)state;
+    /* the sensor missed the SYN: the SYN-ACK's receiver is the client */
+    pb_trace t;
+    pb_trace_init(&t, SW_LINK_ETHERNET, 1000000);
+    add_syn(&t, 1, S | A, ISN_S, ISN_C + 1, 7);
+    addp(&t, 0, A, ISN_C + 1, ISN_S + 1, 502, NULL);
+    addp(&t, 0, PA, ISN_C + 1, ISN_S + 1, 502, "GET /");
+    sw_detector *d = run(&t);
+    assert_int_equal(R.pk[0].o.dir, 1);
+    assert_false(R.pk[0].midstream);
+    expect_states(0, SW_TCPS_ESTABLISHED, SW_TCPS_SYN_RCVD);
+    expect_states(1, SW_TCPS_ESTABLISHED, SW_TCPS_ESTABLISHED);
+    assert_int_equal(R.pk[1].o.seq_class, SW_SEQ_EXACT);
+    assert_int_equal(R.pk[2].o.seq_class, SW_SEQ_EXACT);
+    /* the client's SYN was not seen: its windows are scaled by the largest shift */
+    assert_int_equal(R.pk[1].win[0], 502u << 14);
+    sw_detector_flush(d);
+    assert_int_equal(R.ndata[0], 5);
+    assert_memory_equal(R.data[0], "GET /", 5);
+    sw_detector_free(d);
+    pb_trace_free(&t);
+}
+
+/* ---- midstream ---- */
+
+static void test_midstream(void **state)
+{
+    (void)state;
+    pb_trace t;
+    pb_trace_init(&t, SW_LINK_ETHERNET, 1000000);
+    /* the server (port 80) speaks first: the client is still 10.0.0.1:40000 */
+    addp(&t, 1, PA, 700000, 300000, 1000, "hello");
+    addp(&t, 0, A, 300000, 700005, 2000, NULL);
+    addp(&t, 1, PA, 700005, 300000, 1000, "world");
+    addp(&t, 0, PA, 300000, 700010, 2000, "ok");
+    addp(&t, 1, PA, 700005, 300002, 1000, "world");        /* retransmission */
+    sw_detector *d = run(&t);
+    assert_int_equal(R.npk, 5);
+    assert_true(R.pk[0].midstream);
+    assert_true(R.pk[0].o.hints & SW_SEG_MIDSTREAM);
+    assert_true(R.pk[0].o.hints & SW_SEG_NEW_CONN);
+    assert_true(R.pk[3].o.hints & SW_SEG_MIDSTREAM);      /* on every packet of the instance */
+    assert_int_equal(R.pk[0].o.dir, 1);
+    assert_int_equal(R.pk[0].o.seq_class, SW_SEQ_UNKNOWN);
+    assert_int_equal(R.pk[0].o.ack_class, SW_ACK_UNKNOWN);
+    expect_states(0, SW_TCPS_ESTABLISHED, SW_TCPS_ESTABLISHED);
+    /* the client's first packet starts where the server's ACK said it would */
+    assert_int_equal(R.pk[1].o.seq_class, SW_SEQ_EXACT);
+    assert_int_equal(R.pk[1].o.ack_class, SW_ACK_OK);
+    assert_int_equal(R.pk[2].o.seq_class, SW_SEQ_EXACT);
+    assert_int_equal(R.pk[3].o.seq_class, SW_SEQ_EXACT);
+    assert_int_equal(R.pk[3].o.ack_class, SW_ACK_OK);
+    assert_int_equal(R.pk[4].o.seq_class, SW_SEQ_OLD);
+    assert_true(R.pk[4].o.hints & SW_SEG_RETRANS);
+    sw_stats st;
+    get_stats(d, &st);
+    assert_int_equal(st.conn_midstream, 1);
+    assert_int_equal(st.conn_handshake, 0);
+    assert_int_equal(st.tcp_connections, 1);
+    sw_detector_flush(d);
+    assert_int_equal(R.ndata[1], 10);
+    assert_memory_equal(R.data[1], "helloworld", 10);
+    sw_detector_free(d);
+    pb_trace_free(&t);
+
+    /* both ports >= 1024: the first sender is the client */
+    pb_trace_init(&t, SW_LINK_ETHERNET, 1000000);
+    pb_seg s = mk(1, PA, 1, 1, 100);
+    s.sport = 5000;
+    s.payload = (const uint8_t *)"x";
+    s.len = 1;
+    add(&t, &s);
+    d = run(&t);
+    assert_int_equal(R.pk[0].o.dir, 0);
+    sw_detector_free(d);
+    pb_trace_free(&t);
+}
+
+/* ---- resets ---- */
+
+static void test_rst_handshake(void **state)
+{
+    (void)state;
+    pb_trace t;
+    /* closed port: RST-ACK answering the SYN */
+    pb_trace_init(&t, SW_LINK_ETHERNET, 1000000);
+    add_syn(&t, 0, S, ISN_C, 0, 7);
+    addp(&t, 1, RS, 0, ISN_C + 1, 0, NULL);                 /* no ACK: not acceptable */
+    addp(&t, 1, RS | A, 0, ISN_C + 1, 0, NULL);
+    sw_detector *d = run(&t);
+    expect_states(1, SW_TCPS_SYN_SENT, SW_TCPS_NONE);
+    assert_false(R.pk[1].reset);
+    expect_states(2, SW_TCPS_CLOSED, SW_TCPS_CLOSED);
+    assert_true(R.pk[2].reset);
+    sw_detector_flush(d);
+    assert_int_equal(R.end[0].outcome, SW_CONN_RESET);
+    sw_stats st;
+    get_stats(d, &st);
+    assert_int_equal(st.conn_reset, 1);
+    assert_int_equal(st.conn_handshake, 0);
+    sw_detector_free(d);
+    pb_trace_free(&t);
+
+    /* the client resets after the SYN-ACK */
+    pb_trace_init(&t, SW_LINK_ETHERNET, 1000000);
+    add_syn(&t, 0, S, ISN_C, 0, 7);
+    add_syn(&t, 1, S | A, ISN_S, ISN_C + 1, 7);
+    addp(&t, 0, RS, ISN_C + 1 + 5000000, 0, 0, NULL);         /* far out of window: ignored */
+    addp(&t, 0, RS, ISN_C + 1, 0, 0, NULL);
+    addp(&t, 1, PA, ISN_S + 1, ISN_C + 1, 502, "late");       /* after the reset: no state change */
+    d = run(&t);
+    assert_int_equal(R.pk[2].o.seq_class, SW_SEQ_BEYOND);
+    assert_false(R.pk[2].reset);
+    expect_states(2, SW_TCPS_ESTABLISHED, SW_TCPS_SYN_RCVD);
+    assert_int_equal(R.pk[3].o.seq_class, SW_SEQ_EXACT);
+    assert_true(R.pk[3].reset);
+    expect_states(3, SW_TCPS_CLOSED, SW_TCPS_CLOSED);
+    expect_states(4, SW_TCPS_CLOSED, SW_TCPS_CLOSED);
+    sw_detector_flush(d);
+    assert_int_equal(R.end[0].outcome, SW_CONN_RESET);
+    sw_detector_free(d);
+    pb_trace_free(&t);
+}
+
+static void test_rst_established_new_instance(void **state)
+{
+    (void)state;
+    pb_trace t;
+    pb_trace_init(&t, SW_LINK_ETHERNET, 1000000);
+    handshake(&t, 7, 7);
+    addp(&t, 0, PA, ISN_C + 1, ISN_S + 1, 502, "abc");
+    addp(&t, 1, RS | A, ISN_S + 1, ISN_C + 4, 0, NULL);
+    add_syn(&t, 0, S, 9000, 0, 7);                            /* new instance on a reset tuple */
+    sw_detector *d = run(&t);
+    assert_true(R.pk[4].reset);
+    assert_true(R.pk[5].o.hints & SW_SEG_NEW_CONN);
+    assert_int_equal(R.pk[5].instance, 1);
+    expect_states(5, SW_TCPS_SYN_SENT, SW_TCPS_NONE);
+    assert_int_equal(R.nend, 1);
+    assert_int_equal(R.end[0].outcome, SW_CONN_RESET);
+    assert_int_equal(R.end[0].instance, 0);
+    assert_true(R.end[0].had_pkt);
+    sw_detector_free(d);
+    pb_trace_free(&t);
+}
+
+/* ---- closes ---- */
+
+static void test_four_way_close(void **state)
+{
+    (void)state;
+    pb_trace t;
+    pb_trace_init(&t, SW_LINK_ETHERNET, 1000000);
+    handshake(&t, 7, 7);
+    addp(&t, 0, F | A, ISN_C + 1, ISN_S + 1, 502, NULL);      /* 3 */
+    addp(&t, 1, A, ISN_S + 1, ISN_C + 2, 502, NULL);          /* 4 */
+    addp(&t, 1, F | A, ISN_S + 1, ISN_C + 2, 502, NULL);      /* 5 */
+    addp(&t, 0, A, ISN_C + 2, ISN_S + 2, 502, NULL);          /* 6 */
+    sw_detector *d = run(&t);
+    expect_states(3, SW_TCPS_FIN_WAIT_1, SW_TCPS_CLOSE_WAIT);
+    expect_states(4, SW_TCPS_FIN_WAIT_2, SW_TCPS_CLOSE_WAIT);
+    expect_states(5, SW_TCPS_TIME_WAIT, SW_TCPS_LAST_ACK);
+    expect_states(6, SW_TCPS_TIME_WAIT, SW_TCPS_CLOSED);
+    assert_int_equal(R.pk[3].o.seg_len, 1);
+    assert_int_equal(R.pk[6].o.seq_class, SW_SEQ_EXACT);
+    assert_true(R.pk[6].closed);
+    assert_false(R.pk[4].closed);
+    sw_detector_flush(d);
+    assert_int_equal(R.end[0].outcome, SW_CONN_CLOSED);
+    assert_int_equal(R.nfin[0], 1);
+    assert_int_equal(R.nfin[1], 1);
+    sw_stats st;
+    get_stats(d, &st);
+    assert_int_equal(st.conn_closed, 1);
+    sw_detector_free(d);
+    pb_trace_free(&t);
+}
+
+static void test_simultaneous_close(void **state)
+{
+    (void)state;
+    pb_trace t;
+    pb_trace_init(&t, SW_LINK_ETHERNET, 1000000);
+    handshake(&t, 7, 7);
+    addp(&t, 0, F | A, ISN_C + 1, ISN_S + 1, 502, NULL);      /* 3: FINs cross */
+    addp(&t, 1, F | A, ISN_S + 1, ISN_C + 1, 502, NULL);      /* 4 */
+    addp(&t, 0, A, ISN_C + 2, ISN_S + 2, 502, NULL);          /* 5 */
+    addp(&t, 1, A, ISN_S + 2, ISN_C + 2, 502, NULL);          /* 6 */
+    sw_detector *d = run(&t);
+    expect_states(3, SW_TCPS_FIN_WAIT_1, SW_TCPS_CLOSE_WAIT);
+    expect_states(4, SW_TCPS_CLOSING, SW_TCPS_CLOSING);
+    expect_states(5, SW_TCPS_CLOSING, SW_TCPS_TIME_WAIT);
+    expect_states(6, SW_TCPS_TIME_WAIT, SW_TCPS_TIME_WAIT);
+    assert_true(R.pk[6].closed);
+    sw_detector_free(d);
+    pb_trace_free(&t);
+}
+
+static void test_half_close(void **state)
+{
+    (void)state;
+    pb_trace t;
+    pb_trace_init(&t, SW_LINK_ETHERNET, 1000000);
+    handshake(&t, 7, 7);
+    addp(&t, 0, PA, ISN_C + 1, ISN_S + 1, 502, "req");        /* 3 */
+    addp(&t, 0, F | A, ISN_C + 4, ISN_S + 1, 502, NULL);      /* 4: client done sending */
+    addp(&t, 1, A, ISN_S + 1, ISN_C + 5, 502, NULL);          /* 5 */
+    addp(&t, 1, PA, ISN_S + 1, ISN_C + 5, 502, "part1-");     /* 6 */
+    addp(&t, 1, PA, ISN_S + 7, ISN_C + 5, 502, "part2");      /* 7 */
+    addp(&t, 0, A, ISN_C + 5, ISN_S + 12, 502, NULL);         /* 8 */
+    addp(&t, 1, F | A, ISN_S + 12, ISN_C + 5, 502, NULL);     /* 9 */
+    addp(&t, 0, A, ISN_C + 5, ISN_S + 13, 502, NULL);         /* 10 */
+    sw_detector *d = run(&t);
+    expect_states(4, SW_TCPS_FIN_WAIT_1, SW_TCPS_CLOSE_WAIT);
+    expect_states(5, SW_TCPS_FIN_WAIT_2, SW_TCPS_CLOSE_WAIT);
+    expect_states(7, SW_TCPS_FIN_WAIT_2, SW_TCPS_CLOSE_WAIT);
+    assert_int_equal(R.pk[6].o.seq_class, SW_SEQ_EXACT);
+    assert_true(R.pk[6].o.hints & SW_SEG_NEW_DATA);
+    assert_int_equal(R.pk[7].o.seq_class, SW_SEQ_IN_WINDOW);  /* not yet acknowledged */
+    assert_int_equal(R.pk[8].o.ack_class, SW_ACK_OK);
+    expect_states(8, SW_TCPS_FIN_WAIT_2, SW_TCPS_CLOSE_WAIT);
+    expect_states(9, SW_TCPS_TIME_WAIT, SW_TCPS_LAST_ACK);
+    expect_states(10, SW_TCPS_TIME_WAIT, SW_TCPS_CLOSED);
+    sw_detector_flush(d);
+    assert_int_equal(R.ndata[0], 3);
+    assert_int_equal(R.ndata[1], 11);
+    assert_memory_equal(R.data[1], "part1-part2", 11);
+    assert_int_equal(R.end[0].outcome, SW_CONN_CLOSED);
+    sw_detector_free(d);
+    pb_trace_free(&t);
+}
+
+static void test_reuse_after_time_wait(void **state)
+{
+    (void)state;
+    pb_trace t;
+    pb_trace_init(&t, SW_LINK_ETHERNET, 1000000);
+    pb_conn c;
+    pb_conn_init(&c, &t, "10.0.0.1", 40000, "10.0.0.2", 80, ISN_C, ISN_S);
+    pb_conn_handshake(&c);
+    pb_conn_send(&c, 0, "one", 3);
+    pb_conn_ack(&c, 1);
+    pb_conn_fin(&c, 0);
+    pb_conn_ack(&c, 1);
+    pb_conn_fin(&c, 1);
+    pb_conn_ack(&c, 0);                                         /* 9 packets */
+    pb_tick(&t, 2000000);
+    pb_conn_init(&c, &t, "10.0.0.1", 40000, "10.0.0.2", 80, ISN_C + 100000, ISN_S + 7);
+    pb_conn_handshake(&c);
+    pb_conn_send(&c, 0, "two", 3);
+    sw_detector *d = run(&t);
+    assert_int_equal(R.npk, 13);
+    expect_states(8, SW_TCPS_TIME_WAIT, SW_TCPS_CLOSED);
+    assert_true(R.pk[9].o.hints & SW_SEG_NEW_CONN);
+    assert_int_equal(R.pk[9].instance, 1);
+    assert_int_equal(R.pk[9].o.state_before[0], SW_TCPS_NONE);
+    expect_states(9, SW_TCPS_SYN_SENT, SW_TCPS_NONE);
+    expect_states(11, SW_TCPS_ESTABLISHED, SW_TCPS_ESTABLISHED);
+    assert_int_equal(R.pk[12].o.seq_class, SW_SEQ_EXACT);
+    assert_true(R.pk[9].flow_id != R.pk[8].flow_id);
+    assert_true(R.pk[9].flow_id != 0 && R.pk[9].flow_id < (1ull << 63));
+    /* order on the reusing SYN: end (old), start (new), state, packet */
+    const char *p = strstr(R.order, "EST");
+    assert_non_null(p);
+    assert_int_equal(p[3], 'P');
+    assert_int_equal(R.nend, 1);
+    assert_int_equal(R.end[0].outcome, SW_CONN_CLOSED);
+    assert_int_equal(R.end[0].pkt, 9);
+    sw_stats st;
+    get_stats(d, &st);
+    assert_int_equal(st.tcp_connections, 2);
+    assert_int_equal(st.conn_handshake, 2);
+    assert_int_equal(st.flows, 1);
+    sw_detector_flush(d);
+    assert_int_equal(R.nend, 2);
+    assert_int_equal(R.end[1].instance, 1);
+    assert_int_equal(R.end[1].outcome, SW_CONN_OPEN);
+    assert_memory_equal(R.data[0], "one", 3);     /* instance 0 only is recorded */
+    get_stats(d, &st);
+    assert_int_equal(st.conn_closed, 1);
+    sw_detector_free(d);
+    pb_trace_free(&t);
+}
+
+static void test_syn_in_established_not_new(void **state)
+{
+    (void)state;
+    pb_trace t;
+    pb_trace_init(&t, SW_LINK_ETHERNET, 1000000);
+    handshake(&t, 7, 7);
+    add_syn(&t, 0, S, 424242, 0, 7);
+    addp(&t, 0, PA, ISN_C + 1, ISN_S + 1, 502, "x");
+    sw_detector *d = run(&t);
+    assert_false(R.pk[3].o.hints & SW_SEG_NEW_CONN);
+    assert_int_equal(R.pk[3].instance, 0);
+    assert_int_equal(R.pk[3].o.seq_class, SW_SEQ_BEYOND);
+    expect_states(3, SW_TCPS_ESTABLISHED, SW_TCPS_ESTABLISHED);
+    assert_int_equal(R.pk[3].snd_nxt[0], ISN_C + 1);
+    assert_int_equal(R.pk[4].o.seq_class, SW_SEQ_EXACT);
+    sw_stats st;
+    get_stats(d, &st);
+    assert_int_equal(st.tcp_connections, 1);
+    sw_detector_free(d);
+    pb_trace_free(&t);
+}
+
+/* ---- sequence space ---- */
+
+static void test_wraparound(void **state)
+{
+    (void)state;
+    static char big[0x180 + 1], big2[0x100 + 1];
+    memset(big, 'a', 0x180);
+    memset(big2, 'b', 0x100);
+    const uint32_t isn = 0xFFFFFF00u;
+    pb_trace t;
+    pb_trace_init(&t, SW_LINK_ETHERNET, 1000000);
+    add_syn(&t, 0, S, isn, 0, 7);
+    add_syn(&t, 1, S | A, ISN_S, isn + 1, 7);
+    addp(&t, 0, A, isn + 1, ISN_S + 1, 502, NULL);
+    addp(&t, 0, PA, isn + 1, ISN_S + 1, 502, big);              /* 3: crosses 0 */
+    addp(&t, 0, PA, isn + 1 + 0x180, ISN_S + 1, 502, big2);     /* 4 */
+    addp(&t, 1, A, ISN_S + 1, isn + 1 + 0x180, 502, NULL);      /* 5 */
+    addp(&t, 0, PA, isn + 1, ISN_S + 1, 502, big);              /* 6: retransmission across 0 */
+    addp(&t, 1, A, ISN_S + 1, isn + 1 + 0x280, 502, NULL);      /* 7 */
+    addp(&t, 1, A, ISN_S + 1, isn + 1 + 0x280 + 10, 502, NULL); /* 8: acks unsent bytes */
+    sw_detector *d = run(&t);
+    assert_int_equal(R.pk[3].o.seq_class, SW_SEQ_EXACT);
+    assert_true(R.pk[3].o.hints & SW_SEG_NEW_DATA);
+    assert_int_equal(R.pk[3].snd_nxt[0], isn + 1 + 0x180);
+    assert_true(R.pk[3].snd_nxt[0] < 0x100);            /* wrapped */
+    assert_int_equal(R.pk[4].o.seq_class, SW_SEQ_IN_WINDOW);
+    assert_int_equal(R.pk[5].o.ack_class, SW_ACK_OK);
+    assert_int_equal(R.pk[6].o.seq_class, SW_SEQ_OLD);
+    assert_true(R.pk[6].o.hints & SW_SEG_RETRANS);
+    assert_false(R.pk[6].o.hints & SW_SEG_NEW_DATA);
+    assert_int_equal(R.pk[7].o.ack_class, SW_ACK_OK);
+    assert_int_equal(R.pk[8].o.ack_class, SW_ACK_UNSENT);
+    assert_int_equal(R.pk[8].ack_max[1], isn + 1 + 0x280);   /* not learned */
+    sw_detector_flush(d);
+    assert_int_equal(R.ndata[0], 0x280);
+    for (uint32_t i = 0; i < 0x280; i++)
+        assert_int_equal(R.data[0][i], i < 0x180 ? 'a' : 'b');
+    sw_detector_free(d);
+    pb_trace_free(&t);
+}
+
+static void test_window_scaling(void **state)
+{
+    (void)state;
+    pb_trace t;
+    /* both SYNs carry the option: windows are scaled, SYN windows are not */
+    pb_trace_init(&t, SW_LINK_ETHERNET, 1000000);
+    handshake(&t, 7, 9);
+    addp(&t, 1, A, ISN_S + 1, ISN_C + 1, 300, NULL);
+    addp(&t, 0, PA, ISN_C + 1, ISN_S + 1, 502, "data");
+    sw_detector *d = run(&t);
+    assert_int_equal(R.pk[1].o.rcv_wnd, 64240);           /* client's SYN window, unscaled */
+    assert_int_equal(R.pk[1].win[1], 64240);              /* the SYN-ACK's window, unscaled */
+    assert_int_equal(R.pk[2].win[0], 502u << 7);
+    assert_true(R.pk[2].wscale_ok);
+    assert_int_equal(R.pk[4].o.rcv_wnd, 300u << 9);
+    assert_int_equal(R.pk[4].o.rcv_wnd_max, 300u << 9);   /* larger than the SYN-ACK's 64240 */
+    sw_detector_free(d);
+    pb_trace_free(&t);
+
+    /* only the client's SYN carries it: no scaling anywhere */
+    pb_trace_init(&t, SW_LINK_ETHERNET, 1000000);
+    handshake(&t, 7, -1);
+    addp(&t, 1, A, ISN_S + 1, ISN_C + 1, 300, NULL);
+    addp(&t, 0, PA, ISN_C + 1, ISN_S + 1, 502, "data");
+    d = run(&t);
+    assert_false(R.pk[2].wscale_ok);
+    assert_int_equal(R.pk[2].win[0], 502);
+    assert_int_equal(R.pk[4].o.rcv_wnd, 300);
+    sw_detector_free(d);
+    pb_trace_free(&t);
+
+    /* a shift over 14 is clamped */
+    pb_trace_init(&t, SW_LINK_ETHERNET, 1000000);
+    handshake(&t, 15, 15);
+    d = run(&t);
+    assert_int_equal(R.pk[2].win[0], 502u << 14);
+    sw_detector_free(d);
+    pb_trace_free(&t);
+}
+
+static void test_classes_and_hints(void **state)
+{
+    (void)state;
+    pb_trace t;
+    pb_trace_init(&t, SW_LINK_ETHERNET, 1000000);
+    handshake(&t, -1, -1);                                     /* windows unscaled: 502 / 64240 */
+    const uint32_t c1 = ISN_C + 1, s1 = ISN_S + 1;
+    addp(&t, 1, A, s1, c1, 1000, NULL);                          /* 3: server window 1000 */
+    addp(&t, 0, PA, c1, s1, 502, "0123456789");                  /* 4: exact */
+    addp(&t, 0, PA, c1 + 20, s1, 502, "klmno");                  /* 5: in window (hole) */
+    addp(&t, 0, PA, c1 + 5000, s1, 502, "zz");                   /* 6: beyond */
+    addp(&t, 1, A, s1, c1 + 10, 1000, NULL);                     /* 7: ack ok */
+    addp(&t, 0, PA, c1, s1, 502, "0123456789");                  /* 8: old, retrans */
+    addp(&t, 0, PA, c1 + 5, s1, 502, "56789abcdefghij");         /* 9: old partial */
+    addp(&t, 1, A, s1, c1 + 10, 1000, NULL);                     /* 10: dup ack */
+    addp(&t, 1, A, s1, c1 + 9, 1000, NULL);                      /* 11: old ack */
+    addp(&t, 1, A, s1, c1 + 40, 1000, NULL);                     /* 12: unsent (snd_nxt c1+25) */
+    addp(&t, 1, A, s1, c1 + 25, 1000, NULL);                     /* 13: ack ok */
+    addp(&t, 1, A, s1, c1 + 25, 2000, NULL);                     /* 14: window update */
+    addp(&t, 0, A, c1 + 24, s1, 502, NULL);                      /* 15: keepalive */
+    addp(&t, 1, A, s1, c1 + 25, 0, NULL);                        /* 16: zero window */
+    addp(&t, 0, PA, c1 + 25, s1, 502, "Z");                      /* 17: zero-window probe */
+    sw_detector *d = run(&t);
+
+    assert_int_equal(R.pk[4].o.seq_class, SW_SEQ_EXACT);
+    assert_true(R.pk[4].o.hints & SW_SEG_NEW_DATA);
+    assert_int_equal(R.pk[4].o.rcv_nxt, c1);
+    assert_int_equal(R.pk[4].o.rcv_wnd, 1000);
+    assert_int_equal(R.pk[4].o.seg_len, 10);
+    assert_int_equal(R.pk[5].o.seq_class, SW_SEQ_IN_WINDOW);
+    assert_int_equal(R.pk[6].o.seq_class, SW_SEQ_BEYOND);
+    assert_int_equal(R.pk[6].snd_nxt[0], c1 + 25);             /* beyond: not learned */
+    assert_int_equal(R.pk[7].o.ack_class, SW_ACK_OK);
+    assert_int_equal(R.pk[7].o.peer_snd_nxt, c1 + 25);
+    assert_int_equal(R.pk[8].o.seq_class, SW_SEQ_OLD);
+    assert_true(R.pk[8].o.hints & SW_SEG_RETRANS);
+    assert_int_equal(R.pk[9].o.seq_class, SW_SEQ_OLD_PARTIAL);
+    assert_int_equal(R.pk[10].o.ack_class, SW_ACK_DUP);
+    assert_true(R.pk[10].o.hints & SW_SEG_PURE_ACK);
+    assert_false(R.pk[10].o.hints & SW_SEG_WIN_UPDATE);
+    assert_int_equal(R.pk[11].o.ack_class, SW_ACK_OLD);
+    assert_int_equal(R.pk[12].o.ack_class, SW_ACK_UNSENT);
+    assert_int_equal(R.pk[12].ack_max[1], c1 + 10);
+    assert_int_equal(R.pk[13].o.ack_class, SW_ACK_OK);
+    assert_false(R.pk[13].o.hints & SW_SEG_WIN_UPDATE);
+    assert_int_equal(R.pk[14].o.ack_class, SW_ACK_DUP);
+    assert_true(R.pk[14].o.hints & SW_SEG_WIN_UPDATE);
+    assert_true(R.pk[15].o.hints & SW_SEG_KEEPALIVE);
+    assert_int_equal(R.pk[15].o.seq_class, SW_SEQ_OLD);
+    assert_false(R.pk[15].o.hints & SW_SEG_ZWP);
+    assert_true(R.pk[16].o.hints & SW_SEG_WIN_UPDATE);
+    assert_true(R.pk[17].o.hints & SW_SEG_ZWP);
+    assert_int_equal(R.pk[17].o.rcv_wnd, 0);
+    assert_int_equal(R.pk[17].o.seq_class, SW_SEQ_EXACT);
+    assert_false(R.pk[4].o.hints & SW_SEG_ZWP);
+    sw_detector_free(d);
+    pb_trace_free(&t);
+}
+
+static void test_bad_checksum_no_state(void **state)
+{
+    (void)state;
+    pb_trace t;
+    pb_trace_init(&t, SW_LINK_ETHERNET, 1000000);
+    handshake(&t, 7, 7);
+    pb_seg s = mk(0, PA | F, ISN_C + 1, ISN_S + 1, 502);
+    s.payload = (const uint8_t *)"evil";
+    s.len = 4;
+    s.bad_tcp_csum = 1;
+    add(&t, &s);
+    pb_seg s2 = mk(0, S, 1, 0, 100);
+    s2.sport = 41000;
+    s2.bad_ip_csum = 1;
+    add(&t, &s2);                                             /* would be a new flow */
+    addp(&t, 0, PA, ISN_C + 1, ISN_S + 1, 502, "good");
+    sw_detector *d = run(&t);
+    assert_int_equal(R.npk, 4);                                  /* bad ones not observed */
+    assert_int_equal(R.pk[3].o.seq_class, SW_SEQ_EXACT);
+    expect_states(3, SW_TCPS_ESTABLISHED, SW_TCPS_ESTABLISHED);
+    sw_stats st;
+    get_stats(d, &st);
+    assert_int_equal(st.packets, 6);
+    assert_int_equal(st.checksum_errors, 2);
+    assert_int_equal(st.decode_errors, 2);
+    assert_int_equal(st.flows, 1);
+    assert_int_equal(sw_detector_decode_count(d, SW_DEC_ERR_TCP_BAD_CHECKSUM), 1);
+    assert_int_equal(sw_detector_decode_count(d, SW_DEC_ERR_IPV4_BAD_CHECKSUM), 1);
+    sw_detector_flush(d);
+    assert_int_equal(R.ndata[0], 4);
+    assert_memory_equal(R.data[0], "good", 4);
+    sw_detector_free(d);
+    pb_trace_free(&t);
+
+    /* with checksums off the damaged packet is tracked */
+    pb_trace_init(&t, SW_LINK_ETHERNET, 1000000);
+    handshake(&t, 7, 7);
+    add(&t, &s);
+    sw_config cfg;
+    cfg_default(&cfg);
+    cfg.checksum = SW_CHECKSUM_OFF;
+    d = det_new(&cfg);
+    feed(d, &t);
+    assert_int_equal(R.npk, 4);
+    expect_states(3, SW_TCPS_FIN_WAIT_1, SW_TCPS_CLOSE_WAIT);
+    sw_detector_free(d);
+    pb_trace_free(&t);
+}
+
+/* ---- flow table through the pipeline ---- */
+
+static void test_pipeline_vlans(void **state)
+{
+    (void)state;
+    pb_trace t;
+    pb_trace_init(&t, SW_LINK_ETHERNET, 1000000);
+    for (int v = 0; v < 3; v++) {
+        pb_seg s = mk(0, S, ISN_C, 0, 1000);
+        s.nvlan = v ? 1 : 0;
+        s.vlan[0] = (uint16_t)(10 * v);
+        add(&t, &s);
+        pb_seg r = mk(1, S | A, ISN_S, ISN_C + 1, 1000);
+        r.nvlan = s.nvlan;
+        r.vlan[0] = s.vlan[0];
+        add(&t, &r);
+    }
+    sw_detector *d = run(&t);
+    sw_stats st;
+    get_stats(d, &st);
+    assert_int_equal(st.flows, 3);
+    assert_int_equal(st.tcp_connections, 3);
+    for (int i = 0; i < 6; i += 2) {
+        expect_states(i + 1, SW_TCPS_ESTABLISHED, SW_TCPS_SYN_RCVD);
+        assert_false(R.pk[i + 1].o.hints & SW_SEG_NEW_CONN);
+    }
+    assert_true(R.pk[0].flow_id != R.pk[2].flow_id);
+    sw_detector_free(d);
+    pb_trace_free(&t);
+}
+
+static void test_pipeline_timeouts(void **state)
+{
+    (void)state;
+    pb_trace t;
+    pb_trace_init(&t, SW_LINK_ETHERNET, 1000000);
+    add_syn(&t, 0, S, ISN_C, 0, 7);                            /* embryonic: 30 s */
+    pb_seg s = mk(0, PA, 1, 1, 100);
+    s.sport = 41000;
+    s.payload = (const uint8_t *)"m";
+    s.len = 1;
+    add(&t, &s);                                                /* midstream, one side: embryonic */
+    pb_seg s2 = mk(0, S, 77, 0, 100);
+    s2.sport = 42000;
+    add(&t, &s2);
+    pb_seg s3 = mk(1, S | A, 99, 78, 100);
+    s3.dport = 42000;
+    add(&t, &s3);
+    pb_seg s4 = mk(0, A, 78, 100, 100);
+    s4.sport = 42000;
+    add(&t, &s4);                                               /* established: 3600 s */
+    pb_tick(&t, 31000000);
+    pb_seg s5 = mk(0, S, 5, 0, 100);
+    s5.sport = 43000;
+    add(&t, &s5);                                               /* triggers expiry */
+    sw_detector *d = run(&t);
+    assert_int_equal(R.nend, 2);
+    assert_int_equal(R.end[0].outcome, SW_CONN_TIMED_OUT);
+    assert_int_equal(R.end[1].outcome, SW_CONN_TIMED_OUT);
+    assert_false(R.end[0].had_pkt);
+    sw_stats st;
+    get_stats(d, &st);
+    assert_int_equal(st.flows_timed_out, 2);
+    assert_int_equal(st.conn_timed_out, 2);
+    assert_int_equal(st.flows_active, 2);
+    assert_int_equal(R.nfree, 2);
+    sw_detector_free(d);
+    assert_int_equal(R.nfree, 4);
+    pb_trace_free(&t);
+}
+
+static void test_pipeline_cap(void **state)
+{
+    (void)state;
+    pb_trace t;
+    pb_trace_init(&t, SW_LINK_ETHERNET, 1000000);
+    for (int i = 0; i < 5; i++) {
+        pb_seg s = mk(0, S, (uint32_t)(100 * i), 0, 100);
+        s.sport = (uint16_t)(40000 + i);
+        add(&t, &s);
+    }
+    sw_config cfg;
+    cfg_default(&cfg);
+    cfg.max_flows = 3;
+    sw_detector *d = det_new(&cfg);
+    feed(d, &t);
+    sw_stats st;
+    get_stats(d, &st);
+    assert_int_equal(st.flows, 5);
+    assert_int_equal(st.flows_active, 3);
+    assert_int_equal(st.flows_evicted_cap, 2);
+    assert_int_equal(R.nend, 2);
+    assert_int_equal(R.end[0].outcome, SW_CONN_EVICTED);
+    assert_int_equal(R.end[0].flow_id, R.pk[0].flow_id);     /* the stalest went first */
+    assert_int_equal(R.end[1].flow_id, R.pk[1].flow_id);
+    sw_detector_free(d);
+    pb_trace_free(&t);
+}
+
+static void test_flow_id_deterministic(void **state)
+{
+    (void)state;
+    pb_trace t;
+    pb_trace_init(&t, SW_LINK_ETHERNET, 1000000);
+    handshake(&t, 7, 7);
+    sw_config cfg;
+    cfg_default(&cfg);
+    cfg.seed_set = 0;                                          /* random table seed */
+    sw_detector *d = det_new(&cfg);
+    feed(d, &t);
+    uint64_t id1 = R.pk[0].flow_id;
+    sw_detector_free(d);
+    d = det_new(&cfg);
+    feed(d, &t);
+    uint64_t id2 = R.pk[0].flow_id;
+    sw_detector_free(d);
+    assert_true(id1 == id2);
+    assert_true(id1 != 0);
+    assert_true(R.pk[2].flow_id == id1);
+    pb_trace_free(&t);
+}
+
+static void test_ipv6_and_unknown_link(void **state)
+{
+    (void)state;
+    pb_trace t;
+    pb_trace_init(&t, SW_LINK_RAW, 1000000);
+    pb_conn c;
+    pb_conn_init(&c, &t, "2001:db8::1", 40000, "2001:db8::2", 443, 7, 9);
+    pb_conn_handshake(&c);
+    pb_conn_send(&c, 0, "v6", 2);
+    sw_detector *d = run(&t);
+    expect_states(2, SW_TCPS_ESTABLISHED, SW_TCPS_ESTABLISHED);
+    assert_int_equal(R.pk[3].o.seq_class, SW_SEQ_EXACT);
+    uint8_t junk[8] = {0};
+    assert_int_equal(sw_detector_feed(d, 9999, 5, junk, sizeof junk, sizeof junk), -1);
+    sw_stats st;
+    get_stats(d, &st);
+    assert_int_equal(st.packets, 4);
+    sw_detector_flush(d);
+    assert_memory_equal(R.data[0], "v6", 2);
+    sw_detector_free(d);
+    pb_trace_free(&t);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_handshake),
+        cmocka_unit_test(test_simultaneous_open),
+        cmocka_unit_test(test_syn_retransmission),
+        cmocka_unit_test(test_synack_first),
+        cmocka_unit_test(test_midstream),
+        cmocka_unit_test(test_rst_handshake),
+        cmocka_unit_test(test_rst_established_new_instance),
+        cmocka_unit_test(test_four_way_close),
+        cmocka_unit_test(test_simultaneous_close),
+        cmocka_unit_test(test_half_close),
+        cmocka_unit_test(test_reuse_after_time_wait),
+        cmocka_unit_test(test_syn_in_established_not_new),
+        cmocka_unit_test(test_wraparound),
+        cmocka_unit_test(test_window_scaling),
+        cmocka_unit_test(test_classes_and_hints),
+        cmocka_unit_test(test_bad_checksum_no_state),
+        cmocka_unit_test(test_pipeline_vlans),
+        cmocka_unit_test(test_pipeline_timeouts),
+        cmocka_unit_test(test_pipeline_cap),
+        cmocka_unit_test(test_flow_id_deterministic),
+        cmocka_unit_test(test_ipv6_and_unknown_link),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
