@@ -106,6 +106,7 @@ typedef struct gen {
     uint8_t frame[2048];
     /* counters */
     uint64_t packets, bytes, conns, conns_v6, rtx, ooo, dupacks, fins, rsts, refused;
+    /* conns: connections whose SYN was written */
 } gen;
 
 static void fmt_client(const conn *c, char *buf, size_t n)
@@ -165,8 +166,6 @@ static void conn_start(gen *g, conn *c, int kind_hint)
         c->kind = k < 10 ? K_BULK : k < 20 ? K_REFUSED : K_SHORT;
         c->rounds = (uint8_t)(c->kind == K_SHORT ? 1 + rng_below(&cr, 3) : 1);
     }
-    g->conns++;
-    g->conns_v6 += c->v6;
 }
 
 /* Sizes of the next request and its response. */
@@ -280,6 +279,8 @@ static int conn_step(gen *g, conn *c)
     switch (c->phase) {
     case P_SYN:
         emit(g, c, 0, F_SYN, 0, 0, NULL, 0);
+        g->conns++;
+        g->conns_v6 += c->v6;
         c->phase = c->kind == K_REFUSED ? P_REFUSE : P_SYNACK;
         return 0;
     case P_REFUSE:
