@@ -427,8 +427,11 @@ static int define_var(parser *p, const char *name, size_t nlen, const char *val,
         return fail(p, "ipvar %.*s: %s", (int)nlen, name, m1);
     if (kind == VK_PORT && as_port != 0)
         return fail(p, "portvar %.*s: %s", (int)nlen, name, m2);
-    if (kind == VK_ANY && as_addr != 0 && as_port != 0)
+    if (kind == VK_ANY && as_addr != 0 && as_port != 0) {
+        if (cmdline)
+            return fail(p, "neither an address (%s) nor a port (%s)", m1, m2);
         return fail(p, "var %.*s is neither an address (%s) nor a port (%s)", (int)nlen, name, m1, m2);
+    }
     if (kind == VK_ANY)
         kind = as_addr == 0 && as_port == 0 ? VK_ANY : as_addr == 0 ? VK_ADDR : VK_PORT;
 

@@ -432,7 +432,7 @@ static const err_case err_cases[] = {
     { "var $N 10.0.0.0/8\n", NULL, "t.rules:1: write the variable name without '$' in its definition" },
     { "var N\n", NULL, "t.rules:1: var needs a name and a value" },
     { "var A $B\n", NULL, "t.rules:1: var A is neither an address (undefined variable $B) nor a port (undefined variable $B)" },
-    { "var A [1.1.1.1, $B]\n", "B=2.2.2.x", "--var B=2.2.2.x: var B is neither an address (bad address '2.2.2.x') nor a port (bad port '2.2.2.x' (0..65535, N:M, any))" },
+    { "var A [1.1.1.1, $B]\n", "B=2.2.2.x", "--var B=2.2.2.x: neither an address (bad address '2.2.2.x') nor a port (bad port '2.2.2.x' (0..65535, N:M, any))" },
     { OK1, "HOME_NET", "--var HOME_NET: expected NAME=VALUE" },
     { OK1, "HOME NET=1.1.1.1", "--var HOME NET=1.1.1.1: bad variable name 'HOME NET'" },
     { OK1, "X=", "--var X=: variable X has no value" },
