@@ -57,11 +57,16 @@ typedef struct sw_tcp_end {
                                 or its ISN was inferred from the peer's SYN-ACK) */
              isn_inferred:1; /* isn = peer's SYN-ACK ack - 1 (its own SYN was not seen) */
     uint8_t  wshift;         /* shift applied to this end's non-SYN windows (0..14) */
-    uint8_t  wshift_guess:1; /* scaling unknown (handshake not seen): wshift is 14, the
+    uint8_t  wshift_guess:1, /* scaling unknown (handshake not seen): wshift is 14, the
                                 largest possible, so windows are never underestimated */
+             hi_known:1;     /* seq_hi is set */
     uint16_t mss;
     uint32_t isn;            /* initial sequence number (or first seq seen, midstream) */
-    uint32_t snd_nxt;        /* highest seq+len (+SYN/FIN) this end has sent */
+    uint32_t snd_nxt;        /* highest seq+len (+SYN/FIN) this end has sent, counting only
+                                segments the receiver would accept */
+    uint32_t seq_hi;         /* highest seq+len seen from it, also in BEYOND segments that
+                                continue what it sent: an ACK up to here acknowledges bytes
+                                really sent */
     uint32_t ack_max;        /* highest ACK this end has sent (what it has received) */
     uint32_t win;            /* last advertised window, scaled, in bytes */
     uint32_t win_max;        /* largest scaled window it ever advertised */

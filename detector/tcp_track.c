@@ -11,8 +11,11 @@
  *  - An end's snd_nxt only moves forward, and only by segments the receiver would
  *    accept: a segment classified BEYOND the receiver's window, or a SYN carrying a
  *    different ISN than the end's known one, changes no sequence state.
- *  - An end's ack_max only moves forward, and never past what the other end sent
- *    (an ACK of unsent data is reported, not learned).
+ *  - An end's ack_max only moves forward, and never past what the other end was
+ *    seen to send (an ACK of unsent data is reported, not learned). An ACK of bytes
+ *    that were sent in a segment classified BEYOND (our view of the window was
+ *    stale, e.g. a window update the sensor missed) is accepted and moves the other
+ *    end's snd_nxt up to it, so the tracker heals instead of staying desynchronised.
  *  - Window scaling is applied only when both SYNs carried the option (shift
  *    clamped to 14); SYN windows are never scaled. Where the handshake was not
  *    seen the shift is assumed to be 14, so a window is never underestimated.
@@ -250,7 +253,8 @@ void sw_tcp_track_packet(sw_tcp_conn *c, const sw_packet *p, int src_ep,
         ac = SW_ACK_NONE;
     else if (!r->nxt_known)
         ac = SW_ACK_UNKNOWN;
-    else if (SEQ_GT(p->ack, r->snd_nxt))
+    else if (SEQ_GT(p->ack, r->snd_nxt) &&
+             !(r->hi_known && SEQ_LEQ(p->ack, r->seq_hi)))
         ac = SW_ACK_UNSENT;
     else if (end_has_isn(r) && SEQ_LEQ(p->ack, r->isn))
         ac = SW_ACK_OLD;               /* acknowledges nothing the other end sent */
@@ -313,6 +317,19 @@ void sw_tcp_track_packet(sw_tcp_conn *c, const sw_packet *p, int src_ep,
     }
     int accepted = sc != SW_SEQ_BEYOND && !(syn && !hs_syn);
     res->accepted = (uint8_t)accepted;
+    if (!(syn && !hs_syn)) {
+        /* seq_hi: the sender's highest byte seen, extended by BEYOND segments only when
+         * they continue what it already sent (an isolated far segment is not trusted) */
+        uint32_t hi = seq + seg_len;
+        uint32_t top = s->hi_known ? s->seq_hi : s->snd_nxt;
+        if (s->nxt_known && SEQ_GT(s->snd_nxt, top))
+            top = s->snd_nxt;
+        int extend = accepted || !(s->hi_known || s->nxt_known) || SEQ_LEQ(seq, top);
+        if (extend && (!s->hi_known || SEQ_GT(hi, s->seq_hi))) {
+            s->seq_hi = hi;
+            s->hi_known = 1;
+        }
+    }
 
     if (hs_syn) {
         if (!end_syn_seen(s)) {
@@ -350,6 +367,11 @@ void sw_tcp_track_packet(sw_tcp_conn *c, const sw_packet *p, int src_ep,
     if (ack && accepted && (ac == SW_ACK_OK || ac == SW_ACK_UNKNOWN || ac == SW_ACK_DUP)) {
         if (ac != SW_ACK_DUP && (!s->ack_seen || SEQ_GT(p->ack, s->ack_max)))
             s->ack_max = p->ack;
+        if (ac == SW_ACK_OK && SEQ_GT(p->ack, r->snd_nxt)) {
+            /* it acknowledges bytes the other end sent in a segment classified BEYOND
+             * our (stale) view of the window: the receiver took them, so do we */
+            r->snd_nxt = p->ack;
+        }
         s->ack_seen = 1;
         if (!c->reset) {
             if (s->state == SW_TCPS_SYN_SENT && !syn) {
