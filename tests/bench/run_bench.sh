@@ -85,14 +85,22 @@ if grep -q '^SW_SANITIZE:BOOL=ON' "$BUILD_DIR/CMakeCache.txt"; then
 fi
 case $BT in Release|RelWithDebInfo) ;; *) say "WARNING: $BUILD_DIR is a '$BT' build, not Release: figures are not representative" ;; esac
 mkdir -p "$WORK" || die "cannot create $WORK"
-cmake --build "$BUILD_DIR" -j2 --target gencap floor >"$WORK/build.log" 2>&1 ||
-  { tail -20 "$WORK/build.log" >&2; die "build of gencap and floor failed (log: $WORK/build.log)"; }
+# build_target NAME FILE: build it; if that fails, an executable left by an earlier
+# build is used (with a warning). Returns 1 if there is none.
+build_target() {
+  if cmake --build "$BUILD_DIR" -j2 --target "$1" >>"$WORK/build.log" 2>&1; then return 0; fi
+  if [ -x "$2" ]; then say "WARNING: $1 does not build now (log: $WORK/build.log); using the existing $2"; return 0; fi
+  return 1
+}
+: >"$WORK/build.log"
+build_target gencap "$BUILD_DIR/tests/bench/gencap" && build_target floor "$BUILD_DIR/tests/bench/floor" ||
+  { tail -20 "$WORK/build.log" >&2; die "gencap and floor are not built (log: $WORK/build.log)"; }
 HAVE_SW=0
-if cmake --build "$BUILD_DIR" -j2 --target seqwatch >>"$WORK/build.log" 2>&1; then HAVE_SW=1
-else say "WARNING: seqwatch does not build (log: $WORK/build.log): only the floor and libnids are measured"; fi
+if build_target seqwatch "$BUILD_DIR/seqwatch"; then HAVE_SW=1
+else say "WARNING: seqwatch is not built (log: $WORK/build.log): only the floor and libnids are measured"; fi
 HAVE_NIDS=0
 if cmake --build "$BUILD_DIR" --target help 2>/dev/null | grep -q nids_bench; then
-  cmake --build "$BUILD_DIR" -j2 --target nids_bench >>"$WORK/build.log" 2>&1 && HAVE_NIDS=1
+  build_target nids_bench "$BUILD_DIR/tests/bench/nids_bench" && HAVE_NIDS=1
 fi
 SW=$BUILD_DIR/seqwatch
 GENCAP=$BUILD_DIR/tests/bench/gencap
@@ -202,17 +210,27 @@ bench_capture() {
   SW_MEDIAN=$sm
 }
 
+# generate FILE GENCAP-OPTIONS...: a capture is made again only when it is missing
+# or was made by another gencap binary or with other options (FILE.gen records both).
+generate() {
+  local cap=$1; shift
+  local id; id="$(sha256sum <"$GENCAP" | cut -c1-16) $*"
+  [ -s "$cap" ] && [ "$(cat "$cap.gen" 2>/dev/null)" = "$id" ] && return 0
+  say "generating $cap"
+  rm -f "$cap.gen"
+  "$GENCAP" -o "$cap" "$@" 2>"$WORK/gencap.log" || return 1
+  sed 's/^/   /' "$WORK/gencap.log"
+  echo "$id" >"$cap.gen"
+}
+
 # ---------------------------------------------------------------- captures
 say "seqwatch benchmark — $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(uname -r)"
 say "build: $BUILD_DIR ($BT)$([ $HAVE_SW = 1 ] && echo ", $("$SW" --version 2>/dev/null | head -n 1)")"
 say "work:  $WORK"
 
 MIXED=$WORK/mixed-n$PACKETS-c$CONCURRENT-s$SEED.pcap
-if [ ! -s "$MIXED" ] || [ "$GENCAP" -nt "$MIXED" ]; then
-  say "generating $MIXED"
-  "$GENCAP" -o "$MIXED" --packets "$PACKETS" --concurrent "$CONCURRENT" --seed "$SEED" 2>"$WORK/gencap.log" ||
-    die "gencap failed: $(cat "$WORK/gencap.log")"
-  sed 's/^/   /' "$WORK/gencap.log"
+if ! generate "$MIXED" --packets "$PACKETS" --concurrent "$CONCURRENT" --seed "$SEED"; then
+  die "gencap failed: $(cat "$WORK/gencap.log")"
 fi
 
 HAVE_REAL=0
@@ -262,8 +280,8 @@ if [ $HAVE_SW = 0 ]; then
 fi
 say ""
 say "== Memory: N simultaneous open connections (gencap --mode open: handshake + a little data, none closed) =="
-BASE_CAP=$WORK/open-100.pcap
-[ -s "$BASE_CAP" ] && [ ! "$GENCAP" -nt "$BASE_CAP" ] || "$GENCAP" -o "$BASE_CAP" --mode open --concurrent 100 --seed "$SEED" 2>/dev/null
+BASE_CAP=$WORK/open-100-s$SEED.pcap
+generate "$BASE_CAP" --mode open --concurrent 100 --seed "$SEED" >/dev/null || die "gencap failed: $(cat "$WORK/gencap.log")"
 sw_cmd "$BASE_CAP"; run_timed "${SW_ARGS[@]}"
 if [ $T_RC != 0 ]; then
   say "   seqwatch failed on the baseline capture (exit $T_RC): $(head -c 300 "$WORK/last.err")"
@@ -274,7 +292,7 @@ else
   FIRST_PPS="" LAST_PPS="" RSS_1M=""
   for n in $OPEN_NS; do
     cap=$WORK/open-$n-s$SEED.pcap
-    [ -s "$cap" ] && [ ! "$GENCAP" -nt "$cap" ] || "$GENCAP" -o "$cap" --mode open --concurrent "$n" --seed "$SEED" 2>/dev/null
+    generate "$cap" --mode open --concurrent "$n" --seed "$SEED" >/dev/null || die "gencap failed: $(cat "$WORK/gencap.log")"
     pk=$("$FLOOR" "$cap" | awk '{ print $3 }')
     ts="" rs="" ok=1
     for r in $(seq 1 "$MEM_ROUNDS"); do
