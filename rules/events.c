@@ -58,7 +58,7 @@ static const sw_event_def sw_catalogue[] = {
     { SW_EV_RST_OUT_OF_WINDOW, "rst_out_of_window",
       "an RST whose sequence number lies outside the receiver's window",
       2, 0, "attempted-dos", SID0 + 8,
-      "Suricata: none (approximately stream.rst_invalid_ack); "
+      "Suricata: none dedicated (stream.rst_invalid_ack covers an RST with an invalid ACK); "
       "Snort 3: 129:15 (reset outside window); Zeek: none" },
     { SW_EV_FIN_INJECTION, "fin_injection",
       "a FIN not at the sender's stream position, or one after which the same side sends "
