@@ -20,14 +20,7 @@
 
 void sw_tunables_default(sw_tunables *t)
 {
-    t->ttl_delta = 5;
-    t->ack_storm_count = 20;
-    t->ack_storm_ms = 1000;
-    t->spray_count = 10;
-    t->spray_ms = 2000;
-    t->desync_count = 3;
-    t->tsval_jump_seconds = 600;
-    t->isn_min_conns = 5;
+    *t = *sw_ruleset_tunables(NULL);
 }
 
 void sw_rule_release(sw_rule *r)
@@ -92,15 +85,11 @@ size_t sw_ruleset_count(const sw_ruleset *rs)
 
 const sw_tunables *sw_ruleset_tunables(const sw_ruleset *rs)
 {
-    static sw_tunables defaults;
-    static int init;
-    if (rs)
-        return &rs->tun;
-    if (!init) {
-        sw_tunables_default(&defaults);
-        init = 1;
-    }
-    return &defaults;
+    static const sw_tunables defaults = {
+        .ttl_delta = 5, .ack_storm_count = 20, .ack_storm_ms = 1000, .spray_count = 10,
+        .spray_ms = 2000, .desync_count = 3, .tsval_jump_seconds = 600, .isn_min_conns = 5,
+    };
+    return rs ? &rs->tun : &defaults;
 }
 
 const char *sw_ruleset_hash(const sw_ruleset *rs)

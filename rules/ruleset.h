@@ -31,6 +31,7 @@ sw_ruleset *sw_ruleset_load_text(const char *name, const char *text, const char 
                                  char *err, size_t errlen);
 void sw_ruleset_free(sw_ruleset *rs);
 size_t sw_ruleset_count(const sw_ruleset *rs);
+/* The tunables in effect; rs NULL gives the defaults. */
 const sw_tunables *sw_ruleset_tunables(const sw_ruleset *rs);
 /* sha256 of the rule text, hex (for the runs table). */
 const char *sw_ruleset_hash(const sw_ruleset *rs);

@@ -302,6 +302,7 @@ static void test_tunables(void **state)
     assert_int_equal(t->desync_count, 3);
     assert_int_equal(t->tsval_jump_seconds, 600);
     assert_int_equal(t->isn_min_conns, 5);
+    assert_memory_equal(t, sw_ruleset_tunables(NULL), sizeof(*t));   /* NULL: the defaults */
     sw_ruleset_free(rs);
 
     rs = load("alert tcp any any -> any any (event:ttl_anomaly; ttl_delta:12; sid:1;)\n"
