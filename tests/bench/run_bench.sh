@@ -23,11 +23,13 @@
 #   BUILD_DIR  build directory, relative to the repo root or absolute [build-bench];
 #              configured with -DCMAKE_BUILD_TYPE=Release and built if missing
 #   WORK       where captures and outputs go [/dev/shm/seqwatch-bench]
+#   SEQWATCH   a seqwatch program to measure instead of BUILD_DIR/seqwatch
 #   ROUNDS [5, quick 3]  MEM_ROUNDS [3, quick 1]  PACKETS [2000000, quick 300000]
 #   CONCURRENT [1000]  SEED [1]  OPEN_NS ["10000 100000 1000000", quick "10000 100000"]
-#   WORKERS ["1 2"]  REAL capture: SCALE [1] and DIV [1, quick 10] for mkcapture.sh,
-#   REAL_CAPTURE [/dev/shm/full.pcap, or full-divD.pcap], REGEN=1 regenerates it,
-#   NO_REAL=1 skips it.  CLEAN=1 removes WORK at the end.
+#   WORKERS ["1 2"]
+#   real capture: SCALE [1] and DIV [1, quick 10] for mkcapture.sh; REAL_CAPTURE
+#   [/dev/shm/full.pcap, or /dev/shm/full-sS-divD.pcap when SCALE or DIV is not 1];
+#   REGEN=1 regenerates it, NO_REAL=1 skips it.  CLEAN=1 removes WORK at the end.
 set -u
 
 QUICK=0 PROFILE=0
@@ -35,7 +37,7 @@ for a in "$@"; do
   case $a in
     --quick) QUICK=1 ;;
     --profile) PROFILE=1 ;;
-    -h|--help) sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) echo "run_bench.sh: unknown argument '$a' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -96,13 +98,16 @@ build_target() {
 build_target gencap "$BUILD_DIR/tests/bench/gencap" && build_target floor "$BUILD_DIR/tests/bench/floor" ||
   { tail -20 "$WORK/build.log" >&2; die "gencap and floor are not built (log: $WORK/build.log)"; }
 HAVE_SW=0
-if build_target seqwatch "$BUILD_DIR/seqwatch"; then HAVE_SW=1
+if [ -n "${SEQWATCH:-}" ]; then
+  [ -x "$SEQWATCH" ] || die "SEQWATCH=$SEQWATCH is not an executable"
+  HAVE_SW=1
+elif build_target seqwatch "$BUILD_DIR/seqwatch"; then HAVE_SW=1
 else say "WARNING: seqwatch is not built (log: $WORK/build.log): only the floor and libnids are measured"; fi
 HAVE_NIDS=0
 if cmake --build "$BUILD_DIR" --target help 2>/dev/null | grep -q nids_bench; then
   build_target nids_bench "$BUILD_DIR/tests/bench/nids_bench" && HAVE_NIDS=1
 fi
-SW=$BUILD_DIR/seqwatch
+SW=${SEQWATCH:-$BUILD_DIR/seqwatch}
 GENCAP=$BUILD_DIR/tests/bench/gencap
 FLOOR=$BUILD_DIR/tests/bench/floor
 NIDS=$BUILD_DIR/tests/bench/nids_bench
@@ -381,8 +386,8 @@ if [ $PROFILE = 1 ]; then
   if command -v perf >/dev/null; then
     sw_cmd "$PCAP_P"
     perf record -q -g -o "$WORK/perf.data" "${SW_ARGS[@]}" >/dev/null 2>&1
-    perf report -i "$WORK/perf.data" --no-children --stdio --percent-limit 1.5 --sort symbol 2>/dev/null |
-      grep -E '^ +[0-9.]+%' | head -25 | sed 's/^/   /'
+    perf report -i "$WORK/perf.data" --no-children --stdio -g none --percent-limit 1 --sort dso,symbol 2>/dev/null |
+      grep -E '^ +[0-9.]+%' | head -30 | sed -e 's/[ -]*$//' -e 's/^ */   /'
     say "   (full report: perf report -i $WORK/perf.data)"
   else
     say "   perf not installed (apt-get install linux-perf)"
