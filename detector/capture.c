@@ -1,0 +1,346 @@
+/*
+ * capture.c — libpcap wrapper: files (pcap/pcapng, stdin) and live interfaces, BPF
+ * filters, one frame per call with microsecond packet time.
+ *
+ * Invariants: every error message is one line and names what failed; a file is
+ * always read with microsecond precision so timestamps are consistent whatever the
+ * file's own precision; after an error or the end, sw_capture_next keeps returning
+ * the same result without touching libpcap again.
+ */
+#include "detector/capture.h"
+
+#include <errno.h>
+#include <pcap/pcap.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#define SW_CAP_DEFAULT_SNAPLEN 262144
+#define SW_CAP_TIMEOUT_MS 100
+
+struct sw_capture {
+    pcap_t *p;
+    int live;
+    int linktype;
+    int done;                     /* 0 running, 1 end, -1 error */
+    int fd;                       /* live: selectable descriptor, or -1 */
+    volatile sig_atomic_t stop;
+    uint64_t size;                /* file size, 0 unknown */
+    uint64_t last_off;            /* offset after the last good packet */
+    uint64_t npackets;
+    char name[256];               /* "capture FILE", "standard input" or the interface */
+    char err[PCAP_ERRBUF_SIZE + 512];
+    char warn[PCAP_ERRBUF_SIZE + 128];
+};
+
+/* libpcap often prefixes a message with the path: drop it, we name the file. */
+static const char *strip_prefix(const char *msg, const char *path)
+{
+    size_t n = strlen(path);
+    if (n && strncmp(msg, path, n) == 0 && msg[n] == ':' && msg[n + 1] == ' ')
+        return msg + n + 2;
+    return msg;
+}
+
+/* Copy a message to err, cutting it at the first newline. */
+static void set_err(char *err, size_t errlen, const char *fmt, const char *a, const char *b)
+{
+    char *nl;
+    if (!err || !errlen)
+        return;
+    snprintf(err, errlen, fmt, a, b);
+    nl = strchr(err, '\n');
+    if (nl)
+        *nl = '\0';
+}
+
+static int apply_filter(sw_capture *c, const char *bpf, bpf_u_int32 netmask, char *err, size_t errlen)
+{
+    struct bpf_program prog;
+    if (!bpf || !*bpf)
+        return 0;
+    if (pcap_compile(c->p, &prog, bpf, 1, netmask) != 0) {
+        set_err(err, errlen, "bad filter expression '%s': %s", bpf, pcap_geterr(c->p));
+        return -1;
+    }
+    if (pcap_setfilter(c->p, &prog) != 0) {
+        set_err(err, errlen, "cannot set filter '%s': %s", bpf, pcap_geterr(c->p));
+        pcap_freecode(&prog);
+        return -1;
+    }
+    pcap_freecode(&prog);
+    return 0;
+}
+
+sw_capture *sw_capture_open_file(const char *path, const char *bpf, char *err, size_t errlen)
+{
+    char ebuf[PCAP_ERRBUF_SIZE];
+    sw_capture *c;
+    FILE *f;
+    int is_stdin;
+
+    if (!path || !*path) {
+        set_err(err, errlen, "cannot read capture%s%s: no file name given", "", "");
+        return NULL;
+    }
+    is_stdin = strcmp(path, "-") == 0;
+    c = calloc(1, sizeof *c);
+    if (!c) {
+        set_err(err, errlen, "cannot read capture %s: %s", path, strerror(ENOMEM));
+        return NULL;
+    }
+    if (is_stdin)
+        snprintf(c->name, sizeof c->name, "from standard input");
+    else
+        snprintf(c->name, sizeof c->name, "%s", path);
+    ebuf[0] = '\0';
+    c->p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_MICRO, ebuf);
+    if (!c->p) {
+        set_err(err, errlen, "cannot read capture %s: %s", c->name,
+                strip_prefix(ebuf[0] ? ebuf : "unknown error", path));
+        free(c);
+        return NULL;
+    }
+    c->linktype = pcap_datalink(c->p);
+    f = pcap_file(c->p);
+    if (f) {
+        struct stat st;
+        long off;
+        if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode))
+            c->size = (uint64_t)st.st_size;
+        off = ftell(f);
+        if (off > 0)
+            c->last_off = (uint64_t)off;
+    }
+    if (apply_filter(c, bpf, PCAP_NETMASK_UNKNOWN, err, errlen) != 0) {
+        pcap_close(c->p);
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+sw_capture *sw_capture_open_live(const char *iface, const char *bpf, int promisc, int snaplen,
+                                 int buffer_size_bytes, int immediate, char *err, size_t errlen)
+{
+    char ebuf[PCAP_ERRBUF_SIZE];
+    bpf_u_int32 net = 0, mask = 0;
+    sw_capture *c;
+    int rc;
+
+    if (!iface || !*iface) {
+        set_err(err, errlen, "no interface given%s%s", "", "");
+        return NULL;
+    }
+    c = calloc(1, sizeof *c);
+    if (!c) {
+        set_err(err, errlen, "cannot capture on %s: %s", iface, strerror(ENOMEM));
+        return NULL;
+    }
+    c->live = 1;
+    c->fd = -1;
+    snprintf(c->name, sizeof c->name, "%s", iface);
+    ebuf[0] = '\0';
+    c->p = pcap_create(iface, ebuf);
+    if (!c->p) {
+        set_err(err, errlen, "cannot capture on %s: %s", iface, ebuf[0] ? ebuf : "pcap_create failed");
+        free(c);
+        return NULL;
+    }
+    pcap_set_snaplen(c->p, snaplen > 0 ? snaplen : SW_CAP_DEFAULT_SNAPLEN);
+    pcap_set_promisc(c->p, promisc ? 1 : 0);
+    pcap_set_timeout(c->p, SW_CAP_TIMEOUT_MS);
+    if (immediate)
+        pcap_set_immediate_mode(c->p, 1);
+    if (buffer_size_bytes > 0)
+        pcap_set_buffer_size(c->p, buffer_size_bytes);
+    pcap_set_tstamp_precision(c->p, PCAP_TSTAMP_PRECISION_MICRO);
+
+    rc = pcap_activate(c->p);
+    if (rc < 0) {
+        const char *detail = pcap_geterr(c->p);
+        char why[PCAP_ERRBUF_SIZE + 160];
+        switch (rc) {
+        case PCAP_ERROR_PERM_DENIED:
+        case PCAP_ERROR_PROMISC_PERM_DENIED:
+            snprintf(why, sizeof why, "permission denied (run as root, or give the program "
+                     "CAP_NET_RAW and CAP_NET_ADMIN)%s%s",
+                     detail && *detail ? ": " : "", detail ? detail : "");
+            break;
+        case PCAP_ERROR_NO_SUCH_DEVICE:
+            snprintf(why, sizeof why, "no such interface%s%s",
+                     detail && *detail ? ": " : "", detail ? detail : "");
+            break;
+        case PCAP_ERROR_IFACE_NOT_UP:
+            snprintf(why, sizeof why, "the interface is down");
+            break;
+        default:
+            snprintf(why, sizeof why, "%s%s%s", pcap_statustostr(rc),
+                     detail && *detail ? ": " : "", detail ? detail : "");
+            break;
+        }
+        set_err(err, errlen, "cannot capture on %s: %s", iface, why);
+        pcap_close(c->p);
+        free(c);
+        return NULL;
+    }
+    if (rc > 0) {
+        const char *detail = pcap_geterr(c->p);
+        snprintf(c->warn, sizeof c->warn, "%s: %s%s%s", iface, pcap_statustostr(rc),
+                 detail && *detail ? ": " : "", detail ? detail : "");
+        if (strchr(c->warn, '\n'))
+            *strchr(c->warn, '\n') = '\0';
+    }
+    c->linktype = pcap_datalink(c->p);
+    /* libpcap's own read timeout is not honoured everywhere (Linux TPACKET_V3 keeps
+     * waiting), so reads are non-blocking and the wait is our poll(). */
+    c->fd = pcap_get_selectable_fd(c->p);
+    if (c->fd >= 0 && pcap_setnonblock(c->p, 1, ebuf) != 0)
+        c->fd = -1;
+    if (pcap_lookupnet(iface, &net, &mask, ebuf) != 0)
+        mask = PCAP_NETMASK_UNKNOWN;
+    if (apply_filter(c, bpf, mask, err, errlen) != 0) {
+        pcap_close(c->p);
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+int sw_capture_linktype(const sw_capture *c) { return c->linktype; }
+int sw_capture_is_live(const sw_capture *c) { return c->live; }
+const char *sw_capture_error(const sw_capture *c) { return c->err; }
+const char *sw_capture_warning(const sw_capture *c) { return c->warn[0] ? c->warn : NULL; }
+
+static uint64_t file_pos(sw_capture *c)
+{
+    FILE *f;
+    long off;
+    if (c->live || !c->p)
+        return 0;
+    f = pcap_file(c->p);
+    if (!f)
+        return 0;
+    off = ftell(f);
+    return off > 0 ? (uint64_t)off : 0;
+}
+
+int sw_capture_next(sw_capture *c, const uint8_t **frame, uint32_t *caplen,
+                    uint32_t *wirelen, uint64_t *ts_us)
+{
+    struct pcap_pkthdr *h;
+    const u_char *d;
+    int rc;
+
+    if (c->done)
+        return c->done > 0 ? 0 : -1;
+    if (c->stop) {
+        c->done = 1;
+        return 0;
+    }
+    rc = pcap_next_ex(c->p, &h, &d);
+    if (rc == 0 && c->live && c->fd >= 0) {
+        struct pollfd pfd;
+        pfd.fd = c->fd;
+        pfd.events = POLLIN;
+        pfd.revents = 0;
+        if (poll(&pfd, 1, SW_CAP_TIMEOUT_MS) > 0 && !c->stop)
+            rc = pcap_next_ex(c->p, &h, &d);
+    }
+    if (rc == 1) {
+        int64_t sec = (int64_t)h->ts.tv_sec, usec = (int64_t)h->ts.tv_usec;
+        if (sec < 0)
+            sec = 0, usec = 0;
+        if (usec < 0 || usec > 999999)
+            usec = 0;
+        *frame = d;
+        *caplen = h->caplen;
+        *wirelen = h->len;
+        *ts_us = (uint64_t)sec * 1000000u + (uint64_t)usec;
+        c->npackets++;
+        if (!c->live) {
+            uint64_t off = file_pos(c);
+            if (off)
+                c->last_off = off;
+        }
+        return 1;
+    }
+    if (rc == 0)                          /* live: the read timed out */
+        return c->stop ? (c->done = 1, 0) : 2;
+    if (rc == PCAP_ERROR_BREAK) {         /* end of file, or breakloop */
+        c->done = 1;
+        return 0;
+    }
+    /* an error */
+    if (c->live) {
+        snprintf(c->err, sizeof c->err, "capture error: %s", pcap_geterr(c->p));
+    } else {
+        uint64_t at = file_pos(c);
+        if (!at)
+            at = c->last_off;
+        if (at && c->npackets)
+            snprintf(c->err, sizeof c->err,
+                     "capture file damaged: %s (reading stopped at byte %llu; the last good "
+                     "packet, number %llu, ends at byte %llu)",
+                     pcap_geterr(c->p), (unsigned long long)at,
+                     (unsigned long long)c->npackets, (unsigned long long)c->last_off);
+        else if (at)
+            snprintf(c->err, sizeof c->err,
+                     "capture file damaged: %s (reading stopped at byte %llu, before the first packet)",
+                     pcap_geterr(c->p), (unsigned long long)at);
+        else
+            snprintf(c->err, sizeof c->err, "capture file damaged: %s (after %llu packets)",
+                     pcap_geterr(c->p), (unsigned long long)c->npackets);
+    }
+    {
+        char *nl = strchr(c->err, '\n');
+        if (nl)
+            *nl = '\0';
+    }
+    c->done = -1;
+    return -1;
+}
+
+int sw_capture_stats(sw_capture *c, uint64_t *recv, uint64_t *drop, uint64_t *ifdrop)
+{
+    struct pcap_stat ps;
+    if (!c->live)
+        return -1;
+    memset(&ps, 0, sizeof ps);
+    if (pcap_stats(c->p, &ps) != 0)
+        return -1;
+    if (recv)
+        *recv = ps.ps_recv;
+    if (drop)
+        *drop = ps.ps_drop;
+    if (ifdrop)
+        *ifdrop = ps.ps_ifdrop;
+    return 0;
+}
+
+uint64_t sw_capture_offset(sw_capture *c)
+{
+    uint64_t off = file_pos(c);
+    return off ? off : c->last_off;
+}
+
+uint64_t sw_capture_size(const sw_capture *c) { return c->size; }
+
+void sw_capture_breakloop(sw_capture *c)
+{
+    c->stop = 1;
+    if (c->p)
+        pcap_breakloop(c->p);
+}
+
+void sw_capture_close(sw_capture *c)
+{
+    if (!c)
+        return;
+    if (c->p)
+        pcap_close(c->p);
+    free(c);
+}
