@@ -1,0 +1,316 @@
+"""scenarios.py — the end-to-end scenarios: what the endpoints and the attacker do, and
+what seqwatch must report. One table (SCENARIOS), each entry readable on its own.
+
+expect: a list of groups; every group must be matched by at least one alert on the
+scenario's connection, in file mode AND in live mode ("any of" where several catalogue
+events are legitimately right). A benign scenario expects no alert at all. Events
+other than the expected ones on the attacked connection are shown but do not fail a
+scenario (an attack has consequences: challenge ACKs, storms); an alert on any other
+connection does.
+
+Each run(ctx) starts the server, the attacker and the client (in that order, each
+ready before the next starts); the harness then waits for all of them.
+"""
+import time
+
+
+class Scenario:
+    def __init__(self, name, kind, what, why, run, expect=(), families=(4, 6), late_capture=False,
+                 stream_checks=()):
+        self.name, self.kind, self.what, self.why, self.run = name, kind, what, why, run
+        self.expect = [list(g) for g in expect]
+        self.families = families
+        self.late_capture = late_capture
+        self.stream_checks = list(stream_checks)
+
+
+# ----------------------------------------------------------------------------- attacks
+
+def run_rst_blind(ctx):
+    ctx.server("stream", chunk=200, interval=0.02, duration=2.5)
+    ctx.attacker("rst_blind", after=10, offset=5000)
+    ctx.client("read")
+
+
+def run_rst_exact(ctx):
+    ctx.server("stream", chunk=200, interval=0.05, duration=2.0)
+    ctx.attacker("rst_exact", after=10)
+    ctx.client("read")
+
+
+def run_inject_data(ctx):
+    ctx.server("echo")
+    ctx.attacker("inject_data", after=3, payload="INJECTED cat /etc/shadow")
+    ctx.client("commands", count=12, interval=0.15)
+
+
+def run_race_response(ctx):
+    ctx.server("echo", delay=0.2, fixed=64)
+    ctx.attacker("race_response", after=1, length=64, payload="FORGED-RESPONSE download http://evil/")
+    ctx.client("request", fixed=64, count=3, interval=0.3)
+
+
+def run_synack_race(ctx):
+    ctx.server("echo")
+    ctx.attacker("synack_race", timeout=4)
+    ctx.client("commands", count=4, interval=0.15)
+
+
+def run_synack_race_win(ctx):
+    # The server's first SYN-ACK is lost in the server's own namespace (before the link),
+    # so the forged one reaches the client first; the kernel's retransmission (~1 s
+    # later) is the real one arriving second.
+    ctx.nft("srv", "inet", "e2e_synack", """
+table inet e2e_synack {
+    chain first_synack_lost {
+        type filter hook output priority 0; policy accept;
+        tcp sport %d tcp flags & (syn|ack) == syn|ack drop
+    }
+}
+""" % ctx.port)
+    ctx.server("echo")
+    att = ctx.attacker("synack_race", timeout=4)
+    ctx.client("commands", wait_connected=False, count=4, interval=0.15)
+    att.wait_event("inject", 5)
+    time.sleep(0.2)
+    ctx.nft_delete("srv", "inet", "e2e_synack")
+    ctx.wait_connected(5)
+
+
+def run_early_desync(ctx):
+    ctx.server("echo", conns=2, accept_timeout=6)
+    ctx.attacker("early_desync", timeout=5)
+    ctx.client("commands", wait=0.5, count=8, interval=0.15)
+
+
+def run_inject_fin(ctx):
+    ctx.server("echo", hold=2.0)
+    ctx.attacker("inject_fin", after=3)
+    ctx.client("commands", count=10, interval=0.15)
+
+
+def run_spray(ctx):
+    ctx.server("stream", chunk=100, interval=0.05, duration=2.5)
+    ctx.attacker("spray", count=200, gap=0.002)
+    ctx.client("read")
+
+
+def run_ttl_inject(ctx):
+    ctx.server("echo")
+    ctx.attacker("ttl_inject", after=3, ttl=113, payload="INJECTED id; uname -a")
+    ctx.client("commands", count=8, interval=0.15)
+
+
+def run_ack_ahead(ctx):
+    ctx.server("echo")
+    ctx.attacker("ack_ahead", after=3, ahead=1000000)
+    ctx.client("commands", count=8, interval=0.15)
+
+
+def run_syn_established(ctx):
+    ctx.server("echo")
+    ctx.attacker("syn_established", after=3)
+    ctx.client("commands", count=8, interval=0.15)
+
+
+def run_takeover(ctx):
+    ctx.server("echo")
+    ctx.attacker("takeover", after=2, count=5, gap=0.1)
+    ctx.client("commands", count=6, interval=0.15, pause_after=2, pause=3.0)
+
+
+# ----------------------------------------------------------------------------- benign
+
+def run_bulk(ctx, conns, parallel, lo, hi):
+    ctx.bulk = dict(seed="e2e-%s-v%d" % (ctx.sc.name, ctx.fam), count=conns, min_bytes=lo, max_bytes=hi)
+    ctx.server("bulk", conns=conns, seed="e2e-%s-v%d" % (ctx.sc.name, ctx.fam))
+    ctx.client("bulk", wait_connected=False, count=conns, parallel=parallel, min_bytes=lo, max_bytes=hi,
+               seed="e2e-%s-v%d" % (ctx.sc.name, ctx.fam))
+
+
+def run_bulk_clean(ctx):
+    run_bulk(ctx, 16, 4, 50000, 800000)
+
+
+def run_bulk_loss(ctx):
+    # 1 % of TCP frames lost before the sensor (bridge prerouting) and 1 % after it
+    # (bridge forward): the endpoints retransmit; nothing is an attack.
+    ctx.nft("sen", "bridge", "e2e_loss", """
+table bridge e2e_loss {
+    chain before_sensor {
+        type filter hook prerouting priority 0; policy accept;
+        meta l4proto tcp numgen random mod 100 < 1 drop
+    }
+    chain after_sensor {
+        type filter hook forward priority 0; policy accept;
+        meta l4proto tcp numgen random mod 100 < 1 drop
+    }
+}
+""")
+    run_bulk(ctx, 4, 2, 500000, 1000000)
+
+
+def run_many_short(ctx):
+    run_bulk(ctx, 60, 6, 50, 3000)
+
+
+def run_keepalive(ctx):
+    ctx.server("echo")
+    ctx.client("keepalive", idle=4.5)
+
+
+def run_zero_window(ctx):
+    ctx.server("noread", pause=2.5, rcvbuf=32768)
+    ctx.client("send", total=2000000)
+
+
+def run_simclose(ctx):
+    at = time.time() + 1.5
+    ctx.server("simclose", at=at)
+    ctx.client("simclose", at=at)
+    # Both FINs are dropped after the sensor saw them (bridge forward), so each end
+    # retransmits its FIN into a peer that has already sent its own: a real
+    # simultaneous close (FIN_WAIT_1 -> CLOSING on both sides).
+    time.sleep(max(0.0, at - time.time() - 0.3))
+    ctx.nft("sen", "bridge", "e2e_fin", """
+table bridge e2e_fin {
+    chain after_sensor {
+        type filter hook forward priority 0; policy accept;
+        meta l4proto tcp tcp flags & fin == fin drop
+    }
+}
+""")
+    time.sleep(max(0.0, at - time.time() + 0.15))
+    ctx.nft_delete("sen", "bridge", "e2e_fin")
+
+
+def run_rst_abort(ctx):
+    ctx.server("stream", chunk=1000, interval=0.005, duration=3.0)
+    ctx.client("abort", read_bytes=20000)
+
+
+def run_tuple_reuse(ctx):
+    ctx.server("closefirst", conns=5)
+    ctx.client("reuse", count=5, interval=0.3, source_port=41000 + ctx.fam)
+
+
+def run_midstream(ctx):
+    ctx.server("echo")
+    ctx.client("commands", count=40, interval=0.1)
+    time.sleep(1.0)
+    ctx.start_capture()
+
+
+SCENARIOS = [
+    # --- attacks ---------------------------------------------------------------------
+    Scenario("rst_blind_inwindow", "attack",
+             "while the server streams data, the attacker sends one RST to the client at the "
+             "client's next expected sequence number + 5000 (inside its window, not exact), no timestamps",
+             "an in-window RST off the exact sequence number is the blind reset RFC 5961 defends against; "
+             "Linux answers with a challenge ACK and the server keeps sending",
+             run_rst_blind, expect=[["rst_injection"]]),
+    Scenario("rst_exact", "attack",
+             "while the server streams data, the attacker resets the client with an RST (as the server) "
+             "at exactly the next sequence number; the client's kernel drops the connection",
+             "the RST is at the exact sequence number, but the side that 'reset' keeps sending data "
+             "after it (and the client RSTs that data): the reset was not the server's",
+             run_rst_exact, expect=[["rst_injection"]]),
+    Scenario("data_injection", "attack",
+             "classic hijack: after 3 commands the attacker inserts 'INJECTED cat /etc/shadow' as the "
+             "client with the right seq/ack; the server executes it, the real client is desynchronized "
+             "and its next commands cover the injected range with other bytes",
+             "the real client's later bytes overlap the injected bytes with different content; the two "
+             "stacks then disagree on the sequence space (desync, ACK storm)",
+             run_inject_data, expect=[["overlap_mismatch", "desync", "ack_storm"]]),
+    Scenario("response_race", "attack",
+             "the server answers each request after 200 ms; on the first request the attacker "
+             "immediately sends a forged 64-byte answer in the same sequence range",
+             "the server's real answer arrives later over the same sequence range with different bytes",
+             run_race_response, expect=[["overlap_mismatch"]]),
+    Scenario("synack_race", "attack",
+             "on the client's SYN the attacker sends a forged SYN-ACK with another ISN; the real one "
+             "(from the kernel, faster) arrives first here",
+             "two SYN-ACKs with different ISNs answer one SYN",
+             run_synack_race, expect=[["synack_conflict"]]),
+    Scenario("synack_race_win", "attack",
+             "as synack_race, but the server's first SYN-ACK is lost before the link, so the forged "
+             "one wins and the kernel's retransmitted SYN-ACK arrives second",
+             "two SYN-ACKs with different ISNs answer one SYN; the client acknowledged the forged one",
+             run_synack_race_win, expect=[["synack_conflict", "synack_bad_ack"]]),
+    Scenario("early_desync", "attack",
+             "on the server's SYN-ACK the attacker RSTs the server's side as the client, opens it again "
+             "with a SYN carrying another ISN and completes that handshake",
+             "the server's connection is reset and reopened on the same 4-tuple with another ISN right "
+             "after the handshake while the real client keeps the first one",
+             run_early_desync, expect=[["early_desync", "desync"]]),
+    Scenario("fin_injection", "attack",
+             "after 3 commands the attacker sends a FIN as the client at the exact sequence number; "
+             "the real client keeps sending commands",
+             "the 'closed' direction carries real data after its FIN",
+             run_inject_fin, expect=[["fin_injection"]]),
+    Scenario("blind_spray", "attack",
+             "the attacker sprays 200 RSTs at the client stepping through the sequence space "
+             "(1 MiB apart, all far outside the window)",
+             "many out-of-window RSTs on one connection in a short time is a blind attack",
+             run_spray, expect=[["blind_spray", "rst_out_of_window"]]),
+    Scenario("ttl_injection", "attack",
+             "after 3 commands the attacker inserts data as the client with TTL/hop limit 113 and no "
+             "TCP timestamps on a connection whose packets all have 64 and timestamps",
+             "the segment does not come from the client's stack: another TTL and a missing option",
+             run_ttl_inject, expect=[["ttl_anomaly"]]),
+    Scenario("ack_ahead", "attack",
+             "after 3 commands the attacker sends a pure ACK as the client acknowledging 1,000,000 "
+             "bytes beyond what the server sent",
+             "an ACK for data the server never sent",
+             run_ack_ahead, expect=[["ack_unsent_data"]]),
+    Scenario("syn_in_established", "attack",
+             "after 3 commands the attacker sends a SYN (another ISN) on the established 4-tuple",
+             "a SYN inside an established connection (Linux answers with a challenge ACK)",
+             run_syn_established, expect=[["syn_in_established"]]),
+    Scenario("session_takeover", "attack",
+             "after 2 commands the client goes quiet; the attacker sends 5 commands as the client and "
+             "ACKs each answer (it carries the conversation); the real client resumes later, "
+             "desynchronized",
+             "the conversation continues with a sender that is not the real client",
+             run_takeover, expect=[["session_takeover"]]),
+    # --- benign ----------------------------------------------------------------------
+    Scenario("bulk_clean", "benign",
+             "16 connections (4 at a time) each carrying 50 KB-800 KB of known data in each direction",
+             "plain transfers",
+             run_bulk_clean, stream_checks=["exact", "sensor-loss", "sensor-reorder"]),
+    Scenario("bulk_loss", "benign",
+             "4 bulk connections of 0.5-1 MB each way with 1 % random loss before and 1 % after the "
+             "sensor (nftables numgen on the bridge)",
+             "loss, retransmissions, SACK and duplicate segments are normal",
+             run_bulk_loss, stream_checks=["exact"]),
+    Scenario("many_short", "benign",
+             "60 short connections, 6 at a time, 50 B-3 KB each way",
+             "connection churn is normal",
+             run_many_short, families=(4,)),
+    Scenario("keepalive", "benign",
+             "an idle connection with SO_KEEPALIVE, TCP_KEEPIDLE=1 s, TCP_KEEPINTVL=1 s for 4.5 s",
+             "keepalive probes sit one byte below the window on purpose",
+             run_keepalive),
+    Scenario("zero_window", "benign",
+             "the server stops reading for 2.5 s (32 KB receive buffer) while the client sends 2 MB",
+             "zero windows and window probes are flow control",
+             run_zero_window),
+    Scenario("simultaneous_close", "benign",
+             "both ends shut down at the same instant; their first FINs are lost after the sensor so "
+             "they cross (both ends go FIN_WAIT_1 -> CLOSING)",
+             "simultaneous close is legal TCP",
+             run_simclose),
+    Scenario("rst_abort", "benign",
+             "the client reads 20 KB of a stream and closes with SO_LINGER 0 (RST) while data is in flight",
+             "an application abort is a real RST from a real endpoint",
+             run_rst_abort),
+    Scenario("tuple_reuse", "benign",
+             "5 connections one after another from the same client port to the same server port "
+             "(SO_REUSEADDR; the server closes first, so its TIME_WAIT accepts the newer SYN)",
+             "reusing a 4-tuple is normal",
+             run_tuple_reuse),
+    Scenario("midstream", "benign",
+             "the capture (tcpdump and the live sensor) starts 1 s after the connection was established",
+             "a connection picked up without its handshake is not an attack",
+             run_midstream, late_capture=True),
+]
