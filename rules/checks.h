@@ -27,4 +27,15 @@ void sw_checks_observer(sw_checks *c, sw_observer *out);
 void sw_checks_set_stream_forward(sw_checks *c, sw_stream_cb fwd, void *user);
 void sw_checks_set_tunables(sw_checks *c, const sw_tunables *t);
 
+/* What the checks did, for statistics and tests. */
+typedef struct sw_checks_counters {
+    uint64_t events;          /* events handed to the emit callback */
+    uint64_t held;            /* suspicions held for corroboration (pending events) */
+    uint64_t cleared;         /* held suspicions dropped: a benign explanation held */
+    uint64_t forced;          /* held suspicions decided early because their flow's
+                                 slots were full */
+    uint64_t alloc_failures;
+} sw_checks_counters;
+void sw_checks_get_counters(const sw_checks *c, sw_checks_counters *out);
+
 #endif

@@ -1,0 +1,563 @@
+/*
+ * check_handshake.c — checks on connection set-up: synack_bad_ack, synack_conflict,
+ * early_desync, syn_in_established, and the per-host ISN table behind
+ * isn_predictable.
+ *
+ * Each check waits for the other side's answer before it speaks where the answer
+ * can clear the suspicion: a client that goes on in the sequence space a "bad"
+ * SYN-ACK acknowledged shows the sensor missed its SYN; a peer that answers a SYN
+ * inside its connection with an RST was rebooted (RFC 5961 recovery), not attacked.
+ *
+ * Invariants: the ISN table holds at most CK_ISN_HOSTS hosts (keyed SipHash buckets,
+ * least recently used host evicted first, counted) and CK_ISN_KEEP ISNs per host;
+ * eviction order depends on the packets only, never on the hash seed.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sodium.h>
+
+#include "rules/check_internal.h"
+
+/* ------------------------------------------------------------- ISN table -- */
+
+#define ISN_BUCKETS 1024u
+
+typedef struct isn_host {
+    uint8_t  addr[16];
+    uint8_t  ipv;
+    uint8_t  n;              /* ISNs held (oldest first in isn[]) */
+    uint8_t  flagged;        /* currently predictable */
+    uint8_t  pad;
+    uint32_t last_tuple;     /* 4-tuple of the newest ISN */
+    uint32_t isn[CK_ISN_KEEP];
+    int32_t  hnext, lprev, lnext;
+} isn_host;
+
+struct ck_isn_table {
+    uint8_t  key[crypto_shorthash_KEYBYTES];
+    int32_t  bucket[ISN_BUCKETS];
+    int32_t  lru_head, lru_tail;   /* head: most recently used */
+    int32_t  nused;
+    uint64_t evicted;
+    isn_host h[CK_ISN_HOSTS];
+};
+
+ck_isn_table *ck_isn_new(void)
+{
+    if (sodium_init() < 0)
+        return NULL;
+    ck_isn_table *t = calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    randombytes_buf(t->key, sizeof t->key);
+    for (unsigned i = 0; i < ISN_BUCKETS; i++)
+        t->bucket[i] = -1;
+    t->lru_head = t->lru_tail = -1;
+    return t;
+}
+
+void ck_isn_free(ck_isn_table *t)
+{
+    free(t);
+}
+
+static uint32_t isn_bucket(const ck_isn_table *t, int ipv, const uint8_t *addr)
+{
+    uint8_t in[17], out[crypto_shorthash_BYTES];
+    memset(in, 0, sizeof in);
+    in[0] = (uint8_t)ipv;
+    memcpy(in + 1, addr, ipv == 6 ? 16 : 4);
+    crypto_shorthash(out, in, sizeof in, t->key);
+    uint32_t v;
+    memcpy(&v, out, sizeof v);
+    return v % ISN_BUCKETS;
+}
+
+static void lru_unlink(ck_isn_table *t, int32_t i)
+{
+    isn_host *h = &t->h[i];
+    if (h->lprev >= 0) t->h[h->lprev].lnext = h->lnext; else t->lru_head = h->lnext;
+    if (h->lnext >= 0) t->h[h->lnext].lprev = h->lprev; else t->lru_tail = h->lprev;
+    h->lprev = h->lnext = -1;
+}
+
+static void lru_front(ck_isn_table *t, int32_t i)
+{
+    isn_host *h = &t->h[i];
+    h->lprev = -1;
+    h->lnext = t->lru_head;
+    if (t->lru_head >= 0)
+        t->h[t->lru_head].lprev = i;
+    t->lru_head = i;
+    if (t->lru_tail < 0)
+        t->lru_tail = i;
+}
+
+static int32_t isn_find(const ck_isn_table *t, int ipv, const uint8_t *addr)
+{
+    size_t al = ipv == 6 ? 16 : 4;
+    for (int32_t i = t->bucket[isn_bucket(t, ipv, addr)]; i >= 0; i = t->h[i].hnext)
+        if (t->h[i].ipv == ipv && memcmp(t->h[i].addr, addr, al) == 0)
+            return i;
+    return -1;
+}
+
+static int32_t isn_insert(ck_isn_table *t, int ipv, const uint8_t *addr)
+{
+    int32_t i;
+    if (t->nused < CK_ISN_HOSTS) {
+        i = t->nused++;
+    } else {
+        i = t->lru_tail;
+        isn_host *old = &t->h[i];
+        uint32_t ob = isn_bucket(t, old->ipv, old->addr);
+        for (int32_t *pp = &t->bucket[ob]; *pp >= 0; pp = &t->h[*pp].hnext)
+            if (*pp == i) {
+                *pp = old->hnext;
+                break;
+            }
+        lru_unlink(t, i);
+        t->evicted++;
+    }
+    isn_host *h = &t->h[i];
+    memset(h, 0, sizeof *h);
+    h->ipv = (uint8_t)ipv;
+    memcpy(h->addr, addr, ipv == 6 ? 16 : 4);
+    uint32_t b = isn_bucket(t, ipv, addr);
+    h->hnext = t->bucket[b];
+    t->bucket[b] = i;
+    lru_front(t, i);
+    return i;
+}
+
+/* Predictable: the last m ISNs step by a constant, or every step is tiny. */
+static int isn_pattern(const isn_host *h, unsigned m, const char **why)
+{
+    if (h->n < m || m < 3)
+        return 0;
+    const uint32_t *v = &h->isn[h->n - m];
+    int constant = 1, tiny = 1;
+    uint32_t d0 = v[1] - v[0];
+    for (unsigned i = 1; i < m; i++) {
+        uint32_t d = v[i] - v[i - 1];
+        int32_t sd = (int32_t)d;
+        if (d != d0)
+            constant = 0;
+        if (sd >= (int32_t)CK_ISN_TINY || sd <= -(int32_t)CK_ISN_TINY)
+            tiny = 0;
+    }
+    *why = constant ? "constant_increment" : "small_increments";
+    return constant || tiny;
+}
+
+static json_t *isn_summary(const isn_host *h, unsigned m)
+{
+    char ab[64];
+    if (!sw_addr_str(h->ipv, h->addr, ab, sizeof ab))
+        snprintf(ab, sizeof ab, "?");
+    if (m > h->n)
+        m = h->n;
+    json_t *isns = json_array(), *deltas = json_array();
+    const uint32_t *v = &h->isn[h->n - m];
+    for (unsigned i = 0; i < m; i++) {
+        json_array_append_new(isns, json_integer(v[i]));
+        if (i)
+            json_array_append_new(deltas, json_integer((int32_t)(v[i] - v[i - 1])));
+    }
+    return json_pack("{s:s,s:s,s:o,s:o}", "event", "isn_predictable", "host", ab,
+                     "isns", isns, "deltas", deltas);
+}
+
+json_t *ck_isn_related(sw_checks *c, int ip_version, const uint8_t *addr)
+{
+    if (!c->isn)
+        return NULL;
+    int32_t i = isn_find(c->isn, ip_version, addr);
+    if (i < 0 || !c->isn->h[i].flagged)
+        return NULL;
+    return isn_summary(&c->isn->h[i], c->cfg.tun.isn_min_conns);
+}
+
+/* A server's ISN from the first SYN-ACK of a connection. */
+static void isn_record(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
+{
+    const sw_packet *p = o->pkt;
+    if (!c->isn && !(c->isn = ck_isn_new())) {
+        c->n_alloc_fail++;
+        return;
+    }
+    ck_isn_table *t = c->isn;
+    int32_t i = isn_find(t, p->ip_version, p->src_ip);
+    if (i < 0)
+        i = isn_insert(t, p->ip_version, p->src_ip);
+    else {
+        lru_unlink(t, i);
+        lru_front(t, i);
+    }
+    isn_host *h = &t->h[i];
+    uint32_t tuple = (uint32_t)f->hash;
+    if (h->n && h->last_tuple == tuple) {
+        /* the same 4-tuple again (reuse): its ISN follows its own clock (RFC 6528),
+         * which says nothing about other connections; keep the newest only */
+        h->isn[h->n - 1] = p->seq;
+        return;
+    }
+    if (h->n == CK_ISN_KEEP) {
+        memmove(h->isn, h->isn + 1, (CK_ISN_KEEP - 1) * sizeof h->isn[0]);
+        h->n--;
+    }
+    h->isn[h->n++] = p->seq;
+    h->last_tuple = tuple;
+    const char *why = NULL;
+    unsigned m = c->cfg.tun.isn_min_conns;
+    int pred = isn_pattern(h, m, &why);
+    if (pred && !h->flagged) {
+        h->flagged = 1;
+        sw_event ev;
+        if (ck_event_begin(c, fs, f, p, o->dir, SW_EV_ISN_PREDICTABLE, &ev) == 0) {
+            json_t *sum = isn_summary(h, m);
+            ck_ev_o(&ev, "host", json_incref(json_object_get(sum, "host")));
+            ck_ev_o(&ev, "isns", json_incref(json_object_get(sum, "isns")));
+            ck_ev_o(&ev, "deltas", json_incref(json_object_get(sum, "deltas")));
+            json_decref(sum);
+            ck_ev_u(&ev, "connections", m);
+            ck_ev_s(&ev, "pattern", why);
+            ck_ruled_out(&ev, "same_4tuple_clock", NULL);
+            ck_emit(c, fs, f, &ev);
+        }
+    } else if (!pred) {
+        h->flagged = 0;
+    }
+}
+
+/* ------------------------------------------------------------ SYN-ACKs -- */
+
+enum { HK_BAD_ACK = 1, HK_CONFLICT, HK_SYN_EST, HK_EARLY };
+
+/* synack_bad_ack: dropped if the client goes on in the space the SYN-ACK
+ * acknowledged (the sensor missed a SYN); emitted with the client's answer. */
+static int resolve_bad_ack(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
+{
+    (void)c; (void)fs;
+    if (!o)
+        return CK_EMIT;
+    if (o->dir == pd->dir)
+        return CK_KEEP;
+    const sw_packet *p = o->pkt;
+    if (p->flags & SW_TH_SYN)
+        return CK_KEEP;     /* a retransmitted SYN says nothing yet */
+    if (!(p->flags & SW_TH_RST) && (p->flags & SW_TH_ACK) && p->seq == pd->v[0] &&
+        p->ack == pd->v[1] + 1)
+        return CK_DROP;     /* the client accepted it: its SYN went past the sensor */
+    ck_ev_o(&pd->ev, "client_answer", ck_pkt_json(f, p, o->dir));
+    if (p->flags & SW_TH_RST) {
+        ck_ev_s(&pd->ev, "client_answer_meaning", "the client refused the SYN-ACK (RST)");
+        ck_ruled_out(&pd->ev, "missed_syn", NULL);
+    } else if ((p->flags & SW_TH_ACK) && p->ack != pd->v[1] + 1) {
+        ck_ev_s(&pd->ev, "client_answer_meaning",
+                "the client acknowledged another SYN-ACK");
+        ck_ruled_out(&pd->ev, "missed_syn", NULL);
+    }
+    return CK_EMIT;
+}
+
+/* synack_conflict: emitted once the client has shown which ISN it took. */
+static int resolve_conflict(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
+{
+    (void)c; (void)fs; (void)f;
+    if (!o) {
+        if (!pd->confirmed)
+            ck_ev_s(&pd->ev, "client_acknowledged", "unknown");
+        return CK_EMIT;
+    }
+    const sw_packet *p = o->pkt;
+    if (o->dir == pd->dir || !(p->flags & SW_TH_ACK) || (p->flags & (SW_TH_SYN | SW_TH_RST)))
+        return CK_KEEP;
+    if (p->ack == pd->v[0] + 1)
+        ck_ev_s(&pd->ev, "client_acknowledged", "first");
+    else if (p->ack == pd->v[1] + 1)
+        ck_ev_s(&pd->ev, "client_acknowledged", "second");
+    else
+        return CK_KEEP;
+    pd->confirmed = 1;
+    ck_ev_u(&pd->ev, "client_ack", p->ack);
+    return CK_EMIT;
+}
+
+static void synack_checks(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
+{
+    const sw_packet *p = o->pkt;
+    int s = o->dir, r = 1 - s;
+    const sw_tcp_conn *cn = &f->conn;
+    const sw_tcp_end *cl = &cn->end[r];
+
+    if (o->hints & SW_SEG_DUP_SYN)
+        return;                                   /* retransmitted SYN-ACK */
+    int first = !fs->synack_seen;
+    if (first) {
+        fs->synack_seen = 1;
+        fs->synack_isn = p->seq;
+        fs->synack_ack = p->ack;
+        fs->synack_ttl = p->ttl;
+        fs->synack_ms = ck_ms(f, p->ts_us);
+        fs->syn_retx = 0;
+        if (!cn->simultaneous_open && !cn->midstream)
+            isn_record(c, fs, f, o);
+    }
+
+    /* synack_bad_ack: the client's SYN was seen, and the ACK is neither its ISN+1
+     * nor (TCP Fast Open) past the SYN's data, nor another SYN's ISN+1 */
+    if (cl->syn_seen && !cl->isn_inferred) {
+        int ok = SEQ_GT(p->ack, cl->isn) && SEQ_LEQ(p->ack, o->peer_snd_nxt);
+        if (fs->syn_alt && p->ack == fs->syn_alt_isn + 1)
+            ok = 1;
+        if (!ok) {
+            if (ck_pend_find(fs, resolve_bad_ack, s))
+                return;
+            ck_pend *pd = ck_pend_add(c, fs, f, resolve_bad_ack, HK_BAD_ACK, s, p->ts_us,
+                                      p->ts_us + CK_RESPONSE_US, o);
+            if (pd) {
+                pd->v[0] = p->ack;          /* where the client would go on */
+                pd->v[1] = p->seq;          /* the SYN-ACK's ISN */
+                if (ck_event_begin(c, fs, f, p, s, SW_EV_SYNACK_BAD_ACK, &pd->ev) == 0) {
+                    ck_ev_u(&pd->ev, "ack", p->ack);
+                    ck_ev_u(&pd->ev, "expected_ack", cl->isn + 1u);
+                    ck_ev_u(&pd->ev, "client_isn", cl->isn);
+                    ck_ev_u(&pd->ev, "synack_isn", p->seq);
+                    ck_ev_i(&pd->ev, "ack_offset", (int32_t)(p->ack - (cl->isn + 1u)));
+                    ck_ev_u(&pd->ev, "ttl", p->ttl);
+                    ck_ev_b(&pd->ev, "first_synack", first);
+                    ck_ruled_out(&pd->ev, "retransmitted_syn", "tcp_fast_open", NULL);
+                    if (fs->syn_alt)
+                        ck_ruled_out(&pd->ev, "client_reconnect", NULL);
+                }
+            }
+            return;
+        }
+    }
+    if (first)
+        return;
+
+    /* a second SYN-ACK with another ISN */
+    if (p->seq == fs->synack_isn || (fs->emitted & (1u << SW_EV_SYNACK_CONFLICT)) ||
+        ck_pend_find(fs, resolve_conflict, -1))
+        return;
+    if (p->ack != fs->synack_ack) {
+        if (fs->syn_alt && p->ack == fs->syn_alt_isn + 1) {
+            /* answers the client's other SYN: a re-connect, start over */
+            fs->synack_isn = p->seq;
+            fs->synack_ack = p->ack;
+        }
+        return;
+    }
+    if (fs->syn_retx) {
+        /* the client repeated its SYN in between: a SYN-cookie server answers each
+         * SYN afresh, and its cookie may move on (RFC 4987) */
+        return;
+    }
+    ck_pend *pd = ck_pend_add(c, fs, f, resolve_conflict, HK_CONFLICT, s, p->ts_us,
+                              p->ts_us + CK_RESPONSE_US, o);
+    if (!pd)
+        return;
+    pd->v[0] = fs->synack_isn;
+    pd->v[1] = p->seq;
+    if (ck_event_begin(c, fs, f, p, s, SW_EV_SYNACK_CONFLICT, &pd->ev) == 0) {
+        uint64_t t1 = f->first_us + (uint64_t)fs->synack_ms * 1000u;
+        json_t *v1 = json_pack("{s:I,s:I,s:I,s:I}", "isn", (json_int_t)fs->synack_isn,
+                                  "ack", (json_int_t)fs->synack_ack,
+                                  "ttl", (json_int_t)fs->synack_ttl, "ts_us", (json_int_t)t1);
+        json_t *v2 = json_pack("{s:I,s:I,s:I,s:I}", "isn", (json_int_t)p->seq,
+                                   "ack", (json_int_t)p->ack, "ttl", (json_int_t)p->ttl,
+                                   "ts_us", (json_int_t)p->ts_us);
+        ck_ev_o(&pd->ev, "first_synack", v1);
+        ck_ev_o(&pd->ev, "second_synack", v2);
+        ck_ev_u(&pd->ev, "client_isn", p->ack - 1u);
+        ck_ev_u(&pd->ev, "interval_us", p->ts_us > t1 ? p->ts_us - t1 : 0);
+        ck_ruled_out(&pd->ev, "retransmitted_synack", "syn_cookie_resend", "4tuple_reuse", NULL);
+    }
+}
+
+/* ----------------------------------------------------- syn_in_established -- */
+
+/* Emitted when the SYN's side goes on with the old connection after it (the SYN
+ * did not come from the stack that owns the connection). Dropped when that side
+ * answers with an RST (a rebooted peer clearing its old connection, RFC 5961 4.2)
+ * or the receiver accepts the SYN as a new connection. */
+static int resolve_syn_est(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
+{
+    (void)c; (void)fs;
+    if (!o)
+        return pd->confirmed ? CK_EMIT : CK_DROP;
+    const sw_packet *p = o->pkt;
+    uint32_t w = pd->v[1];
+    if (o->dir == pd->dir) {
+        if (p->flags & SW_TH_RST)
+            return CK_DROP;
+        if (p->flags & SW_TH_SYN)
+            return CK_KEEP;
+        if (SEQ_IN(p->seq, pd->v[0] - w, pd->v[0] + w + 1)) {
+            pd->confirmed = 1;
+            ck_ev_o(&pd->ev, "sender_continued", ck_pkt_json(f, p, o->dir));
+            ck_ruled_out(&pd->ev, "peer_reboot_recovery", NULL);
+            return CK_EMIT;
+        }
+        return CK_KEEP;
+    }
+    if ((p->flags & (SW_TH_SYN | SW_TH_ACK)) == (SW_TH_SYN | SW_TH_ACK) && p->ack == pd->v[2] + 1)
+        return CK_DROP;     /* the receiver took it as a new connection: ours was stale */
+    return CK_KEEP;
+}
+
+static void syn_in_established(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
+{
+    const sw_packet *p = o->pkt;
+    int s = o->dir, r = 1 - s;
+    const sw_tcp_conn *cn = &f->conn;
+    const sw_tcp_end *se = &cn->end[s];
+    if (!ck_synced(o->state_before[r]) || cn->reset || se->fin_sent)
+        return;
+    if ((o->hints & SW_SEG_DUP_SYN) || (se->isn_known && p->seq == se->isn && !cn->midstream))
+        return;
+    if (o->seq_class == SW_SEQ_BEYOND || o->seq_class == SW_SEQ_OLD)
+        ck_spray_count(c, fs, f, o, "syn");
+    if (ck_pend_find(fs, resolve_syn_est, s))
+        return;
+    ck_pend *pd = ck_pend_add(c, fs, f, resolve_syn_est, HK_SYN_EST, s, p->ts_us,
+                              p->ts_us + CK_WATCH_US, o);
+    if (!pd)
+        return;
+    pd->flags |= CK_PF_CHALLENGE;
+    uint32_t w = ck_rwnd_max(fs, o);
+    uint32_t w2 = fs->d[s].has_edge ? fs->d[s].wnd_max : 65535u;
+    pd->v[0] = o->snd_nxt_before;
+    pd->v[1] = w > w2 ? w : w2;
+    pd->v[2] = p->seq;
+    if (ck_event_begin(c, fs, f, p, s, SW_EV_SYN_IN_ESTABLISHED, &pd->ev) == 0) {
+        ck_ev_u(&pd->ev, "syn_seq", p->seq);
+        if (se->isn_known)
+            ck_ev_u(&pd->ev, "known_isn", se->isn);
+        ck_ev_u(&pd->ev, "sender_snd_nxt", o->snd_nxt_before);
+        ck_ev_u(&pd->ev, "rcv_nxt", o->rcv_nxt);
+        ck_ev_u(&pd->ev, "rcv_wnd", o->rcv_wnd);
+        ck_ev_b(&pd->ev, "in_window", o->seq_class == SW_SEQ_EXACT ||
+                                      o->seq_class == SW_SEQ_IN_WINDOW);
+        ck_ev_s(&pd->ev, "receiver_state", sw_tcp_state_name((sw_tcp_state)o->state_before[r]));
+        ck_ruled_out(&pd->ev, "retransmitted_syn", "4tuple_reuse_after_time_wait", NULL);
+    }
+}
+
+/* ------------------------------------------------------------ early desync -- */
+
+static int resolve_early(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
+{
+    (void)c; (void)fs; (void)f; (void)o;
+    return CK_KEEP;     /* ck_early_desync_owns emits; the final decision drops */
+}
+
+/* A young connection reset by its client side, then a new SYN from that side with
+ * another ISN within CK_EARLY_US: watch for the client still using the old space. */
+static void early_desync_arm(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
+{
+    const sw_packet *p = o->pkt;
+    const ck_aux *a = fs->aux;
+    if (!a || !a->prev.valid || !(o->hints & SW_SEG_NEW_CONN) || o->dir != 0)
+        return;
+    const ck_prev *pv = &a->prev;
+    if (pv->instance + 1 != f->conn.instance || !pv->rst_by_client || !pv->isn_known_server ||
+        p->ts_us < pv->end_us || p->ts_us - pv->end_us > CK_EARLY_US || p->seq == pv->isn[0])
+        return;
+    ck_pend *pd = ck_pend_add(c, fs, f, resolve_early, HK_EARLY, 0, p->ts_us,
+                              p->ts_us + CK_WATCH_US, o);
+    if (!pd)
+        return;
+    uint32_t w = pv->wnd_max ? pv->wnd_max : 65535u;
+    pd->v[0] = pv->snd_nxt[0];      /* old client space */
+    pd->v[1] = pv->snd_nxt[1];      /* old server space */
+    pd->v[2] = p->seq;              /* new client ISN */
+    pd->v[3] = pv->isn[0];
+    pd->v[4] = pv->isn[1];
+    pd->v[5] = w;
+    pd->t2 = pv->end_us;
+}
+
+static int near(uint32_t x, uint32_t c, uint32_t w)
+{
+    return SEQ_IN(x, c - w, c + w + 1);
+}
+
+int ck_early_desync_owns(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
+{
+    if (!fs->pend)
+        return 0;
+    ck_pend *pd = ck_pend_find(fs, resolve_early, -1);
+    if (!pd || o->pkt->ts_us == pd->ts_us)
+        return 0;
+    const sw_packet *p = o->pkt;
+    const sw_tcp_conn *cn = &f->conn;
+    uint32_t w = pd->v[5];
+    int old_space = 0;
+    if (o->dir == 0 && !(p->flags & SW_TH_SYN)) {
+        uint32_t new_srv = cn->end[1].isn_known ? cn->end[1].isn + 1 : 0;
+        int seq_old = near(p->seq, pd->v[0], w) && !near(p->seq, pd->v[2] + 1, w);
+        int ack_old = (p->flags & SW_TH_ACK) && near(p->ack, pd->v[1], w) &&
+                      !(cn->end[1].isn_known && near(p->ack, new_srv, w));
+        old_space = seq_old || ack_old;
+    }
+    if (!old_space)
+        return 0;
+    if (!pd->b[0]) {
+        pd->b[0] = 1;
+        pd->flags |= CK_PF_DONE;
+        sw_event ev;
+        if (ck_event_begin(c, fs, f, p, 0, SW_EV_EARLY_DESYNC, &ev) == 0) {
+            ck_ev_u(&ev, "reset_ts_us", pd->t2);
+            ck_ev_u(&ev, "new_syn_ts_us", pd->ts_us);
+            ck_ev_u(&ev, "old_client_isn", pd->v[3]);
+            ck_ev_u(&ev, "old_server_isn", pd->v[4]);
+            ck_ev_u(&ev, "new_client_isn", pd->v[2]);
+            if (cn->end[1].isn_known)
+                ck_ev_u(&ev, "new_server_isn", cn->end[1].isn);
+            ck_ev_u(&ev, "client_seq", p->seq);
+            ck_ev_u(&ev, "client_ack", p->ack);
+            ck_ev_u(&ev, "server_expects_seq", cn->end[1].ack_max);
+            ck_ev_u(&ev, "instance_reset", cn->instance - 1u);
+            ck_ev_s(&ev, "meaning", "the client still uses the sequence space of the reset "
+                    "connection while the server is in a new one");
+            ck_ruled_out(&ev, "application_abort_reconnect", "4tuple_reuse", NULL);
+            ck_emit(c, fs, f, &ev);
+        }
+    }
+    return 1;
+}
+
+/* ------------------------------------------------------------------ entry -- */
+
+void ck_handshake_packet(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
+{
+    const sw_packet *p = o->pkt;
+    uint8_t fl = p->flags;
+    if (fl & SW_TH_RST)
+        return;
+    if ((fl & (SW_TH_SYN | SW_TH_ACK)) == (SW_TH_SYN | SW_TH_ACK)) {
+        synack_checks(c, fs, f, o);
+        return;
+    }
+    if (!(fl & SW_TH_SYN))
+        return;
+    int s = o->dir;
+    const sw_tcp_end *se = &f->conn.end[s];
+    if (o->hints & SW_SEG_DUP_SYN) {
+        if (fs->synack_seen)
+            fs->syn_retx = 1;
+        return;
+    }
+    early_desync_arm(c, fs, f, o);
+    if (ck_synced(o->state_before[1 - s])) {
+        syn_in_established(c, fs, f, o);
+    } else if (se->syn_seen && p->seq != se->isn && !f->conn.midstream) {
+        /* the client tries again with another ISN before the handshake completed */
+        fs->syn_alt = 1;
+        fs->syn_alt_isn = p->seq;
+    }
+}

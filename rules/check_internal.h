@@ -1,0 +1,314 @@
+/*
+ * check_internal.h — what the check families (rules/check_*.c) share with checks.c:
+ * the per-flow check state, the packet-history ring, pending (delayed) events, the
+ * event builder and the emit path. Private to rules/.
+ *
+ * Per-flow state (flow->obs_state) is one allocation: ck_flow followed by the ring
+ * of cfg.history_packets entries. Pending events and rarely needed records (the
+ * previous instance, the takeover chain) hang off it and are allocated only when a
+ * check needs them; each is bounded (CK_MAX_PENDING, CK_CHAIN_MAX).
+ */
+#ifndef SW_CHECK_INTERNAL_H
+#define SW_CHECK_INTERNAL_H
+#include <stdint.h>
+#include <jansson.h>
+#include "rules/checks.h"
+#include "detector/seq.h"
+#include "detector/tcp_conn.h"
+
+/* ---- constants that are not rule tunables (documented in docs/detections.md) ---- */
+#define CK_MAX_HISTORY     64         /* cap on cfg.history_packets */
+#define CK_MAX_PENDING     4          /* pending events per flow */
+#define CK_RESPONSE_US     1000000u   /* how long a suspicious segment waits for the
+                                         receiver's answer (challenge ACK, later ACK) */
+#define CK_WATCH_US        30000000u  /* how long a continuation watch lasts */
+#define CK_RST_ALIVE_US    200000u    /* a non-RST segment this long after its side's RST
+                                         cannot be reordering: the side is still alive */
+#define CK_EARLY_US        5000000u   /* RST -> new SYN interval for early desync */
+#define CK_BASE_PKTS       3          /* packets that form a TTL baseline */
+#define CK_REBASE_PKTS     8          /* consecutive packets with a new value that make it
+                                         the baseline (route change, failover, new clock) */
+#define CK_TS_BACK_SLACK   1000u      /* TSval ticks a segment may lag (reordering) */
+#define CK_TS_ECHO_SLACK   1000u      /* TSecr ticks beyond the peer's clock estimate */
+#define CK_DUP_CAPTURE_US  10000u     /* same segment seen twice within this: one capture
+                                         point saw both sides of a router */
+#define CK_HEX_MAX         256        /* bytes of each overlap version in the evidence */
+#define CK_CHAIN_MAX       8          /* events remembered for session_takeover */
+#define CK_ISN_HOSTS       4096       /* server hosts in the ISN table */
+#define CK_ISN_KEEP        16         /* ISNs kept per host */
+#define CK_ISN_TINY        (1u << 20) /* |ISN delta| below this is predictable */
+
+/* One packet of the history ring (20 bytes). */
+typedef struct ck_hist {
+    uint32_t dt_us;          /* time since the previous entry (saturating) */
+    uint32_t seq, ack;
+    uint16_t len;            /* payload bytes (saturating) */
+    uint16_t win;            /* raw window field */
+    uint8_t  flags;          /* TCP flags */
+    uint8_t  ttl;
+    uint8_t  dir;
+    uint8_t  pad;
+} ck_hist;
+
+/* What the checks keep about one direction (its sender) of the current instance. */
+typedef struct ck_dir {
+    uint32_t edge_max;       /* highest right edge (ack + window) this end advertised */
+    uint32_t wnd_max;        /* largest window it advertised */
+    uint32_t decl_nxt;       /* its SND.NXT as its own latest segments declare it */
+    uint32_t fin_seq;        /* sequence number of its first FIN */
+    uint32_t tsval_max;      /* its clock: highest TSval (mod 2^32) ... */
+    uint32_t tsval_min;      /* ... lowest TSval */
+    uint32_t ts_max_ms;      /* flow time (ms) when tsval_max was seen */
+    uint8_t  ttl_base, ttl_n;/* TTL baseline and packets that agreed with it */
+    uint8_t  unacc;          /* consecutive segments unacceptable to the other end */
+    uint8_t  gaps;           /* stream gaps declared in this direction (saturating) */
+    uint8_t  mac[6];
+    uint8_t  has_edge:1, has_decl:1, has_ts:1, has_mac:1,
+             fin_on:1, fin_fired:1, ack_unsent_on:1, ts_miss_fired:1;
+    uint8_t  pad;
+} ck_dir;
+
+struct ck_pend;
+struct ck_aux;
+
+typedef struct ck_flow {
+    ck_dir   d[2];
+    uint64_t ring_last_us;   /* time of the newest ring entry */
+    uint8_t  ring_head;      /* index of the next slot to write */
+    uint8_t  ring_n;         /* entries in use */
+    uint8_t  npend;
+    uint8_t  synack_seen:1, syn_retx:1, syn_alt:1, storm_on:1, spray_on:1,
+             takeover_done:1, desync_done:1;
+    uint32_t inst;           /* connection instance this state describes */
+    uint32_t synack_isn, synack_ack;   /* the first SYN-ACK of the instance */
+    uint32_t syn_alt_isn;    /* another ISN the client's SYN carried (a re-connect) */
+    uint32_t synack_ms;
+    uint8_t  synack_ttl;
+    uint8_t  storm_side[2];
+    uint8_t  pad;
+    uint32_t storm_start_ms;
+    uint16_t storm_n, spray_n;
+    uint32_t spray_start_ms, spray_last_ms;
+    uint64_t rstw_us;        /* RST watch: time of an accepted RST, 0 when off */
+    uint32_t rstw_seq;       /* its sequence number */
+    uint32_t rstw_nxt;       /* its sender's snd_nxt before it */
+    uint32_t rstw_rcv;       /* the receiver's rcv_nxt before it */
+    uint8_t  rstw_dir, rstw_flags, rstw_ttl;
+    uint8_t  rst_beyond_n;   /* RSTs beyond the receiver's window in this instance */
+    uint32_t emitted;        /* bit per sw_event_id emitted on this instance */
+    struct ck_pend *pend;    /* pending events, oldest first */
+    struct ck_aux  *aux;     /* rare records, allocated on demand */
+    ck_hist  ring[];         /* cfg.history_packets entries */
+} ck_flow;
+
+/* The previous connection instance of the flow, kept when it ends. */
+typedef struct ck_prev {
+    uint64_t end_us;
+    uint32_t instance;
+    uint32_t isn[2], snd_nxt[2], ack_max[2];
+    uint32_t wnd_max;
+    uint8_t  state[2];
+    uint8_t  outcome;
+    uint8_t  valid:1, handshake_done:1, rst_by_client:1, rst_by_server:1, data_seen:1,
+             isn_known_client:1, isn_known_server:1;
+} ck_prev;
+
+typedef struct ck_chain_ent {
+    uint64_t ts_us;
+    uint8_t  id;
+    uint8_t  dir;
+    uint8_t  injection;      /* 1 injection-class, 2 out-of-sync-class */
+} ck_chain_ent;
+
+typedef struct ck_aux {
+    ck_prev  prev;
+    uint8_t  nchain;
+    ck_chain_ent chain[CK_CHAIN_MAX];
+} ck_aux;
+
+/* ---- pending events ---- */
+
+enum { CK_KEEP = 0, CK_EMIT, CK_DROP };
+
+typedef struct ck_pend ck_pend;
+struct sw_checks;
+/* Decide a pending event. o is the current packet of the flow (never the trigger),
+ * or NULL for the final decision (deadline passed, connection or flow ended). */
+typedef int (*ck_resolve_fn)(struct sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd,
+                             const sw_pkt_obs *o);
+
+#define CK_PF_ACROSS    0x01  /* survives the end of its connection instance */
+#define CK_PF_CHALLENGE 0x02  /* a challenge ACK answers it: look for one */
+#define CK_PF_RESPONDED 0x04  /* the receiver has sent its first packet since */
+#define CK_PF_DONE      0x08  /* its event was emitted directly: nothing left to decide */
+
+struct ck_pend {
+    ck_pend *next;
+    ck_resolve_fn resolve;
+    uint8_t  kind;           /* family-specific sub-kind */
+    uint8_t  dir;            /* direction of the trigger packet */
+    uint8_t  flags;          /* CK_PF_* */
+    uint8_t  confirmed;
+    uint16_t after[2];       /* packets from each direction since the trigger */
+    uint16_t alt_n;          /* packets that repeated the anomalous value */
+    uint64_t ts_us;          /* trigger time */
+    uint64_t deadline_us;    /* 0: until the instance (or flow) ends */
+    uint32_t inst;
+    uint32_t rcv_ack;        /* receiver's highest ACK at trigger time */
+    uint32_t rcv_snd;        /* receiver's snd_nxt at trigger time */
+    uint64_t t2;             /* family-specific time */
+    uint32_t v[8];           /* family-specific numbers (v[6], v[7]: challenge ACK) */
+    uint8_t  b[8];           /* family-specific bytes */
+    sw_event ev;             /* the event, built at trigger time (ev.evidence != NULL) */
+    sw_event chal;           /* the challenge_ack event, when one was seen */
+};
+
+/* ---- the checks object ---- */
+
+typedef struct ck_isn_table ck_isn_table;
+
+struct sw_checks {
+    sw_checks_config cfg;
+    sw_event_emit_fn emit;
+    void *user;
+    sw_stream_cb fwd;
+    void *fwd_user;
+    ck_isn_table *isn;
+    uint64_t n_alloc_fail, n_pend_forced, n_pend_dropped, n_events, n_pend_held;
+};
+
+/* ---- small helpers ---- */
+
+static inline int ck_synced(uint8_t st)
+{
+    return st == SW_TCPS_ESTABLISHED || st == SW_TCPS_FIN_WAIT_1 || st == SW_TCPS_FIN_WAIT_2 ||
+           st == SW_TCPS_CLOSE_WAIT || st == SW_TCPS_CLOSING || st == SW_TCPS_LAST_ACK;
+}
+
+/* b - a for packet times, 0 when time went backwards. */
+static inline uint64_t ck_dt(uint64_t b, uint64_t a)
+{
+    return b > a ? b - a : 0;
+}
+
+/* Flow time in ms (relative to the flow's first packet). */
+static inline uint32_t ck_ms(const sw_flow *f, uint64_t ts_us)
+{
+    return ts_us > f->first_us ? (uint32_t)((ts_us - f->first_us) / 1000u) : 0;
+}
+
+/* A packet's window in bytes as its sender's peer applies it. */
+static inline uint32_t ck_win(const sw_flow *f, const sw_packet *p, int dir)
+{
+    if (p->flags & SW_TH_SYN)
+        return p->window;
+    return (uint32_t)p->window << f->conn.end[dir & 1].wshift;
+}
+
+static inline uint32_t ck_payload(const sw_packet *p)
+{
+    return p->payload_wire_len > p->payload_len ? p->payload_wire_len : p->payload_len;
+}
+
+static inline int ck_pure_ack(const sw_packet *p)
+{
+    return (p->flags & SW_TH_ACK) && ck_payload(p) == 0 &&
+           !(p->flags & (SW_TH_SYN | SW_TH_FIN | SW_TH_RST));
+}
+
+/* Largest window the receiver of o has ever offered (tracker's or ours). */
+static inline uint32_t ck_rwnd_max(const ck_flow *fs, const sw_pkt_obs *o)
+{
+    uint32_t w = o->rcv_wnd_max;
+    const ck_dir *r = &fs->d[1 - o->dir];
+    if (r->has_edge && r->wnd_max > w)
+        w = r->wnd_max;
+    if (o->rcv_wnd > w)
+        w = o->rcv_wnd;
+    return w;
+}
+
+/* The receiver's right edge: the highest it ever advertised, at least rcv_nxt+wnd. */
+static inline uint32_t ck_redge(const ck_flow *fs, const sw_pkt_obs *o)
+{
+    uint32_t e = o->rcv_nxt + o->rcv_wnd;
+    const ck_dir *r = &fs->d[1 - o->dir];
+    if (r->has_edge && SEQ_GT(r->edge_max, e))
+        e = r->edge_max;
+    return e;
+}
+
+/* ---- checks.c: state, ring, events, emit ---- */
+
+ck_aux *ck_aux_get(struct sw_checks *c, ck_flow *fs);
+
+/* Start an event from a packet (p may be NULL: addresses from the flow key, dir is
+ * the sender's direction). The ladder marks the ring entry that matches mark_ts /
+ * mark_seq / mark_flags (mark_ts 0: none). Returns 0, or -1 (ev cleared). */
+int ck_event_begin(struct sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_packet *p,
+                   int dir, sw_event_id id, sw_event *ev);
+int ck_event_begin_mark(struct sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_packet *p,
+                        int dir, sw_event_id id, sw_event *ev,
+                        uint64_t mark_ts, uint32_t mark_seq, uint8_t mark_flags);
+void ck_ev_u(sw_event *ev, const char *key, uint64_t v);
+void ck_ev_i(sw_event *ev, const char *key, int64_t v);
+void ck_ev_s(sw_event *ev, const char *key, const char *v);
+void ck_ev_b(sw_event *ev, const char *key, int v);
+void ck_ev_o(sw_event *ev, const char *key, json_t *v);   /* steals v */
+void ck_ruled_out(sw_event *ev, ...);                     /* NULL-terminated strings */
+/* A compact description of a packet (seq, ack, flags, len, ttl, ...). New reference. */
+json_t *ck_pkt_json(const sw_flow *f, const sw_packet *p, int dir);
+const char *ck_dir_name(int dir);
+void ck_flags_str(uint8_t flags, char out[12]);
+
+/* Emit (and clear) an event: takeover correlation, attached informational events. */
+void ck_emit(struct sw_checks *c, ck_flow *fs, sw_flow *f, sw_event *ev);
+
+/* Pending events. Returns NULL when memory is short. */
+ck_pend *ck_pend_add(struct sw_checks *c, ck_flow *fs, sw_flow *f, ck_resolve_fn fn,
+                     uint8_t kind, int dir, uint64_t ts_us, uint64_t deadline_us,
+                     const sw_pkt_obs *o);
+ck_pend *ck_pend_find(ck_flow *fs, ck_resolve_fn fn, int dir);
+/* Decide pd now (final decision) and remove it. */
+void ck_pend_finish(struct sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd);
+/* Remove pd without emitting. */
+void ck_pend_drop(struct sw_checks *c, ck_flow *fs, ck_pend *pd);
+/* A resolver that emits at the final decision (or earlier when it returns CK_EMIT). */
+int ck_resolve_response(struct sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd,
+                        const sw_pkt_obs *o);
+
+/* The packet just before the newest in the ring repeats it (same dir, seq, ack, len,
+ * flags) within CK_DUP_CAPTURE_US: the sensor saw one segment twice. */
+int ck_dup_capture(const struct sw_checks *c, const ck_flow *fs);
+
+/* ---- families (check_*.c) ---- */
+
+void ck_handshake_packet(struct sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o);
+void ck_window_packet(struct sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o);
+void ck_reset_packet(struct sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o);
+void ck_fingerprint_packet(struct sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o);
+void ck_desync_packet(struct sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o);
+void ck_overlap(struct sw_checks *c, ck_flow *fs, sw_flow *f, const sw_overlap_obs *o);
+
+/* 1 if the packet belongs to an old sequence space left by an early desync (the
+ * window checks then stay quiet: early_desync explains it). */
+int ck_early_desync_owns(struct sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o);
+
+/* Takeover correlation: called by ck_emit for every event before it is delivered.
+ * Returns 1 and fills *tk when the event completes a takeover chain. */
+int ck_desync_chain(struct sw_checks *c, ck_flow *fs, sw_flow *f, const sw_event *ev,
+                    sw_event *tk);
+/* Count an out-of-window RST/SYN/data segment for blind_spray. */
+void ck_spray_count(struct sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o,
+                    const char *what);
+
+/* ISN table (check_handshake.c). */
+ck_isn_table *ck_isn_new(void);
+void ck_isn_free(ck_isn_table *t);
+/* The isn_predictable summary of a host, or NULL when it is not flagged. New reference. */
+json_t *ck_isn_related(struct sw_checks *c, int ip_version, const uint8_t *addr);
+
+/* Update of the per-direction baselines after all checks ran on a packet. */
+void ck_dir_update(struct sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o);
+
+#endif

@@ -1,0 +1,740 @@
+/*
+ * checks.c — the observer that turns the detector's observations into catalogue
+ * events. It owns the per-flow check state (flow->obs_state), the ring of the last
+ * packets of each connection (the ladder every event carries), the event builder,
+ * the pending events (suspicious segments that wait for the receiver's answer or for
+ * corroboration before they are emitted or dropped) and the emit path (takeover
+ * correlation, attached informational events). The families in check_*.c judge.
+ *
+ * Invariants:
+ *  - Per-flow state is allocated on the flow's first observation and freed in
+ *    on_flow_free; its size is fixed by cfg.history_packets (capped at
+ *    CK_MAX_HISTORY). Pending events are capped at CK_MAX_PENDING per flow: the
+ *    oldest is decided early when a new one needs its slot (counted).
+ *  - Every pending event is decided exactly once: emitted or dropped, at the latest
+ *    when its instance ends (or its flow, for watches that span instances).
+ *  - Time is packet time only. The same observations give the same events.
+ *  - An event handed to the emit callback is cleared right after the call.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rules/check_internal.h"
+
+/* ------------------------------------------------------------------ config -- */
+
+static void tun_defaults(sw_tunables *t)
+{
+    /* the values of rules/default.rules when a rule set does not say otherwise */
+    if (t->ttl_delta <= 0) t->ttl_delta = 5;
+    if (!t->ack_storm_count) t->ack_storm_count = 20;
+    if (!t->ack_storm_ms) t->ack_storm_ms = 1000;
+    if (!t->spray_count) t->spray_count = 10;
+    if (!t->spray_ms) t->spray_ms = 2000;
+    if (!t->desync_count) t->desync_count = 3;
+    if (!t->tsval_jump_seconds) t->tsval_jump_seconds = 600;
+    if (t->isn_min_conns < 3) t->isn_min_conns = t->isn_min_conns ? 3 : 5;
+    if (t->isn_min_conns > CK_ISN_KEEP) t->isn_min_conns = CK_ISN_KEEP;
+}
+
+sw_checks *sw_checks_new(const sw_checks_config *cfg, sw_event_emit_fn emit, void *user)
+{
+    sw_checks *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    if (cfg)
+        c->cfg = *cfg;
+    else
+        c->cfg.history_packets = 8;
+    if (c->cfg.history_packets > CK_MAX_HISTORY)
+        c->cfg.history_packets = CK_MAX_HISTORY;
+    tun_defaults(&c->cfg.tun);
+    c->emit = emit;
+    c->user = user;
+    return c;
+}
+
+void sw_checks_free(sw_checks *c)
+{
+    if (!c)
+        return;
+    ck_isn_free(c->isn);
+    free(c);
+}
+
+void sw_checks_set_tunables(sw_checks *c, const sw_tunables *t)
+{
+    if (!c || !t)
+        return;
+    c->cfg.tun = *t;
+    tun_defaults(&c->cfg.tun);
+}
+
+void sw_checks_get_counters(const sw_checks *c, sw_checks_counters *out)
+{
+    memset(out, 0, sizeof *out);
+    out->events = c->n_events;
+    out->held = c->n_pend_held;
+    out->cleared = c->n_pend_dropped;
+    out->forced = c->n_pend_forced;
+    out->alloc_failures = c->n_alloc_fail;
+}
+
+void sw_checks_set_stream_forward(sw_checks *c, sw_stream_cb fwd, void *user)
+{
+    c->fwd = fwd;
+    c->fwd_user = user;
+}
+
+/* ------------------------------------------------------------- flow state -- */
+
+static void flow_reset_instance(ck_flow *fs, uint32_t inst)
+{
+    memset(fs->d, 0, sizeof fs->d);
+    fs->inst = inst;
+    fs->synack_seen = 0;
+    fs->syn_retx = 0;
+    fs->syn_alt = 0;
+    fs->storm_on = 0;
+    fs->spray_on = 0;
+    fs->takeover_done = 0;
+    fs->desync_done = 0;
+    fs->synack_isn = fs->synack_ack = fs->synack_ms = 0;
+    fs->syn_alt_isn = 0;
+    fs->synack_ttl = 0;
+    fs->storm_side[0] = fs->storm_side[1] = 0;
+    fs->storm_start_ms = fs->spray_start_ms = fs->spray_last_ms = 0;
+    fs->rstw_us = 0;
+    fs->rst_beyond_n = 0;
+    fs->storm_n = fs->spray_n = 0;
+    fs->emitted = 0;
+    if (fs->aux)
+        fs->aux->nchain = 0;
+}
+
+static ck_flow *flow_get(sw_checks *c, sw_flow *f)
+{
+    ck_flow *fs = f->obs_state;
+    if (!fs) {
+        size_t n = sizeof *fs + (size_t)c->cfg.history_packets * sizeof(ck_hist);
+        fs = calloc(1, n);
+        if (!fs) {
+            c->n_alloc_fail++;
+            return NULL;
+        }
+        f->obs_state = fs;
+        fs->inst = f->conn.instance;
+        return fs;
+    }
+    if (fs->inst != f->conn.instance)
+        flow_reset_instance(fs, f->conn.instance);
+    return fs;
+}
+
+ck_aux *ck_aux_get(sw_checks *c, ck_flow *fs)
+{
+    if (!fs->aux) {
+        fs->aux = calloc(1, sizeof *fs->aux);
+        if (!fs->aux)
+            c->n_alloc_fail++;
+    }
+    return fs->aux;
+}
+
+/* ------------------------------------------------------------------- ring -- */
+
+static void ring_push(const sw_checks *c, ck_flow *fs, const sw_pkt_obs *o)
+{
+    uint32_t h = c->cfg.history_packets;
+    if (!h)
+        return;
+    const sw_packet *p = o->pkt;
+    ck_hist *e = &fs->ring[fs->ring_head];
+    uint64_t dt = 0;
+    if (fs->ring_n && p->ts_us > fs->ring_last_us)
+        dt = p->ts_us - fs->ring_last_us;
+    e->dt_us = dt > UINT32_MAX ? UINT32_MAX : (uint32_t)dt;
+    e->seq = p->seq;
+    e->ack = p->ack;
+    uint32_t len = ck_payload(p);
+    e->len = len > 0xffff ? 0xffff : (uint16_t)len;
+    e->win = p->window;
+    e->flags = p->flags;
+    e->ttl = p->ttl;
+    e->dir = (uint8_t)o->dir;
+    e->pad = 0;
+    if (!fs->ring_n || p->ts_us > fs->ring_last_us)
+        fs->ring_last_us = p->ts_us;
+    fs->ring_head = (uint8_t)((fs->ring_head + 1) % h);
+    if (fs->ring_n < h)
+        fs->ring_n++;
+}
+
+/* Index of the i-th oldest entry. */
+static const ck_hist *ring_at(const sw_checks *c, const ck_flow *fs, unsigned i)
+{
+    uint32_t h = c->cfg.history_packets;
+    return &fs->ring[(fs->ring_head + h - fs->ring_n + i) % h];
+}
+
+int ck_dup_capture(const sw_checks *c, const ck_flow *fs)
+{
+    if (fs->ring_n < 2)
+        return 0;
+    const ck_hist *a = ring_at(c, fs, fs->ring_n - 2u), *b = ring_at(c, fs, fs->ring_n - 1u);
+    return a->dir == b->dir && a->seq == b->seq && a->ack == b->ack && a->len == b->len &&
+           a->flags == b->flags && b->dt_us <= CK_DUP_CAPTURE_US;
+}
+
+void ck_flags_str(uint8_t fl, char out[12])
+{
+    /* tcpdump's letters and order */
+    static const struct { uint8_t bit; char ch; } t[] = {
+        { SW_TH_FIN, 'F' }, { SW_TH_SYN, 'S' }, { SW_TH_RST, 'R' }, { SW_TH_PSH, 'P' },
+        { SW_TH_ACK, '.' }, { SW_TH_URG, 'U' }, { SW_TH_ECE, 'E' }, { SW_TH_CWR, 'W' },
+    };
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+        if (fl & t[i].bit)
+            out[n++] = t[i].ch;
+    if (!n)
+        out[n++] = '-';
+    out[n] = 0;
+}
+
+const char *ck_dir_name(int dir)
+{
+    return dir ? "to_client" : "to_server";
+}
+
+static json_t *ladder(const sw_checks *c, const ck_flow *fs, const sw_flow *f,
+                      uint64_t mark_ts, uint32_t mark_seq, uint8_t mark_flags)
+{
+    if (!c->cfg.history_packets || !fs->ring_n)
+        return NULL;
+    uint64_t ts[CK_MAX_HISTORY];
+    unsigned n = fs->ring_n;
+    ts[n - 1] = fs->ring_last_us;
+    for (unsigned i = n - 1; i > 0; i--) {
+        uint32_t dt = ring_at(c, fs, i)->dt_us;
+        ts[i - 1] = ts[i] >= dt ? ts[i] - dt : 0;
+    }
+    json_t *a = json_array();
+    if (!a)
+        return NULL;
+    int marked = 0;
+    for (unsigned i = n; i-- > 0;) {   /* newest first for the mark, then build in order */
+        const ck_hist *e = ring_at(c, fs, i);
+        if (!marked && mark_ts && ts[i] == mark_ts && e->seq == mark_seq && e->flags == mark_flags) {
+            marked = (int)i + 1;
+            break;
+        }
+    }
+    for (unsigned i = 0; i < n; i++) {
+        const ck_hist *e = ring_at(c, fs, i);
+        char fl[12];
+        ck_flags_str(e->flags, fl);
+        uint32_t win = (e->flags & SW_TH_SYN) ? e->win
+                                              : (uint32_t)e->win << f->conn.end[e->dir & 1].wshift;
+        json_t *o = json_pack("{s:I,s:s,s:s,s:I,s:I,s:I,s:I,s:I}",
+                              "ts_us", (json_int_t)ts[i], "dir", ck_dir_name(e->dir),
+                              "flags", fl, "seq", (json_int_t)e->seq, "ack", (json_int_t)e->ack,
+                              "len", (json_int_t)e->len, "win", (json_int_t)win,
+                              "ttl", (json_int_t)e->ttl);
+        if (!o)
+            continue;
+        if (marked == (int)i + 1)
+            json_object_set_new(o, "trigger", json_true());
+        json_array_append_new(a, o);
+    }
+    return a;
+}
+
+/* ----------------------------------------------------------------- events -- */
+
+int ck_event_begin_mark(sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_packet *p,
+                        int dir, sw_event_id id, sw_event *ev,
+                        uint64_t mark_ts, uint32_t mark_seq, uint8_t mark_flags)
+{
+    memset(ev, 0, sizeof *ev);
+    ev->id = id;
+    const sw_tcp_conn *cn = &f->conn;
+    if (p) {
+        ev->ts_us = p->ts_us;
+        ev->ip_version = p->ip_version;
+        size_t al = p->ip_version == 6 ? 16 : 4;
+        memcpy(ev->src_ip, p->src_ip, al);
+        memcpy(ev->dst_ip, p->dst_ip, al);
+        ev->sport = p->sport;
+        ev->dport = p->dport;
+        ev->nvlan = p->nvlan > 2 ? 2 : p->nvlan;
+        ev->vlan[0] = p->vlan[0];
+        ev->vlan[1] = p->vlan[1];
+    } else {
+        int sep = dir == 0 ? cn->client_ep : 1 - cn->client_ep;
+        ev->ts_us = f->last_us;
+        ev->ip_version = f->key.ip_version;
+        size_t al = f->key.ip_version == 6 ? 16 : 4;
+        memcpy(ev->src_ip, f->key.addr[sep], al);
+        memcpy(ev->dst_ip, f->key.addr[1 - sep], al);
+        ev->sport = f->key.port[sep];
+        ev->dport = f->key.port[1 - sep];
+        ev->nvlan = f->key.nvlan > 2 ? 2 : f->key.nvlan;
+        ev->vlan[0] = f->key.vlan[0];
+        ev->vlan[1] = f->key.vlan[1];
+    }
+    ev->dir = dir;
+    ev->flow_id = cn->flow_id;
+    ev->conn_instance = cn->instance;
+    ev->client_state = cn->end[0].state;
+    ev->server_state = cn->end[1].state;
+    ev->evidence = json_object();
+    ev->ruled_out = json_array();
+    if (!ev->evidence || !ev->ruled_out) {
+        sw_event_clear(ev);
+        c->n_alloc_fail++;
+        return -1;
+    }
+    ev->packets = ladder(c, fs, f, mark_ts, mark_seq, mark_flags);
+    return 0;
+}
+
+int ck_event_begin(sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_packet *p, int dir,
+                   sw_event_id id, sw_event *ev)
+{
+    if (p)
+        return ck_event_begin_mark(c, fs, f, p, dir, id, ev, p->ts_us, p->seq, p->flags);
+    return ck_event_begin_mark(c, fs, f, NULL, dir, id, ev, 0, 0, 0);
+}
+
+void ck_ev_u(sw_event *ev, const char *key, uint64_t v)
+{
+    if (ev->evidence)
+        json_object_set_new(ev->evidence, key, json_integer((json_int_t)v));
+}
+
+void ck_ev_i(sw_event *ev, const char *key, int64_t v)
+{
+    if (ev->evidence)
+        json_object_set_new(ev->evidence, key, json_integer((json_int_t)v));
+}
+
+void ck_ev_s(sw_event *ev, const char *key, const char *v)
+{
+    if (ev->evidence)
+        json_object_set_new(ev->evidence, key, json_string(v));
+}
+
+void ck_ev_b(sw_event *ev, const char *key, int v)
+{
+    if (ev->evidence)
+        json_object_set_new(ev->evidence, key, json_boolean(v));
+}
+
+void ck_ev_o(sw_event *ev, const char *key, json_t *v)
+{
+    if (ev->evidence && v)
+        json_object_set_new(ev->evidence, key, v);
+    else
+        json_decref(v);
+}
+
+void ck_ruled_out(sw_event *ev, ...)
+{
+    va_list ap;
+    va_start(ap, ev);
+    const char *s;
+    while ((s = va_arg(ap, const char *)) != NULL) {
+        if (!ev->ruled_out)
+            continue;
+        int dup = 0;
+        size_t i;
+        json_t *v;
+        json_array_foreach(ev->ruled_out, i, v)
+            if (json_is_string(v) && strcmp(json_string_value(v), s) == 0)
+                dup = 1;
+        if (!dup)
+            json_array_append_new(ev->ruled_out, json_string(s));
+    }
+    va_end(ap);
+}
+
+json_t *ck_pkt_json(const sw_flow *f, const sw_packet *p, int dir)
+{
+    char fl[12];
+    ck_flags_str(p->flags, fl);
+    json_t *o = json_pack("{s:I,s:s,s:s,s:I,s:I,s:I,s:I,s:I}",
+                          "ts_us", (json_int_t)p->ts_us, "dir", ck_dir_name(dir), "flags", fl,
+                          "seq", (json_int_t)p->seq, "ack", (json_int_t)p->ack,
+                          "len", (json_int_t)ck_payload(p), "win", (json_int_t)ck_win(f, p, dir),
+                          "ttl", (json_int_t)p->ttl);
+    if (o && p->opt.has_ts) {
+        json_object_set_new(o, "tsval", json_integer(p->opt.tsval));
+        json_object_set_new(o, "tsecr", json_integer(p->opt.tsecr));
+    }
+    return o;
+}
+
+static void related_add(sw_event *ev, json_t *r)
+{
+    if (!r)
+        return;
+    if (!ev->related)
+        ev->related = json_array();
+    if (ev->related)
+        json_array_append_new(ev->related, r);
+    else
+        json_decref(r);
+}
+
+/* Hand one event to the callback (with the server host's isn_predictable summary
+ * when it has one) and clear it. */
+static void deliver(sw_checks *c, ck_flow *fs, sw_event *ev)
+{
+    if (ev->id != SW_EV_ISN_PREDICTABLE) {
+        const uint8_t *srv = ev->dir == 0 ? ev->dst_ip : ev->src_ip;
+        related_add(ev, ck_isn_related(c, ev->ip_version, srv));
+    }
+    if (fs && (unsigned)ev->id < 32)
+        fs->emitted |= 1u << ev->id;
+    c->n_events++;
+    if (c->emit)
+        c->emit(c->user, ev);
+    sw_event_clear(ev);
+}
+
+void ck_emit(sw_checks *c, ck_flow *fs, sw_flow *f, sw_event *ev)
+{
+    if (!ev->evidence)
+        return;
+    sw_event tk;
+    memset(&tk, 0, sizeof tk);
+    int have = ev->id != SW_EV_SESSION_TAKEOVER && ck_desync_chain(c, fs, f, ev, &tk);
+    deliver(c, fs, ev);
+    if (have)
+        deliver(c, fs, &tk);
+}
+
+/* ---------------------------------------------------------------- pending -- */
+
+ck_pend *ck_pend_add(sw_checks *c, ck_flow *fs, sw_flow *f, ck_resolve_fn fn, uint8_t kind,
+                     int dir, uint64_t ts_us, uint64_t deadline_us, const sw_pkt_obs *o)
+{
+    if (fs->npend >= CK_MAX_PENDING && fs->pend) {
+        c->n_pend_forced++;
+        ck_pend_finish(c, fs, f, fs->pend);
+    }
+    ck_pend *pd = calloc(1, sizeof *pd);
+    if (!pd) {
+        c->n_alloc_fail++;
+        return NULL;
+    }
+    (void)o;
+    c->n_pend_held++;
+    pd->resolve = fn;
+    pd->kind = kind;
+    pd->dir = (uint8_t)dir;
+    pd->ts_us = ts_us;
+    pd->deadline_us = deadline_us;
+    pd->inst = f->conn.instance;
+    const sw_tcp_end *r = &f->conn.end[1 - dir];
+    pd->rcv_ack = r->ack_max;
+    pd->rcv_snd = r->snd_nxt;
+    ck_pend **pp = &fs->pend;
+    while (*pp)
+        pp = &(*pp)->next;
+    *pp = pd;
+    fs->npend++;
+    return pd;
+}
+
+ck_pend *ck_pend_find(ck_flow *fs, ck_resolve_fn fn, int dir)
+{
+    for (ck_pend *p = fs->pend; p; p = p->next)
+        if (p->resolve == fn && (dir < 0 || p->dir == dir))
+            return p;
+    return NULL;
+}
+
+static void pend_unlink(ck_flow *fs, ck_pend *pd)
+{
+    for (ck_pend **pp = &fs->pend; *pp; pp = &(*pp)->next) {
+        if (*pp == pd) {
+            *pp = pd->next;
+            fs->npend--;
+            return;
+        }
+    }
+}
+
+static void pend_free(ck_pend *pd)
+{
+    sw_event_clear(&pd->ev);
+    sw_event_clear(&pd->chal);
+    free(pd);
+}
+
+static void pend_emit(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd)
+{
+    if (pd->ev.evidence) {
+        if (pd->chal.evidence) {
+            json_t *r = json_pack("{s:s,s:I,s:s,s:I,s:I}", "event", "challenge_ack",
+                                  "ts_us", (json_int_t)pd->chal.ts_us,
+                                  "dir", ck_dir_name(pd->chal.dir),
+                                  "seq", (json_int_t)pd->v[6], "ack", (json_int_t)pd->v[7]);
+            related_add(&pd->ev, r);
+            ck_ev_b(&pd->ev, "challenge_ack_seen", 1);
+        }
+        ck_emit(c, fs, f, &pd->ev);
+        if (pd->chal.evidence)
+            deliver(c, fs, &pd->chal);
+    }
+}
+
+void ck_pend_drop(sw_checks *c, ck_flow *fs, ck_pend *pd)
+{
+    c->n_pend_dropped++;
+    pend_unlink(fs, pd);
+    pend_free(pd);
+}
+
+void ck_pend_finish(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd)
+{
+    pend_unlink(fs, pd);
+    if (pd->resolve(c, fs, f, pd, NULL) == CK_EMIT)
+        pend_emit(c, fs, f, pd);
+    else if (!(pd->flags & CK_PF_DONE))
+        c->n_pend_dropped++;
+    pend_free(pd);
+}
+
+/* The receiver's RFC 5961 challenge ACK: a pure ACK that does not advance its
+ * acknowledgement, sent from its current position, soon after the trigger. */
+static int is_challenge(const ck_pend *pd, const sw_pkt_obs *o)
+{
+    const sw_packet *p = o->pkt;
+    return o->dir != pd->dir && ck_pure_ack(p) && p->ack == pd->rcv_ack &&
+           SEQ_GEQ(p->seq, pd->rcv_snd) && ck_dt(p->ts_us, pd->ts_us) <= CK_RESPONSE_US &&
+           !(o->hints & (SW_SEG_KEEPALIVE | SW_SEG_ZWP));
+}
+
+static void pend_step(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
+{
+    ck_pend *pd = fs->pend;
+    while (pd) {
+        ck_pend *next = pd->next;
+        if (pd->deadline_us && o->pkt->ts_us > pd->deadline_us) {
+            ck_pend_finish(c, fs, f, pd);
+            pd = next;
+            continue;
+        }
+        if (pd->after[o->dir] < UINT16_MAX)
+            pd->after[o->dir]++;
+        if ((pd->flags & CK_PF_CHALLENGE) && !pd->chal.evidence && o->dir != pd->dir &&
+            pd->after[o->dir] <= 2 && is_challenge(pd, o)) {
+            if (ck_event_begin(c, fs, f, o->pkt, o->dir, SW_EV_CHALLENGE_ACK, &pd->chal) == 0) {
+                const sw_event_def *d = sw_event_def_get((sw_event_id)pd->ev.id);
+                ck_ev_s(&pd->chal, "answers", d ? d->name : "?");
+                ck_ev_u(&pd->chal, "answers_ts_us", pd->ts_us);
+                ck_ev_u(&pd->chal, "seq", o->pkt->seq);
+                ck_ev_u(&pd->chal, "ack", o->pkt->ack);
+                ck_ev_u(&pd->chal, "delay_us", ck_dt(o->pkt->ts_us, pd->ts_us));
+                ck_ev_s(&pd->chal, "meaning", "the receiver refused the segment and "
+                        "re-announced its position (RFC 5961)");
+                pd->v[6] = o->pkt->seq;
+                pd->v[7] = o->pkt->ack;
+            }
+        }
+        if (o->dir != pd->dir)
+            pd->flags |= CK_PF_RESPONDED;
+        int r = pd->resolve(c, fs, f, pd, o);
+        if (r == CK_EMIT) {
+            pend_unlink(fs, pd);
+            pend_emit(c, fs, f, pd);
+            pend_free(pd);
+        } else if (r == CK_DROP) {
+            ck_pend_drop(c, fs, pd);
+        }
+        pd = next;
+    }
+}
+
+/* Emit at the receiver's first answer (with the challenge ACK if that is what it
+ * was), or at the deadline / end. */
+int ck_resolve_response(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
+{
+    (void)c; (void)fs; (void)f;
+    if (!o)
+        return CK_EMIT;
+    if (o->dir != pd->dir && (pd->chal.evidence || pd->after[o->dir] >= 2 ||
+                              !(pd->flags & CK_PF_CHALLENGE)))
+        return CK_EMIT;
+    return CK_KEEP;
+}
+
+/* ------------------------------------------------------ per-direction state -- */
+
+void ck_dir_update(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
+{
+    (void)c;
+    const sw_packet *p = o->pkt;
+    ck_dir *s = &fs->d[o->dir];
+    uint8_t fl = p->flags;
+    if ((fl & SW_TH_ACK) && !(fl & SW_TH_RST)) {
+        uint32_t w = ck_win(f, p, o->dir);
+        uint32_t edge = p->ack + w;
+        if (!s->has_edge || SEQ_GT(edge, s->edge_max))
+            s->edge_max = edge;
+        if (!s->has_edge || w > s->wnd_max)
+            s->wnd_max = w;
+        s->has_edge = 1;
+    }
+    if (fl & SW_TH_RST)
+        return;
+    if (fl & SW_TH_SYN) {
+        s->decl_nxt = p->seq + 1 + ck_payload(p);
+        s->has_decl = 1;
+    } else if (ck_pure_ack(p)) {
+        if (!(o->hints & (SW_SEG_KEEPALIVE | SW_SEG_ZWP))) {
+            s->decl_nxt = p->seq;
+            s->has_decl = 1;
+        }
+    } else if (o->seg_len > 0 && !(o->hints & SW_SEG_KEEPALIVE)) {
+        uint32_t end = p->seq + o->seg_len;
+        if (!s->has_decl || SEQ_GT(end, s->decl_nxt))
+            s->decl_nxt = end;
+        s->has_decl = 1;
+    }
+}
+
+/* --------------------------------------------------------------- observer -- */
+
+static void ob_packet(void *ctx, const sw_pkt_obs *o)
+{
+    sw_checks *c = ctx;
+    sw_flow *f = o->flow;
+    if (!f || !o->pkt || (o->hints & SW_SEG_BAD_CSUM))
+        return;
+    ck_flow *fs = flow_get(c, f);
+    if (!fs)
+        return;
+    ring_push(c, fs, o);
+    pend_step(c, fs, f, o);
+    if (ck_early_desync_owns(c, fs, f, o)) {
+        ck_dir_update(c, fs, f, o);
+        return;
+    }
+    ck_handshake_packet(c, fs, f, o);
+    ck_reset_packet(c, fs, f, o);
+    ck_window_packet(c, fs, f, o);
+    ck_fingerprint_packet(c, fs, f, o);
+    ck_desync_packet(c, fs, f, o);
+    ck_dir_update(c, fs, f, o);
+}
+
+static void ob_conn_start(void *ctx, const sw_conn_obs *o)
+{
+    sw_checks *c = ctx;
+    if (o->flow)
+        (void)flow_get(c, o->flow);
+}
+
+static void finish_instance(sw_checks *c, ck_flow *fs, sw_flow *f, int all)
+{
+    ck_pend *pd = fs->pend;
+    while (pd) {
+        ck_pend *next = pd->next;
+        if (all || !(pd->flags & CK_PF_ACROSS))
+            ck_pend_finish(c, fs, f, pd);
+        pd = next;
+    }
+}
+
+static void ob_conn_end(void *ctx, const sw_conn_obs *o)
+{
+    sw_checks *c = ctx;
+    sw_flow *f = o->flow;
+    ck_flow *fs = f ? f->obs_state : NULL;
+    if (!fs)
+        return;
+    finish_instance(c, fs, f, 0);
+    const sw_tcp_conn *cn = &f->conn;
+    /* Keep what early desync needs: a young instance that ended with an RST. */
+    if (o->outcome == SW_CONN_RESET && !cn->end[0].data_seen && !cn->end[1].data_seen) {
+        ck_aux *a = ck_aux_get(c, fs);
+        if (a) {
+            ck_prev *pv = &a->prev;
+            memset(pv, 0, sizeof *pv);
+            pv->valid = 1;
+            /* the time of the RST (the last packet of the side that sent it) */
+            int rs = cn->end[0].rst_sent ? 0 : 1;
+            pv->end_us = cn->end[rs].last_us ? cn->end[rs].last_us
+                                             : (o->pkt ? o->pkt->ts_us : f->last_us);
+            pv->instance = cn->instance;
+            for (int i = 0; i < 2; i++) {
+                pv->isn[i] = cn->end[i].isn;
+                pv->snd_nxt[i] = cn->end[i].snd_nxt;
+                pv->ack_max[i] = cn->end[i].ack_max;
+                pv->state[i] = cn->end[i].state;
+            }
+            pv->wnd_max = cn->end[0].win_max > cn->end[1].win_max ? cn->end[0].win_max
+                                                                  : cn->end[1].win_max;
+            pv->outcome = o->outcome;
+            pv->handshake_done = cn->handshake_done;
+            pv->rst_by_client = cn->end[0].rst_sent;
+            pv->rst_by_server = cn->end[1].rst_sent;
+            pv->isn_known_client = cn->end[0].syn_seen;
+            pv->isn_known_server = cn->end[1].synack_seen;
+        }
+    } else if (fs->aux) {
+        fs->aux->prev.valid = 0;
+    }
+}
+
+static void ob_overlap(void *ctx, const sw_overlap_obs *o)
+{
+    sw_checks *c = ctx;
+    if (!o->flow)
+        return;
+    ck_flow *fs = flow_get(c, o->flow);
+    if (fs)
+        ck_overlap(c, fs, o->flow, o);
+}
+
+static void ob_stream(void *ctx, sw_flow *f, const sw_stream_chunk *ch)
+{
+    sw_checks *c = ctx;
+    if (f && ch->kind == SW_STREAM_GAP) {
+        ck_flow *fs = f->obs_state;
+        if (fs && fs->d[ch->dir & 1].gaps < UINT8_MAX)
+            fs->d[ch->dir & 1].gaps++;
+    }
+    if (c->fwd)
+        c->fwd(c->fwd_user, ch);
+}
+
+static void ob_flow_free(void *ctx, sw_flow *f)
+{
+    sw_checks *c = ctx;
+    ck_flow *fs = f->obs_state;
+    if (!fs)
+        return;
+    finish_instance(c, fs, f, 1);
+    free(fs->aux);
+    free(fs);
+    f->obs_state = NULL;
+}
+
+void sw_checks_observer(sw_checks *c, sw_observer *out)
+{
+    memset(out, 0, sizeof *out);
+    out->ctx = c;
+    out->on_packet = ob_packet;
+    out->on_conn_start = ob_conn_start;
+    out->on_conn_end = ob_conn_end;
+    out->on_overlap = ob_overlap;
+    out->on_stream = ob_stream;
+    out->on_flow_free = ob_flow_free;
+}
