@@ -30,7 +30,7 @@
                                          the baseline (route change, failover, new clock) */
 #define CK_TS_BACK_SLACK   1000u      /* TSval ticks a segment may lag (reordering) */
 #define CK_TS_ECHO_SLACK   1000u      /* TSecr ticks beyond the peer's clock estimate */
-#define CK_DUP_CAPTURE_US  10000u     /* same segment seen twice within this: one capture
+#define CK_DUP_CAPTURE_US  1000u      /* same segment seen twice within less: one capture
                                          point saw both sides of a router */
 #define CK_HEX_MAX         256        /* bytes of each overlap version in the evidence */
 #define CK_CHAIN_MAX       8          /* events remembered for session_takeover */

@@ -185,7 +185,7 @@ int ck_dup_capture(const sw_checks *c, const ck_flow *fs)
         return 0;
     const ck_hist *a = ring_at(c, fs, fs->ring_n - 2u), *b = ring_at(c, fs, fs->ring_n - 1u);
     return a->dir == b->dir && a->seq == b->seq && a->ack == b->ack && a->len == b->len &&
-           a->flags == b->flags && b->dt_us <= CK_DUP_CAPTURE_US;
+           a->flags == b->flags && b->dt_us < CK_DUP_CAPTURE_US;
 }
 
 void ck_flags_str(uint8_t fl, char out[12])

@@ -37,7 +37,7 @@ typedef struct harness {
     sw_checks_counters cnt;   /* the checks' counters after the run */
 } harness;
 
-static void h_emit(void *user, sw_event *ev)
+static inline void h_emit(void *user, sw_event *ev)
 {
     harness *h = user;
     assert_true(ev->id >= 0 && ev->id < SW_EV_COUNT);
@@ -56,18 +56,18 @@ static void h_emit(void *user, sw_event *ev)
     e->packets = ev->packets ? json_deep_copy(ev->packets) : NULL;
 }
 
-static void h_feed(void *user, int linktype, uint64_t ts_us, const uint8_t *f, uint32_t len)
+static inline void h_feed(void *user, int linktype, uint64_t ts_us, const uint8_t *f, uint32_t len)
 {
     assert_int_equal(sw_detector_feed(user, linktype, ts_us, f, len, len), 0);
 }
 
-static void h_init(harness *h)
+static inline void h_init(harness *h)
 {
     memset(h, 0, sizeof *h);
     h->history = 8;
 }
 
-static void h_free(harness *h)
+static inline void h_free(harness *h)
 {
     for (int i = 0; i < h->n; i++) {
         json_decref(h->ev[i].evidence);
@@ -78,7 +78,7 @@ static void h_free(harness *h)
     h->n = 0;
 }
 
-static void h_dump(const harness *h)
+static inline void h_dump(const harness *h)
 {
     for (int i = 0; i < h->n; i++) {
         const sw_event_def *d = sw_event_def_get((sw_event_id)h->ev[i].id);
@@ -92,7 +92,7 @@ static void h_dump(const harness *h)
 }
 
 /* Feed the trace through a detector + checks, flush, free. */
-static void h_run(harness *h, const pb_trace *t)
+static inline void h_run(harness *h, const pb_trace *t)
 {
     sw_checks_config cc;
     memset(&cc, 0, sizeof cc);
@@ -139,7 +139,7 @@ static void h_run(harness *h, const pb_trace *t)
 }
 
 /* Exactly this set of events (each at least once, nothing else): ids end with -1. */
-static void h_expect_set(const harness *h, ...)
+static inline void h_expect_set(const harness *h, ...)
 {
     int want[SW_EV_COUNT] = { 0 };
     va_list ap;
@@ -162,7 +162,7 @@ static void h_expect_set(const harness *h, ...)
     assert_false(bad);
 }
 
-static void h_expect_none(const harness *h)
+static inline void h_expect_none(const harness *h)
 {
     if (h->n)
         h_dump(h);
@@ -170,7 +170,7 @@ static void h_expect_none(const harness *h)
 }
 
 /* The first recorded event with this id. */
-static const h_event *h_find(const harness *h, int id)
+static inline const h_event *h_find(const harness *h, int id)
 {
     for (int i = 0; i < h->n; i++)
         if (h->ev[i].id == id)
@@ -178,21 +178,21 @@ static const h_event *h_find(const harness *h, int id)
     return NULL;
 }
 
-static json_int_t h_int(const h_event *e, const char *key)
+static inline json_int_t h_int(const h_event *e, const char *key)
 {
     json_t *v = json_object_get(e->evidence, key);
     assert_true(json_is_integer(v));
     return json_integer_value(v);
 }
 
-static const char *h_str(const h_event *e, const char *key)
+static inline const char *h_str(const h_event *e, const char *key)
 {
     json_t *v = json_object_get(e->evidence, key);
     assert_true(json_is_string(v));
     return json_string_value(v);
 }
 
-static int h_ruled_out(const h_event *e, const char *what)
+static inline int h_ruled_out(const h_event *e, const char *what)
 {
     size_t i;
     json_t *v;
@@ -202,7 +202,7 @@ static int h_ruled_out(const h_event *e, const char *what)
     return 0;
 }
 
-static int h_has_related(const h_event *e, const char *name)
+static inline int h_has_related(const h_event *e, const char *name)
 {
     size_t i;
     json_t *v;
@@ -216,7 +216,7 @@ static int h_has_related(const h_event *e, const char *name)
 }
 
 /* The ladder has one entry marked as the trigger, with these flags. */
-static void h_ladder_marks(const h_event *e, const char *flags)
+static inline void h_ladder_marks(const h_event *e, const char *flags)
 {
     assert_non_null(e->packets);
     size_t i, marked = 0;
@@ -232,7 +232,7 @@ static void h_ladder_marks(const h_event *e, const char *flags)
 }
 
 /* A client 10.0.0.1:40000 and a server 10.0.0.2:80 with a finished handshake. */
-static void h_conn(pb_conn *c, pb_trace *t, int ts)
+static inline void h_conn(pb_conn *c, pb_trace *t, int ts)
 {
     pb_conn_init(c, t, "10.0.0.1", 40000, "10.0.0.2", 80, 1000000u, 5000000u);
     c->ts = ts;
@@ -240,7 +240,7 @@ static void h_conn(pb_conn *c, pb_trace *t, int ts)
 }
 
 /* Some request/response traffic. */
-static void h_chat(pb_conn *c, int rounds)
+static inline void h_chat(pb_conn *c, int rounds)
 {
     static const char req[] = "GET /index.html HTTP/1.1\r\nHost: x\r\n\r\n";
     static char resp[1200];
@@ -254,7 +254,7 @@ static void h_chat(pb_conn *c, int rounds)
 }
 
 /* The client closes, the server closes. */
-static void h_close(pb_conn *c)
+static inline void h_close(pb_conn *c)
 {
     pb_conn_fin(c, 0);
     pb_conn_ack(c, 1);
@@ -263,7 +263,7 @@ static void h_close(pb_conn *c)
 }
 
 /* A segment from side with explicit fields (pb_conn_raw with a zeroed base). */
-static void h_raw(pb_conn *c, int side, uint32_t seq, uint32_t ack, uint8_t flags,
+static inline void h_raw(pb_conn *c, int side, uint32_t seq, uint32_t ack, uint8_t flags,
                   const void *data, uint32_t len)
 {
     pb_seg s;
