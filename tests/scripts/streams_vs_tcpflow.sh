@@ -144,7 +144,8 @@ class Capture:
     """Facts about one capture, computed on first use."""
     def __init__(self, cap, out):
         self.cap, self.out = cap, out
-        self._pads = self._events = self._nocsum = None
+        self._pads = self._nocsum = None
+        self._events = {}
 
     def pads(self, k):
         """Bytes beyond the IP length (padding, trailer, FCS) per frame of direction k."""
@@ -170,12 +171,13 @@ class Capture:
                     self._pads[(src, int(f[2].split(",")[0]), dst, int(f[5].split(",")[0]))].append(blob)
         return self._pads.get(k, [])
 
-    def events(self, k):
-        """Event names `seqwatch run` reported on direction k, or on its reverse."""
-        if self._events is None:
-            self._events = defaultdict(set)
-            js = self.out + ".alerts.json"
-            run([prog, "run", "-r", self.cap, "--no-db", "--json", js, "--anomalies", "-q"])
+    def events(self, k, csum):
+        """Event names `seqwatch run` reported on direction k, and on k or its reverse."""
+        if csum not in self._events:
+            ev = self._events[csum] = defaultdict(set)
+            js = self.out + ".alerts-%s.json" % csum
+            run([prog, "run", "-r", self.cap, "--no-db", "--json", js, "--anomalies", "-q",
+                 "--checksum", csum])
             if os.path.exists(js):
                 with open(js) as fh:
                     for line in fh:
@@ -183,12 +185,14 @@ class Capture:
                             a = json.loads(line)
                         except ValueError:
                             continue
-                        ev = (a.get("hijack") or {}).get("event") or (a.get("alert") or {}).get("signature", "")
+                        ev_name = ((a.get("hijack") or {}).get("event") or
+                                   (a.get("alert") or {}).get("signature", ""))
                         kk = (a.get("src_ip"), int(a.get("src_port") or 0), a.get("dest_ip"),
                               int(a.get("dest_port") or 0))
-                        self._events[kk].add(str(ev))
+                        ev[kk].add(str(ev_name))
+        ev = self._events[csum]
         rev = (k[2], k[3], k[0], k[1])
-        return self._events.get(k, set()), self._events.get(k, set()) | self._events.get(rev, set())
+        return ev.get(k, set()), ev.get(k, set()) | ev.get(rev, set())
 
     def nocsum(self):
         if self._nocsum is None:
@@ -212,7 +216,7 @@ def zero_filled(d):
         pos = g["file_offset"]
     return bytes(out + data[pos:])
 
-def explain(C, k, sd, tfiles):
+def explain(C, k, sd, tfiles, csum="on"):
     """None if equal, else (reason or None, description)."""
     pads = C.pads(k)
     # tcpflow starts a new file for packets after a FIN: drop files of padding only
@@ -239,7 +243,7 @@ def explain(C, k, sd, tfiles):
         first = sd[0]["gap_list"][0]["file_offset"] if len(sd) == 1 and sd[0]["gap_list"] else 0
         if a[:first] == b[:first]:
             return "KD1", what + ", %d gap(s), equal before the first gap" % gaps
-    own, _ = C.events(k)
+    own, _ = C.events(k, csum)
     if any("overlap_mismatch" in e for e in own):
         n = sum(1 for x, y in zip(a, b) if x != y) + abs(len(a) - len(b))
         return "KD2", what + ", %d byte(s) differ; seqwatch reported overlap_mismatch" % n
@@ -248,7 +252,7 @@ def explain(C, k, sd, tfiles):
     if (gaps or any(d["fin"] or d["rst"] for d in sd)) and (a.startswith(b) or b.startswith(a)):
         return "KD6", what + ", one is a prefix of the other"
     if b.startswith(a):
-        _, both = C.events(k)
+        _, both = C.events(k, csum)
         hits = sorted(e for e in both if any(w in e for w in WINDOW_EVENTS))
         if hits:
             return "KD8", what + ", seqwatch's bytes are a prefix; it reported %s" % ",".join(hits)
@@ -282,7 +286,7 @@ for ci, cap in enumerate(caps):
         if why is None:
             alt = C.nocsum().get(k, [])
             if alt:
-                r2 = explain(C, k, alt, td)
+                r2 = explain(C, k, alt, td, "off")
                 if r2 is None:
                     why, what = "KD3", what + ", equal with --checksum off"
                 elif r2[0]:
