@@ -967,6 +967,131 @@ static void test_before_base_and_template(void **st)
     fx_end(&f);
 }
 
+
+/* Random segments (random places, lengths and versions of the bytes) against a
+ * model: with no ACK and no cap, the stream after close carries, at every offset,
+ * the first version seen, and a gap where no version was ever seen. Retention is
+ * small so that retained segments are dropped all along (tree deletions). */
+static void test_random_against_model(void **st)
+{
+    (void)st;
+    enum { SPAN = 20000 };
+    static int16_t model[SPAN];
+    static int16_t got[SPAN];
+    for (uint64_t seed = 1; seed <= 20; seed++) {
+        sw_reasm_config cfg = { .memcap = 64u << 20, .flow_cap = 64u << 20,
+                                .retain_seconds = 30, .retain_bytes = 1000 };
+        fx f;
+        fx_start(&f, &cfg, (uint32_t)(seed * 0x9e3779b9u));
+        f.r.keep_ovl_bytes = 0;
+        for (int i = 0; i < SPAN; i++)
+            model[i] = -1;
+        uint64_t x = seed * 0x2545f4914f6cdd1dull;
+        uint64_t hi = 0;
+        for (int n = 0; n < 3000; n++) {
+            x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+            uint64_t off = x % (SPAN - 300);
+            uint32_t len = 1 + (uint32_t)((x >> 20) % 300);
+            if (n % 7 == 0 && hi < SPAN - 300) {     /* keep the in-order edge moving */
+                off = f.r.pos[0];
+                len = 1 + (uint32_t)((x >> 30) % 200);
+            }
+            uint8_t buf[300], ver = (uint8_t)(x >> 40);
+            for (uint32_t j = 0; j < len; j++) {
+                buf[j] = (uint8_t)(pat(off + j) ^ (ver & 3));
+                if (model[off + j] < 0)
+                    model[off + j] = buf[j];
+            }
+            if (off + len > hi)
+                hi = off + len;
+            fx_seg(&f, off, buf, len);
+        }
+        fx_close(&f, 0);
+        assert_int_equal(f.r.pos[0], hi);
+        size_t data_pos = 0;
+        for (size_t i = 0; i < f.r.nch; i++) {
+            const rec_chunk *c = &f.r.ch[i];
+            if (c->kind == SW_STREAM_DATA) {
+                for (uint32_t j = 0; j < c->len; j++)
+                    got[c->off + j] = f.r.stream[0][data_pos + j];
+                data_pos += c->len;
+            } else if (c->kind == SW_STREAM_GAP) {
+                for (uint32_t j = 0; j < c->len; j++)
+                    got[c->off + j] = -1;
+            }
+        }
+        for (uint64_t i = 0; i < hi; i++)
+            if (got[i] != model[i])
+                fail_msg("seed %llu offset %llu: got %d, model %d", (unsigned long long)seed,
+                         (unsigned long long)i, got[i], model[i]);
+        sw_reasm_counters k = counters(&f);
+        assert_true(k.overlaps > 0);
+        fx_end(&f);
+    }
+}
+
+
+/* Random segments, ACKs, RSTs and two directions under small caps: the caps hold
+ * after every call, every offset is delivered or declared a gap exactly once
+ * (checked by the recorder), and everything is freed at the end. */
+static void test_random_caps_and_acks(void **st)
+{
+    (void)st;
+    uint64_t dropped = 0;
+    for (uint64_t seed = 1; seed <= 10; seed++) {
+        sw_reasm_config cfg = { .memcap = 256u << 10, .flow_cap = 48u << 10,
+                                .depth = seed % 3 == 0 ? 30000 : 0,
+                                .retain_seconds = 1, .retain_bytes = 8000 };
+        fx f;
+        fx_start(&f, &cfg, (uint32_t)(0xffff0000u + seed * 977));
+        fx_open_dir1(&f, (uint32_t)(seed * 31337));
+        f.r.keep_ovl_bytes = 0;
+        uint64_t x = seed * 0x9e3779b97f4a7c15ull;
+        uint8_t buf[1500];
+        for (int n = 0; n < 20000; n++) {
+            x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+            int dir = (int)(x & 1);
+            uint64_t base = f.r.pos[dir];
+            uint64_t off = base + (x >> 8) % 60000;
+            if ((x >> 40) % 4 == 0 && base > 3000)
+                off = base - (x >> 24) % 3000;           /* a retransmission */
+            uint32_t len = (uint32_t)((x >> 32) % sizeof buf);
+            for (uint32_t j = 0; j < len; j++)
+                buf[j] = (uint8_t)(pat(off + j) ^ ((x >> 50) & 1));
+            switch ((x >> 56) % 16) {
+            case 0:
+                sw_reasm_ack(f.c, f.d[dir], f.base[dir] + (uint32_t)(base + (x >> 12) % 20000), f.now);
+                break;
+            case 1:
+                if (n % 1000 == 0)
+                    sw_reasm_rst(f.c, f.d[dir], f.now);
+                break;
+            case 2:
+                f.now += 700000;                          /* retention expires now and then */
+                break;
+            default:
+                fx_seg_full(&f, dir, off, buf, len, (x >> 60) == 0, 0, 64);
+            }
+            sw_reasm_counters k = counters(&f);
+            if (k.mem_in_use > cfg.flow_cap)
+                fail_msg("seed %llu step %d: %llu bytes held, flow cap %llu", (unsigned long long)seed, n,
+                         (unsigned long long)k.mem_in_use, (unsigned long long)cfg.flow_cap);
+        }
+        sw_reasm_counters k = counters(&f);
+        print_message("seed %llu: dropped %llu evicted %llu gaps %llu overlaps %llu peak %llu\n",
+                      (unsigned long long)seed, (unsigned long long)k.segments_dropped_cap,
+                      (unsigned long long)k.memcap_evictions, (unsigned long long)k.gaps,
+                      (unsigned long long)k.overlaps, (unsigned long long)k.mem_peak);
+        dropped += k.segments_dropped_cap;
+        assert_true(k.gaps > 0);
+        assert_true(k.mem_peak <= cfg.flow_cap);
+        if (cfg.depth)
+            assert_true(f.r.pos[0] <= cfg.depth && f.r.pos[1] <= cfg.depth);
+        fx_end(&f);
+    }
+    assert_true(dropped > 0);       /* the caps were really exercised */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -993,6 +1118,8 @@ int main(void)
         cmocka_unit_test(test_flood_tiny_out_of_order),
         cmocka_unit_test(test_reports_capped_mismatch_not_hidden),
         cmocka_unit_test(test_before_base_and_template),
+        cmocka_unit_test(test_random_against_model),
+        cmocka_unit_test(test_random_caps_and_acks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
