@@ -71,8 +71,8 @@ static int is_bytes(const char *key, const json_t *v)
     for (size_t i = 0; i < n; i++)
         if (hex_value((unsigned char)s[i]) < 0)
             return 0;
-    return strstr(key, "bytes") || strstr(key, "data") || strstr(key, "payload") ||
-           strstr(key, "_hex");
+    return strcmp(key, "hex") == 0 || strstr(key, "bytes") || strstr(key, "data") ||
+           strstr(key, "payload") || strstr(key, "_hex");
 }
 
 static size_t decode_hex(const char *s, size_t n, unsigned char *out, size_t cap)
@@ -164,34 +164,59 @@ static void compare_bytes(FILE *out, const char *ka, const char *a, const char *
 }
 
 static void print_value(FILE *out, const char *indent, const char *key, const json_t *v,
-                        size_t keyw);
+                        size_t keyw, int skip_bytes);
 
-static void print_object(FILE *out, const char *indent, const json_t *obj)
+/* The byte string an evidence entry carries: the value itself (a byte string under
+ * a byte-naming key), or the "hex" member of an object (one version of overlapping
+ * bytes: {"hex": ..., "printable": ..., ts_us, ttl...}). */
+static const char *entry_bytes(const char *key, const json_t *v)
+{
+    if (is_bytes(key, v))
+        return json_string_value(v);
+    const json_t *h = json_is_object(v) ? json_object_get(v, "hex") : NULL;
+    if (h && is_bytes("hex", h))
+        return json_string_value(h);
+    return NULL;
+}
+
+/* skip_bytes: leave out byte strings and their "printable" rendering (they are
+ * shown by the comparison block of the parent). */
+static void print_object(FILE *out, const char *indent, const json_t *obj, int skip_bytes)
 {
     const char *key;
     const json_t *v;
     size_t keyw = 0;
     const char *bkeys[2] = {NULL, NULL};
+    const char *bvals[2] = {NULL, NULL};
     int nbytes = 0;
     json_object_foreach((json_t *)obj, key, v) {
-        if (is_bytes(key, v)) {
-            if (nbytes < 2)
+        const char *b = entry_bytes(key, v);
+        if (b) {
+            if (nbytes < 2) {
                 bkeys[nbytes] = key;
+                bvals[nbytes] = b;
+            }
             nbytes++;
-            continue;
         }
-        if (strlen(key) > keyw)
+        int skipped = is_bytes(key, v) || (skip_bytes && strcmp(key, "printable") == 0 &&
+                                           json_object_get(obj, "hex"));
+        if (strlen(key) > keyw && !json_is_object(v) && !skipped)
             keyw = strlen(key);
     }
+    int compare = nbytes == 2;
     json_object_foreach((json_t *)obj, key, v) {
-        if (!is_bytes(key, v))
-            print_value(out, indent, key, v, keyw);
+        if (is_bytes(key, v) || (skip_bytes && strcmp(key, "printable") == 0 &&
+                                 json_object_get(obj, "hex")))
+            continue;
+        int is_source = compare && (key == bkeys[0] || key == bkeys[1]);
+        print_value(out, indent, key, v, keyw, is_source);
     }
-    if (nbytes == 2) {
-        compare_bytes(out, bkeys[0], json_string_value(json_object_get(obj, bkeys[0])), bkeys[1],
-                      json_string_value(json_object_get(obj, bkeys[1])));
+    if (compare) {
+        compare_bytes(out, bkeys[0], bvals[0], bkeys[1], bvals[1]);
         return;
     }
+    if (skip_bytes)
+        return;
     json_object_foreach((json_t *)obj, key, v) {
         if (is_bytes(key, v)) {
             fprintf(out, "%s%s (%zu bytes)\n", indent, key, json_string_length(v) / 2);
@@ -203,13 +228,13 @@ static void print_object(FILE *out, const char *indent, const json_t *obj)
 }
 
 static void print_value(FILE *out, const char *indent, const char *key, const json_t *v,
-                        size_t keyw)
+                        size_t keyw, int skip_bytes)
 {
     if (json_is_object(v)) {
         fprintf(out, "%s%s\n", indent, key);
         char in2[64];
         snprintf(in2, sizeof in2, "%s  ", strlen(indent) < 40 ? indent : "");
-        print_object(out, in2, v);
+        print_object(out, in2, v, skip_bytes);
         return;
     }
     char *s = json_is_string(v) ? strdup(json_string_value(v))
@@ -262,7 +287,9 @@ static int packet_dir(const json_t *p)
 
 static int packet_ts(const json_t *p, uint64_t *ts)
 {
-    const json_t *t = json_object_get(p, "ts");
+    const json_t *t = json_object_get(p, "ts_us");
+    if (!t)
+        t = json_object_get(p, "ts");
     if (json_is_integer(t) && json_integer_value(t) >= 0) {
         *ts = (uint64_t)json_integer_value(t);
         return 1;
@@ -361,8 +388,9 @@ int sw_show_ladder(FILE *out, const json_t *doc)
             line[k++] = '>';
         line[k++] = '|';
         line[k] = '\0';
-        const json_t *mark = json_object_get(p, "mark");
-        fprintf(out, "  %-*s%s%s\n", tw - 2, tcol, line, json_is_true(mark) ? "  <== ALERT" : "");
+        int mark = json_is_true(json_object_get(p, "trigger")) ||
+                   json_is_true(json_object_get(p, "mark"));
+        fprintf(out, "  %-*s%s%s\n", tw - 2, tcol, line, mark ? "  <== ALERT" : "");
     }
     return (int)n;
 }
@@ -455,7 +483,7 @@ void sw_show_alert(FILE *out, const char *alert_id, const json_t *doc)
         const json_t *ev = json_object_get(h, "evidence");
         if (json_is_object(ev) && json_object_size(ev)) {
             fputs("\nevidence\n", out);
-            print_object(out, "  ", ev);
+            print_object(out, "  ", ev, 0);
         }
         const json_t *ro = json_object_get(h, "ruled_out");
         if (json_is_array(ro) && json_array_size(ro)) {

@@ -92,7 +92,7 @@ static const char schema_step2[] =
     "  FROM alerts WHERE source = 'seqwatch';"
     "CREATE VIEW alert_packets AS SELECT"
     "  a.alert_id AS alert_id, p.key AS n,"
-    "  json_extract(p.value, '$.ts') AS ts_us,"
+    "  json_extract(p.value, '$.ts_us') AS ts_us,"
     "  json_extract(p.value, '$.dir') AS dir,"
     "  json_extract(p.value, '$.flags') AS flags,"
     "  json_extract(p.value, '$.seq') AS seq,"
@@ -100,7 +100,9 @@ static const char schema_step2[] =
     "  json_extract(p.value, '$.len') AS len,"
     "  json_extract(p.value, '$.win') AS win,"
     "  json_extract(p.value, '$.ttl') AS ttl,"
-    "  json_extract(p.value, '$.mark') AS mark"
+    "  json_extract(p.value, '$.tsval') AS tsval,"
+    "  json_extract(p.value, '$.tsecr') AS tsecr,"
+    "  COALESCE(json_extract(p.value, '$.trigger'), 0) AS trigger"
     "  FROM alerts a, json_each(a.doc, '$.hijack.packets') p;"
     "CREATE VIEW alerts_by_event AS SELECT"
     "  COALESCE(event, signature) AS event, source, COUNT(*) AS alerts,"
@@ -549,7 +551,7 @@ static const char run_begin_sql[] =
     "INSERT INTO runs (sensor, source, rules_hash, start_us) VALUES (?1, ?2, ?3, ?4)";
 static const char run_end_sql[] =
     "UPDATE runs SET end_us = ?2, packets = ?3, drops = ?4, flows = ?5, alerts = ?6,"
-    " db_written = ?7, db_dropped = ?8 WHERE id = ?1";
+    " db_written = ?7, db_dropped = ?8, start_us = COALESCE(start_us, ?9) WHERE id = ?1";
 
 int64_t sw_store_run_begin(sqlite3 *db, const sw_run_info *run)
 {
@@ -585,6 +587,9 @@ int sw_store_run_end(sqlite3 *db, int64_t id, const sw_run_info *run, uint64_t d
     sqlite3_bind_int64(st, 6, (sqlite3_int64)run->alerts);
     sqlite3_bind_int64(st, 7, (sqlite3_int64)db_written);
     sqlite3_bind_int64(st, 8, (sqlite3_int64)db_dropped);
+    /* a run's first packet time is often known only after the run began */
+    if (run->start_us)
+        sqlite3_bind_int64(st, 9, (sqlite3_int64)run->start_us);
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);

@@ -49,7 +49,8 @@ typedef struct sw_run_info {
 
 /* Insert a runs row; returns its id or -1. */
 int64_t sw_store_run_begin(sqlite3 *db, const sw_run_info *run);
-/* Record the end counters of run id. 0 or -1. */
+/* Record the end counters of run id (and start_us, if it was not known at begin).
+ * 0 or -1. */
 int sw_store_run_end(sqlite3 *db, int64_t id, const sw_run_info *run, uint64_t db_written,
                      uint64_t db_dropped);
 

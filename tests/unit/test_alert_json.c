@@ -83,9 +83,9 @@ static void make_event(sw_event *ev)
     ev->client_state = SW_TCPS_SYN_SENT;
     ev->server_state = SW_TCPS_SYN_RCVD;
     ev->evidence = json_pack("{s:i, s:i, s:i}", "expected_ack", 1001, "ack", 999, "ttl", 33);
-    ev->packets = json_pack("[{s:I,s:s,s:s,s:i,s:i,s:i,s:b}]", "ts", (json_int_t)TS_EXAMPLE,
+    ev->packets = json_pack("[{s:I,s:s,s:s,s:i,s:i,s:i,s:b}]", "ts_us", (json_int_t)TS_EXAMPLE,
                             "dir", "to_client", "flags", "SA", "seq", 5000, "ack", 999, "len", 0,
-                            "mark", 1);
+                            "trigger", 1);
     ev->ruled_out = json_pack("[s]", "retransmission of an earlier SYN-ACK");
 }
 

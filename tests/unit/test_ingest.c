@@ -151,9 +151,9 @@ static char *make_alert(int i)
     ev.dport = 80;
     ev.flow_id = 777u + (uint64_t)i;
     ev.dir = i & 1;
-    ev.evidence = json_pack("{s:i, s:s}", "i", i, "old_bytes", "48545450");
-    ev.packets = json_pack("[{s:I, s:s, s:s, s:i, s:i, s:i, s:b}]", "ts", (json_int_t)ev.ts_us,
-                           "dir", "to_server", "flags", "PA", "seq", 1, "ack", 2, "len", 4, "mark", 1);
+    ev.evidence = json_pack("{s:i, s:s}", "i", i, "first_version", "48545450");
+    ev.packets = json_pack("[{s:I, s:s, s:s, s:i, s:i, s:i, s:b}]", "ts_us", (json_int_t)ev.ts_us,
+                           "dir", "to_server", "flags", "PA", "seq", 1, "ack", 2, "len", 4, "trigger", 1);
     sw_rule_match m = {.sid = 2300001u + (uint32_t)ev.id, .gid = 1, .rev = 1, .msg = "m",
                        .classtype = "misc-attack", .priority = 1 + i % 3};
     json_t *doc = sw_alert_to_json(&ev, i % 5 == 4 ? NULL : &m, i % 5 == 4 ? "anomaly" : "alert",

@@ -25,12 +25,13 @@ static const char *doc_text =
     "\"sensor\":\"lab\",\"alert_id\":\"9412ac45-6874-8339-ad7c-25319cc51147\","
     "\"hijack\":{\"event\":\"overlap_mismatch\",\"description\":\"same range, other bytes\","
     "\"direction\":\"to_client\",\"client_state\":\"ESTABLISHED\",\"server_state\":\"ESTABLISHED\","
-    "\"conn_instance\":1,\"evidence\":{\"seq\":1001,\"old_bytes\":\"48545450\","
-    "\"new_bytes\":\"48545851\"},"
+    "\"conn_instance\":1,\"evidence\":{\"seq\":1001,"
+    "\"first_version\":{\"hex\":\"48545450\",\"printable\":\"HTTP\",\"ttl\":57},"
+    "\"second_version\":{\"hex\":\"48545851\",\"printable\":\"HTXQ\",\"ttl\":61}},"
     "\"packets\":["
-    "{\"ts\":1709643732000000,\"dir\":\"to_server\",\"flags\":\"PA\",\"seq\":3000000001,\"ack\":1001,\"len\":80,\"ttl\":64,\"mark\":false},"
-    "{\"ts\":1709643732012000,\"dir\":1,\"flags\":24,\"seq\":1001,\"ack\":3000000081,\"len\":4,\"ttl\":57},"
-    "{\"ts\":1709643732013004,\"dir\":\"to_client\",\"flags\":\"PA\",\"seq\":1001,\"ack\":3000000081,\"len\":4,\"ttl\":61,\"mark\":true}],"
+    "{\"ts_us\":1709643732000000,\"dir\":\"to_server\",\"flags\":\"PA\",\"seq\":3000000001,\"ack\":1001,\"len\":80,\"ttl\":64},"
+    "{\"ts_us\":1709643732012000,\"dir\":1,\"flags\":24,\"seq\":1001,\"ack\":3000000081,\"len\":4,\"ttl\":57},"
+    "{\"ts_us\":1709643732013004,\"dir\":\"to_client\",\"flags\":\"PA\",\"seq\":1001,\"ack\":3000000081,\"len\":4,\"ttl\":61,\"trigger\":true}],"
     "\"related\":[{\"event\":\"ttl_anomaly\",\"delta\":4}],\"ruled_out\":[\"retransmission\"]}}";
 
 static char *render(const json_t *doc, const char *id)
@@ -74,9 +75,12 @@ static void test_alert(void **state)
     assert_non_null(strstr(out, "\nruled out\n  - retransmission\n"));
     assert_non_null(strstr(out, "\nrelated\n  - ttl_anomaly\n      delta: 4\n"));
 
-    /* evidence: scalar, then the byte comparison with marks under bytes 2 and 3 */
-    assert_non_null(strstr(out, "\nevidence\n  seq  1001\n"));
-    assert_non_null(strstr(out, "old_bytes vs new_bytes: 4 and 4 bytes, 2 differ"));
+    /* evidence: scalars, the versions' other fields, then the byte comparison with
+     * marks under bytes 2 and 3 (the "printable" copies are not repeated) */
+    assert_non_null(strstr(out, "\nevidence\n  seq  1001\n  first_version\n    ttl  57\n"
+                                "  second_version\n    ttl  61\n"));
+    assert_null(strstr(out, "printable"));
+    assert_non_null(strstr(out, "first_version vs second_version: 4 and 4 bytes, 2 differ"));
     char *l1 = line_with(out, "48 54 54 50");
     char *l2 = line_with(out, "48 54 58 51");
     assert_non_null(l1);
@@ -187,7 +191,9 @@ static void test_wrong_types(void **state)
     char *big = malloc(5001);
     memset(big, 'a', 5000);
     big[5000] = '\0';
+    json_object_clear(ev);
     json_object_set_new(ev, "old_bytes", json_string(big));
+    json_object_set_new(ev, "new_bytes", json_string("aa"));
     json_object_set_new(ev, "extra_data", json_string("abc"));
     out = render(doc, NULL);
     assert_non_null(strstr(out, "only the first 1024 bytes are shown"));
@@ -200,11 +206,48 @@ static void test_wrong_types(void **state)
     json_decref(base);
 }
 
+/* The other forms show accepts: byte strings directly under *_bytes keys, packet
+ * time as "ts" (number or string), the offending packet as "mark". */
+static void test_alternate_forms(void **state)
+{
+    (void)state;
+    json_error_t je;
+    json_t *doc = json_loads(doc_text, 0, &je);
+    json_t *h = json_object_get(doc, "hijack");
+    json_object_set_new(h, "evidence", json_pack("{s:s, s:s, s:i}", "old_bytes", "41424344",
+                                                 "new_bytes", "41424345", "n", 1));
+    json_object_set_new(h, "packets",
+        json_pack("[{s:I, s:s, s:s, s:b}, {s:s, s:i, s:s, s:b}]",
+                  "ts", (json_int_t)1709643732000000ll, "dir", "to_server", "flags", "S", "mark", 0,
+                  "ts", "2024-03-05T13:02:12.5Z", "dir", 1, "flags", "SA", "mark", 1));
+    char *out = render(doc, NULL);
+    assert_non_null(strstr(out, "old_bytes vs new_bytes: 4 and 4 bytes, 1 differ"));
+    assert_non_null(strstr(out, "|ABCD|"));
+    char *l = line_with(out, "+0.500000");
+    assert_non_null(l);
+    assert_non_null(strstr(l, "|<-- SA "));
+    assert_non_null(strstr(l, "<== ALERT"));
+    free(l);
+    l = line_with(out, "+0.000000");
+    assert_non_null(strstr(l, "|--- S "));
+    assert_null(strstr(l, "ALERT"));
+    free(l);
+    free(out);
+    /* a single byte string is dumped on its own */
+    json_object_set_new(h, "evidence", json_pack("{s:s}", "payload", "00ff41"));
+    out = render(doc, NULL);
+    assert_non_null(strstr(out, "payload (3 bytes)\n    0000  00 ff 41 "));
+    assert_non_null(strstr(out, "|..A|"));
+    free(out);
+    json_decref(doc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_alert),
         cmocka_unit_test(test_suricata_record),
+        cmocka_unit_test(test_alternate_forms),
         cmocka_unit_test(test_wrong_types),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -607,8 +607,21 @@ static void test_writer_lock_holder(void **state)
     sw_store_writer_get_stats(w, &st);
     assert_true(st.written == 100);
     assert_false(st.failing);
-    assert_int_equal(sw_store_writer_stop(w, NULL, err, sizeof err), 0);
+    /* the first packet's time, unknown at start, is recorded at stop */
+    sw_run_info end = {.start_us = 42, .end_us = 43, .alerts = 100};
+    assert_int_equal(sw_store_writer_stop(w, &end, err, sizeof err), 0);
     assert_int_equal(count_rows(path, NULL), 100);
+    sqlite3 *db = sw_store_open(path, 1, err, sizeof err);
+    sqlite3_stmt *s;
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT start_us, end_us, alerts, db_written FROM runs",
+                                        -1, &s, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(s, 0), 42);
+    assert_int_equal(sqlite3_column_int(s, 1), 43);
+    assert_int_equal(sqlite3_column_int(s, 2), 100);
+    assert_int_equal(sqlite3_column_int(s, 3), 100);
+    sqlite3_finalize(s);
+    sw_store_close(db);
 }
 
 typedef struct disk {
