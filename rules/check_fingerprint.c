@@ -16,7 +16,8 @@
  * tsval_jump_seconds of slack; backwards movement is allowed CK_TS_BACK_SLACK ticks
  * (reordering) and retransmissions are not judged for it. A TSecr must echo a TSval
  * the peer could have sent: not below the first one it sent in its SYN, not above its
- * highest seen plus what its clock can have advanced since.
+ * highest seen plus what its clock can have advanced since (a TSecr of 0 makes no
+ * claim and is not judged).
  *
  * Invariants: one pending anomaly per kind and direction; an anomalous value never
  * enters the baseline until it is adopted by the rebase rule.
@@ -344,7 +345,9 @@ static void tsecr_check(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs 
     if (!(p->flags & SW_TH_ACK) || !fs->d[peer].has_ts || ck_dup_capture(c, fs))
         return;
     uint32_t up, e = p->opt.tsecr, now = ck_ms(f, p->ts_us);
-    if (echo_valid(c, fs, f, peer, e, now, &up) || ck_pend_find(fs, resolve_tsecr, o->dir))
+    /* 0 is what some stacks put before they have a TSval to echo: no claim made */
+    if (e == 0 || echo_valid(c, fs, f, peer, e, now, &up) ||
+        ck_pend_find(fs, resolve_tsecr, o->dir))
         return;
     ck_pend *pd = ck_pend_add(c, fs, f, resolve_tsecr, FK_TSECR, o->dir, p->ts_us,
                               p->ts_us + CK_WATCH_US, o);
