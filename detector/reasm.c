@@ -645,6 +645,11 @@ void sw_reasm_ack(sw_reasm_ctx *c, sw_reasm_dir *d, uint32_t ack, uint64_t now_u
             to = c->cfg.depth;
         if (to > d->next_off)
             advance_to(c, d, to, now_us);
+        /* The receiver acknowledged the FIN: the direction is finished and no later
+         * copy can change what it accepted, so its retained bytes are released. */
+        if (d->fin_sent && (uint64_t)a > d->fin_off)
+            while (has_retained(d))
+                node_free(c, d, d->head);
     }
     trim(c, d, now_us);
 }

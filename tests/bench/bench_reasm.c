@@ -10,7 +10,8 @@
  * timed. Prints packets/s and MB/s of payload; asserts nothing.
  *
  * usage: bench_reasm [-n SEGMENTS] [-m MSS] [-r REORDER_PERCENT] [-R RETRANS_PERCENT]
- *                    [-c CONNECTIONS]
+ *                    [-c CONNECTIONS] [-k RETAIN_KIB] [-M MEMCAP_MIB]
+ * Connections run one after the other; -c splits the segments among them.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -157,17 +158,20 @@ int main(int argc, char **argv)
 {
     uint32_t nseg = 200000, mss = 1448;
     unsigned reorder = 3, retrans = 2, nconn = 1;
+    long retain_kib = -1, memcap_mib = -1;
     int o;
-    while ((o = getopt(argc, argv, "n:m:r:R:c:h")) != -1) {
+    while ((o = getopt(argc, argv, "n:m:r:R:c:k:M:h")) != -1) {
         switch (o) {
         case 'n': nseg = (uint32_t)strtoul(optarg, NULL, 10); break;
         case 'm': mss = (uint32_t)strtoul(optarg, NULL, 10); break;
         case 'r': reorder = (unsigned)strtoul(optarg, NULL, 10); break;
         case 'R': retrans = (unsigned)strtoul(optarg, NULL, 10); break;
         case 'c': nconn = (unsigned)strtoul(optarg, NULL, 10); break;
+        case 'k': retain_kib = strtol(optarg, NULL, 10); break;
+        case 'M': memcap_mib = strtol(optarg, NULL, 10); break;
         default:
             fprintf(stderr, "usage: bench_reasm [-n SEGMENTS] [-m MSS] [-r REORDER%%] "
-                            "[-R RETRANS%%] [-c CONNECTIONS]\n");
+                            "[-R RETRANS%%] [-c CONNECTIONS] [-k RETAIN_KIB] [-M MEMCAP_MIB]\n");
             return o == 'h' ? 0 : 2;
         }
     }
@@ -190,6 +194,10 @@ int main(int argc, char **argv)
     sw_config cfg;
     sw_config_init(&cfg);
     cfg.seed_set = 1;
+    if (retain_kib >= 0)
+        cfg.retain_bytes = (uint64_t)retain_kib << 10;
+    if (memcap_mib > 0)
+        cfg.stream_memcap = (uint64_t)memcap_mib << 20;
     char err[256];
     sw_engine *e = sw_engine_new(&cfg, err, sizeof err);
     if (!e) {
@@ -209,8 +217,9 @@ int main(int argc, char **argv)
     sw_stats st;
     sw_engine_get_stats(e, &st);
     double secs = t1 - t0;
-    printf("bench_reasm: %u connection(s), %u segments of %u bytes, reorder %u%%, retransmit %u%%\n",
-           nconn, nseg, mss, reorder, retrans);
+    printf("bench_reasm: %u connection(s), %u segments of %u bytes, reorder %u%%, retransmit %u%%, "
+           "retain %llu KiB, memcap %llu MiB\n", nconn, nseg, mss, reorder, retrans,
+           (unsigned long long)(cfg.retain_bytes >> 10), (unsigned long long)(cfg.stream_memcap >> 20));
     printf("  trace      %zu packets, %" PRIu64 " payload bytes (built in %.2f s)\n",
            t.n, payload_bytes, g1 - g0);
     printf("  feed       %.3f s: %.0f packets/s, %.1f MB/s of payload\n", secs,
@@ -218,8 +227,9 @@ int main(int argc, char **argv)
     printf("  delivered  %" PRIu64 " bytes in %" PRIu64 " chunks, %" PRIu64 " gaps, %" PRIu64 " closes\n",
            k.bytes, k.chunks, k.gaps, k.closes);
     printf("  engine     overlaps %" PRIu64 " (mismatch %" PRIu64 "), stream mem peak %" PRIu64
-           " bytes, alerts %" PRIu64 "\n",
-           st.stream_overlaps, st.stream_overlap_mismatches, st.stream_mem_peak, st.alerts);
+           " bytes, memcap evictions %" PRIu64 ", alerts %" PRIu64 "\n",
+           st.stream_overlaps, st.stream_overlap_mismatches, st.stream_mem_peak,
+           st.stream_memcap_evictions, st.alerts);
     sw_engine_free(e);
     pb_trace_free(&t);
     return 0;

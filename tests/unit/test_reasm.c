@@ -703,9 +703,17 @@ static void test_fin_with_data(void **st)
     assert_non_null(fin);
     assert_int_equal(fin->off, 10);
     assert_int_equal(f.r.ch[f.r.nch - 1].kind, SW_STREAM_FIN);
-    /* the ACK of the FIN declares no gap (the FIN is not a byte) */
+    /* a twin before the FIN is acknowledged is compared */
+    fx_seg_full(&f, 0, 0, "hello", 5, 0, 0, 64);
+    assert_int_equal(f.r.nov, 1);
+    assert_true(counters(&f).mem_in_use > 0);
+    /* the ACK of the FIN declares no gap (the FIN is not a byte) and releases the
+     * retained bytes: the direction is finished */
+    sw_reasm_ack(f.c, f.d[0], 100 + 10, f.now);
+    assert_true(counters(&f).mem_in_use > 0);
     sw_reasm_ack(f.c, f.d[0], 100 + 11, f.now);
     assert_int_equal(count_kind(&f.r, SW_STREAM_GAP), 0);
+    assert_int_equal(counters(&f).mem_in_use, 0);
     /* a retransmitted FIN: one notice only */
     fx_seg_full(&f, 0, 5, "world", 5, 1, 0, 64);
     assert_int_equal(count_kind(&f.r, SW_STREAM_FIN), 1);
