@@ -19,6 +19,8 @@ import os
 import random
 import socket
 import sys
+
+sys.dont_write_bytecode = True  # keep the source tree clean when run from it
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))

@@ -26,6 +26,8 @@ import signal
 import sqlite3
 import subprocess
 import sys
+
+sys.dont_write_bytecode = True  # keep the source tree clean when run from it
 import tempfile
 import threading
 import time
@@ -276,9 +278,13 @@ class Sensor:
     def __init__(self, lab, program, d):
         self.lab, self.program, self.d = lab, program, d
         self.pcap = os.path.join(d, "capture.pcap")
-        self.livedir = os.path.join(d, "live")
-        os.makedirs(self.livedir, exist_ok=True)
-        os.chmod(self.livedir, 0o777)  # seqwatch drops root to 'nobody' after opening the capture
+        # `seqwatch run -i` drops root to 'nobody' once the capture and outputs are open;
+        # it still writes the database's WAL files and its summary afterwards, so its
+        # directory must be reachable by 'nobody' wherever the work dir is (mkdtemp
+        # and /root are 0700). Its files are moved to DIR/live at the end.
+        self.livedir = tempfile.mkdtemp(prefix="seqwatch-e2e-live-")
+        os.chmod(self.livedir, 0o777)
+        self.final_livedir = os.path.join(d, "live")
         self.td = self.sw = None
         self.tcpdump_drops = None
 
@@ -303,6 +309,14 @@ class Sensor:
             time.sleep(0.05)
         raise LabError("capture not ready after 10 s: %s" % ready)
 
+    def collect(self):
+        """Move the live sensor's files into the scenario's directory."""
+        os.makedirs(self.final_livedir, exist_ok=True)
+        if os.path.isdir(self.livedir):
+            for f in os.listdir(self.livedir):
+                shutil.move(os.path.join(self.livedir, f), os.path.join(self.final_livedir, f))
+            os.rmdir(self.livedir)
+
     def stop(self):
         # Silence the link first: kernel sockets outlive the killed endpoints and keep
         # retransmitting; with the endpoints' interfaces down, no frame can reach one
@@ -314,6 +328,7 @@ class Sensor:
                 os.kill(p.p.pid, signal.SIGINT)
         rc_sw = self.sw.wait(30) if self.sw else None
         self.td.wait(10)
+        self.collect()
         try:
             m = re.search(r"(\d+) packets dropped by kernel", open(self.td.stderr_path).read())
             self.tcpdump_drops = int(m.group(1)) if m else None
@@ -605,7 +620,7 @@ def run_scenario(program, sc, fam, port, workdir, verbose):
         for t in list(ctx.tables):
             ctx.nft_delete(*t)
         try:
-            rc_live = sensor.stop() if sensor.td else None
+            rc_live = sensor.stop() if sensor.td else sensor.collect()
         finally:
             lab.down()
             CURRENT_LABS.remove(lab)

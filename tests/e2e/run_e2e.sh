@@ -21,4 +21,5 @@ if [ -z "$py" ]; then
     echo "e2e: SKIPPED: no python3 with scapy (install the Debian package python3-scapy)"
     exit 77
 fi
+export PYTHONDONTWRITEBYTECODE=1
 exec "$py" "$here/lab.py" report "$@"

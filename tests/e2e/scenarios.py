@@ -68,7 +68,7 @@ table inet e2e_synack {
     }
 }
 """ % ctx.port)
-    ctx.server("echo")
+    ctx.server("echo", accept_timeout=5)
     att = ctx.attacker("synack_race", timeout=4)
     ctx.client("commands", wait_connected=False, count=4, interval=0.15)
     att.wait_event("inject", 5)

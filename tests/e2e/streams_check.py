@@ -172,6 +172,37 @@ def layouts(data, holes):
     return zf.hexdigest(), cp.hexdigest()
 
 
+def first_difference(m, data, holes):
+    """Where the written file first departs from the application bytes (diagnostic)."""
+    path = m.get("file")
+    if not path or not os.path.exists(path):
+        return ""
+    with open(path, "rb") as f:
+        got = f.read()
+    if hashlib.sha256(got).hexdigest() != m.get("sha256"):
+        return "; the file's sha256 differs from the manifest's"
+    cands = []
+    if holes:
+        zf, cp, pos = bytearray(), bytearray(), 0
+        for a, b in holes:
+            zf += data[pos:a] + b"\0" * (b - a)
+            cp += data[pos:a]
+            pos = b
+        cands = [bytes(zf + data[pos:]), bytes(cp + data[pos:])]
+    else:
+        cands = [data]
+    best = 0
+    for want in cands:
+        n = min(len(want), len(got))
+        i = next((k for k in range(0, n, 4096) if got[k:k + 4096] != want[k:k + 4096]), None)
+        if i is None:
+            off = n
+        else:
+            off = i + next(j for j in range(4096) if i + j >= n or got[i + j] != want[i + j])
+        best = max(best, off)
+    return "; file first differs at offset %d" % best
+
+
 def run(program, sres, sc, fam, chk, workdir):
     res = Result("%s/v%d/streams-%s" % (sc.name, fam, chk))
     ctx = getattr(sres, "ctx", None)
@@ -229,9 +260,10 @@ def run(program, sres, sc, fam, chk, workdir):
                     and m.get("bytes") == len(data):
                 n_ok += 1
             else:
-                bad.append("%s: bytes %s gaps %s (want %d bytes, 0 gaps, sha256 %s)" % (
+                bad.append("%s: bytes %s gaps %s (want %d bytes, 0 gaps, sha256 %s)%s" % (
                     name, m.get("bytes"), m.get("gaps"), len(data),
-                    "equal" if m.get("sha256") == hashlib.sha256(data).hexdigest() else "DIFFERENT"))
+                    "equal" if m.get("sha256") == hashlib.sha256(data).hexdigest() else "DIFFERENT",
+                    first_difference(m, data, [])))
             continue
         zf, cp = layouts(data, h)
         lost = sum(b - a for a, b in h)
@@ -241,9 +273,9 @@ def run(program, sres, sc, fam, chk, workdir):
         if layout and m.get("gaps") == len(h):
             n_ok += 1
         else:
-            bad.append("%s: gaps %s (want %d), sha256 %s (%d bytes lost of %d; manifest bytes %s)" % (
+            bad.append("%s: gaps %s (want %d), sha256 %s (%d bytes lost of %d; manifest bytes %s)%s" % (
                 name, m.get("gaps"), len(h), "matches" if layout else "matches neither layout",
-                lost, len(data), m.get("bytes")))
+                lost, len(data), m.get("bytes"), "" if layout else first_difference(m, data, h)))
     res.lines.append("directions: %d, correct: %d%s" % (
         len(want), n_ok, (", with gaps: %d (%s)" % (n_gapped, "/".join(sorted(used_layout)) or "-"))
         if chk == "sensor-loss" else ""))
