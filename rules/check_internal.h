@@ -38,17 +38,33 @@
 #define CK_ISN_KEEP        16         /* ISNs kept per host */
 #define CK_ISN_TINY        (1u << 20) /* |ISN delta| below this is predictable */
 
-/* One packet of the history ring (20 bytes). */
+/* One packet of the history ring (16 bytes). */
 typedef struct ck_hist {
-    uint32_t dt_us;          /* time since the previous entry (saturating) */
     uint32_t seq, ack;
-    uint16_t len;            /* payload bytes (saturating) */
+    uint16_t dt;             /* time since the previous entry: mantissa << exponent
+                                (11 + 5 bits, see ck_dt_enc): exact below 2048 us,
+                                within 1/1024 above, saturating at ~51 days */
+    uint16_t len_dir;        /* payload bytes (15 bits, saturating) | direction << 15 */
     uint16_t win;            /* raw window field */
     uint8_t  flags;          /* TCP flags */
     uint8_t  ttl;
-    uint8_t  dir;
-    uint8_t  pad;
 } ck_hist;
+
+static inline uint16_t ck_dt_enc(uint64_t us)
+{
+    unsigned e = 0;
+    while (e < 31 && (us >> e) > 2047u)
+        e++;
+    uint64_t m = us >> e;
+    if (m > 2047u)
+        m = 2047u;
+    return (uint16_t)(m | ((uint64_t)e << 11));
+}
+
+static inline uint64_t ck_dt_dec(uint16_t v)
+{
+    return (uint64_t)(v & 2047u) << (v >> 11);
+}
 
 /* What the checks keep about one direction (its sender) of the current instance. */
 typedef struct ck_dir {
@@ -89,13 +105,13 @@ typedef struct ck_flow {
     uint32_t storm_start_ms;
     uint16_t storm_n, spray_n;
     uint32_t spray_start_ms, spray_last_ms;
+    uint32_t emitted;        /* bit per sw_event_id emitted on this instance */
     uint64_t rstw_us;        /* RST watch: time of an accepted RST, 0 when off */
     uint32_t rstw_seq;       /* its sequence number */
     uint32_t rstw_nxt;       /* its sender's snd_nxt before it */
     uint32_t rstw_rcv;       /* the receiver's rcv_nxt before it */
     uint8_t  rstw_dir, rstw_flags, rstw_ttl;
     uint8_t  rst_beyond_n;   /* RSTs beyond the receiver's window in this instance */
-    uint32_t emitted;        /* bit per sw_event_id emitted on this instance */
     struct ck_pend *pend;    /* pending events, oldest first */
     struct ck_aux  *aux;     /* rare records, allocated on demand */
     ck_hist  ring[];         /* cfg.history_packets entries */

@@ -155,16 +155,14 @@ static void ring_push(const sw_checks *c, ck_flow *fs, const sw_pkt_obs *o)
     uint64_t dt = 0;
     if (fs->ring_n && p->ts_us > fs->ring_last_us)
         dt = p->ts_us - fs->ring_last_us;
-    e->dt_us = dt > UINT32_MAX ? UINT32_MAX : (uint32_t)dt;
+    e->dt = ck_dt_enc(dt);
     e->seq = p->seq;
     e->ack = p->ack;
     uint32_t len = ck_payload(p);
-    e->len = len > 0xffff ? 0xffff : (uint16_t)len;
+    e->len_dir = (uint16_t)((len > 0x7fff ? 0x7fff : len) | ((unsigned)(o->dir & 1) << 15));
     e->win = p->window;
     e->flags = p->flags;
     e->ttl = p->ttl;
-    e->dir = (uint8_t)o->dir;
-    e->pad = 0;
     if (!fs->ring_n || p->ts_us > fs->ring_last_us)
         fs->ring_last_us = p->ts_us;
     fs->ring_head = (uint8_t)((fs->ring_head + 1) % h);
@@ -184,8 +182,8 @@ int ck_dup_capture(const sw_checks *c, const ck_flow *fs)
     if (fs->ring_n < 2)
         return 0;
     const ck_hist *a = ring_at(c, fs, fs->ring_n - 2u), *b = ring_at(c, fs, fs->ring_n - 1u);
-    return a->dir == b->dir && a->seq == b->seq && a->ack == b->ack && a->len == b->len &&
-           a->flags == b->flags && b->dt_us < CK_DUP_CAPTURE_US;
+    return a->len_dir == b->len_dir && a->seq == b->seq && a->ack == b->ack &&
+           a->flags == b->flags && ck_dt_dec(b->dt) < CK_DUP_CAPTURE_US;
 }
 
 void ck_flags_str(uint8_t fl, char out[12])
@@ -218,16 +216,20 @@ static json_t *ladder(const sw_checks *c, const ck_flow *fs, const sw_flow *f,
     unsigned n = fs->ring_n;
     ts[n - 1] = fs->ring_last_us;
     for (unsigned i = n - 1; i > 0; i--) {
-        uint32_t dt = ring_at(c, fs, i)->dt_us;
+        uint64_t dt = ck_dt_dec(ring_at(c, fs, i)->dt);
         ts[i - 1] = ts[i] >= dt ? ts[i] - dt : 0;
     }
     json_t *a = json_array();
     if (!a)
         return NULL;
+    /* the trigger: the newest entry with its seq and flags whose (reconstructed) time
+     * is the trigger's, within the time encoding's precision */
     int marked = 0;
-    for (unsigned i = n; i-- > 0;) {   /* newest first for the mark, then build in order */
+    for (unsigned i = n; mark_ts && i-- > 0;) {
         const ck_hist *e = ring_at(c, fs, i);
-        if (!marked && mark_ts && ts[i] == mark_ts && e->seq == mark_seq && e->flags == mark_flags) {
+        uint64_t d = ts[i] > mark_ts ? ts[i] - mark_ts : mark_ts - ts[i];
+        uint64_t age = fs->ring_last_us > mark_ts ? fs->ring_last_us - mark_ts : 0;
+        if (e->seq == mark_seq && e->flags == mark_flags && d <= 1 + age / 1024u) {
             marked = (int)i + 1;
             break;
         }
@@ -236,12 +238,13 @@ static json_t *ladder(const sw_checks *c, const ck_flow *fs, const sw_flow *f,
         const ck_hist *e = ring_at(c, fs, i);
         char fl[12];
         ck_flags_str(e->flags, fl);
+        int dir = e->len_dir >> 15;
         uint32_t win = (e->flags & SW_TH_SYN) ? e->win
-                                              : (uint32_t)e->win << f->conn.end[e->dir & 1].wshift;
+                                              : (uint32_t)e->win << f->conn.end[dir].wshift;
         json_t *o = json_pack("{s:I,s:s,s:s,s:I,s:I,s:I,s:I,s:I}",
-                              "ts_us", (json_int_t)ts[i], "dir", ck_dir_name(e->dir),
+                              "ts_us", (json_int_t)ts[i], "dir", ck_dir_name(dir),
                               "flags", fl, "seq", (json_int_t)e->seq, "ack", (json_int_t)e->ack,
-                              "len", (json_int_t)e->len, "win", (json_int_t)win,
+                              "len", (json_int_t)(e->len_dir & 0x7fff), "win", (json_int_t)win,
                               "ttl", (json_int_t)e->ttl);
         if (!o)
             continue;
