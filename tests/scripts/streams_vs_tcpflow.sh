@@ -25,8 +25,12 @@
 #                  IP length) as data: its extra bytes all come from those of the
 #                  direction's frames (tshark lists them)
 #   KD8 tracker    seqwatch delivered a prefix (or nothing) of tcpflow's bytes and
-#                  `seqwatch run` raised a window or handshake event on the
-#                  connection: the rest lay outside the window it reconstructed
+#                  either `seqwatch run` raised a window or handshake event on the
+#                  connection, or tcpflow's remaining bytes start with a hole of at
+#                  least 4 KiB (zeros): data far outside the window
+#   KD9 two ISNs   the sender of the direction sent SYN-ACKs (or SYNs) with two
+#                  different sequence numbers (tshark), seqwatch follows the first
+#                  and delivered a prefix (or nothing) of tcpflow's bytes
 # Checks are combined where needed (e.g. KD3+KD1: checksum off, then a gap).
 # Prints one line per difference and a summary "N passed, M failed"; exits 1 if any
 # difference is unexplained, 77 (skipped) when there is nothing to compare.
@@ -194,6 +198,21 @@ class Capture:
         rev = (k[2], k[3], k[0], k[1])
         return ev.get(k, set()), ev.get(k, set()) | ev.get(rev, set())
 
+    def syn_isns(self, k):
+        """Distinct sequence numbers of the SYNs / SYN-ACKs the sender of k sent."""
+        if not hasattr(self, "_isns"):
+            self._isns = defaultdict(set)
+            r = run(["tshark", "-r", self.cap, "-Y", "tcp.flags.syn == 1", "-T", "fields",
+                     "-E", "separator=/t", "-e", "ip.src", "-e", "ipv6.src", "-e", "tcp.srcport",
+                     "-e", "ip.dst", "-e", "ipv6.dst", "-e", "tcp.dstport", "-e", "tcp.seq_raw"])
+            for line in r.stdout.decode(errors="replace").splitlines():
+                f = line.split("\t")
+                if len(f) < 7 or not f[2] or not f[5] or not f[6]:
+                    continue
+                kk = (f[0] or f[1], int(f[2].split(",")[0]), f[3] or f[4], int(f[5].split(",")[0]))
+                self._isns[kk].add(int(f[6].split(",")[0]))
+        return self._isns.get(k, set())
+
     def nocsum(self):
         if self._nocsum is None:
             self._nocsum, _ = sw_streams(self.cap, self.out + "-nocsum", ["--checksum", "off"])
@@ -256,6 +275,13 @@ def explain(C, k, sd, tfiles, csum="on"):
         hits = sorted(e for e in both if any(w in e for w in WINDOW_EVENTS))
         if hits:
             return "KD8", what + ", seqwatch's bytes are a prefix; it reported %s" % ",".join(hits)
+        hole = len(b) - len(b[len(a):].lstrip(b"\0")) - len(a)
+        if hole >= 4096:
+            return "KD8", what + ", seqwatch's bytes are a prefix; tcpflow's rest starts with a %d-byte hole" % hole
+        isns = C.syn_isns(k)
+        if len(isns) > 1:
+            return "KD9", what + ", seqwatch's bytes are a prefix; the sender used ISNs %s" % (
+                ",".join(str(i) for i in sorted(isns)))
     n = min(len(a), len(b))
     first = next((i for i in range(n) if a[i] != b[i]), n)
     return None, what + ", first difference at byte %d" % first
