@@ -25,7 +25,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pcapio  # noqa: E402
-from pcapio import ACK, FIN, PSH, RST, SYN  # noqa: E402
+from pcapio import ACK, RST, SYN  # noqa: E402
 
 import logging  # noqa: E402
 logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
@@ -106,13 +106,13 @@ class Attacker:
                     self.c.port = fr.sport
                 if fr.sport != self.c.port:
                     continue
-                side, other = self.c, self.s
+                side = self.c
             elif fr.src == self.server and fr.sport == self.s.port and fr.dst == self.client:
                 if self.c.port is None:
                     self.c.port = fr.dport
                 if fr.dport != self.c.port:
                     continue
-                side, other = self.s, self.c
+                side = self.s
             else:
                 continue
             self.update(side, fr, data)

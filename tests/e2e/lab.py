@@ -17,7 +17,6 @@ which recognises them by the dead pid in their name. Only processes it started a
 ever signalled, by their pid.
 """
 import argparse
-import hashlib
 import json
 import os
 import re
@@ -632,6 +631,13 @@ def run_scenario(program, sc, fam, port, workdir, verbose):
     rc_file, err = run_file_mode(program, sensor.pcap, d)
     file_alerts = alerts_from_jsonl(os.path.join(d, "file", "alerts.jsonl"))
     live_alerts = alerts_from_db(os.path.join(d, "live", "alerts.db"))
+    # each mode wrote both sinks: they must hold the same alerts
+    sinks_differ = []
+    for mode, a, b in (("file", file_alerts, alerts_from_db(os.path.join(d, "file", "alerts.db"))),
+                       ("live", alerts_from_jsonl(os.path.join(d, "live", "alerts.jsonl")), live_alerts)):
+        if sorted(a, key=repr) != sorted(b, key=repr):
+            sinks_differ.append(mode)
+            ctx.notes.append("%s mode: JSON lines hold %d alerts, SQLite %d (they differ)" % (mode, len(a), len(b)))
     if rc_file != 0:
         ctx.notes.append("seqwatch run -r exited %s: %s" % (rc_file, " ".join(err.strip().splitlines()[-1:])))
     if rc_live != 0:
@@ -641,6 +647,10 @@ def run_scenario(program, sc, fam, port, workdir, verbose):
     if rc_file != 0 or rc_live != 0:
         res.ok = False
         res.reason = (res.reason + "; " if res.reason else "") + "seqwatch failed"
+    if sinks_differ:
+        res.ok = False
+        res.reason = (res.reason + "; " if res.reason else "") + \
+            "JSON lines and SQLite differ (%s)" % ", ".join(sinks_differ)
     res.lines.append("took %.1f s, artefacts in %s" % (time.time() - t0, d))
     res.ctx = ctx
     res.pcap = sensor.pcap
