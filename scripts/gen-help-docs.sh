@@ -3,7 +3,7 @@
 # docs/operations.md and the man page docs/seqwatch.1 from the program's own --help
 # output, so the documentation and the program cannot disagree.
 set -euo pipefail
-prog=${1:?usage: gen-help-docs.sh PATH/TO/seqwatch}
+prog=$(realpath "${1:?usage: gen-help-docs.sh PATH/TO/seqwatch}")
 cd "$(dirname "$0")/.."
 python3 - "$prog" <<'PY'
 import re, subprocess, sys, datetime
