@@ -164,7 +164,7 @@ bench_capture() {
   FLOOR_PACKETS=$(awk '{ print $3 }' <<<"$line"); local bytes; bytes=$(awk '{ print $5 }' <<<"$line")
   say ""
   say "== Throughput: $label =="
-  say "   $cap: $FLOOR_PACKETS packets, $(calc '%.0f' "$bytes / 1e6") MB on the wire; $ROUNDS interleaved rounds, medians"
+  say "   $cap: $FLOOR_PACKETS packets, $(calc '%.0f' "$bytes / 1e6") MB on the wire; $ROUNDS interleaved round(s), medians"
   for r in $(seq 1 "$ROUNDS"); do
     run_timed "$FLOOR" "$cap"; ft+=" $T_WALL"; fr+=" $T_RSS"
     if [ $HAVE_SW = 1 ]; then
