@@ -29,7 +29,7 @@ struct sw_capture {
     int fd;                       /* live: selectable descriptor, or -1 */
     volatile sig_atomic_t stop;
     uint64_t size;                /* file size, 0 unknown */
-    uint64_t last_off;            /* offset after the last good packet */
+    uint64_t last_off;            /* offset after the file header (before any packet) */
     uint64_t npackets;
     char name[256];               /* "capture FILE", "standard input" or the interface */
     char err[PCAP_ERRBUF_SIZE + 512];
@@ -260,12 +260,7 @@ int sw_capture_next(sw_capture *c, const uint8_t **frame, uint32_t *caplen,
         *caplen = h->caplen;
         *wirelen = h->len;
         *ts_us = (uint64_t)sec * 1000000u + (uint64_t)usec;
-        c->npackets++;
-        if (!c->live) {
-            uint64_t off = file_pos(c);
-            if (off)
-                c->last_off = off;
-        }
+        c->npackets++;   /* no ftell() here: it is a system call per packet */
         return 1;
     }
     if (rc == 0)                          /* live: the read timed out */
@@ -283,10 +278,8 @@ int sw_capture_next(sw_capture *c, const uint8_t **frame, uint32_t *caplen,
             at = c->last_off;
         if (at && c->npackets)
             snprintf(c->err, sizeof c->err,
-                     "capture file damaged: %s (reading stopped at byte %llu; the last good "
-                     "packet, number %llu, ends at byte %llu)",
-                     pcap_geterr(c->p), (unsigned long long)at,
-                     (unsigned long long)c->npackets, (unsigned long long)c->last_off);
+                     "capture file damaged: %s (reading stopped at byte %llu, after %llu good packets)",
+                     pcap_geterr(c->p), (unsigned long long)at, (unsigned long long)c->npackets);
         else if (at)
             snprintf(c->err, sizeof c->err,
                      "capture file damaged: %s (reading stopped at byte %llu, before the first packet)",
