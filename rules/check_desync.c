@@ -90,6 +90,8 @@ static void storm_count(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs 
 
 void ck_desync_packet(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
 {
+    if (fs->confused)
+        return;
     const char *why = unacceptable(fs, f, o);
     ck_dir *sd = &fs->d[o->dir];
     if (!why) {

@@ -79,6 +79,42 @@ static int resolve_ttl(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, const
     return CK_KEEP;
 }
 
+/* Hops from the sender: the usual initial TTLs are 32, 64, 128 and 255. */
+static unsigned hops(unsigned ttl)
+{
+    static const unsigned init[] = { 32, 64, 128, 255 };
+    for (unsigned i = 0; i < 4; i++)
+        if (ttl <= init[i])
+            return init[i] - ttl;
+    return 0;
+}
+
+/* Another initial TTL at exactly the same distance: a device next to the sender (its
+ * load balancer, a SYN proxy) or the host itself using another initial TTL for some
+ * segments. */
+static int same_distance(unsigned a, unsigned b)
+{
+    return hops(a) == hops(b) && a != b;
+}
+
+static void ttl_evidence(sw_event *ev, const sw_checks *c, const ck_dir *sd, const sw_pkt_obs *o)
+{
+    const sw_packet *p = o->pkt;
+    unsigned ttl = p->ttl;
+    ck_ev_u(ev, "ttl", ttl);
+    ck_ev_u(ev, "baseline_ttl", sd->ttl_base);
+    ck_ev_u(ev, "baseline_packets", sd->ttl_n);
+    ck_ev_u(ev, "delta", absdiff(ttl, sd->ttl_base));
+    ck_ev_u(ev, "ttl_delta", (unsigned)c->cfg.tun.ttl_delta);
+    ck_ev_u(ev, "hops", hops(ttl));
+    ck_ev_u(ev, "baseline_hops", hops(sd->ttl_base));
+    ck_ev_u(ev, "seq", p->seq);
+    ck_ev_u(ev, "len", ck_payload(p));
+    ck_ev_b(ev, "in_window_data", in_window_data(o));
+    if (p->ip_version == 4)
+        ck_ev_u(ev, "ip_id", p->ip_id);
+}
+
 static void ttl_check(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
 {
     const sw_packet *p = o->pkt;
@@ -96,10 +132,31 @@ static void ttl_check(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o
     if (absdiff(ttl, sd->ttl_base) <= d) {
         if (sd->ttl_n < UINT8_MAX)
             sd->ttl_n++;
+        if (sd->ttl_alt)
+            sd->ttl_alt_base = 1;
         return;
     }
-    if (ck_pend_find(fs, resolve_ttl, o->dir))
+    /* control segments without payload from a device next to the sender (a load
+     * balancer or SYN proxy doing the handshake, ACKs and teardown for it) are
+     * routine; data from it is judged like any other */
+    int proven = sd->ttl_alt && sd->ttl_alt_base && absdiff(ttl, sd->ttl_alt) <= d;
+    sd->ttl_alt = (uint8_t)(ttl ? ttl : 1);
+    sd->ttl_alt_base = 0;
+    if ((same_distance(ttl, sd->ttl_base) && ck_payload(p) == 0) ||
+        ck_pend_find(fs, resolve_ttl, o->dir))
         return;
+    if (proven) {
+        /* this TTL was seen before, then the baseline, now this TTL again: two senders
+         * interleave in one direction; nothing left to wait for */
+        sw_event ev;
+        if (ck_event_begin(c, fs, f, p, o->dir, SW_EV_TTL_ANOMALY, &ev) == 0) {
+            ttl_evidence(&ev, c, sd, o);
+            ck_ev_b(&ev, "interleaved_with_baseline", 1);
+            ck_ruled_out(&ev, "route_change", "duplicate_capture", NULL);
+            ck_emit(c, fs, f, &ev);
+        }
+        return;
+    }
     ck_pend *pd = ck_pend_add(c, fs, f, resolve_ttl, FK_TTL, o->dir, p->ts_us,
                               p->ts_us + CK_WATCH_US, o);
     if (!pd)
@@ -107,17 +164,10 @@ static void ttl_check(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o
     pd->v[0] = sd->ttl_base;
     pd->v[1] = ttl;
     if (ck_event_begin(c, fs, f, p, o->dir, SW_EV_TTL_ANOMALY, &pd->ev) == 0) {
-        ck_ev_u(&pd->ev, "ttl", ttl);
-        ck_ev_u(&pd->ev, "baseline_ttl", sd->ttl_base);
-        ck_ev_u(&pd->ev, "baseline_packets", sd->ttl_n);
-        ck_ev_u(&pd->ev, "delta", absdiff(ttl, sd->ttl_base));
-        ck_ev_u(&pd->ev, "ttl_delta", d);
-        ck_ev_u(&pd->ev, "seq", p->seq);
-        ck_ev_u(&pd->ev, "len", ck_payload(p));
-        ck_ev_b(&pd->ev, "in_window_data", in_window_data(o));
-        if (p->ip_version == 4)
-            ck_ev_u(&pd->ev, "ip_id", p->ip_id);
+        ttl_evidence(&pd->ev, c, sd, o);
         ck_ruled_out(&pd->ev, "duplicate_capture", NULL);
+        if (ck_payload(p) == 0)
+            ck_ruled_out(&pd->ev, "colocated_stack", NULL);
     }
 }
 
@@ -311,7 +361,8 @@ static int echo_valid(const sw_checks *c, const ck_flow *fs, const sw_flow *f, i
     *upper = (uint32_t)up;
     if (SEQ_GT(echo, *upper))
         return 0;
-    if (f->conn.end[peer].ts_syn && f->conn.end[peer].isn_known && SEQ_LT(echo, pd->tsval_min))
+    if (f->conn.end[peer].ts_syn && f->conn.end[peer].isn_known && !pd->syn_multi &&
+        SEQ_LT(echo, pd->tsval_min))
         return 0;
     return 1;
 }
@@ -384,8 +435,16 @@ void ck_fingerprint_packet(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_o
     if (p->flags & SW_TH_RST)
         return;
     int judge = f->conn.ts_ok && !f->conn.midstream;
+    if (p->flags & SW_TH_SYN) {
+        /* a SYN starts a clock: learned, never judged; one with another ISN than the
+         * side's known one is another incarnation (a SYN-cookie or re-answered SYN)
+         * with a clock of its own: its first TSval is then no lower bound */
+        if (f->conn.end[o->dir].isn_known && p->seq != f->conn.end[o->dir].isn)
+            fs->d[o->dir].syn_multi = 1;
+        judge = 0;
+    }
     if (!p->opt.has_ts) {
-        if (judge && !(p->flags & SW_TH_SYN))
+        if (judge)
             ts_missing(c, fs, f, o);
         return;
     }

@@ -28,7 +28,7 @@ typedef struct isn_host {
     uint8_t  ipv;
     uint8_t  n;              /* ISNs held (oldest first in isn[]) */
     uint8_t  flagged;        /* currently predictable */
-    uint8_t  pad;
+    uint8_t  reported;       /* isn_predictable was raised for this host */
     uint32_t last_tuple;     /* 4-tuple of the newest ISN */
     uint32_t isn[CK_ISN_KEEP];
     int32_t  hnext, lprev, lnext;
@@ -212,8 +212,9 @@ static void isn_record(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *
     const char *why = NULL;
     unsigned m = c->cfg.tun.isn_min_conns;
     int pred = isn_pattern(h, m, &why);
-    if (pred && !h->flagged) {
-        h->flagged = 1;
+    h->flagged = (uint8_t)pred;
+    if (pred && !h->reported) {
+        h->reported = 1;
         sw_event ev;
         if (ck_event_begin(c, fs, f, p, o->dir, SW_EV_ISN_PREDICTABLE, &ev) == 0) {
             json_t *sum = isn_summary(h, m);
@@ -226,8 +227,6 @@ static void isn_record(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *
             ck_ruled_out(&ev, "same_4tuple_clock", NULL);
             ck_emit(c, fs, f, &ev);
         }
-    } else if (!pred) {
-        h->flagged = 0;
     }
 }
 
@@ -340,6 +339,8 @@ static void synack_checks(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_ob
         return;
 
     /* a second SYN-ACK with another ISN */
+    if (p->seq != fs->synack_isn)
+        fs->synack_alt_isn = p->seq;
     if (p->seq == fs->synack_isn || (fs->emitted & (1u << SW_EV_SYNACK_CONFLICT)) ||
         ck_pend_find(fs, resolve_conflict, -1))
         return;
@@ -533,12 +534,32 @@ int ck_early_desync_owns(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs
 
 /* ------------------------------------------------------------------ entry -- */
 
+/* The tracker keeps the first ISN it saw of each side. When the connection that
+ * actually runs was set up with another one — the SYN-ACK answers the client's later
+ * SYN, or the client acknowledges a later SYN-ACK — its view of that side is not the
+ * connection's, and sequence judgements would be about the wrong numbers. */
+static void check_confusion(ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
+{
+    const sw_packet *p = o->pkt;
+    const sw_tcp_conn *cn = &f->conn;
+    if (fs->confused || !(p->flags & SW_TH_ACK))
+        return;
+    int s = o->dir;
+    if (s == 1 && (p->flags & SW_TH_SYN) && fs->syn_alt && p->ack == fs->syn_alt_isn + 1 &&
+        cn->end[0].isn != fs->syn_alt_isn)
+        fs->confused = 1;
+    if (s == 0 && fs->synack_alt_isn && p->ack == fs->synack_alt_isn + 1 &&
+        cn->end[1].isn != fs->synack_alt_isn)
+        fs->confused = 1;
+}
+
 void ck_handshake_packet(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
 {
     const sw_packet *p = o->pkt;
     uint8_t fl = p->flags;
     if (fl & SW_TH_RST)
         return;
+    check_confusion(fs, f, o);
     if ((fl & (SW_TH_SYN | SW_TH_ACK)) == (SW_TH_SYN | SW_TH_ACK)) {
         synack_checks(c, fs, f, o);
         return;

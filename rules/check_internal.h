@@ -77,11 +77,14 @@ typedef struct ck_dir {
     uint32_t ts_max_ms;      /* flow time (ms) when tsval_max was seen */
     uint8_t  ttl_base, ttl_n;/* TTL baseline and packets that agreed with it */
     uint8_t  unacc;          /* consecutive segments unacceptable to the other end */
-    uint8_t  gaps;           /* stream gaps declared in this direction (saturating) */
+    uint8_t  ttl_alt;        /* another TTL seen in this direction (0: none) */
     uint8_t  mac[6];
     uint8_t  has_edge:1, has_decl:1, has_ts:1, has_mac:1,
              fin_on:1, fin_fired:1, ack_unsent_on:1, ts_miss_fired:1;
-    uint8_t  pad;
+    uint8_t  syn_multi:1,    /* SYNs with different ISNs came from this side (several
+                                incarnations, each with its own timestamp clock) */
+             ttl_alt_base:1; /* the baseline TTL came after the other TTL: two
+                                senders interleave */
 } ck_dir;
 
 struct ck_pend;
@@ -94,10 +97,13 @@ typedef struct ck_flow {
     uint8_t  ring_n;         /* entries in use */
     uint8_t  npend;
     uint8_t  synack_seen:1, syn_retx:1, syn_alt:1, storm_on:1, spray_on:1,
-             takeover_done:1, desync_done:1;
+             takeover_done:1, desync_done:1,
+             confused:1;     /* the handshake completed on an ISN the tracker does not
+                                hold: sequence checks stay quiet for this instance */
     uint32_t inst;           /* connection instance this state describes */
     uint32_t synack_isn, synack_ack;   /* the first SYN-ACK of the instance */
     uint32_t syn_alt_isn;    /* another ISN the client's SYN carried (a re-connect) */
+    uint32_t synack_alt_isn; /* another ISN a later SYN-ACK carried */
     uint32_t synack_ms;
     uint8_t  synack_ttl;
     uint8_t  storm_side[2];

@@ -317,7 +317,10 @@ static void fin_checks(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *
     }
     sd->fin_on = 1;
     sd->fin_seq = fp;
-    if (SEQ_LT(fp, o->snd_nxt_before))
+    /* behind bytes it sent: not the SYN's own slot (a stack closing during connect
+     * sends its FIN at the ISN), only payload */
+    if (SEQ_LT(fp, o->snd_nxt_before) && se->data_seen &&
+        (!se->isn_known || SEQ_GT(fp, se->isn)))
         fin_fire(c, fs, f, o, "fin_behind_sent_data", fp);
 }
 
@@ -325,6 +328,8 @@ static void fin_checks(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *
 
 void ck_reset_packet(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
 {
+    if (fs->confused)
+        return;
     rst_watch(c, fs, f, o);
     fin_checks(c, fs, f, o);
     if (o->pkt->flags & SW_TH_RST)

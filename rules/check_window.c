@@ -243,7 +243,6 @@ static void ack_unsent(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *
         ck_ev_u(&pd->ev, "other_side_snd_nxt", o->peer_snd_nxt);
         ck_ev_u(&pd->ev, "bytes_never_sent", (uint32_t)(p->ack - o->peer_snd_nxt));
         ck_ev_u(&pd->ev, "previous_ack", o->peer_ack_max);
-        ck_ev_u(&pd->ev, "other_side_stream_gaps", fs->d[r].gaps);
         ck_ev_u(&pd->ev, "seq", p->seq);
         ck_ev_u(&pd->ev, "len", ck_payload(p));
         ck_ruled_out(&pd->ev, "sensor_loss", "reordering", "asymmetric_capture", NULL);
@@ -258,7 +257,7 @@ void ck_window_packet(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o
     int s = o->dir, r = 1 - s;
     if (p->flags & (SW_TH_SYN | SW_TH_RST))
         return;
-    if (o->seq_class == SW_SEQ_UNKNOWN || !f->conn.end[r].seen || f->conn.reset)
+    if (o->seq_class == SW_SEQ_UNKNOWN || !f->conn.end[r].seen || f->conn.reset || fs->confused)
         return;
     if (!ck_synced(o->state_before[r]) || !ck_synced(o->state_before[s]))
         return;

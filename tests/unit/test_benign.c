@@ -483,6 +483,109 @@ static void test_sack_recovery(void **st)
     }
 }
 
+/* Patterns found in the public captures (docs/detections.md), as pktbuild traces. */
+
+/* A stack that closes during connect sends its FIN at the ISN (the SYN's slot). */
+static void test_fin_during_connect(void **st)
+{
+    (void)st;
+    pb_trace t;
+    pb_trace_init(&t, 1, 1700000000000000ull);
+    pb_conn c;
+    pb_conn_init(&c, &t, "10.0.0.1", 40000, "10.0.0.2", 443, 1000u, 9000u);
+    syn_opt(&c, 0, 1000, 0, SW_TH_SYN, 0, NULL, 0, 0);
+    h_raw(&c, 0, 1000, 0, SW_TH_FIN, NULL, 0);
+    syn_opt(&c, 1, 9000, 1001, SW_TH_SYN | SW_TH_ACK, 0, NULL, 0, 0);
+    h_raw(&c, 0, 1000, 9001, SW_TH_FIN | SW_TH_ACK, NULL, 0);
+    h_raw(&c, 1, 9001, 0, SW_TH_RST, NULL, 0);
+    quiet(&t);
+    pb_trace_free(&t);
+}
+
+/* A SYN proxy / load balancer 18 hops away with initial TTL 255 does the handshake,
+ * some ACKs and the FIN for a server whose own segments come with initial TTL 64. */
+static void test_colocated_proxy_ttl(void **st)
+{
+    (void)st;
+    pb_trace t;
+    pb_trace_init(&t, 1, 1700000000000000ull);
+    pb_conn c;
+    pb_conn_init(&c, &t, "10.0.0.1", 40000, "10.0.0.2", 80, 1000u, 9000u);
+    c.ttl[0] = 128;
+    c.ttl[1] = 237;                      /* the proxy */
+    pb_conn_handshake(&c);
+    c.ttl[1] = 46;                       /* the server */
+    h_chat(&c, 3);
+    for (int i = 0; i < 3; i++) {
+        pb_conn_send(&c, 0, "GET /\r\n\r\n", 9);
+        c.ttl[1] = 237;
+        pb_conn_ack(&c, 1);              /* the proxy acks */
+        c.ttl[1] = 46;
+        pb_conn_send(&c, 1, BLK, 900);
+        pb_conn_ack(&c, 0);
+    }
+    pb_conn_fin(&c, 0);
+    c.ttl[1] = 237;
+    pb_conn_ack(&c, 1);
+    pb_conn_fin(&c, 1);
+    pb_conn_ack(&c, 0);
+    quiet(&t);
+    pb_trace_free(&t);
+}
+
+/* A scanner's SYNs with random ISNs on the same 4-tuple before the real connection. */
+static void test_scanner_syns_first(void **st)
+{
+    (void)st;
+    for (int ts = 0; ts < 2; ts++) {
+        pb_trace t;
+        pb_trace_init(&t, 1, 1700000000000000ull);
+        pb_conn c;
+        pb_conn_init(&c, &t, "10.0.0.1", 45511, "10.0.0.2", 80, 4291095205u, 1611862386u);
+        c.ts = ts;
+        for (uint32_t i = 0; i < 6; i++) {
+            h_raw(&c, 0, 1317897315u + i * 123456789u, 0, SW_TH_SYN, NULL, 0);
+            pb_tick(&t, 160000);
+        }
+        pb_conn_handshake(&c);
+        h_chat(&c, 2);
+        h_close(&c);
+        quiet(&t);
+        pb_trace_free(&t);
+    }
+}
+
+/* A server answers the client's repeated SYN with a new incarnation (another ISN and
+ * timestamp clock); the client completes the second one. */
+static void test_reanswered_syn(void **st)
+{
+    (void)st;
+    for (int ts = 0; ts < 2; ts++) {
+        pb_trace t;
+        pb_trace_init(&t, 1, 1700000000000000ull);
+        pb_conn c;
+        pb_conn_init(&c, &t, "10.0.0.1", 51615, "10.0.0.2", 443, 2633933729u, 3212050950u);
+        c.ts = ts;
+        syn_opt(&c, 0, 2633933729u, 0, SW_TH_SYN, ts, NULL, 0, 0);
+        syn_opt(&c, 1, 3212050950u, 2633933730u, SW_TH_SYN | SW_TH_ACK, ts, NULL, 0, 0);
+        pb_tick(&t, 400000);
+        syn_opt(&c, 0, 2633933729u, 0, SW_TH_SYN, ts, NULL, 0, 0);
+        c.tsval[1] += 543967133u;        /* the new incarnation's clock */
+        syn_opt(&c, 1, 97572840u, 2633933730u, SW_TH_SYN | SW_TH_ACK, ts, NULL, 0, 0);
+        c.tsval[1] -= 543967133u;
+        syn_opt(&c, 1, 3212050950u, 2633933730u, SW_TH_SYN | SW_TH_ACK, ts, NULL, 0, 0);
+        c.tsval[1] += 543967133u;
+        syn_opt(&c, 1, 97572840u, 2633933730u, SW_TH_SYN | SW_TH_ACK, ts, NULL, 0, 0);
+        c.nxt[0] = 2633933730u;
+        c.nxt[1] = 97572841u;
+        pb_conn_ack(&c, 0);
+        h_chat(&c, 2);
+        h_close(&c);
+        quiet(&t);
+        pb_trace_free(&t);
+    }
+}
+
 int main(void)
 {
     memset(BLK, 'b', sizeof BLK);
@@ -501,6 +604,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_rst_after_fin, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tcp_fast_open, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sack_recovery, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fin_during_connect, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_colocated_proxy_ttl, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_scanner_syns_first, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reanswered_syn, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -79,6 +79,41 @@ static void test_ttl_anomaly(void **st)
     pb_trace_free(&t);
 }
 
+/* An injector at the server's distance with another initial TTL: its first segment is
+ * a bare ACK (routine for a device next to the server), then the real server speaks,
+ * then the injector sends data: two senders interleave, raised at once. */
+static void test_ttl_interleaved_injector(void **st)
+{
+    (void)st;
+    pb_trace t;
+    pb_conn c;
+    pb_trace_init(&t, 1, 1700000000000000ull);
+    pb_conn_init(&c, &t, "10.0.0.1", 40000, "10.0.0.2", 80, 1000000u, 5000000u);
+    c.ttl[1] = 63;                                /* one hop away, initial TTL 64 */
+    pb_conn_handshake(&c);
+    h_chat(&c, 2);
+    pb_seg o;
+    memset(&o, 0, sizeof o);
+    o.ttl = 127;
+    o.seq = c.nxt[1];
+    o.ack = c.ackv[1];
+    o.flags = SW_TH_ACK;
+    pb_conn_raw(&c, 1, &o);                       /* the injector's ACK */
+    pb_conn_ack(&c, 1);                           /* the real server */
+    o.flags = SW_TH_ACK | SW_TH_PSH;
+    o.payload = (const uint8_t *)"HTTP/1.1 302 Found\r\nLocation: http://evil/\r\n\r\n";
+    o.len = 46;
+    pb_conn_raw(&c, 1, &o);                       /* injected response */
+    h_run(&H, &t);
+    h_expect_set(&H, SW_EV_TTL_ANOMALY, -1);
+    const h_event *e = h_find(&H, SW_EV_TTL_ANOMALY);
+    assert_int_equal(h_int(e, "ttl"), 127);
+    assert_int_equal(h_int(e, "hops"), h_int(e, "baseline_hops"));
+    assert_true(json_is_true(json_object_get(e->evidence, "interleaved_with_baseline")));
+    assert_true(json_is_true(json_object_get(e->evidence, "in_window_data")));
+    pb_trace_free(&t);
+}
+
 /* Benign: the route changes for good (TTL 64 -> 52). */
 static void test_route_change_benign(void **st)
 {
@@ -286,6 +321,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_ttl_anomaly, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ttl_interleaved_injector, setup, teardown),
         cmocka_unit_test_setup_teardown(test_route_change_benign, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mac_change, setup, teardown),
         cmocka_unit_test_setup_teardown(test_gateway_failover_benign, setup, teardown),
