@@ -59,7 +59,8 @@ typedef struct sw_tcp_end {
     uint8_t  wshift;         /* shift applied to this end's non-SYN windows (0..14) */
     uint8_t  wshift_guess:1, /* scaling unknown (handshake not seen): wshift is 14, the
                                 largest possible, so windows are never underestimated */
-             hi_known:1;     /* seq_hi is set */
+             hi_known:1,     /* seq_hi is set */
+             win_set:1;      /* win, wnd_seq, wnd_ack are set */
     uint16_t mss;
     uint32_t isn;            /* initial sequence number (or first seq seen, midstream) */
     uint32_t snd_nxt;        /* highest seq+len (+SYN/FIN) this end has sent, counting only
@@ -68,7 +69,10 @@ typedef struct sw_tcp_end {
                                 continue what it sent: an ACK up to here acknowledges bytes
                                 really sent */
     uint32_t ack_max;        /* highest ACK this end has sent (what it has received) */
-    uint32_t win;            /* last advertised window, scaled, in bytes */
+    uint32_t win;            /* advertised window, scaled, in bytes: from the newest
+                                segment by the RFC 9293 SND.WL1/WL2 rule, so a reordered
+                                older segment does not shrink it */
+    uint32_t wnd_seq, wnd_ack; /* seq and ack of the segment that set win (WL1, WL2) */
     uint32_t win_max;        /* largest scaled window it ever advertised */
     uint32_t fin_seq;        /* sequence number of its FIN (if fin_sent) */
     uint32_t tsval_last;     /* last TSval it sent */

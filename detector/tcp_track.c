@@ -241,7 +241,11 @@ void sw_tcp_track_packet(sw_tcp_conn *c, const sw_packet *p, int src_ep,
         sc = SW_SEQ_EXACT;
     } else if (SEQ_LT(seq, rcv_nxt)) {
         sc = (seg_len > 0 && SEQ_GT(seq + seg_len, rcv_nxt)) ? SW_SEQ_OLD_PARTIAL : SW_SEQ_OLD;
-    } else if (SEQ_LT(seq, rcv_nxt + (rwnd ? rwnd : 1))) {
+    } else if (SEQ_LT(seq, rcv_nxt + (rwnd ? rwnd : 1)) ||
+               (seg_len == 0 && SEQ_LEQ(seq, rcv_nxt + rwnd))) {
+        /* A segment without data exactly at the right edge is acceptable: a sender
+         * whose data filled the window sends its ACKs from there (Linux accepts
+         * seq <= rcv_nxt + window). */
         sc = SW_SEQ_IN_WINDOW;
     } else {
         sc = SW_SEQ_BEYOND;
@@ -418,7 +422,18 @@ void sw_tcp_track_packet(sw_tcp_conn *c, const sw_packet *p, int src_ep,
         }
         if (plen > 0)
             s->data_seen = 1;
-        s->win = adv_win;
+        /* RFC 9293 3.10.7.4: take the window only from a segment at least as new
+         * as the one that last set it (SND.WL1 / SND.WL2), so an older segment
+         * delivered after a window update cannot shrink the window back. */
+        uint32_t wack = ack ? p->ack : s->wnd_ack;
+        int ack_usable = !ack || ac == SW_ACK_OK || ac == SW_ACK_DUP || ac == SW_ACK_UNKNOWN;
+        if (ack_usable && (!s->win_set || SEQ_GT(seq, s->wnd_seq) ||
+                           (seq == s->wnd_seq && SEQ_GEQ(wack, s->wnd_ack)))) {
+            s->win = adv_win;
+            s->wnd_seq = seq;
+            s->wnd_ack = wack;
+            s->win_set = 1;
+        }
         if (adv_win > s->win_max)
             s->win_max = adv_win;
         if (p->opt.has_ts) {
