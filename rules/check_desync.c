@@ -173,10 +173,17 @@ int ck_desync_chain(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_event *ev, s
             inj = &a->chain[i];
     if (!inj)
         return 0;
-    for (unsigned i = 0; i < a->nchain; i++)
-        if (a->chain[i].injection == 2 && a->chain[i].ts_us >= inj->ts_us &&
-            (!oos || a->chain[i].ts_us < oos->ts_us))
-            oos = &a->chain[i];
+    /* out of sync: desync or ack_storm, or seq_out_of_window of the party the
+     * injection impersonated (its own stream was pushed ahead of it) */
+    for (unsigned i = 0; i < a->nchain; i++) {
+        const ck_chain_ent *e = &a->chain[i];
+        if (e->injection != 2 || e->ts_us < inj->ts_us)
+            continue;
+        if (e->id == SW_EV_SEQ_OUT_OF_WINDOW && e->dir != inj->dir)
+            continue;
+        if (!oos || e->ts_us < oos->ts_us)
+            oos = e;
+    }
     if (!oos)
         return 0;
 

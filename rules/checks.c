@@ -587,7 +587,9 @@ void ck_dir_update(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
     const sw_packet *p = o->pkt;
     ck_dir *s = &fs->d[o->dir];
     uint8_t fl = p->flags;
-    if ((fl & SW_TH_ACK) && !(fl & SW_TH_RST)) {
+    /* an ACK of unsent data says nothing true about the receiver's window (and a
+     * forged one must not move the edge that later injections are judged against) */
+    if ((fl & SW_TH_ACK) && !(fl & SW_TH_RST) && o->ack_class != SW_ACK_UNSENT) {
         uint32_t w = ck_win(f, p, o->dir);
         uint32_t edge = p->ack + w;
         if (!s->has_edge || SEQ_GT(edge, s->edge_max))

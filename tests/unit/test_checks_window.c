@@ -215,6 +215,34 @@ static void test_asymmetric_benign(void **st)
     }
 }
 
+/* A forged ACK with an enormous window cannot move the right edge that a later
+ * injection is judged against (and an attacker's own out-of-window data is not the
+ * legitimate party falling out of sync: no takeover). */
+static void test_edge_not_moved_by_forged_ack(void **st)
+{
+    (void)st;
+    pb_trace t;
+    pb_trace_init(&t, 1, 1700000000000000ull);
+    pb_conn c;
+    h_conn(&c, &t, 0);
+    h_chat(&c, 2);
+    pb_seg s;
+    memset(&s, 0, sizeof s);
+    s.seq = c.nxt[1];
+    s.ack = c.nxt[0] + 40000000u;
+    s.flags = SW_TH_ACK;
+    s.win = 65535;                               /* x 128: 8 MB */
+    pb_conn_raw(&c, 1, &s);                      /* forged ACK of unsent data */
+    h_raw(&c, 0, c.nxt[0] + 5000000u, c.ackv[0], SW_TH_ACK | SW_TH_PSH, EVIL, sizeof EVIL - 1);
+    pb_conn_ack(&c, 1);
+    h_chat(&c, 1);
+    pb_tick(&t, 2000000);
+    h_close(&c);
+    h_run(&H, &t);
+    h_expect_set(&H, SW_EV_ACK_UNSENT_DATA, SW_EV_SEQ_OUT_OF_WINDOW, -1);
+    pb_trace_free(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -226,6 +254,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_ack_unsent_continue, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ack_of_missed_data_benign, setup, teardown),
         cmocka_unit_test_setup_teardown(test_asymmetric_benign, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_edge_not_moved_by_forged_ack, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
