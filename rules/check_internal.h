@@ -196,7 +196,7 @@ struct sw_checks {
     sw_stream_cb fwd;
     void *fwd_user;
     ck_isn_table *isn;
-    uint64_t n_alloc_fail, n_pend_forced, n_pend_dropped, n_events, n_pend_held;
+    uint64_t n_alloc_fail, n_pend_forced, n_pend_dropped, n_events, n_pend_held, n_pend_emitted;
 };
 
 /* ---- small helpers ---- */

@@ -77,6 +77,7 @@ void sw_checks_get_counters(const sw_checks *c, sw_checks_counters *out)
     memset(out, 0, sizeof *out);
     out->events = c->n_events;
     out->held = c->n_pend_held;
+    out->confirmed = c->n_pend_emitted;
     out->cleared = c->n_pend_dropped;
     out->forced = c->n_pend_forced;
     out->alloc_failures = c->n_alloc_fail;
@@ -483,6 +484,7 @@ static void pend_free(ck_pend *pd)
 
 static void pend_emit(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd)
 {
+    c->n_pend_emitted++;
     if (pd->ev.evidence) {
         if (pd->chal.evidence) {
             json_t *r = json_pack("{s:s,s:I,s:s,s:I,s:I}", "event", "challenge_ack",
@@ -510,7 +512,9 @@ void ck_pend_finish(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd)
     pend_unlink(fs, pd);
     if (pd->resolve(c, fs, f, pd, NULL) == CK_EMIT)
         pend_emit(c, fs, f, pd);
-    else if (!(pd->flags & CK_PF_DONE))
+    else if (pd->flags & CK_PF_DONE)
+        c->n_pend_emitted++;       /* its event went out directly */
+    else
         c->n_pend_dropped++;
     pend_free(pd);
 }

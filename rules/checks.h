@@ -31,7 +31,9 @@ void sw_checks_set_tunables(sw_checks *c, const sw_tunables *t);
 typedef struct sw_checks_counters {
     uint64_t events;          /* events handed to the emit callback */
     uint64_t held;            /* suspicions held for corroboration (pending events) */
-    uint64_t cleared;         /* held suspicions dropped: a benign explanation held */
+    uint64_t confirmed;       /* held suspicions raised as events */
+    uint64_t cleared;         /* held suspicions dropped: a benign explanation held
+                                 (once every flow has ended: held = confirmed + cleared) */
     uint64_t forced;          /* held suspicions decided early because their flow's
                                  slots were full */
     uint64_t alloc_failures;
