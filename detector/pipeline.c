@@ -246,13 +246,33 @@ static sw_reasm_dir *rdir_get(sw_detector *d, sw_flow *f, int dir)
     return f->rdir[dir];
 }
 
+/* How far past the receiver's right window edge data is still taken as the
+ * sensor lagging behind (see reassemble()). */
+#define SW_REASM_LAG_MIN (1u << 20)
+#define SW_REASM_LAG_MAX (64u << 20)
+
 static void reassemble(sw_detector *d, sw_flow *f, const sw_packet *p, const sw_pkt_obs *o,
                        const sw_tcp_result *res)
 {
     int dir = o->dir;
     int syn = (p->flags & SW_TH_SYN) != 0;
     int fin = (p->flags & SW_TH_FIN) != 0 && !p->snap_truncated;
-    if (res->accepted && (p->payload_len > 0 || fin)) {
+    /* The sensor's view of the receiver's window lags when its copy of the traffic
+     * lost or reordered the ACK that opened it: data a little past the right edge is
+     * then real data the receiver accepted. It is stored (bounded by the stream
+     * caps) rather than lost; the tracker still does not learn from it, and if the
+     * receiver really dropped it, the genuine bytes arriving later are compared with
+     * it like any other overlap. Segments far beyond every window are not stored. */
+    int lagging = 0;
+    if (!res->accepted && o->seq_class == SW_SEQ_BEYOND && !syn && !(p->flags & SW_TH_RST)) {
+        uint64_t lim = (uint64_t)(o->rcv_wnd_max > o->rcv_wnd ? o->rcv_wnd_max : o->rcv_wnd) * 4;
+        if (lim < SW_REASM_LAG_MIN)
+            lim = SW_REASM_LAG_MIN;
+        if (lim > SW_REASM_LAG_MAX)
+            lim = SW_REASM_LAG_MAX;
+        lagging = (uint64_t)(uint32_t)(p->seq - o->rcv_nxt) < lim;
+    }
+    if ((res->accepted || lagging) && (p->payload_len > 0 || fin)) {
         sw_reasm_dir *rd = rdir_get(d, f, dir);
         if (rd) {
             sw_seg_meta m;
@@ -296,7 +316,7 @@ static void track(sw_detector *d, const sw_packet *p)
     sw_flow_touch(d->ft, f, p->ts_us);
 
     int new_inst = 0;
-    if (sw_tcp_track_starts_instance(&f->conn, p)) {
+    if (sw_tcp_track_starts_instance(&f->conn, p, src_ep)) {
         uint32_t inst = 0;
         if (sw_tcp_track_used(&f->conn)) {
             end_instance(d, f, p, SW_CONN_CLOSED);
