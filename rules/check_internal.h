@@ -72,6 +72,7 @@ typedef struct ck_dir {
     uint32_t wnd_max;        /* largest window it advertised */
     uint32_t decl_nxt;       /* its SND.NXT as its own latest segments declare it */
     uint32_t fin_seq;        /* sequence number of its first FIN */
+    uint32_t data_hi;        /* end of the highest payload byte seen from it (has_data_hi) */
     uint32_t tsval_max;      /* its clock: highest TSval (mod 2^32) ... */
     uint32_t tsval_min;      /* ... lowest TSval */
     uint32_t ts_max_ms;      /* flow time (ms) when tsval_max was seen */
@@ -83,8 +84,9 @@ typedef struct ck_dir {
              fin_on:1, fin_fired:1, ack_unsent_on:1, ts_miss_fired:1;
     uint8_t  syn_multi:1,    /* SYNs with different ISNs came from this side (several
                                 incarnations, each with its own timestamp clock) */
-             ttl_alt_base:1; /* the baseline TTL came after the other TTL: two
+             ttl_alt_base:1, /* the baseline TTL came after the other TTL: two
                                 senders interleave */
+             has_data_hi:1;
 } ck_dir;
 
 struct ck_pend;

@@ -317,9 +317,11 @@ static void fin_checks(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *
     }
     sd->fin_on = 1;
     sd->fin_seq = fp;
-    /* behind bytes it sent: not the SYN's own slot (a stack closing during connect
-     * sends its FIN at the ISN), only payload */
-    if (SEQ_LT(fp, o->snd_nxt_before) && se->data_seen &&
+    /* behind payload bytes it sent: not the SYN's own slot (a stack closing during
+     * connect sends its FIN at the ISN), and not merely behind the sequence number of
+     * a pure ACK (a window update can overtake queued data on the wire and carry
+     * the sequence number after that data and the FIN) */
+    if (sd->has_data_hi && SEQ_LT(fp, sd->data_hi) && SEQ_LT(fp, o->snd_nxt_before) &&
         (!se->isn_known || SEQ_GT(fp, se->isn)))
         fin_fire(c, fs, f, o, "fin_behind_sent_data", fp);
 }

@@ -604,6 +604,13 @@ void ck_dir_update(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
     }
     if (fl & SW_TH_RST)
         return;
+    uint32_t plen = ck_payload(p);
+    if (plen > 0 && !(o->hints & SW_SEG_KEEPALIVE)) {
+        uint32_t dend = p->seq + ((fl & SW_TH_SYN) ? 1u : 0u) + plen;
+        if (!s->has_data_hi || SEQ_GT(dend, s->data_hi))
+            s->data_hi = dend;
+        s->has_data_hi = 1;
+    }
     if (fl & SW_TH_SYN) {
         s->decl_nxt = p->seq + 1 + ck_payload(p);
         s->has_decl = 1;

@@ -409,6 +409,32 @@ static void test_rst_after_fin(void **st)
     }
 }
 
+/* A window update overtakes queued data on the wire (seen in the e2e lab on a veth
+ * bridge): the client's pure ACK carries the sequence number after data and a FIN
+ * that the capture shows only afterwards. The FIN is where the data ends: not an
+ * injection. */
+static void test_window_update_overtakes_queued_fin(void **st)
+{
+    (void)st;
+    for (int ts = 0; ts < 2; ts++) {
+        pb_trace t;
+        pb_trace_init(&t, 1, 1700000000000000ull);
+        pb_conn c;
+        h_conn(&c, &t, ts);
+        h_chat(&c, 2);
+        uint32_t q = c.nxt[0];                 /* queued: 1000 bytes, then the FIN */
+        h_raw(&c, 0, q + 1000 + 1, c.ackv[0], SW_TH_ACK, NULL, 0);   /* the overtaking ACK */
+        h_raw(&c, 0, q, c.ackv[0], SW_TH_ACK, BLK, 500);
+        h_raw(&c, 0, q + 500, c.ackv[0], SW_TH_ACK | SW_TH_PSH | SW_TH_FIN, BLK, 500);
+        c.nxt[0] = q + 1001;
+        pb_conn_ack(&c, 1);
+        pb_conn_fin(&c, 1);
+        pb_conn_ack(&c, 0);
+        quiet(&t);
+        pb_trace_free(&t);
+    }
+}
+
 /* TCP Fast Open: data on the SYN; the server takes it (ACK past it) or refuses the
  * cookie (ACK of the SYN only, the client sends the data again). */
 static void test_tcp_fast_open(void **st)
@@ -602,6 +628,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_simultaneous_open_close, setup, teardown),
         cmocka_unit_test_setup_teardown(test_application_abort, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rst_after_fin, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_window_update_overtakes_queued_fin, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tcp_fast_open, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sack_recovery, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fin_during_connect, setup, teardown),
