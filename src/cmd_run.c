@@ -295,6 +295,10 @@ static void print_summary(sw_engine *e, const sw_stats *st, double elapsed, int 
     fprintf(stderr, "  alerts           %llu (events %llu, suppressed by thresholds %llu, anomalies %llu)\n",
             (unsigned long long)st->alerts, (unsigned long long)st->events,
             (unsigned long long)st->alerts_suppressed, (unsigned long long)st->anomalies);
+    if (st->checksum_errors && st->checksum_errors * 2 > st->tcp_packets + st->checksum_errors)
+        fprintf(stderr, "  note: most TCP/IP packets (%llu) had a bad checksum and were ignored; a capture\n"
+                        "        taken on a host with checksum offload looks like this: rerun with --checksum off\n",
+                (unsigned long long)st->checksum_errors);
     if (live)
         fprintf(stderr, "  capture          received %llu, dropped by kernel %llu, by interface %llu\n",
                 (unsigned long long)recv, (unsigned long long)drop, (unsigned long long)ifdrop);
