@@ -32,7 +32,8 @@ static const char *unacceptable(const ck_flow *fs, const sw_flow *f, const sw_pk
         return NULL;
     if (ck_pure_ack(p)) {
         if (SEQ_LT(p->seq, o->rcv_nxt) && p->seq != o->rcv_nxt - 1u &&
-            !(o->hints & (SW_SEG_KEEPALIVE | SW_SEG_ZWP)))
+            !(o->hints & (SW_SEG_KEEPALIVE | SW_SEG_ZWP)) &&
+            !ck_is_recent_edge(&fs->d[r], p->seq))   /* window-limited ACK sequence */
             return "seq_behind_receiver";
     } else if (o->seg_len > 0 && !(o->hints & (SW_SEG_KEEPALIVE | SW_SEG_ZWP))) {
         if (SEQ_LEQ(p->seq + o->seg_len, o->rcv_nxt) && !(o->hints & SW_SEG_NEW_DATA) &&

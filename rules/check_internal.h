@@ -73,6 +73,7 @@ typedef struct ck_dir {
     uint32_t decl_nxt;       /* its SND.NXT as its own latest segments declare it */
     uint32_t fin_seq;        /* sequence number of its first FIN */
     uint32_t data_hi;        /* end of the highest payload byte seen from it (has_data_hi) */
+    uint32_t edges[4];       /* its last distinct right edges (ack + window), newest at edge_i */
     uint32_t tsval_max;      /* its clock: highest TSval (mod 2^32) ... */
     uint32_t tsval_min;      /* ... lowest TSval */
     uint32_t ts_max_ms;      /* flow time (ms) when tsval_max was seen */
@@ -87,6 +88,7 @@ typedef struct ck_dir {
              ttl_alt_base:1, /* the baseline TTL came after the other TTL: two
                                 senders interleave */
              has_data_hi:1;
+    uint8_t  edge_i, edge_n;
 } ck_dir;
 
 struct ck_pend;
@@ -334,5 +336,16 @@ json_t *ck_isn_related(struct sw_checks *c, int ip_version, const uint8_t *addr)
 
 /* Update of the per-direction baselines after all checks ran on a packet. */
 void ck_dir_update(struct sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o);
+
+/* True if seq is one of the right edges (ack + window) end d advertised lately: a
+ * pure ACK from the other end may carry such an edge instead of its SND.NXT (Linux
+ * does when it has sent past the window it was last offered). */
+static inline int ck_is_recent_edge(const ck_dir *d, uint32_t seq)
+{
+    for (int i = 0; i < d->edge_n && i < 4; i++)
+        if (d->edges[i] == seq)
+            return 1;
+    return 0;
+}
 
 #endif

@@ -598,6 +598,12 @@ void ck_dir_update(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
         uint32_t edge = p->ack + w;
         if (!s->has_edge || SEQ_GT(edge, s->edge_max))
             s->edge_max = edge;
+        if (!s->edge_n || s->edges[s->edge_i] != edge) {
+            s->edge_i = (uint8_t)((s->edge_i + 1) & 3);
+            s->edges[s->edge_i] = edge;
+            if (s->edge_n < 4)
+                s->edge_n++;
+        }
         if (!s->has_edge || w > s->wnd_max)
             s->wnd_max = w;
         s->has_edge = 1;
@@ -615,7 +621,11 @@ void ck_dir_update(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
         s->decl_nxt = p->seq + 1 + ck_payload(p);
         s->has_decl = 1;
     } else if (ck_pure_ack(p)) {
-        if (!(o->hints & (SW_SEG_KEEPALIVE | SW_SEG_ZWP))) {
+        /* a window-edge sequence number below what it already sent says nothing
+         * about its SND.NXT */
+        int edge_form = s->has_decl && SEQ_LT(p->seq, s->decl_nxt) &&
+                        ck_is_recent_edge(&fs->d[1 - o->dir], p->seq);
+        if (!(o->hints & (SW_SEG_KEEPALIVE | SW_SEG_ZWP)) && !edge_form) {
             s->decl_nxt = p->seq;
             s->has_decl = 1;
         }

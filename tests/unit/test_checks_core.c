@@ -348,7 +348,12 @@ static void test_state_size(void **st)
     fprintf(stderr, "checks state per flow: %zu bytes (core %zu + 8 x %zu)\n", per_flow,
             sizeof(ck_flow), sizeof(ck_hist));
     assert_true(sizeof(ck_hist) == 16);
-    assert_true(per_flow <= 320);
+    /* 320 until the e2e lab showed two benign Linux behaviours the checks must
+     * recognise: 4 recent window edges per side (window-limited ACK sequence
+     * numbers) and the highest payload byte per side (a window update overtaking
+     * queued data). Bringing the whole flow under 512 bytes is the performance
+     * issue's work; this bound keeps the checks' share from growing unnoticed. */
+    assert_true(per_flow <= 360);
 }
 
 int main(void)
