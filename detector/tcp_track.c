@@ -70,13 +70,23 @@ static int end_has_isn(const sw_tcp_end *e)
     return e->syn_seen || e->synack_seen || e->isn_inferred;
 }
 
-int sw_tcp_track_starts_instance(const sw_tcp_conn *c, const sw_packet *p)
+int sw_tcp_track_starts_instance(const sw_tcp_conn *c, const sw_packet *p, int src_ep)
 {
     if (!sw_tcp_track_used(c))
         return 1;
     if ((p->flags & (SW_TH_SYN | SW_TH_ACK | SW_TH_RST)) != SW_TH_SYN)
         return 0;
     if (c->reset || c->closed)
+        return 1;
+    /* A new attempt: the end that opened with a SYN sends a SYN with another ISN
+     * while nothing at all was seen from the other end. A stack keeps its ISN when
+     * it retransmits a SYN, so another ISN means the earlier attempt was given up
+     * (and the peer, which never answered, holds no state for it). Once the peer
+     * has answered, a SYN with another ISN is not a new instance. */
+    int dir = src_ep == c->client_ep ? 0 : 1;
+    const sw_tcp_end *e = &c->end[dir], *o = &c->end[1 - dir];
+    if (!c->midstream && !c->simultaneous_open && e->syn_seen && !e->synack_seen &&
+        e->state == SW_TCPS_SYN_SENT && p->seq != e->isn && !o->seen)
         return 1;
     int over = 0;
     for (int i = 0; i < 2; i++) {
@@ -405,6 +415,15 @@ void sw_tcp_track_packet(sw_tcp_conn *c, const sw_packet *p, int src_ep,
             }
         }
     }
+
+    /* One-sided capture: nothing of the other end was seen, but this end (in
+     * SYN_RCVD: it sent a SYN-ACK) acknowledges more than the other end's SYN. An
+     * end accepts data or a FIN only once synchronized, so it is ESTABLISHED: the
+     * other end's ACK of its SYN went past the sensor. */
+    if (ack && !syn && !rst && !c->reset && sc != SW_SEQ_BEYOND &&
+        s->state == SW_TCPS_SYN_RCVD && !r->seen && end_has_isn(r) &&
+        SEQ_GT(p->ack, r->isn + 1))
+        set_state(s, SW_TCPS_ESTABLISHED);
 
     if (accepted) {
         uint32_t end = seq + seg_len;

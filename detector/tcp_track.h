@@ -31,11 +31,13 @@ typedef struct sw_tcp_result {
     uint8_t  handshake_completed; /* this packet completed the handshake */
 } sw_tcp_result;
 
-/* 1 if packet p begins a new connection instance on c: c is unused, or p is a SYN
- * (without ACK/RST) and the current instance is over (reset, FINs both ways, or
- * both ends CLOSED/TIME_WAIT). The caller ends the old instance, then calls
+/* 1 if packet p, sent by flow-key endpoint src_ep, begins a new connection instance
+ * on c: c is unused, or p is a SYN (without ACK/RST) and either the current instance
+ * is over (reset, FINs both ways, or both ends CLOSED/TIME_WAIT) or p is a new
+ * attempt (another ISN from the end whose SYN opened the instance, while nothing
+ * was seen from the other end). The caller ends the old instance, then calls
  * sw_tcp_track_begin, then sw_tcp_track_packet. */
-int sw_tcp_track_starts_instance(const sw_tcp_conn *c, const sw_packet *p);
+int sw_tcp_track_starts_instance(const sw_tcp_conn *c, const sw_packet *p, int src_ep);
 
 /* 1 if any packet was tracked on c (c holds a connection instance). */
 int sw_tcp_track_used(const sw_tcp_conn *c);

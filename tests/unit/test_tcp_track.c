@@ -1,11 +1,12 @@
 /*
  * test_tcp_track.c — the passive TCP tracker and the detector pipeline, fed with
  * frames built by pktbuild and watched through a recording observer: handshakes
- * (normal, simultaneous open, retransmitted SYN / SYN-ACK, missed SYN), midstream
- * pickup, RSTs, every close path (4-way, simultaneous, half-close), 4-tuple reuse,
- * sequence wrap-around, window scaling, seq/ack classes and hints, bad checksums,
- * flow-table behaviour through the pipeline (VLANs, timeouts, cap), observer call
- * order, flow_id determinism and the counters.
+ * (normal, simultaneous open, retransmitted SYN / SYN-ACK, missed SYN, a new attempt
+ * with another ISN, one-sided server capture), midstream pickup, RSTs, every close
+ * path (4-way, simultaneous, half-close), 4-tuple reuse, sequence wrap-around,
+ * window scaling, seq/ack classes and hints, bad checksums, flow-table behaviour
+ * through the pipeline (VLANs, timeouts, cap), observer call order, flow_id
+ * determinism and the counters.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -414,6 +415,119 @@ static void test_syn_retransmission(void **state)
     get_stats(d, &st);
     assert_int_equal(st.tcp_connections, 1);
     assert_int_equal(st.conn_handshake, 1);
+    sw_detector_free(d);
+    pb_trace_free(&t);
+}
+
+/* The client gives up an unanswered attempt and tries again on the same 4-tuple
+ * with another ISN: a new instance (a retransmission keeps the ISN). The server
+ * answers the newest attempt, and the handshake is judged against that ISN. */
+static void test_new_attempt_unanswered_syn(void **state)
+{
+    (void)state;
+    pb_trace t;
+    pb_trace_init(&t, SW_LINK_ETHERNET, 1000000);
+    add_syn(&t, 0, S, ISN_C, 0, 7);
+    pb_tick(&t, 1000000);
+    add_syn(&t, 0, S, ISN_C, 0, 7);                   /* retransmission: same instance */
+    pb_tick(&t, 1000000);
+    add_syn(&t, 0, S, 70000, 0, 7);                   /* another ISN, nothing answered */
+    pb_tick(&t, 1000000);
+    add_syn(&t, 0, S, ISN_C, 0, 7);                   /* the first ISN again: a new attempt too */
+    add_syn(&t, 1, S | A, ISN_S, ISN_C + 1, 7);
+    addp(&t, 0, A, ISN_C + 1, ISN_S + 1, 502, NULL);
+    addp(&t, 0, PA, ISN_C + 1, ISN_S + 1, 502, "GET /");
+    sw_detector *d = run(&t);
+    assert_int_equal(R.npk, 7);
+    assert_true(R.pk[1].o.hints & SW_SEG_DUP_SYN);
+    assert_false(R.pk[1].o.hints & SW_SEG_NEW_CONN);
+    assert_int_equal(R.pk[1].instance, 0);
+    assert_true(R.pk[2].o.hints & SW_SEG_NEW_CONN);
+    assert_int_equal(R.pk[2].instance, 1);
+    assert_false(R.pk[2].o.hints & SW_SEG_DUP_SYN);
+    expect_states(2, SW_TCPS_SYN_SENT, SW_TCPS_NONE);
+    assert_true(R.pk[3].o.hints & SW_SEG_NEW_CONN);
+    assert_int_equal(R.pk[3].instance, 2);
+    /* the SYN-ACK acknowledges the newest attempt's SYN */
+    assert_int_equal(R.pk[4].o.ack_class, SW_ACK_OK);
+    expect_states(5, SW_TCPS_ESTABLISHED, SW_TCPS_ESTABLISHED);
+    assert_true(R.pk[5].handshake_done);
+    assert_int_equal(R.pk[6].o.seq_class, SW_SEQ_EXACT);
+    assert_int_equal(R.nstart, 3);
+    /* each given-up attempt ended (order: end of the old, then start of the new) */
+    assert_int_equal(R.nend, 2);
+    assert_int_equal(R.end[0].instance, 0);
+    assert_int_equal(R.end[1].instance, 1);
+    assert_int_equal(R.end[0].outcome, SW_CONN_CLOSED);
+    assert_true(R.end[0].had_pkt);
+    assert_int_not_equal(R.start[1].flow_id, R.start[2].flow_id);
+    sw_stats st;
+    get_stats(d, &st);
+    assert_int_equal(st.tcp_connections, 3);
+    assert_int_equal(st.conn_handshake, 1);
+    sw_detector_free(d);
+    pb_trace_free(&t);
+
+    /* once the other end has sent anything (here a bare ACK, as in a split
+     * handshake), a SYN with another ISN is not a new attempt */
+    pb_trace_init(&t, SW_LINK_ETHERNET, 1000000);
+    add_syn(&t, 0, S, ISN_C, 0, 7);
+    addp(&t, 1, A, 2000, ISN_C + 1, 502, NULL);
+    add_syn(&t, 0, S, 70000, 0, 7);
+    d = run(&t);
+    assert_int_equal(R.nstart, 1);
+    assert_int_equal(R.pk[2].instance, 0);
+    /* the foreign ISN did not move the client's sequence space */
+    assert_int_equal(R.pk[2].snd_nxt[0], ISN_C + 1);
+    sw_detector_free(d);
+    pb_trace_free(&t);
+}
+
+/* One-sided capture of the server: its SYN-ACK, then an ACK of the client's data
+ * (which the sensor never saw) and, long after, its FIN. It acknowledged data, so
+ * it was ESTABLISHED: the connection is in the established timeout class and the
+ * late FIN belongs to the same instance. */
+static void test_one_sided_server_established(void **state)
+{
+    (void)state;
+    pb_trace t;
+    pb_trace_init(&t, SW_LINK_ETHERNET, 1000000);
+    add_syn(&t, 1, S | A, ISN_S, ISN_C + 1, 7);
+    addp(&t, 1, A, ISN_S + 1, ISN_C + 1, 502, NULL);          /* acks only the SYN */
+    addp(&t, 1, A, ISN_S + 1, ISN_C + 53, 502, NULL);         /* acks 52 bytes of data */
+    pb_tick(&t, 40000000);                                    /* longer than timeout_syn */
+    addp(&t, 1, F | A, ISN_S + 1, ISN_C + 54, 502, NULL);
+    sw_detector *d = run(&t);
+    assert_int_equal(R.npk, 4);
+    expect_states(0, SW_TCPS_ESTABLISHED, SW_TCPS_SYN_RCVD);
+    /* an ACK of the SYN alone says nothing (a SYN_RCVD end sends such ACKs) */
+    expect_states(1, SW_TCPS_ESTABLISHED, SW_TCPS_SYN_RCVD);
+    assert_false(R.pk[1].handshake_done);
+    expect_states(2, SW_TCPS_ESTABLISHED, SW_TCPS_ESTABLISHED);
+    assert_true(R.pk[2].handshake_done);
+    assert_false(R.pk[2].midstream);
+    /* the ack of unseen data is still reported as such, and not learned */
+    assert_int_equal(R.pk[2].o.ack_class, SW_ACK_UNSENT);
+    assert_int_equal(R.pk[2].ack_max[1], ISN_C + 1);
+    assert_int_equal(R.pk[3].instance, 0);
+    assert_false(R.pk[3].o.hints & (SW_SEG_NEW_CONN | SW_SEG_MIDSTREAM));
+    expect_states(3, SW_TCPS_CLOSE_WAIT, SW_TCPS_FIN_WAIT_1);
+    sw_stats st;
+    get_stats(d, &st);
+    assert_int_equal(st.tcp_connections, 1);
+    assert_int_equal(st.conn_handshake, 1);
+    assert_int_equal(st.flows_timed_out, 0);
+    sw_detector_free(d);
+    pb_trace_free(&t);
+
+    /* with the client's packets in the capture, only they complete the handshake */
+    pb_trace_init(&t, SW_LINK_ETHERNET, 1000000);
+    add_syn(&t, 0, S, ISN_C, 0, 7);
+    add_syn(&t, 1, S | A, ISN_S, ISN_C + 1, 7);
+    addp(&t, 1, A, ISN_S + 1, ISN_C + 53, 502, NULL);         /* acks data never sent */
+    d = run(&t);
+    expect_states(2, SW_TCPS_ESTABLISHED, SW_TCPS_SYN_RCVD);
+    assert_false(R.pk[2].handshake_done);
     sw_detector_free(d);
     pb_trace_free(&t);
 }
@@ -1190,6 +1304,8 @@ int main(void)
         cmocka_unit_test(test_handshake),
         cmocka_unit_test(test_simultaneous_open),
         cmocka_unit_test(test_syn_retransmission),
+        cmocka_unit_test(test_new_attempt_unanswered_syn),
+        cmocka_unit_test(test_one_sided_server_established),
         cmocka_unit_test(test_synack_first),
         cmocka_unit_test(test_syn_data),
         cmocka_unit_test(test_midstream),
