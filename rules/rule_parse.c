@@ -1225,12 +1225,13 @@ sw_ruleset *sw_ruleset_load_file(const char *path, const char *const *vars, char
         if (got == 0)
             break;
     }
-    int rerr = ferror(f);
+    int rerr = ferror(f), rerrno = errno;   /* e.g. EISDIR: the path is a directory */
     fclose(f);
     if (!buf || rerr || toolarge) {
         if (err && errlen)
             snprintf(err, errlen, "%s: %s", path,
-                     !buf ? "out of memory" : toolarge ? "rule file too large" : "read error");
+                     !buf ? "out of memory" : toolarge ? "rule file too large"
+                     : rerrno ? strerror(rerrno) : "read error");
         free(buf);
         return NULL;
     }
