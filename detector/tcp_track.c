@@ -305,7 +305,6 @@ void sw_tcp_track_packet(sw_tcp_conn *c, const sw_packet *p, int src_ep,
         o->hints |= SW_SEG_DUP_SYN;
 
     /* --- state update --- */
-    int first_from_s = !s->seen;
     s->seen = 1;
     s->pkts++;
     s->last_us = p->ts_us;
@@ -319,15 +318,17 @@ void sw_tcp_track_packet(sw_tcp_conn *c, const sw_packet *p, int src_ep,
         s->mac_known = 1;
     }
 
-    /* A SYN is part of the handshake when it is this end's first packet (or it
-     * repeats the known ISN); a SYN with another ISN on a live connection is
-     * published and otherwise ignored. */
+    /* A SYN is part of the handshake when it is this end's first SYN while the end
+     * is still unsynchronized (NONE: anything it sent before, such as the bare ACK
+     * of a split handshake, changed nothing at its peer), or when it repeats the
+     * known ISN; a SYN with another ISN on a live connection is published and
+     * otherwise ignored. */
     int hs_syn = 0;
     if (syn && !rst) {
         if (end_has_isn(s))
             hs_syn = seq == s->isn;            /* retransmission (or the missed SYN) */
         else
-            hs_syn = first_from_s && !c->midstream;
+            hs_syn = !c->midstream && !c->reset && s->state == SW_TCPS_NONE;
     }
     int accepted = sc != SW_SEQ_BEYOND && !(syn && !hs_syn);
     res->accepted = (uint8_t)accepted;

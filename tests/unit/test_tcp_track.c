@@ -1,12 +1,12 @@
 /*
  * test_tcp_track.c — the passive TCP tracker and the detector pipeline, fed with
  * frames built by pktbuild and watched through a recording observer: handshakes
- * (normal, simultaneous open, retransmitted SYN / SYN-ACK, missed SYN, a new attempt
- * with another ISN, one-sided server capture), midstream pickup, RSTs, every close
- * path (4-way, simultaneous, half-close), 4-tuple reuse, sequence wrap-around,
- * window scaling, seq/ack classes and hints, bad checksums, flow-table behaviour
- * through the pipeline (VLANs, timeouts, cap), observer call order, flow_id
- * determinism and the counters.
+ * (normal, simultaneous open, split handshake, retransmitted SYN / SYN-ACK, missed
+ * SYN, a new attempt with another ISN, one-sided server capture), midstream
+ * pickup, RSTs, every close path (4-way, simultaneous, half-close), 4-tuple reuse,
+ * sequence wrap-around, window scaling, seq/ack classes and hints, bad checksums,
+ * flow-table behaviour through the pipeline (VLANs, timeouts, cap), observer call
+ * order, flow_id determinism and the counters.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -374,6 +374,45 @@ static void test_simultaneous_open(void **state)
     assert_false(R.pk[2].o.hints & SW_SEG_DUP_SYN);
     assert_false(R.pk[3].o.hints & SW_SEG_DUP_SYN);
     assert_int_equal(R.pk[4].o.seq_class, SW_SEQ_EXACT);
+    sw_stats st;
+    get_stats(d, &st);
+    assert_int_equal(st.tcp_connections, 1);
+    assert_int_equal(st.conn_handshake, 1);
+    sw_detector_free(d);
+    pb_trace_free(&t);
+}
+
+/* Split handshake (the server answers the SYN with a bare ACK, then sends its own
+ * SYN): the client in SYN_SENT drops the bare ACK and takes the SYN as a
+ * simultaneous open. One instance, and the server's SYN is its handshake SYN. */
+static void test_split_handshake(void **state)
+{
+    (void)state;
+    pb_trace t;
+    pb_trace_init(&t, SW_LINK_ETHERNET, 1000000);
+    add_syn(&t, 0, S, ISN_C, 0, -1);
+    addp(&t, 1, A, 2000, ISN_C + 1, 8192, NULL);            /* bare ACK: changes nothing */
+    add_syn(&t, 1, S, 3000, 0, -1);
+    add_syn(&t, 0, S | A, ISN_C, 3001, -1);
+    addp(&t, 1, A, 3001, ISN_C + 1, 8192, NULL);
+    addp(&t, 0, PA, ISN_C + 1, 3001, 8192, "EVIL");
+    addp(&t, 1, A, 3001, ISN_C + 5, 8192, NULL);
+    sw_detector *d = run(&t);
+    assert_int_equal(R.npk, 7);
+    expect_states(1, SW_TCPS_SYN_SENT, SW_TCPS_NONE);
+    assert_false(R.pk[2].o.hints & SW_SEG_NEW_CONN);
+    expect_states(2, SW_TCPS_SYN_RCVD, SW_TCPS_SYN_SENT);
+    assert_true(R.pk[2].simopen);
+    assert_int_equal(R.pk[3].o.ack_class, SW_ACK_OK);
+    expect_states(3, SW_TCPS_SYN_RCVD, SW_TCPS_ESTABLISHED);
+    expect_states(4, SW_TCPS_ESTABLISHED, SW_TCPS_ESTABLISHED);
+    assert_true(R.pk[4].handshake_done);
+    assert_int_equal(R.pk[5].o.seq_class, SW_SEQ_EXACT);
+    assert_int_equal(R.pk[6].o.seq_class, SW_SEQ_EXACT);
+    assert_int_equal(R.pk[6].o.ack_class, SW_ACK_OK);
+    sw_detector_flush(d);
+    assert_int_equal(R.ndata[0], 4);
+    assert_memory_equal(R.data[0], "EVIL", 4);
     sw_stats st;
     get_stats(d, &st);
     assert_int_equal(st.tcp_connections, 1);
@@ -1303,6 +1342,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_handshake),
         cmocka_unit_test(test_simultaneous_open),
+        cmocka_unit_test(test_split_handshake),
         cmocka_unit_test(test_syn_retransmission),
         cmocka_unit_test(test_new_attempt_unanswered_syn),
         cmocka_unit_test(test_one_sided_server_established),
