@@ -75,3 +75,39 @@ for line in open(path):
 print(n)
 PY
 }
+
+# ---- database fault helpers (faults_db_*.sh) ----
+FEED="$SRC/tests/scripts/lib/slowfeed.py"
+
+# db_count DB SENSOR: alerts of SENSOR in DB (read-only; waits for a writer's lock;
+# fails the test if the database cannot be read)
+db_count() {
+  python3 - "$1" "$2" <<'PY'
+import sqlite3, sys
+c = sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True, timeout=20)
+if not c.execute("SELECT 1 FROM sqlite_master WHERE name = 'alerts'").fetchone():
+    print(0)   # the schema itself never got written (a full disk from the start)
+else:
+    print(c.execute("SELECT COUNT(*) FROM alerts WHERE sensor = ?", (sys.argv[2],)).fetchone()[0])
+PY
+}
+
+# wait_for FILE REGEX SECONDS: wait until FILE has a line matching REGEX
+wait_for() {
+  local i
+  for ((i = 0; i < $3 * 10; i++)); do
+    grep -Eq "$2" "$1" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+# mount_tmpfs DIR SIZE: a small tmpfs on DIR (unmounted at exit); 1 if not permitted
+mount_tmpfs() {
+  mkdir -p "$1"
+  mount -t tmpfs -o "size=$2,mode=0755" tmpfs "$1" 2>/dev/null || return 1
+  MOUNTS="$1 $MOUNTS"
+}
+
+# lines FILE: lines of FILE (0 if missing)
+lines() { if [ -f "$1" ]; then wc -l < "$1" | tr -d ' '; else echo 0; fi; }
