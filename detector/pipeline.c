@@ -5,7 +5,9 @@
  * Invariants:
  *  - Every frame with a supported link type is counted exactly once, by its decode
  *    result. Only SW_DEC_TCP packets reach the flow table; a packet with a bad
- *    checksum is counted and changes no state (no flow is created for it).
+ *    checksum is counted and changes no state (no flow is created for it). The
+ *    decoder's notes on SW_DEC_TCP packets (bad_options, snap_truncated) are
+ *    counted once per packet carrying them.
  *  - For one TCP packet the observer sees, in this order: on_conn_end (old instance,
  *    on reuse), on_conn_start (new instance), on_state (each end that changed),
  *    on_packet, then reassembly's on_overlap / on_stream.
@@ -59,6 +61,7 @@ struct sw_detector {
     sw_flow_names *nfree;
 
     uint64_t dec[SW_DEC_NRESULTS];
+    uint64_t bad_options, snap_truncated;   /* notes on SW_DEC_TCP packets */
     uint64_t packets, bytes;
     uint64_t conns, conn_handshake, conn_midstream, conn_reset, conn_closed, conn_timed_out;
 };
@@ -377,8 +380,11 @@ int sw_detector_feed(sw_detector *d, int linktype, uint64_t ts_us,
         d->now_us = ts_us;
     if ((unsigned)r < SW_DEC_NRESULTS)
         d->dec[r]++;
-    if (r == SW_DEC_TCP)
+    if (r == SW_DEC_TCP) {
+        d->bad_options += p.bad_options != 0;
+        d->snap_truncated += p.snap_truncated != 0;
         track(d, &p);
+    }
     return 0;
 }
 
@@ -408,6 +414,8 @@ void sw_detector_stats(const sw_detector *d, sw_stats *out)
         errs += d->dec[r];
     out->decode_errors = errs;
     out->checksum_errors = d->dec[SW_DEC_ERR_IPV4_BAD_CHECKSUM] + d->dec[SW_DEC_ERR_TCP_BAD_CHECKSUM];
+    out->tcp_bad_options = d->bad_options;
+    out->snap_truncated = d->snap_truncated;
 
     sw_flow_counters fc;
     sw_flow_table_counters(d->ft, &fc);

@@ -150,6 +150,9 @@ typedef struct sw_stats {
     uint64_t stream_mem_in_use, stream_mem_peak;
     uint64_t events, alerts, alerts_suppressed, anomalies;
     uint64_t first_ts_us, last_ts_us;
+    /* notes on decoded TCP segments (not errors: the segment was processed) */
+    uint64_t tcp_bad_options;          /* a malformed TCP option was ignored */
+    uint64_t snap_truncated;           /* the payload was cut by the snap length */
 } sw_stats;
 
 /* Create an engine. On failure returns NULL and writes a one-line reason to err. */

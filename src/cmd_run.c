@@ -220,6 +220,8 @@ static json_t *summary_json(sw_engine *e, const sw_stats *st, double elapsed, in
         json_object_set_new(de, names[i], json_integer((json_int_t)counts[i]));
     json_object_set_new(o, "decode_errors", de);
     json_object_set_new(o, "decode_errors_total", json_integer((json_int_t)st->decode_errors));
+    json_object_set_new(o, "tcp_bad_options", json_integer((json_int_t)st->tcp_bad_options));
+    json_object_set_new(o, "snap_truncated", json_integer((json_int_t)st->snap_truncated));
     json_object_set_new(o, "flows", json_integer((json_int_t)st->flows));
     json_object_set_new(o, "flows_evicted", json_integer((json_int_t)st->flows_evicted_cap));
     json_object_set_new(o, "flows_timed_out", json_integer((json_int_t)st->flows_timed_out));
@@ -280,6 +282,8 @@ static void print_summary(sw_engine *e, const sw_stats *st, double elapsed, int 
         first = 0;
     }
     fprintf(stderr, "%s\n", first ? "" : ")");
+    fprintf(stderr, "  decode notes     TCP segments with a malformed option %llu, cut by the snap length %llu\n",
+            (unsigned long long)st->tcp_bad_options, (unsigned long long)st->snap_truncated);
     fprintf(stderr, "  flows            %llu (evicted at cap %llu, timed out %llu)\n",
             (unsigned long long)st->flows, (unsigned long long)st->flows_evicted_cap,
             (unsigned long long)st->flows_timed_out);

@@ -5,8 +5,9 @@
  * SYN, a new attempt with another ISN, one-sided server capture), midstream
  * pickup, RSTs, every close path (4-way, simultaneous, half-close), 4-tuple reuse,
  * sequence wrap-around, window scaling, seq/ack classes and hints, bad checksums,
- * flow-table behaviour through the pipeline (VLANs, timeouts, cap), observer call
- * order, flow_id determinism and the counters.
+ * the decoder's notes (bad options, snap-cut payloads) counted, flow-table
+ * behaviour through the pipeline (VLANs, timeouts, cap), observer call order,
+ * flow_id determinism and the counters.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -1095,6 +1096,118 @@ static void test_bad_checksum_no_state(void **state)
     pb_trace_free(&t);
 }
 
+/* TCP checksum of an Ethernet + IPv4 frame, recomputed after the test edited it. */
+static void fix_tcp4_csum(uint8_t *f)
+{
+    uint8_t *ip = f + 14;
+    size_t ihl = (size_t)(ip[0] & 15u) * 4u;
+    uint8_t *tcp = ip + ihl;
+    size_t tlen = (((size_t)ip[2] << 8) | ip[3]) - ihl;
+    tcp[16] = tcp[17] = 0;
+    uint32_t sum = 6u + (uint32_t)tlen;
+    for (int i = 12; i < 20; i += 2)
+        sum += (uint32_t)ip[i] << 8 | ip[i + 1];
+    for (size_t i = 0; i + 1 < tlen; i += 2)
+        sum += (uint32_t)tcp[i] << 8 | tcp[i + 1];
+    if (tlen & 1)
+        sum += (uint32_t)tcp[tlen - 1] << 8;
+    while (sum >> 16)
+        sum = (sum & 0xffffu) + (sum >> 16);
+    tcp[16] = (uint8_t)(~sum >> 8);
+    tcp[17] = (uint8_t)~sum;
+}
+
+/* A data segment whose timestamp option has length 8 instead of 10 (as in zeek's
+ * truncated-header.pcap), with a correct checksum. Returns the frame length. */
+static size_t frame_bad_option(uint8_t *buf, size_t cap, uint32_t seq, const char *data)
+{
+    pb_seg s = mk(0, PA, seq, ISN_S + 1, 502);
+    s.ts = 1;
+    s.tsval = 7;
+    s.tsecr = 0x01010101u;      /* its last two bytes then parse as NOPs */
+    s.payload = (const uint8_t *)data;
+    s.len = (uint32_t)strlen(data);
+    size_t n = pb_build(buf, cap, SW_LINK_ETHERNET, &s);
+    assert_true(n > 0);
+    uint8_t *tcp = buf + 14 + 20;
+    size_t hlen = (size_t)(tcp[12] >> 4) * 4u, i = 20;
+    int found = 0;
+    while (i + 1 < hlen) {
+        if (tcp[i] == 0)
+            break;
+        if (tcp[i] == 1) {
+            i++;
+            continue;
+        }
+        if (tcp[i] == 8) {
+            tcp[i + 1] = 8;
+            found = 1;
+            break;
+        }
+        i += tcp[i + 1];
+    }
+    assert_true(found);
+    fix_tcp4_csum(buf);
+    return n;
+}
+
+/* The decoder's notes on valid TCP segments are counted: a malformed option
+ * (ignored, the segment processed) and a payload cut by the snap length. */
+static void test_decode_notes_counted(void **state)
+{
+    (void)state;
+    pb_trace t;
+    pb_trace_init(&t, SW_LINK_ETHERNET, 1000000);
+    handshake(&t, 7, 7);
+    sw_detector *d = run(&t);
+    sw_stats st;
+    get_stats(d, &st);
+    assert_int_equal(st.tcp_bad_options, 0);
+    assert_int_equal(st.snap_truncated, 0);
+
+    uint8_t buf[2048];
+    uint64_t ts = 5000000;
+    size_t n = frame_bad_option(buf, sizeof buf, ISN_C + 1, "abcd");
+    assert_int_equal(sw_detector_feed(d, SW_LINK_ETHERNET, ts++, buf, (uint32_t)n, (uint32_t)n), 0);
+    get_stats(d, &st);
+    assert_int_equal(st.tcp_bad_options, 1);
+    assert_int_equal(st.decode_errors, 0);
+    /* the segment was processed like any other */
+    assert_int_equal(R.npk, 4);
+    assert_int_equal(R.pk[3].o.seq_class, SW_SEQ_EXACT);
+    assert_int_equal(R.pk[3].snd_nxt[0], ISN_C + 5);
+
+    /* the same damage on a packet with a bad checksum: a decode error, not a note */
+    n = frame_bad_option(buf, sizeof buf, ISN_C + 5, "efgh");
+    buf[14 + 20 + 17] ^= 0x55;
+    assert_int_equal(sw_detector_feed(d, SW_LINK_ETHERNET, ts++, buf, (uint32_t)n, (uint32_t)n), 0);
+    get_stats(d, &st);
+    assert_int_equal(st.tcp_bad_options, 1);
+    assert_int_equal(st.checksum_errors, 1);
+    assert_int_equal(R.npk, 4);
+
+    /* 10 bytes sent, the capture kept 6 of them */
+    pb_seg s = mk(0, PA, ISN_C + 5, ISN_S + 1, 502);
+    s.payload = (const uint8_t *)"0123456789";
+    s.len = 10;
+    n = pb_build(buf, sizeof buf, SW_LINK_ETHERNET, &s);
+    assert_int_equal(sw_detector_feed(d, SW_LINK_ETHERNET, ts++, buf, (uint32_t)n - 4, (uint32_t)n), 0);
+    get_stats(d, &st);
+    assert_int_equal(st.snap_truncated, 1);
+    assert_int_equal(st.tcp_bad_options, 1);
+    assert_int_equal(R.npk, 5);
+    assert_int_equal(R.pk[4].o.seg_len, 10);
+    assert_int_equal(R.pk[4].snd_nxt[0], ISN_C + 15);
+    /* a whole frame is not counted */
+    assert_int_equal(sw_detector_feed(d, SW_LINK_ETHERNET, ts++, buf, (uint32_t)n, (uint32_t)n), 0);
+    get_stats(d, &st);
+    assert_int_equal(st.snap_truncated, 1);
+    assert_int_equal(st.packets, 7);
+    assert_int_equal(st.tcp_packets, 6);
+    sw_detector_free(d);
+    pb_trace_free(&t);
+}
+
 /* ---- flow table through the pipeline ---- */
 
 static void test_pipeline_vlans(void **state)
@@ -1360,6 +1473,7 @@ int main(void)
         cmocka_unit_test(test_window_scaling),
         cmocka_unit_test(test_classes_and_hints),
         cmocka_unit_test(test_bad_checksum_no_state),
+        cmocka_unit_test(test_decode_notes_counted),
         cmocka_unit_test(test_pipeline_vlans),
         cmocka_unit_test(test_pipeline_timeouts),
         cmocka_unit_test(test_pipeline_cap),
