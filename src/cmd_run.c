@@ -470,8 +470,24 @@ int sw_cmd_run(int argc, char **argv)
         sw_capture_close(cap);
         return 1;
     }
+    /* The summary file is opened now too, while we may still create it where the
+     * user asked (after the drop it would be created as the unprivileged user). */
+    FILE *sumf = NULL;
+    if (summary_path && strcmp(summary_path, "-") != 0) {
+        sumf = fopen(summary_path, "w");
+        if (!sumf) {
+            fprintf(stderr, "seqwatch run: cannot write summary to %s: %s\n", summary_path, strerror(errno));
+            sw_engine_free(e);
+            sw_capture_close(cap);
+            return 1;
+        }
+    }
     /* The capture and the output files are open: root is no longer needed. */
     if (live && drop_privileges(user, group) != 0) {
+        if (sumf) {
+            fclose(sumf);
+            remove(summary_path);
+        }
         sw_engine_free(e);
         sw_capture_close(cap);
         return 1;
@@ -554,7 +570,8 @@ int sw_cmd_run(int argc, char **argv)
             ok = json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) == 0;
             fputc('\n', stdout);
         } else {
-            ok = json_dump_file(o, summary_path, JSON_INDENT(2) | JSON_PRESERVE_ORDER) == 0;
+            ok = json_dumpf(o, sumf, JSON_INDENT(2) | JSON_PRESERVE_ORDER) == 0;
+            ok = (fclose(sumf) == 0) && ok;
         }
         if (!ok) {
             fprintf(stderr, "seqwatch run: cannot write summary to %s: %s\n", summary_path, strerror(errno));

@@ -1,0 +1,113 @@
+#!/bin/bash
+# privdrop.sh — `seqwatch run -i` started as root drops its privileges once the
+# capture and the output files are open. In a throwaway network namespace (its own
+# loopback), with TCP traffic on it:
+#  - while it runs, every thread of the process is the 'nobody' user and its primary
+#    group (real, effective, saved, file system ids), has no supplementary groups and
+#    no capabilities (permitted, effective, inheritable, ambient all 0);
+#  - it still captures (the traffic is counted; --checksum off: loopback packets carry
+#    offloaded, unfinished checksums), stops cleanly on SIGTERM (exit 0);
+#  - the files it created (JSON lines, database and its WAL files, summary) are mode
+#    0640 and none is world-readable;
+#  - --user/--group choose the identity; an unknown user is refused before capturing.
+# Skipped (77) when not root, without 'nobody', or where namespaces cannot be made.
+set -u
+. "$(dirname "$0")/lib/hostile_common.sh"
+[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root"; exit 77; }
+id nobody >/dev/null 2>&1 || { echo "SKIP: no 'nobody' user"; exit 77; }
+command -v ip >/dev/null || { echo "SKIP: no ip(8)"; exit 77; }
+NS=swpriv$$
+ip netns add $NS 2>/dev/null || { echo "SKIP: cannot create a network namespace"; exit 77; }
+trap 'ip netns del $NS 2>/dev/null; cleanup' EXIT
+ip netns exec $NS ip link set lo up || fail "lo up"
+NUID=$(id -u nobody); NGID=$(id -g nobody)
+chmod 0755 "$T"
+
+# traffic TAG: a few TCP connections on the namespace's loopback
+traffic() {
+  ip netns exec $NS python3 - "$1" <<'PY'
+import socket, sys, threading
+srv = socket.socket(); srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+srv.bind(("127.0.0.1", 0)); srv.listen(8); port = srv.getsockname()[1]
+def serve():
+    for _ in range(5):
+        c, _a = srv.accept(); c.sendall(c.recv(100).upper()); c.close()
+threading.Thread(target=serve, daemon=True).start()
+for i in range(5):
+    s = socket.create_connection(("127.0.0.1", port)); s.sendall(("%s %d" % (sys.argv[1], i)).encode())
+    s.recv(100); s.close()
+PY
+}
+
+# status_ok PID UID GID: every thread runs as UID/GID, no groups, no capabilities
+status_ok() {
+  local pid=$1 u=$2 g=$3 st
+  for st in /proc/"$pid"/task/*/status; do
+    awk -v u="$u" -v g="$g" '
+      /^Uid:/ { if ($2 != u || $3 != u || $4 != u || $5 != u) bad = bad " " $0 }
+      /^Gid:/ { if ($2 != g || $3 != g || $4 != g || $5 != g) bad = bad " " $0 }
+      /^Groups:/ { if (NF > 1) bad = bad " " $0 }
+      /^Cap(Inh|Prm|Eff|Amb):/ { if ($2 !~ /^0+$/) bad = bad " " $0 }
+      END { if (bad != "") { print FILENAME ":" bad; exit 1 } }' "$st" || return 1
+  done
+}
+
+# start_sensor DIR [options]: seqwatch on the namespace's lo, outputs in DIR; sets SPID
+start_sensor() {
+  local dir=$1; shift
+  mkdir -p "$dir"
+  ip netns exec $NS "$P" run -i lo --json "$dir/a.jsonl" --db "$dir/a.db" --summary-json "$dir/sum.json" \
+      --checksum off -q "$@" 2> "$dir/err" &
+  SPID=$!
+  PIDS="$PIDS $SPID"
+  # wait for the drop: the process is seqwatch and no longer root
+  local i
+  for ((i = 0; i < 100; i++)); do
+    if [ "$(cat /proc/$SPID/comm 2>/dev/null)" = seqwatch ] &&
+       awk '/^Uid:/ { exit ($3 == 0) }' /proc/$SPID/status 2>/dev/null; then
+      return 0
+    fi
+    sleep 0.1
+  done
+  fail "the sensor did not start or did not drop root: $(cat "$dir/err")"
+}
+
+stop_sensor() {
+  kill -TERM "$SPID"
+  wait "$SPID"; local rc=$?
+  [ "$rc" -eq 0 ] || fail "exit $rc after SIGTERM: $(cat "$1/err")"
+}
+
+# 1. default: root -> nobody
+start_sensor "$T/out"
+status_ok "$SPID" "$NUID" "$NGID" || fail "still privileged after start"
+traffic one
+sleep 1
+status_ok "$SPID" "$NUID" "$NGID" || fail "privileged while capturing"
+echo "ok: running as $(awk '/^Uid:/ {print $2}' /proc/$SPID/status):$(awk '/^Gid:/ {print $2}' /proc/$SPID/status), $(ls /proc/$SPID/task | wc -l) threads, no groups, CapEff/CapPrm/CapInh/CapAmb 0"
+stop_sensor "$T/out"
+pk=$(python3 -c "import json; print(json.load(open('$T/out/sum.json'))['tcp_packets'])")
+[ "$pk" -gt 0 ] || fail "nothing captured after the drop"
+echo "ok: captured $pk TCP packets after the drop, clean exit on SIGTERM"
+for f in "$T"/out/*; do
+  case $(basename "$f") in err) continue ;; esac
+  m=$(stat -c %a "$f")
+  [ $((8#$m & 8#007)) -eq 0 ] || fail "$f is mode $m: readable by others"
+  case $(basename "$f") in
+    a.jsonl|a.db|a.db-wal|a.db-shm) [ "$m" = 640 ] || fail "$f is mode $m, want 640" ;;
+  esac
+  echo "   $(stat -c '%a %U:%G %n' "$f")"
+done
+
+# 2. --user/--group
+grp=$(getent group "$NGID" | cut -d: -f1)
+other=$(getent group daemon >/dev/null && echo daemon || echo "$grp")
+start_sensor "$T/out2" --user nobody --group "$other"
+status_ok "$SPID" "$NUID" "$(getent group "$other" | cut -d: -f3)" || fail "--user nobody --group $other"
+stop_sensor "$T/out2"
+echo "ok: --user nobody --group $other"
+
+# 3. an unknown user is refused before anything is captured
+ip netns exec $NS "$P" run -i lo --no-db --no-json --user no-such-user-$$ -q 2> err; rc=$?
+[ "$rc" -eq 1 ] && grep -q "unknown user 'no-such-user-$$'" err || fail "unknown user: exit $rc: $(cat err)"
+echo "ok: $(cat err)"
