@@ -588,14 +588,22 @@ static void test_writer_lock_holder(void **state)
     /* another process-like connection takes the write lock and keeps it */
     sqlite3 *locker;
     assert_int_equal(sqlite3_open(path, &locker), SQLITE_OK);
+    sqlite3_busy_timeout(locker, 10000);   /* the writer may be finishing a transaction */
     assert_int_equal(sqlite3_exec(locker, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
     for (int i = 0; i < 100; i++) {
         char *t = make_alert(i, "s");
         sw_store_writer_push(w, t);   /* returns at once although SQLite is locked */
         free(t);
     }
-    usleep(1500 * 1000);   /* the writer's busy timeout (1 s) runs out at least once */
+    /* wait (up to 20 s on a loaded machine) until the writer's busy timeout (1 s)
+     * has run out at least once */
     sw_store_writer_stats st;
+    for (int i = 0; i < 200; i++) {
+        sw_store_writer_get_stats(w, &st);
+        if (st.retries >= 1 && st.failing)
+            break;
+        usleep(100 * 1000);
+    }
     sw_store_writer_get_stats(w, &st);
     assert_true(st.written == 0);
     assert_true(st.retries >= 1);
@@ -707,6 +715,7 @@ static void test_writer_queue_cap_and_unwritable(void **state)
     wait_until_pending_zero(w, 1000);
     sqlite3 *locker;
     assert_int_equal(sqlite3_open(path, &locker), SQLITE_OK);
+    sqlite3_busy_timeout(locker, 10000);   /* the writer may be finishing a transaction */
     assert_int_equal(sqlite3_exec(locker, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
     for (int i = 0; i < 100; i++) {
         char *t = make_alert(i, "s");
