@@ -30,7 +30,7 @@ step "unit and program tests"
 tally build/ctest-main.log
 
 step "end-to-end lab (ctest -L e2e)"
-(cd build && ctest --output-on-failure -L e2e) 2>&1 | tee build/ctest-e2e.log; [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+(cd build && ctest -V -L e2e) 2>&1 | tee build/ctest-e2e.log; [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 tally build/ctest-e2e.log
 
 step "sanitizer build (ASan + UBSan) and the suite again"
