@@ -442,6 +442,7 @@ void sw_detector_stats(const sw_detector *d, sw_stats *out)
     out->stream_depth_reached = rc.depth_reached;
     out->stream_mem_in_use = rc.mem_in_use;
     out->stream_mem_peak = rc.mem_peak;
+    out->stream_segments_refused = rc.segments_dropped_cap;
     if (d->any_packet) {
         out->first_ts_us = d->first_us;
         out->last_ts_us = d->now_us;

@@ -153,6 +153,11 @@ typedef struct sw_stats {
     /* notes on decoded TCP segments (not errors: the segment was processed) */
     uint64_t tcp_bad_options;          /* a malformed TCP option was ignored */
     uint64_t snap_truncated;           /* the payload was cut by the snap length */
+    /* caps that were hit (besides flows_evicted_cap and stream_memcap_evictions) */
+    uint64_t stream_segments_refused;  /* out-of-order data refused at the stream caps
+                                          (the range is later declared as a gap) */
+    uint64_t threshold_evictions;      /* rule threshold states dropped, oldest first,
+                                          because their table was full */
 } sw_stats;
 
 /* Create an engine. On failure returns NULL and writes a one-line reason to err. */

@@ -242,10 +242,12 @@ static json_t *summary_json(sw_engine *e, const sw_stats *st, double elapsed, in
     json_object_set_new(s, "memcap_evictions", json_integer((json_int_t)st->stream_memcap_evictions));
     json_object_set_new(s, "depth_reached", json_integer((json_int_t)st->stream_depth_reached));
     json_object_set_new(s, "mem_peak", json_integer((json_int_t)st->stream_mem_peak));
+    json_object_set_new(s, "segments_refused", json_integer((json_int_t)st->stream_segments_refused));
     json_object_set_new(o, "stream", s);
     json_object_set_new(o, "events", json_integer((json_int_t)st->events));
     json_object_set_new(o, "alerts", json_integer((json_int_t)st->alerts));
     json_object_set_new(o, "alerts_suppressed", json_integer((json_int_t)st->alerts_suppressed));
+    json_object_set_new(o, "threshold_evictions", json_integer((json_int_t)st->threshold_evictions));
     json_object_set_new(o, "anomalies", json_integer((json_int_t)st->anomalies));
     json_object_set_new(o, "elapsed_seconds", json_real(elapsed));
     json_object_set_new(o, "packets_per_second", json_real(elapsed > 0 ? st->packets / elapsed : 0));

@@ -347,6 +347,7 @@ void sw_engine_get_stats(const sw_engine *e, sw_stats *out)
     out->alerts = e->alerts;
     out->alerts_suppressed = e->suppressed;
     out->anomalies = e->anomalies;
+    out->threshold_evictions = sw_matcher_evictions(e->matcher);
 }
 
 size_t sw_engine_decode_errors(const sw_engine *e, const char **names, uint64_t *counts, size_t max)

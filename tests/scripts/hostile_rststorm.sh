@@ -56,5 +56,5 @@ PY
 echo "figure: forged-RST storm, $N RSTs over 150 s at 8 connections$BUILD_NOTE"
 echo "  control ($N packets, well-behaved): $(figures control)"
 echo "  storm: $(figures storm)"
-echo "  events $events -> alerts $alerts, suppressed by thresholds $supp"
+echo "  events $events -> alerts $alerts, suppressed by thresholds $supp, threshold states evicted $(sj storm 'd["threshold_evictions"]')"
 echo "ok"
