@@ -8,6 +8,7 @@
  * Holds no detection logic: options, the read loop, signals, progress and printing.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
 #include <pwd.h>
@@ -153,10 +154,38 @@ static int bad_value(const char *opt, const char *val)
     return 2;
 }
 
+/* Give a file seqwatch created as root to the user it is about to become, so it can
+ * reopen it later (the database writer reconnects after repeated failures; SQLite
+ * reopens its -wal and -shm files). The final path component is not followed (no
+ * chown through a symbolic link planted there), and only regular files are touched.
+ * A missing file is fine; another failure is a warning. */
+static void give_file(const char *path, const char *suffix, uid_t uid, gid_t gid)
+{
+    char p[4096];
+    if (!path || !strcmp(path, "-") || snprintf(p, sizeof p, "%s%s", path, suffix) >= (int)sizeof p)
+        return;
+    int fd = open(p, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno != ENOENT)
+            fprintf(stderr, "seqwatch run: warning: cannot give %s to the unprivileged user: %s\n",
+                    p, strerror(errno));
+        return;
+    }
+    struct stat st;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (st.st_uid != uid || st.st_gid != gid) &&
+        fchown(fd, uid, gid) != 0)
+        fprintf(stderr, "seqwatch run: warning: cannot give %s to the unprivileged user: %s\n",
+                p, strerror(errno));
+    close(fd);
+}
+
 /* Drop root after the capture is open: to --user/--group, or to 'nobody' by
- * default. Supplementary groups are cleared first; no capabilities survive
- * setuid() to a non-zero uid. Returns 0, or -1 with a message printed. */
-static int drop_privileges(const char *user, const char *group)
+ * default. The output files (nfiles paths, NULL or "-" for none; the database's
+ * -wal and -shm with it) are given to that user first. Supplementary groups are
+ * cleared; no capabilities survive setuid() to a non-zero uid. Returns 0, or -1
+ * with a message printed. */
+static int drop_privileges(const char *user, const char *group, const char *const *files,
+                           size_t nfiles, const char *db_path)
 {
     if (geteuid() != 0)
         return 0;
@@ -176,6 +205,13 @@ static int drop_privileges(const char *user, const char *group)
             return -1;
         }
         gid = gr->gr_gid;
+    }
+    for (size_t i = 0; i < nfiles; i++)
+        give_file(files[i], "", pw->pw_uid, gid);
+    if (db_path) {
+        give_file(db_path, "", pw->pw_uid, gid);
+        give_file(db_path, "-wal", pw->pw_uid, gid);
+        give_file(db_path, "-shm", pw->pw_uid, gid);
     }
     if (setgroups(0, NULL) != 0 || setgid(gid) != 0 || setuid(pw->pw_uid) != 0) {
         fprintf(stderr, "seqwatch run: cannot switch to user '%s': %s\n", uname, strerror(errno));
@@ -485,7 +521,8 @@ int sw_cmd_run(int argc, char **argv)
         }
     }
     /* The capture and the output files are open: root is no longer needed. */
-    if (live && drop_privileges(user, group) != 0) {
+    const char *owned[2] = { json_path, summary_path };
+    if (live && drop_privileges(user, group, owned, 2, db_path) != 0) {
         if (sumf) {
             fclose(sumf);
             remove(summary_path);
