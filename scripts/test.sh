@@ -51,7 +51,9 @@ if [ -f tests/fuzz/CMakeLists.txt ] && command -v clang >/dev/null; then
       seeds=(); [ -d "$corpus" ] && seeds=("$corpus")
       if "$f" -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 "build-fuzz/corpus-$name" "${seeds[@]}" \
            >"build-fuzz/$name.log" 2>&1; then
-        echo "fuzz $name: ok ($(grep -Eo 'stat::number_of_executed_runs: *[0-9]+' "build-fuzz/$name.log" | grep -Eo '[0-9]+$' || echo '?') runs)"
+        runs=$(grep -Eo 'stat::number_of_executed_units: *[0-9]+' "build-fuzz/$name.log" | grep -Eo '[0-9]+$')
+        cov=$(grep -Eo 'cov: [0-9]+' "build-fuzz/$name.log" | tail -1)
+        echo "fuzz $name: ok (${runs:-?} executions, ${cov:-cov: ?}, no crash, leak or timeout)"
         passed=$((passed + 1))
       else
         echo "fuzz $name: FAILED"; tail -30 "build-fuzz/$name.log"; failed=$((failed + 1)); status=1
