@@ -13,12 +13,14 @@ echo "== seqwatch run -r tests/traces/demo-hijack.pcap"
 echo
 echo "== alerts (seqwatch query --db $out/demo.db)"
 ./build/seqwatch query --db "$out/demo.db" --format table
-first=$(./build/seqwatch query --db "$out/demo.db" --format jsonl --limit 1 |
-        sed -n 's/.*"alert_id":"\([^"]*\)".*/\1/p')
-if [ -n "$first" ]; then
+# the takeover verdict if there is one (it lists the chain), else the newest alert
+pick=$(./build/seqwatch query --db "$out/demo.db" --event session_takeover --format jsonl --limit 1)
+[ -n "$pick" ] || pick=$(./build/seqwatch query --db "$out/demo.db" --format jsonl --limit 1)
+id=$(sed -n 's/.*"alert_id":"\([^"]*\)".*/\1/p' <<<"$pick")
+if [ -n "$id" ]; then
   echo
-  echo "== the first alert in detail (seqwatch show $first)"
-  ./build/seqwatch show --db "$out/demo.db" "$first"
+  echo "== one alert in detail (seqwatch show $id)"
+  ./build/seqwatch show --db "$out/demo.db" "$id"
 fi
 echo
 echo "JSON lines: $out/alerts.json   database: $out/demo.db"
