@@ -2,11 +2,11 @@
  * mkhostile.c — writes the hostile-traffic captures of the hardening tests
  * (tests/scripts/hostile_*.sh), streamed to the pcap file through libpcap so a
  * million-packet capture never sits in memory. Every capture (but collide*) also
- * carries LEGIT well-behaved connections (10.9.0.1..4 -> 192.0.2.80:443) that
- * handshake first, keep talking all through the flood, and close at the end; on the
- * first of them an injection (a forged segment with another TTL, then the real
- * client's different bytes over the same range) near the end shows that detection
- * still works during the flood.
+ * carries LEGIT well-behaved connections (10.9.0.1..4, ..8 for rststorm, to
+ * 192.0.2.80:443) that handshake first, keep talking all through the flood, and
+ * close at the end; on the first of them an injection (a forged segment with another
+ * TTL, then the real client's different bytes over the same range) near the end
+ * shows that detection still works during the flood (not in 'clean').
  *
  * Kinds (N = packets or flows of the flood):
  *   benign N     the control: N packets of well-behaved 10-packet connections
