@@ -73,6 +73,7 @@ struct sw_reasm_dir {
     uint64_t retained;            /* payload bytes of retained nodes */
     uint64_t last_deliv_us;
     uint64_t bytes_delivered, gap_bytes, gaps;
+    uint64_t gap_end;               /* offset where the last gap notice ended (0: none) */
     uint8_t  dir, fin_seen, fin_sent, rst_sent, depth_hit, in_lru;
 };
 
@@ -417,15 +418,23 @@ static void deliver(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t now)
     }
 }
 
+/* A hole may be declared in several notices (the receiver's ACK can move through
+ * it in steps, and a notice carries at most 2 GiB); the gap counters count holes:
+ * a notice that starts where the previous one ended, with nothing delivered in
+ * between, continues the same hole. */
 static void gap(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t len, uint64_t now)
 {
     while (len) {   /* a GAP notice carries a 32-bit length */
         uint32_t part = len > 0x80000000ull ? 0x80000000u : (uint32_t)len;
+        int same_hole = d->gap_end && d->gap_end == d->next_off;
         emit(c, d, SW_STREAM_GAP, d->next_off, NULL, part, 0, now);
         d->next_off += part;
-        d->gaps++;
+        d->gap_end = d->next_off;
+        if (!same_hole) {
+            d->gaps++;
+            c->cnt.gaps++;
+        }
         d->gap_bytes += part;
-        c->cnt.gaps++;
         c->cnt.gap_bytes += part;
         len -= part;
     }

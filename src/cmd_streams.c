@@ -43,6 +43,7 @@ typedef struct sdir {
     uint8_t fin, rst, midstream;
     uint8_t ngap;
     struct { uint64_t off, len, file_off; } gap[GAP_LIST_MAX];
+    uint64_t gap_end, gap_end_file;   /* where the last gap notice ended (gap_end 0: none) */
     crypto_hash_sha256_state sha;
     char src_ip[64], dest_ip[64];
     char name[256];
@@ -380,13 +381,22 @@ static void on_chunk(void *user, const sw_stream_chunk *c)
         break;
     }
     case SW_STREAM_GAP:
-        if (d->ngap < GAP_LIST_MAX) {
-            d->gap[d->ngap].off = c->offset;
-            d->gap[d->ngap].len = c->len;
-            d->gap[d->ngap].file_off = d->bytes;
-            d->ngap++;
+        /* one hole may come in several notices: merge those that continue the
+         * previous one with no data in between */
+        if (d->gap_end && d->gap_end == c->offset && d->gap_end_file == d->bytes) {
+            if (d->ngap > 0 && d->gap[d->ngap - 1].off + d->gap[d->ngap - 1].len == c->offset)
+                d->gap[d->ngap - 1].len += c->len;
+        } else {
+            if (d->ngap < GAP_LIST_MAX) {
+                d->gap[d->ngap].off = c->offset;
+                d->gap[d->ngap].len = c->len;
+                d->gap[d->ngap].file_off = d->bytes;
+                d->ngap++;
+            }
+            d->gaps++;
         }
-        d->gaps++;
+        d->gap_end = c->offset + c->len;
+        d->gap_end_file = d->bytes;
         d->gap_bytes += c->len;
         break;
     case SW_STREAM_FIN: d->fin = 1; break;
