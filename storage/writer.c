@@ -432,6 +432,21 @@ static char *dup_or_null(const char *s)
     return s ? strdup(s) : NULL;
 }
 
+/* Free the writer itself: its strings, and its lock and condition variable once
+ * they were initialised (sync_ready). */
+static void writer_release(sw_store_writer *w, int sync_ready)
+{
+    if (sync_ready) {
+        pthread_cond_destroy(&w->cv);
+        pthread_mutex_destroy(&w->mu);
+    }
+    free(w->path);
+    free(w->sensor);
+    free(w->source);
+    free(w->rules_hash);
+    free(w);
+}
+
 sw_store_writer *sw_store_writer_start_opts(const char *path, const sw_run_info *run,
                                             const sw_store_writer_opts *opts,
                                             char *err, size_t errlen)
@@ -479,11 +494,7 @@ sw_store_writer *sw_store_writer_start_opts(const char *path, const sw_run_info 
                         base == SQLITE_NOMEM;
         if (!transient) {
             snprintf(err, errlen, "%s", msg);
-            free(w->path);
-            free(w->sensor);
-            free(w->source);
-            free(w->rules_hash);
-            free(w);
+            writer_release(w, 0);
             return NULL;
         }
         notice(w, "%s; will retry (alerts are queued, JSON lines are not affected)",
@@ -505,13 +516,7 @@ sw_store_writer *sw_store_writer_start_opts(const char *path, const sw_run_info 
     if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
         snprintf(err, errlen, "cannot start the database writer thread");
         sw_store_close(w->db);
-        pthread_cond_destroy(&w->cv);
-        pthread_mutex_destroy(&w->mu);
-        free(w->path);
-        free(w->sensor);
-        free(w->source);
-        free(w->rules_hash);
-        free(w);
+        writer_release(w, 1);
         return NULL;
     }
     return w;
@@ -599,12 +604,6 @@ int sw_store_writer_stop(sw_store_writer *w, const sw_run_info *run, char *err, 
     for (size_t i = 0; i < w->in_n; i++)
         free(w->in[i]);
     free(w->in);
-    pthread_cond_destroy(&w->cv);
-    pthread_mutex_destroy(&w->mu);
-    free(w->path);
-    free(w->sensor);
-    free(w->source);
-    free(w->rules_hash);
-    free(w);
+    writer_release(w, 1);
     return rc;
 }
