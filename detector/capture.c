@@ -20,6 +20,12 @@
 
 #define SW_CAP_DEFAULT_SNAPLEN 262144
 #define SW_CAP_TIMEOUT_MS 100
+/* stdio buffer of a capture file: libpcap reads each record with two fread() calls,
+ * and with the default buffer (st_blksize, 4 KiB on tmpfs) that is a read() system
+ * call every few packets. 64 KiB makes them 16 times rarer while the buffer still
+ * stays in the L2 cache between the kernel's copy and libpcap's (measured on the
+ * real-traffic capture: 4 KiB 1.22 s, 32-128 KiB 0.99-1.02 s, 256 KiB-1 MiB 1.45 s). */
+#define SW_CAP_FILE_BUF (64u << 10)
 
 struct sw_capture {
     pcap_t *p;
@@ -31,6 +37,7 @@ struct sw_capture {
     uint64_t size;                /* file size, 0 unknown */
     uint64_t last_off;            /* offset after the file header (before any packet) */
     uint64_t npackets;
+    char *iobuf;                  /* the FILE's buffer (files only); freed after pcap_close */
     char name[256];               /* "capture FILE", "standard input" or the interface */
     char err[PCAP_ERRBUF_SIZE + 512];
     char warn[PCAP_ERRBUF_SIZE + 128];
@@ -97,7 +104,29 @@ sw_capture *sw_capture_open_file(const char *path, const char *bpf, char *err, s
     else
         snprintf(c->name, sizeof c->name, "%s", path);
     ebuf[0] = '\0';
-    c->p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_MICRO, ebuf);
+    if (is_stdin) {
+        c->p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_MICRO, ebuf);
+    } else {
+        /* Opened here rather than by pcap_open_offline so that the FILE gets a large
+         * buffer before its first read; libpcap still does all the reading. */
+        f = fopen(path, "rb");
+        if (!f) {
+            set_err(err, errlen, "cannot read capture %s: %s", c->name, strerror(errno));
+            free(c);
+            return NULL;
+        }
+        c->iobuf = malloc(SW_CAP_FILE_BUF);
+        if (c->iobuf && setvbuf(f, c->iobuf, _IOFBF, SW_CAP_FILE_BUF) != 0) {
+            free(c->iobuf);
+            c->iobuf = NULL;
+        }
+        c->p = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_MICRO, ebuf);
+        if (!c->p) {
+            fclose(f);             /* libpcap leaves a FILE it was given open on failure */
+            free(c->iobuf);
+            c->iobuf = NULL;
+        }
+    }
     if (!c->p) {
         set_err(err, errlen, "cannot read capture %s: %s", c->name,
                 strip_prefix(ebuf[0] ? ebuf : "unknown error", path));
@@ -117,6 +146,7 @@ sw_capture *sw_capture_open_file(const char *path, const char *bpf, char *err, s
     }
     if (apply_filter(c, bpf, PCAP_NETMASK_UNKNOWN, err, errlen) != 0) {
         pcap_close(c->p);
+        free(c->iobuf);
         free(c);
         return NULL;
     }
@@ -334,6 +364,7 @@ void sw_capture_close(sw_capture *c)
     if (!c)
         return;
     if (c->p)
-        pcap_close(c->p);
+        pcap_close(c->p);         /* closes the FILE, which no longer uses iobuf then */
+    free(c->iobuf);
     free(c);
 }
