@@ -118,6 +118,11 @@ sw_decode_result sw_decode(sw_packet *p, int linktype, uint64_t ts_us,
                            const uint8_t *frame, uint32_t caplen, uint32_t wirelen,
                            int verify_checksums);
 
+/* One's-complement sum of n bytes added to sum, as native-order 16-bit words
+ * (unfolded: fold to 16 bits and compare with 0xffff to check a checksum; a sum in
+ * parts stays valid while every part but the last has an even length). */
+uint64_t sw_csum_acc(uint64_t sum, const uint8_t *p, size_t n);
+
 /* Format an address from a packet view (4 or 16 bytes) into buf (INET6_ADDRSTRLEN). */
 const char *sw_addr_str(int ip_version, const uint8_t *addr, char *buf, size_t len);
 

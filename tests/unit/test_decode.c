@@ -3,7 +3,8 @@
  * frames: every link type, VLAN tags, IPv4 options, IPv6 extension chains, every TCP
  * option, every malformation with its reason, truncation at every length (each
  * truncated copy is its own heap block so ASan sees any over-read), snap-length cuts,
- * Ethernet padding, and the zeek checksum captures from the shared directory.
+ * Ethernet padding, the zeek checksum captures from the shared directory, and the
+ * checksum sum against a one-word-at-a-time reference.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -1058,6 +1059,76 @@ static void test_zeek_checksum_pcaps(void **state)
         assert_int_equal(r[i], SW_DEC_TCP);
 }
 
+/* ---- the checksum sum ---- */
+
+/* The one-word-at-a-time sum sw_csum_acc replaced (kept here as the reference). */
+static uint64_t ref_csum_acc(uint64_t sum, const uint8_t *p, size_t n)
+{
+    uint32_t w32;
+    uint16_t w16;
+    while (n >= 4) {
+        memcpy(&w32, p, 4);
+        sum += w32;
+        p += 4;
+        n -= 4;
+    }
+    if (n >= 2) {
+        memcpy(&w16, p, 2);
+        sum += w16;
+        p += 2;
+        n -= 2;
+    }
+    if (n) {
+        uint8_t last[2] = { p[0], 0 };
+        memcpy(&w16, last, 2);
+        sum += w16;
+    }
+    return sum;
+}
+
+/* Fold to 16 bits with end-around carry. */
+static uint16_t fold16(uint64_t s)
+{
+    while (s >> 16)
+        s = (s & 0xffffu) + (s >> 16);
+    return (uint16_t)s;
+}
+
+/* Same integer as the reference for random data at every alignment and many
+ * lengths (0..70 000, which covers every loop tail), with random starting sums;
+ * and a sum in two even-length parts folds like the sum in one. */
+static void test_csum_acc_matches_reference(void **state)
+{
+    enum { MAXN = 70000 };
+    uint8_t *buf = malloc(MAXN + 64);
+    uint64_t x = 0x9e3779b97f4a7c15ull;
+    (void)state;
+    assert_non_null(buf);
+    for (size_t i = 0; i < MAXN + 64; i++) {
+        x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+        buf[i] = (uint8_t)x;
+    }
+    for (int round = 0; round < 3000; round++) {
+        x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+        size_t align = (size_t)(x % 64);
+        size_t n = round < 300 ? (size_t)round : round % 5 == 0 ? (size_t)((x >> 8) % (MAXN + 1))
+                                                                 : (size_t)((x >> 8) % 3000);
+        uint64_t start = round % 3 == 0 ? 0 : (x >> 20) & 0xffffffffffull;
+        const uint8_t *p = buf + align;
+        assert_true(sw_csum_acc(start, p, n) == ref_csum_acc(start, p, n));
+        if (n >= 2) {
+            size_t cut = ((x >> 40) % n) & ~(size_t)1;
+            assert_int_equal(fold16(sw_csum_acc(sw_csum_acc(start, p, cut), p + cut, n - cut)),
+                             fold16(ref_csum_acc(start, p, n)));
+        }
+    }
+    /* all ones: the largest words, where a lost carry would show */
+    memset(buf, 0xff, MAXN);
+    for (size_t n = MAXN - 70; n <= MAXN; n++)
+        assert_true(sw_csum_acc(0, buf + (n & 7), n - 8) == ref_csum_acc(0, buf + (n & 7), n - 8));
+    free(buf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1081,6 +1152,7 @@ int main(void)
         cmocka_unit_test(test_reason_names),
         cmocka_unit_test(test_addr_str),
         cmocka_unit_test(test_zeek_checksum_pcaps),
+        cmocka_unit_test(test_csum_acc_matches_reference),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
