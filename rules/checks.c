@@ -168,23 +168,29 @@ static void ring_push(const sw_checks *c, ck_flow *fs, const sw_pkt_obs *o)
     e->ttl = p->ttl;
     if (!fs->ring_n || p->ts_us > fs->ring_last_us)
         fs->ring_last_us = p->ts_us;
-    fs->ring_head = (uint8_t)((fs->ring_head + 1) % h);
+    fs->ring_head = (uint8_t)(fs->ring_head + 1u == h ? 0u : fs->ring_head + 1u);
     if (fs->ring_n < h)
         fs->ring_n++;
 }
 
-/* Index of the i-th oldest entry. */
+/* Index of the i-th oldest entry (i < ring_n). head < h, ring_n <= h and i < ring_n,
+ * so the sum is below 2h: one subtraction instead of a division. */
 static const ck_hist *ring_at(const sw_checks *c, const ck_flow *fs, unsigned i)
 {
     uint32_t h = c->cfg.history_packets;
-    return &fs->ring[(fs->ring_head + h - fs->ring_n + i) % h];
+    uint32_t k = fs->ring_head + h - fs->ring_n + i;
+    return &fs->ring[k >= h ? k - h : k];
 }
 
+/* Runs several times per packet (once per check that asks): no division. */
 int ck_dup_capture(const sw_checks *c, const ck_flow *fs)
 {
     if (fs->ring_n < 2)
         return 0;
-    const ck_hist *a = ring_at(c, fs, fs->ring_n - 2u), *b = ring_at(c, fs, fs->ring_n - 1u);
+    uint32_t h = c->cfg.history_packets;              /* >= ring_n >= 2 */
+    uint32_t lb = fs->ring_head ? fs->ring_head - 1u : h - 1u;   /* newest */
+    uint32_t la = lb ? lb - 1u : h - 1u;                         /* the one before */
+    const ck_hist *a = &fs->ring[la], *b = &fs->ring[lb];
     return a->len_dir == b->len_dir && a->seq == b->seq && a->ack == b->ack &&
            a->flags == b->flags && ck_dt_dec(b->dt) < CK_DUP_CAPTURE_US;
 }
