@@ -17,6 +17,9 @@ void sw_detector_free(sw_detector *d);
 /* Returns 0, or -1 for an unsupported link type. */
 int sw_detector_feed(sw_detector *d, int linktype, uint64_t ts_us,
                      const uint8_t *frame, uint32_t caplen, uint32_t wirelen);
+/* Packet time has reached ts_us elsewhere (a worker told about the capture's time
+ * while its own flows are quiet): expire what has timed out by then. */
+void sw_detector_tick(sw_detector *d, uint64_t ts_us);
 /* End every connection (stream flush, close notices, on_conn_end). */
 void sw_detector_flush(sw_detector *d);
 

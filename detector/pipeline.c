@@ -388,6 +388,15 @@ int sw_detector_feed(sw_detector *d, int linktype, uint64_t ts_us,
     return 0;
 }
 
+void sw_detector_tick(sw_detector *d, uint64_t ts_us)
+{
+    if (!d)
+        return;
+    if (ts_us > d->now_us)
+        d->now_us = ts_us;
+    sw_flow_expire(d->ft, ts_us);
+}
+
 void sw_detector_flush(sw_detector *d)
 {
     if (d)

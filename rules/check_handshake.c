@@ -180,54 +180,134 @@ json_t *ck_isn_related(sw_checks *c, int ip_version, const uint8_t *addr)
 }
 
 /* A server's ISN from the first SYN-ACK of a connection. */
-static void isn_record(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
+/* An ISN observation on its way from a worker's checks to the merging thread's table:
+ * everything isn_predictable needs, since the flow moves on meanwhile. */
+struct sw_isn_note {
+    uint8_t  ipv;
+    uint8_t  addr[16];
+    uint32_t isn;
+    uint32_t tuple;
+    sw_event ev;             /* identity fields only */
+    uint32_t mark_seq;
+    uint8_t  mark_flags;
+    ck_ladder_snap ladder;
+};
+
+void sw_isn_note_free(sw_isn_note *n)
 {
-    const sw_packet *p = o->pkt;
+    free(n);
+}
+
+/* Enter one ISN of a host. Returns the host when isn_predictable is due (once per
+ * host), with *why set; NULL otherwise. */
+static isn_host *isn_enter(sw_checks *c, int ipv, const uint8_t *addr, uint32_t isn,
+                           uint32_t tuple, const char **why)
+{
     if (!c->isn && !(c->isn = ck_isn_new())) {
         c->n_alloc_fail++;
-        return;
+        return NULL;
     }
     ck_isn_table *t = c->isn;
-    int32_t i = isn_find(t, p->ip_version, p->src_ip);
+    int32_t i = isn_find(t, ipv, addr);
     if (i < 0)
-        i = isn_insert(t, p->ip_version, p->src_ip);
+        i = isn_insert(t, ipv, addr);
     else {
         lru_unlink(t, i);
         lru_front(t, i);
     }
     isn_host *h = &t->h[i];
-    uint32_t tuple = (uint32_t)f->hash;
     if (h->n && h->last_tuple == tuple) {
         /* the same 4-tuple again (reuse): its ISN follows its own clock (RFC 6528),
          * which says nothing about other connections; keep the newest only */
-        h->isn[h->n - 1] = p->seq;
-        return;
+        h->isn[h->n - 1] = isn;
+        return NULL;
     }
     if (h->n == CK_ISN_KEEP) {
         memmove(h->isn, h->isn + 1, (CK_ISN_KEEP - 1) * sizeof h->isn[0]);
         h->n--;
     }
-    h->isn[h->n++] = p->seq;
+    h->isn[h->n++] = isn;
     h->last_tuple = tuple;
-    const char *why = NULL;
-    unsigned m = c->cfg.tun.isn_min_conns;
-    int pred = isn_pattern(h, m, &why);
+    int pred = isn_pattern(h, c->cfg.tun.isn_min_conns, why);
     h->flagged = (uint8_t)pred;
     if (pred && !h->reported) {
         h->reported = 1;
+        return h;
+    }
+    return NULL;
+}
+
+/* The evidence of isn_predictable, added to an event whose identity is filled. */
+static void isn_evidence(sw_checks *c, const isn_host *h, const char *why, sw_event *ev)
+{
+    unsigned m = c->cfg.tun.isn_min_conns;
+    json_t *sum = isn_summary(h, m);
+    ck_ev_o(ev, "host", json_incref(json_object_get(sum, "host")));
+    ck_ev_o(ev, "isns", json_incref(json_object_get(sum, "isns")));
+    ck_ev_o(ev, "deltas", json_incref(json_object_get(sum, "deltas")));
+    json_decref(sum);
+    ck_ev_u(ev, "connections", m);
+    ck_ev_s(ev, "pattern", why);
+    ck_ruled_out(ev, "same_4tuple_clock", NULL);
+}
+
+/* A server's ISN from the first SYN-ACK of a connection. */
+static void isn_record(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
+{
+    const sw_packet *p = o->pkt;
+    uint32_t tuple = (uint32_t)f->hash;
+    /* The event's number is taken here, whether or not it fires: with --workers it is
+     * decided later, on the merging thread, which has no connection state. */
+    uint32_t ordinal = ++fs->n_ev;
+    if (c->isn_sink) {
+        sw_isn_note *n = malloc(sizeof *n);    /* one per connection, not per packet */
+        if (!n) {
+            c->n_alloc_fail++;
+            return;
+        }
+        n->ipv = p->ip_version;
+        memset(n->addr, 0, sizeof n->addr);
+        memcpy(n->addr, p->src_ip, p->ip_version == 6 ? 16 : 4);
+        n->isn = p->seq;
+        n->tuple = tuple;
+        ck_event_ident(f, p, o->dir, SW_EV_ISN_PREDICTABLE, &n->ev);
+        n->ev.ordinal = ordinal;
+        n->mark_seq = p->seq;
+        n->mark_flags = p->flags;
+        ck_ladder_snap_take(c, fs, f, &n->ladder);
+        c->isn_sink(c->isn_user, n);
+        return;
+    }
+    const char *why = NULL;
+    isn_host *h = isn_enter(c, p->ip_version, p->src_ip, p->seq, tuple, &why);
+    if (h) {
         sw_event ev;
         if (ck_event_begin(c, fs, f, p, o->dir, SW_EV_ISN_PREDICTABLE, &ev) == 0) {
-            json_t *sum = isn_summary(h, m);
-            ck_ev_o(&ev, "host", json_incref(json_object_get(sum, "host")));
-            ck_ev_o(&ev, "isns", json_incref(json_object_get(sum, "isns")));
-            ck_ev_o(&ev, "deltas", json_incref(json_object_get(sum, "deltas")));
-            json_decref(sum);
-            ck_ev_u(&ev, "connections", m);
-            ck_ev_s(&ev, "pattern", why);
-            ck_ruled_out(&ev, "same_4tuple_clock", NULL);
+            ev.ordinal = ordinal;
+            isn_evidence(c, h, why, &ev);
             ck_emit(c, fs, f, &ev);
         }
     }
+}
+
+void sw_checks_isn_apply(sw_checks *c, sw_isn_note *n)
+{
+    const char *why = NULL;
+    isn_host *h = isn_enter(c, n->ipv, n->addr, n->isn, n->tuple, &why);
+    if (h) {
+        sw_event ev = n->ev;
+        ev.evidence = json_object();
+        ev.ruled_out = json_array();
+        if (!ev.evidence || !ev.ruled_out) {
+            sw_event_clear(&ev);
+            c->n_alloc_fail++;
+        } else {
+            ev.packets = ck_ladder_render(&n->ladder, ev.ts_us, n->mark_seq, n->mark_flags);
+            isn_evidence(c, h, why, &ev);
+            ck_deliver(c, NULL, &ev);
+        }
+    }
+    sw_isn_note_free(n);
 }
 
 /* ------------------------------------------------------------ SYN-ACKs -- */

@@ -116,6 +116,7 @@ typedef struct ck_flow {
     uint16_t storm_n, spray_n;
     uint32_t spray_start_ms, spray_last_ms;
     uint32_t emitted;        /* bit per sw_event_id emitted on this instance */
+    uint32_t n_ev;           /* events numbered on this instance (sw_event.ordinal) */
     uint64_t rstw_us;        /* RST watch: time of an accepted RST, 0 when off */
     uint32_t rstw_seq;       /* its sequence number */
     uint32_t rstw_nxt;       /* its sender's snd_nxt before it */
@@ -200,6 +201,9 @@ struct sw_checks {
     sw_stream_cb fwd;
     void *fwd_user;
     ck_isn_table *isn;
+    sw_isn_sink_fn isn_sink;     /* set: ISN observations go there (worker threads), the
+                                    table lives with the merging thread's checks */
+    void *isn_user;
     uint64_t n_alloc_fail, n_pend_forced, n_pend_dropped, n_events, n_pend_held, n_pend_emitted;
 };
 
@@ -289,6 +293,22 @@ void ck_flags_str(uint8_t flags, char out[12]);
 
 /* Emit (and clear) an event: takeover correlation, attached informational events. */
 void ck_emit(struct sw_checks *c, ck_flow *fs, sw_flow *f, sw_event *ev);
+/* Fill the identity fields of an event (no JSON members). */
+void ck_event_ident(const sw_flow *f, const sw_packet *p, int dir, sw_event_id id, sw_event *ev);
+/* Deliver an event that needs no takeover correlation (fs may be NULL). */
+void ck_deliver(struct sw_checks *c, ck_flow *fs, sw_event *ev);
+
+/* A copy of a connection's ladder, rendered later (possibly on another thread). */
+typedef struct ck_ladder_snap {
+    uint8_t  n;
+    uint8_t  wshift[2];
+    uint64_t last_us;
+    ck_hist  e[CK_MAX_HISTORY];
+} ck_ladder_snap;
+void ck_ladder_snap_take(const struct sw_checks *c, const ck_flow *fs, const sw_flow *f,
+                         ck_ladder_snap *s);
+json_t *ck_ladder_render(const ck_ladder_snap *s, uint64_t mark_ts, uint32_t mark_seq,
+                         uint8_t mark_flags);
 
 /* Pending events. Returns NULL when memory is short. */
 ck_pend *ck_pend_add(struct sw_checks *c, ck_flow *fs, sw_flow *f, ck_resolve_fn fn,

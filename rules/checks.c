@@ -113,6 +113,7 @@ static void flow_reset_instance(ck_flow *fs, uint32_t inst)
     fs->rst_beyond_n = 0;
     fs->storm_n = fs->spray_n = 0;
     fs->emitted = 0;
+    fs->n_ev = 0;
     if (fs->aux)
         fs->aux->nchain = 0;
 }
@@ -216,16 +217,30 @@ const char *ck_dir_name(int dir)
     return dir ? "to_client" : "to_server";
 }
 
-static json_t *ladder(const sw_checks *c, const ck_flow *fs, const sw_flow *f,
-                      uint64_t mark_ts, uint32_t mark_seq, uint8_t mark_flags)
+void ck_ladder_snap_take(const sw_checks *c, const ck_flow *fs, const sw_flow *f,
+                         ck_ladder_snap *s)
 {
-    if (!c->cfg.history_packets || !fs->ring_n)
+    unsigned n = c->cfg.history_packets ? fs->ring_n : 0;
+    if (n > CK_MAX_HISTORY)
+        n = CK_MAX_HISTORY;
+    s->n = (uint8_t)n;
+    s->last_us = fs->ring_last_us;
+    s->wshift[0] = f->conn.end[0].wshift;
+    s->wshift[1] = f->conn.end[1].wshift;
+    for (unsigned i = 0; i < n; i++)
+        s->e[i] = *ring_at(c, fs, i);
+}
+
+json_t *ck_ladder_render(const ck_ladder_snap *s, uint64_t mark_ts, uint32_t mark_seq,
+                         uint8_t mark_flags)
+{
+    if (!s->n)
         return NULL;
     uint64_t ts[CK_MAX_HISTORY];
-    unsigned n = fs->ring_n;
-    ts[n - 1] = fs->ring_last_us;
+    unsigned n = s->n;
+    ts[n - 1] = s->last_us;
     for (unsigned i = n - 1; i > 0; i--) {
-        uint64_t dt = ck_dt_dec(ring_at(c, fs, i)->dt);
+        uint64_t dt = ck_dt_dec(s->e[i].dt);
         ts[i - 1] = ts[i] >= dt ? ts[i] - dt : 0;
     }
     json_t *a = json_array();
@@ -235,21 +250,20 @@ static json_t *ladder(const sw_checks *c, const ck_flow *fs, const sw_flow *f,
      * is the trigger's, within the time encoding's precision */
     int marked = 0;
     for (unsigned i = n; mark_ts && i-- > 0;) {
-        const ck_hist *e = ring_at(c, fs, i);
+        const ck_hist *e = &s->e[i];
         uint64_t d = ts[i] > mark_ts ? ts[i] - mark_ts : mark_ts - ts[i];
-        uint64_t age = fs->ring_last_us > mark_ts ? fs->ring_last_us - mark_ts : 0;
+        uint64_t age = s->last_us > mark_ts ? s->last_us - mark_ts : 0;
         if (e->seq == mark_seq && e->flags == mark_flags && d <= 1 + age / 1024u) {
             marked = (int)i + 1;
             break;
         }
     }
     for (unsigned i = 0; i < n; i++) {
-        const ck_hist *e = ring_at(c, fs, i);
+        const ck_hist *e = &s->e[i];
         char fl[12];
         ck_flags_str(e->flags, fl);
         int dir = e->len_dir >> 15;
-        uint32_t win = (e->flags & SW_TH_SYN) ? e->win
-                                              : (uint32_t)e->win << f->conn.end[dir].wshift;
+        uint32_t win = (e->flags & SW_TH_SYN) ? e->win : (uint32_t)e->win << s->wshift[dir];
         json_t *o = json_pack("{s:I,s:s,s:s,s:I,s:I,s:I,s:I,s:I}",
                               "ts_us", (json_int_t)ts[i], "dir", ck_dir_name(dir),
                               "flags", fl, "seq", (json_int_t)e->seq, "ack", (json_int_t)e->ack,
@@ -264,11 +278,19 @@ static json_t *ladder(const sw_checks *c, const ck_flow *fs, const sw_flow *f,
     return a;
 }
 
+static json_t *ladder(const sw_checks *c, const ck_flow *fs, const sw_flow *f,
+                      uint64_t mark_ts, uint32_t mark_seq, uint8_t mark_flags)
+{
+    if (!c->cfg.history_packets || !fs->ring_n)
+        return NULL;
+    ck_ladder_snap s;
+    ck_ladder_snap_take(c, fs, f, &s);
+    return ck_ladder_render(&s, mark_ts, mark_seq, mark_flags);
+}
+
 /* ----------------------------------------------------------------- events -- */
 
-int ck_event_begin_mark(sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_packet *p,
-                        int dir, sw_event_id id, sw_event *ev,
-                        uint64_t mark_ts, uint32_t mark_seq, uint8_t mark_flags)
+void ck_event_ident(const sw_flow *f, const sw_packet *p, int dir, sw_event_id id, sw_event *ev)
 {
     memset(ev, 0, sizeof *ev);
     ev->id = id;
@@ -302,6 +324,13 @@ int ck_event_begin_mark(sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pa
     ev->conn_instance = cn->instance;
     ev->client_state = cn->end[0].state;
     ev->server_state = cn->end[1].state;
+}
+
+int ck_event_begin_mark(sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_packet *p,
+                        int dir, sw_event_id id, sw_event *ev,
+                        uint64_t mark_ts, uint32_t mark_seq, uint8_t mark_flags)
+{
+    ck_event_ident(f, p, dir, id, ev);
     ev->evidence = json_object();
     ev->ruled_out = json_array();
     if (!ev->evidence || !ev->ruled_out) {
@@ -405,16 +434,36 @@ static void related_add(sw_event *ev, json_t *r)
  * when it has one) and clear it. */
 static void deliver(sw_checks *c, ck_flow *fs, sw_event *ev)
 {
-    if (ev->id != SW_EV_ISN_PREDICTABLE) {
-        const uint8_t *srv = ev->dir == 0 ? ev->dst_ip : ev->src_ip;
-        related_add(ev, ck_isn_related(c, ev->ip_version, srv));
-    }
+    if (!c->isn_sink)
+        sw_checks_isn_relate(c, ev);
     if (fs && (unsigned)ev->id < 32)
         fs->emitted |= 1u << ev->id;
+    if (fs && !ev->ordinal)
+        ev->ordinal = ++fs->n_ev;    /* a connection's events are numbered in its own order,
+                                        whatever else runs beside it (--workers) */
     c->n_events++;
     if (c->emit)
         c->emit(c->user, ev);
     sw_event_clear(ev);
+}
+
+void sw_checks_isn_relate(sw_checks *c, sw_event *ev)
+{
+    if (ev->id != SW_EV_ISN_PREDICTABLE) {
+        const uint8_t *srv = ev->dir == 0 ? ev->dst_ip : ev->src_ip;
+        related_add(ev, ck_isn_related(c, ev->ip_version, srv));
+    }
+}
+
+void ck_deliver(sw_checks *c, ck_flow *fs, sw_event *ev)
+{
+    deliver(c, fs, ev);
+}
+
+void sw_checks_set_isn_sink(sw_checks *c, sw_isn_sink_fn fn, void *user)
+{
+    c->isn_sink = fn;
+    c->isn_user = user;
 }
 
 void ck_emit(sw_checks *c, ck_flow *fs, sw_flow *f, sw_event *ev)

@@ -27,6 +27,21 @@ void sw_checks_observer(sw_checks *c, sw_observer *out);
 void sw_checks_set_stream_forward(sw_checks *c, sw_stream_cb fwd, void *user);
 void sw_checks_set_tunables(sw_checks *c, const sw_tunables *t);
 
+/* Worker threads: each worker's checks hand their ISN observations (one per
+ * connection's first SYN-ACK) to a sink instead of a table of their own; the merging
+ * thread applies them, in packet order, to one table held by its own sw_checks, which
+ * also attaches the host summaries to the workers' events. Results are the same as
+ * with one sw_checks doing everything. */
+typedef struct sw_isn_note sw_isn_note;
+typedef void (*sw_isn_sink_fn)(void *user, sw_isn_note *note);   /* takes the note */
+void sw_checks_set_isn_sink(sw_checks *c, sw_isn_sink_fn fn, void *user);
+/* Apply a note to c's table; emits isn_predictable through c's callback when due.
+ * Frees the note. */
+void sw_checks_isn_apply(sw_checks *c, sw_isn_note *note);
+void sw_isn_note_free(sw_isn_note *note);
+/* Attach the server host's isn_predictable summary (if flagged) to ev->related. */
+void sw_checks_isn_relate(sw_checks *c, sw_event *ev);
+
 /* What the checks did, for statistics and tests. */
 typedef struct sw_checks_counters {
     uint64_t events;          /* events handed to the emit callback */

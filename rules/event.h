@@ -63,6 +63,8 @@ typedef struct sw_event {
     int      dir;              /* 0 to_server, 1 to_client */
     uint64_t flow_id;
     uint32_t conn_instance;
+    uint32_t ordinal;          /* the event's number within its connection instance, from 1
+                                  (0: not numbered); part of the alert_id */
     uint8_t  client_state, server_state;   /* sw_tcp_state */
     json_t  *evidence;         /* object: the numbers that made it fire */
     json_t  *packets;          /* array: the connection's last packets (ladder), or NULL */
