@@ -8,8 +8,14 @@
  * timestamps passed to sw_engine_feed), never the wall clock, so the same frames in
  * the same order always give the same alerts.
  *
- * Thread safety: one engine must be used from one thread at a time. Callbacks are
- * invoked from inside sw_engine_feed / sw_engine_flush on the caller's thread.
+ * Thread safety: one engine must be used from one thread at a time. The alert
+ * callback is invoked from inside sw_engine_feed / sw_engine_flush / sw_engine_poll on
+ * the caller's thread. With workers > 1 the engine runs that many worker threads of its
+ * own (connections spread over them, both directions on one); the alerts are the same
+ * as with one worker (only the order of alerts raised at the same moment for different
+ * connections, at timeouts or the final flush, can differ), but the stream callback is
+ * then called from the worker threads, one call at a time (chunks of one connection
+ * stay in order).
  */
 #ifndef SEQWATCH_H
 #define SEQWATCH_H
@@ -79,7 +85,9 @@ typedef struct sw_config {
     const char *source_name;       /* what is being read, for the runs table ("eth0", "x.pcap") */
 
     /* threading */
-    uint32_t workers;              /* worker threads (default 1: run on the caller's thread) */
+    uint32_t workers;              /* worker threads (default 1: run on the caller's thread;
+                                      2..256: connections are spread over that many
+                                      threads, max_flows and stream_memcap shared out) */
 } sw_config;
 
 void sw_config_init(sw_config *cfg);
@@ -171,6 +179,11 @@ void sw_engine_set_stream_cb(sw_engine *e, sw_stream_cb cb, void *user);
  * type is not supported (the frame is then not counted). */
 int sw_engine_feed(sw_engine *e, int linktype, uint64_t ts_us,
                    const uint8_t *frame, uint32_t caplen, uint32_t wirelen);
+
+/* With workers > 1: hand over the frames still queued and deliver the alerts that are
+ * ready. Call it when the capture is idle (a read timeout), so alerts do not wait for
+ * the next frame. A no-op with one worker. */
+void sw_engine_poll(sw_engine *e);
 
 /* True if sw_engine_feed accepts this link type. */
 int sw_linktype_supported(int linktype);

@@ -82,6 +82,11 @@ static void run_usage(FILE *f)
 "      --retain-seconds S   keep delivered bytes comparable for S seconds (default 30)\n"
 "      --retain-bytes SIZE  ... and at most SIZE per direction (default 256K)\n"
 "      --seed HEX           32 hex digits: fixed flow-hash seed (tests; default random)\n"
+"      --workers N          spread connections over N worker threads (default 1;\n"
+"                           at most 64). Both directions of a connection go to one\n"
+"                           worker; --max-flows and --stream-memcap are shared out\n"
+"                           equally. The alerts are the same for every N (their\n"
+"                           order can differ among connections that end at once).\n"
 "\n"
 "Privileges (live capture):\n"
 "      --user USER          after opening the capture, switch to USER (default: the\n"
@@ -99,7 +104,7 @@ enum {
     O_NO_PROMISC = 256, O_SNAPLEN, O_BUFSIZE, O_CHECKSUM, O_RULES, O_VAR, O_ANOM, O_HISTORY,
     O_JSON, O_NO_JSON, O_DB, O_NO_DB, O_SENSOR, O_SUMMARY_JSON, O_NO_PROGRESS, O_MAX_FLOWS,
     O_T_SYN, O_T_EST, O_T_CLOSE, O_MEMCAP, O_FLOWCAP, O_DEPTH, O_RET_S, O_RET_B, O_SEED,
-    O_USER, O_GROUP,
+    O_USER, O_GROUP, O_WORKERS,
 };
 
 static const struct option run_opts[] = {
@@ -133,6 +138,7 @@ static const struct option run_opts[] = {
     {"retain-seconds", required_argument, 0, O_RET_S},
     {"retain-bytes", required_argument, 0, O_RET_B},
     {"seed", required_argument, 0, O_SEED},
+    {"workers", required_argument, 0, O_WORKERS},
     {"user", required_argument, 0, O_USER},
     {"group", required_argument, 0, O_GROUP},
     {"help", no_argument, 0, 'h'},
@@ -236,7 +242,7 @@ static void fmt_bytes(uint64_t b, char *buf, size_t len)
         snprintf(buf, len, "%llu B", (unsigned long long)b);
 }
 
-static json_t *summary_json(sw_engine *e, const sw_stats *st, double elapsed, int live,
+static json_t *summary_json(sw_engine *e, const sw_stats *st, double elapsed, unsigned workers, int live,
                             uint64_t recv, uint64_t drop, uint64_t ifdrop, const char *source)
 {
     json_t *o = json_object();
@@ -285,6 +291,7 @@ static json_t *summary_json(sw_engine *e, const sw_stats *st, double elapsed, in
     json_object_set_new(o, "alerts_suppressed", json_integer((json_int_t)st->alerts_suppressed));
     json_object_set_new(o, "threshold_evictions", json_integer((json_int_t)st->threshold_evictions));
     json_object_set_new(o, "anomalies", json_integer((json_int_t)st->anomalies));
+    json_object_set_new(o, "workers", json_integer((json_int_t)workers));
     json_object_set_new(o, "elapsed_seconds", json_real(elapsed));
     json_object_set_new(o, "packets_per_second", json_real(elapsed > 0 ? st->packets / elapsed : 0));
     if (live) {
@@ -459,6 +466,10 @@ int sw_cmd_run(int argc, char **argv)
             if (sw_cli_parse_seed(optarg, cfg.hash_seed)) return bad_value("seed", optarg);
             cfg.seed_set = 1;
             break;
+        case O_WORKERS:
+            if (sw_cli_parse_uint(optarg, 64, &v) || v == 0) return bad_value("workers", optarg);
+            cfg.workers = (uint32_t)v;
+            break;
         case O_USER: user = optarg; break;
         case O_GROUP: group = optarg; break;
         case ':':
@@ -566,8 +577,10 @@ int sw_cmd_run(int argc, char **argv)
         int r = sw_capture_next(cap, &frame, &caplen, &wirelen, &ts);
         if (r == 0)
             break;
-        if (r == 2)
+        if (r == 2) {
+            sw_engine_poll(e);      /* idle capture: alerts do not wait for the next frame */
             continue;
+        }
         if (r < 0) {
             if (g_stop)
                 break;
@@ -603,7 +616,7 @@ int sw_cmd_run(int argc, char **argv)
     if (!quiet)
         print_summary(e, &st, elapsed, live, recv, drop, ifdrop);
     if (summary_path) {
-        json_t *o = summary_json(e, &st, elapsed, live, recv, drop, ifdrop, cfg.source_name);
+        json_t *o = summary_json(e, &st, elapsed, cfg.workers ? cfg.workers : 1u, live, recv, drop, ifdrop, cfg.source_name);
         int ok;
         if (!strcmp(summary_path, "-")) {
             ok = json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) == 0;

@@ -21,6 +21,7 @@
 #include "storage/alert_json.h"
 #include "storage/jsonl.h"
 #include "storage/store.h"
+#include "src/workers.h"
 
 extern const char sw_default_rules_text[];
 
@@ -31,8 +32,9 @@ struct sw_engine {
     char *json_path, *db_path, *source_name;
     char **vars;                 /* NULL-terminated copies */
 
-    sw_detector *det;
-    sw_checks *checks;
+    sw_detector *det;            /* one worker: on the caller's thread */
+    sw_pool *pool;               /* more: the worker pool (det is NULL) */
+    sw_checks *checks;           /* with a pool: holds the per-host ISN table only */
     sw_ruleset *rules;
     sw_matcher *matcher;
 
@@ -92,8 +94,11 @@ static sw_ruleset *load_rules(const sw_config *cfg, char *err, size_t errlen)
 /* Render and deliver one record to every sink. */
 static void deliver(sw_engine *e, const sw_event *ev, const sw_rule_match *m, const char *etype)
 {
-    e->ordinal++;
-    json_t *doc = sw_alert_to_json(ev, m, etype, e->sensor, e->ordinal);
+    /* The alert_id's ordinal: the event's number within its connection (so the ids do
+     * not depend on how connections interleave, e.g. with --workers); an event without
+     * one gets a run-wide number from a separate range. */
+    uint64_t ordinal = ev->ordinal ? ev->ordinal : (1ull << 63) | ++e->ordinal;
+    json_t *doc = sw_alert_to_json(ev, m, etype, e->sensor, ordinal);
     if (!doc)
         return;
     char *text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -251,11 +256,17 @@ sw_engine *sw_engine_new(const sw_config *cfg_in, char *err, size_t errlen)
         goto fail;
     }
     sw_checks_set_stream_forward(e->checks, on_stream, e);
-    sw_observer obs;
-    sw_checks_observer(e->checks, &obs);
-    e->det = sw_detector_new(&e->cfg, &obs, err, errlen);
-    if (!e->det)
-        goto fail;
+    if (e->cfg.workers > 1) {
+        e->pool = sw_pool_new(&e->cfg, &cc, e->checks, on_event, e, err, errlen);
+        if (!e->pool)
+            goto fail;
+    } else {
+        sw_observer obs;
+        sw_checks_observer(e->checks, &obs);
+        e->det = sw_detector_new(&e->cfg, &obs, err, errlen);
+        if (!e->det)
+            goto fail;
+    }
 
     if (e->json_path) {
         e->jsonl = sw_jsonl_open(e->json_path, err, errlen);
@@ -286,6 +297,8 @@ void sw_engine_set_stream_cb(sw_engine *e, sw_stream_cb cb, void *user)
 {
     e->stream_cb = cb;
     e->stream_user = user;
+    if (e->pool)
+        sw_pool_set_stream_cb(e->pool, cb, user);
 }
 
 int sw_engine_feed(sw_engine *e, int linktype, uint64_t ts_us,
@@ -297,7 +310,17 @@ int sw_engine_feed(sw_engine *e, int linktype, uint64_t ts_us,
         e->run.start_us = ts_us;
     if (ts_us > e->run.end_us)
         e->run.end_us = ts_us;
+    if (e->pool) {
+        sw_pool_feed(e->pool, linktype, ts_us, frame, caplen, wirelen);
+        return 0;
+    }
     return sw_detector_feed(e->det, linktype, ts_us, frame, caplen, wirelen);
+}
+
+void sw_engine_poll(sw_engine *e)
+{
+    if (e && e->pool)
+        sw_pool_poll(e->pool);
 }
 
 int sw_linktype_supported(int lt)
@@ -316,6 +339,8 @@ void sw_engine_flush(sw_engine *e)
 {
     if (e && e->det)
         sw_detector_flush(e->det);
+    if (e && e->pool)
+        sw_pool_flush(e->pool);
 }
 
 int sw_engine_reload_rules(sw_engine *e, const char *rules_file, char *err, size_t errlen)
@@ -335,6 +360,8 @@ int sw_engine_reload_rules(sw_engine *e, const char *rules_file, char *err, size
     e->rules = rs;
     e->run.rules_hash = sw_ruleset_hash(rs);
     sw_checks_set_tunables(e->checks, sw_ruleset_tunables(rs));
+    if (e->pool)
+        sw_pool_set_tunables(e->pool, sw_ruleset_tunables(rs));
     return 0;
 }
 
@@ -343,6 +370,8 @@ void sw_engine_get_stats(const sw_engine *e, sw_stats *out)
     memset(out, 0, sizeof(*out));
     if (e->det)
         sw_detector_stats(e->det, out);
+    if (e->pool)
+        sw_pool_stats(e->pool, out);
     out->events = e->events;
     out->alerts = e->alerts;
     out->alerts_suppressed = e->suppressed;
@@ -356,7 +385,8 @@ size_t sw_engine_decode_errors(const sw_engine *e, const char **names, uint64_t 
     for (int r = SW_DEC_ERR_FIRST; r < SW_DEC_NRESULTS; r++, n++) {
         if (n < max) {
             names[n] = sw_decode_reason_name((sw_decode_result)r);
-            counts[n] = e->det ? sw_detector_decode_count(e->det, r) : 0;
+            counts[n] = e->det ? sw_detector_decode_count(e->det, r)
+                      : e->pool ? sw_pool_decode_count(e->pool, r) : 0;
         }
     }
     return n;
@@ -399,10 +429,9 @@ void sw_engine_free(sw_engine *e)
     if (!e)
         return;
     /* Flows end (and may emit their last events) before the sinks close. */
-    if (e->det) {
-        sw_detector_flush(e->det);
-    }
+    sw_engine_flush(e);
     sw_engine_close_outputs(e, NULL, 0);
+    sw_pool_free(e->pool);
     sw_detector_free(e->det);
     sw_checks_free(e->checks);
     sw_matcher_free(e->matcher);
