@@ -17,6 +17,10 @@
 #include <string.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#ifdef __linux__
+#include <sys/socket.h>
+#include <linux/if_packet.h>
+#endif
 
 #define SW_CAP_DEFAULT_SNAPLEN 262144
 #define SW_CAP_TIMEOUT_MS 100
@@ -367,4 +371,37 @@ void sw_capture_close(sw_capture *c)
         pcap_close(c->p);         /* closes the FILE, which no longer uses iobuf then */
     free(c->iobuf);
     free(c);
+}
+
+int sw_capture_join_fanout(sw_capture *c, unsigned group, char *err, size_t errlen)
+{
+    if (!c || !c->live) {
+        set_err(err, errlen, "--fanout needs a live capture (-i)%s%s", "", "");
+        return -1;
+    }
+    if (group > 0xffff) {
+        if (err && errlen)
+            snprintf(err, errlen, "fanout group %u is out of range (0..65535)", group);
+        return -1;
+    }
+#if defined(__linux__) && defined(PACKET_FANOUT)
+    /* libpcap has no fanout call; its Linux capture is an AF_PACKET socket bound to the
+     * interface by pcap_activate, which is what a fanout group is made of. */
+    int fd = pcap_fileno(c->p);
+    int arg = (int)(group | ((unsigned)(PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG) << 16));
+    if (fd < 0 || setsockopt(fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof arg) != 0) {
+        int e = fd < 0 ? EBADF : errno;
+        if (err && errlen)
+            snprintf(err, errlen, "cannot join fanout group %u on %s: %s", group, c->name,
+                     e == EINVAL ? "the group exists with another mode, or the socket is not a "
+                                   "Linux packet socket" : strerror(e));
+        return -1;
+    }
+    return 0;
+#else
+    if (err && errlen)
+        snprintf(err, errlen, "cannot join fanout group %u on %s: PACKET_FANOUT is Linux only",
+                 group, c->name);
+    return -1;
+#endif
 }

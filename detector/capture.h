@@ -24,6 +24,14 @@ sw_capture *sw_capture_open_file(const char *path, const char *bpf, char *err, s
 sw_capture *sw_capture_open_live(const char *iface, const char *bpf, int promisc, int snaplen,
                                  int buffer_size_bytes, int immediate, char *err, size_t errlen);
 
+/* Join the live capture's socket to Linux PACKET_FANOUT group `group` (0..65535) in
+ * hash mode, IP fragments reassembled before hashing: the kernel then gives each of
+ * the group's sockets (several processes on one interface, same filter) a share of
+ * the packets, both directions of a connection to the same socket. Returns 0, or -1
+ * with a one-line reason (not a live capture, not Linux, the group exists with
+ * another mode, ...). */
+int sw_capture_join_fanout(sw_capture *c, unsigned group, char *err, size_t errlen);
+
 /* The pcap link type (DLT) of the capture. */
 int sw_capture_linktype(const sw_capture *c);
 

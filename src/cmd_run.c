@@ -49,7 +49,11 @@ static void run_usage(FILE *f)
 "  -c, --count N            stop after N packets\n"
 "      --no-promisc         do not put the interface in promiscuous mode\n"
 "      --snaplen N          live capture snap length (default 262144)\n"
-"      --buffer-size SIZE   live capture kernel buffer (e.g. 64M; default libpcap's)\n"
+"      --buffer-size SIZE   live capture kernel buffer (default 64M)\n"
+"      --fanout GROUP       Linux: join PACKET_FANOUT group GROUP (0..65535) in hash\n"
+"                           mode, so several seqwatch processes on one interface\n"
+"                           (same filter) each get a share of the connections, both\n"
+"                           directions to the same process: one sensor per core\n"
 "      --checksum on|off    verify IP/TCP checksums (default on; a bad packet is\n"
 "                           counted and changes no state). Use off for captures\n"
 "                           taken on a host with checksum offload.\n"
@@ -104,7 +108,7 @@ enum {
     O_NO_PROMISC = 256, O_SNAPLEN, O_BUFSIZE, O_CHECKSUM, O_RULES, O_VAR, O_ANOM, O_HISTORY,
     O_JSON, O_NO_JSON, O_DB, O_NO_DB, O_SENSOR, O_SUMMARY_JSON, O_NO_PROGRESS, O_MAX_FLOWS,
     O_T_SYN, O_T_EST, O_T_CLOSE, O_MEMCAP, O_FLOWCAP, O_DEPTH, O_RET_S, O_RET_B, O_SEED,
-    O_USER, O_GROUP, O_WORKERS,
+    O_USER, O_GROUP, O_WORKERS, O_FANOUT,
 };
 
 static const struct option run_opts[] = {
@@ -139,6 +143,7 @@ static const struct option run_opts[] = {
     {"retain-bytes", required_argument, 0, O_RET_B},
     {"seed", required_argument, 0, O_SEED},
     {"workers", required_argument, 0, O_WORKERS},
+    {"fanout", required_argument, 0, O_FANOUT},
     {"user", required_argument, 0, O_USER},
     {"group", required_argument, 0, O_GROUP},
     {"help", no_argument, 0, 'h'},
@@ -381,7 +386,8 @@ int sw_cmd_run(int argc, char **argv)
     size_t nvars = 0;
     uint64_t count = 0, v;
     int promisc = 1, quiet = 0, show_progress = 1;
-    uint64_t snaplen = 262144, bufsize = 0;
+    long fanout = -1;
+    uint64_t snaplen = 262144, bufsize = 64u << 20;
 
     optind = 1;
     opterr = 0;
@@ -470,6 +476,10 @@ int sw_cmd_run(int argc, char **argv)
             if (sw_cli_parse_uint(optarg, 64, &v) || v == 0) return bad_value("workers", optarg);
             cfg.workers = (uint32_t)v;
             break;
+        case O_FANOUT:
+            if (sw_cli_parse_uint(optarg, 65535, &v)) return bad_value("fanout", optarg);
+            fanout = (long)v;
+            break;
         case O_USER: user = optarg; break;
         case O_GROUP: group = optarg; break;
         case ':':
@@ -488,6 +498,10 @@ int sw_cmd_run(int argc, char **argv)
         fprintf(stderr, "seqwatch run: give exactly one of -r FILE or -i IFACE (see 'seqwatch run --help')\n");
         return 2;
     }
+    if (fanout >= 0 && !iface) {
+        fprintf(stderr, "seqwatch run: --fanout needs a live capture (-i IFACE)\n");
+        return 2;
+    }
     vars[nvars] = NULL;
     if (nvars)
         cfg.vars = vars;
@@ -501,6 +515,11 @@ int sw_cmd_run(int argc, char **argv)
         return 1;
     }
     int live = sw_capture_is_live(cap);
+    if (fanout >= 0 && sw_capture_join_fanout(cap, (unsigned)fanout, err, sizeof(err)) != 0) {
+        fprintf(stderr, "seqwatch run: %s\n", err);
+        sw_capture_close(cap);
+        return 1;
+    }
     int lt = sw_capture_linktype(cap);
     if (!sw_linktype_supported(lt)) {
         fprintf(stderr, "seqwatch run: %s: unsupported link type %d (supported: Ethernet, Linux SLL/SLL2, raw IP, BSD loopback)\n",
