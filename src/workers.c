@@ -24,6 +24,7 @@
  *    indexes are C11 atomics, and the handshake that puts a thread to sleep re-checks
  *    under its mutex, so no wake-up is lost.
  */
+#define _GNU_SOURCE 1   /* pthread_setname_np */
 #include "src/workers.h"
 
 #include <pthread.h>
@@ -38,18 +39,19 @@
 #include "detector/packet.h"
 
 #define RING_BYTES  (8u << 20)          /* per worker; a frame is at most 256 KiB */
-#define PUBLISH_EVERY 32u               /* records between two publications of head */
+#define PUBLISH_EVERY 16u               /* records between two publications of head */
 #define TAIL_EVERY  32u                 /* records between two publications of tail */
 #define STATS_EVERY 4096u               /* records between two counter reports */
 #define TICK_US     1000000ull          /* packet time between two ticks of an idle worker */
 #define MERGE_EVERY 64u                 /* frames between two merge attempts */
-#define SPIN        200
+#define SPIN        2000                /* pause loops (tens of microseconds) before sleeping */
 /* Connections are dealt in shares: SHARE_CALLER for worker 0, which also reads the
  * capture, decodes for the dispatch and copies frames into the rings, SHARE_THREAD for
  * each worker thread. With 2 workers the caller's thread gets a quarter of the
  * connections. */
 #define SHARE_CALLER 1u
 #define SHARE_THREAD 3u
+#define HASH_WORDS  9u                  /* two IPv6 addresses and the ports */
 
 enum { R_PKT = 1, R_TICK, R_FLUSH, R_SYNC, R_STOP, R_WRAP };
 
@@ -120,7 +122,7 @@ typedef struct worker {
 struct sw_pool {
     unsigned n;
     worker *w;
-    uint8_t key[crypto_shorthash_KEYBYTES];
+    uint64_t key[HASH_WORDS + 1];         /* random: the dispatch hash's key */
     sw_checks *isn_checks;
     sw_pool_event_fn on_event;
     void *user;
@@ -285,6 +287,11 @@ static void worker_stream(void *user, const sw_stream_chunk *c)
 static void *worker_main(void *arg)
 {
     worker *w = arg;
+#ifdef __linux__
+    char name[16];
+    snprintf(name, sizeof name, "sw-worker%u", w->id % 1000u);
+    pthread_setname_np(pthread_self(), name);    /* shows in top -H, perf, ps -L */
+#endif
     uint64_t tail = atomic_load_explicit(&w->tail, memory_order_relaxed);
     uint64_t head = tail;
     unsigned untail = 0, since_report = 0;
@@ -392,8 +399,8 @@ sw_pool *sw_pool_new(const sw_config *cfg, const sw_checks_config *cc, sw_checks
     p->user = user;
     pthread_mutex_init(&p->stream_mu, NULL);
     if (cfg->seed_set)
-        crypto_generichash(p->key, sizeof p->key, cfg->hash_seed, sizeof cfg->hash_seed,
-                           (const uint8_t *)"seqwatch.workers", 16);
+        crypto_generichash((uint8_t *)p->key, sizeof p->key, cfg->hash_seed,
+                           sizeof cfg->hash_seed, (const uint8_t *)"seqwatch.workers", 16);
     else
         randombytes_buf(p->key, sizeof p->key);
 
@@ -466,37 +473,79 @@ void sw_pool_set_stream_cb(sw_pool *p, sw_stream_cb cb, void *user)
 /* Which worker a frame belongs to: a keyed hash of its two endpoints, ordered so both
  * directions agree. Frames that are not IP go to worker 0; fragments hash on their
  * addresses only (a later fragment carries no ports). */
+/* The common frame, read directly: Ethernet without VLAN tags, then IPv4 (not a
+ * fragment) or IPv6 (no extension header), then TCP. Sets the endpoints exactly as
+ * sw_decode would for such a frame; returns 0 for anything else (sw_decode decides). */
+static int endpoints_fast(int linktype, const uint8_t *f, uint32_t caplen, const uint8_t **a,
+                          const uint8_t **b, size_t *al, uint16_t *sp, uint16_t *dp)
+{
+    if (linktype != SW_LINK_ETHERNET || caplen < 14 + 20 + 4)
+        return 0;
+    const uint8_t *ip = f + 14;
+    uint32_t left = caplen - 14;
+    const uint8_t *tcp;
+    if (f[12] == 0x08 && f[13] == 0x00) {
+        unsigned ihl = (ip[0] & 15u) * 4u;
+        if ((ip[0] >> 4) != 4 || ihl < 20 || ip[9] != 6 || (ip[6] & 0x3f) || ip[7] ||
+            left < ihl + 4)
+            return 0;                       /* not TCP, options too long, or a fragment */
+        *a = ip + 12; *b = ip + 16; *al = 4;
+        tcp = ip + ihl;
+    } else if (f[12] == 0x86 && f[13] == 0xdd) {
+        if ((ip[0] >> 4) != 6 || ip[6] != 6 || left < 40 + 4)
+            return 0;
+        *a = ip + 8; *b = ip + 24; *al = 16;
+        tcp = ip + 40;
+    } else {
+        return 0;
+    }
+    *sp = (uint16_t)(tcp[0] << 8 | tcp[1]);
+    *dp = (uint16_t)(tcp[2] << 8 | tcp[3]);
+    return 1;
+}
+
 static unsigned pick(sw_pool *p, int linktype, uint64_t ts_us, const uint8_t *frame,
                      uint32_t caplen, uint32_t wirelen, int *is_tcp)
 {
-    sw_packet pk;
-    sw_decode_result r = sw_decode(&pk, linktype, ts_us, frame, caplen, wirelen, 0);
-    *is_tcp = r == SW_DEC_TCP;
-    if (!pk.src_ip || !pk.dst_ip || (pk.ip_version != 4 && pk.ip_version != 6))
-        return 0;
-    size_t al = pk.ip_version == 6 ? 16 : 4;
+    const uint8_t *a, *b;
+    size_t al;
     uint16_t sp = 0, dp = 0;
-    if (r == SW_DEC_TCP) {
-        sp = pk.sport;
-        dp = pk.dport;
+    if (endpoints_fast(linktype, frame, caplen, &a, &b, &al, &sp, &dp)) {
+        *is_tcp = 1;
+    } else {
+        sw_packet pk;
+        sw_decode_result r = sw_decode(&pk, linktype, ts_us, frame, caplen, wirelen, 0);
+        *is_tcp = r == SW_DEC_TCP;
+        if (!pk.src_ip || !pk.dst_ip || (pk.ip_version != 4 && pk.ip_version != 6))
+            return 0;
+        al = pk.ip_version == 6 ? 16 : 4;
+        if (r == SW_DEC_TCP) {
+            sp = pk.sport;
+            dp = pk.dport;
+        }
+        a = pk.src_ip;
+        b = pk.dst_ip;
     }
-    const uint8_t *a = pk.src_ip, *b = pk.dst_ip;
     int c = memcmp(a, b, al);
     if (c > 0 || (c == 0 && sp > dp)) {
         const uint8_t *t = a; a = b; b = t;
         uint16_t tp = sp; sp = dp; dp = tp;
     }
-    uint8_t buf[40];
-    size_t o = 0;
-    memcpy(buf + o, a, al); o += al;
-    memcpy(buf + o, b, al); o += al;
-    buf[o++] = (uint8_t)(sp >> 8); buf[o++] = (uint8_t)sp;
-    buf[o++] = (uint8_t)(dp >> 8); buf[o++] = (uint8_t)dp;
-    uint8_t out[crypto_shorthash_BYTES];
-    crypto_shorthash(out, buf, o, p->key);
-    uint64_t h;
-    memcpy(&h, out, sizeof h);
-    uint64_t share = h % (SHARE_CALLER + SHARE_THREAD * (p->n - 1u));
+    /* Multilinear hash of the 32-bit words (addresses, then the two ports) with the
+     * random key, top 32 bits kept: strongly universal, so without the key nobody can
+     * line up connections on one worker. It only spreads load; the flow tables hash
+     * with SipHash. */
+    uint32_t w[HASH_WORDS];
+    size_t nw = 0;
+    memcpy(w, a, al);
+    memcpy(w + al / 4, b, al);
+    nw = al / 2;
+    w[nw++] = (uint32_t)sp << 16 | dp;
+    uint64_t h = p->key[0];
+    for (size_t i = 0; i < nw; i++)
+        h += p->key[i + 1] * (uint64_t)w[i];
+    uint64_t total = SHARE_CALLER + SHARE_THREAD * (p->n - 1u);
+    uint64_t share = ((h >> 32) * total) >> 32;
     return share < SHARE_CALLER ? 0 : 1u + (unsigned)((share - SHARE_CALLER) / SHARE_THREAD);
 }
 
