@@ -14,6 +14,8 @@
  * Invariants:
  *  - nodes are disjoint, each len >= 1 and <= NODE_MAX, sorted on the list;
  *    retained nodes precede queued ones; d->qhead is the first queued node.
+ *    The list is linked both ways; the head's prev is the tail, so appending at the
+ *    end (the in-order case) needs no search.
  *  - every node's allocation size (header + data, rounded to its size class) is
  *    counted in d->mem and c->mem; c->mem <= memcap and the flow's two directions
  *    together <= flow_cap (when a cap is hit, the oldest retained nodes go first,
@@ -23,7 +25,10 @@
  *  - bytes are delivered exactly once, in order; each stream offset below next_off
  *    was either delivered as DATA or declared in a GAP notice.
  *  - the cost of one segment is O(log n + len): every step of the overlap walk
- *    consumes at least one byte of the segment.
+ *    consumes at least one byte of the segment. In-order data (the segment starts
+ *    at or after the last stored byte) finds its place from d->qhead and the tail
+ *    without searching the tree; insert and remove rebalance only up to the first
+ *    subtree whose height did not change.
  * Node memory comes from per-size-class free lists in the context (bounded), so the
  * steady in-order case allocates nothing after warm-up.
  */
@@ -41,17 +46,18 @@
 #define DEFAULT_MEMCAP   (256ull << 20)
 #define DEFAULT_FLOWCAP  (4ull << 20)
 
+/* What the tree and list walks read comes first (one cache line, not two). */
 typedef struct rnode {
     uint64_t off;                 /* stream offset of data[0] */
-    struct rnode *l, *r;          /* AVL children */
-    struct rnode *prev, *next;    /* offset order */
-    uint64_t deliv_us;            /* packet time of delivery (retained nodes) */
-    sw_seg_meta meta;             /* the packet that carried these bytes */
     uint32_t len;
     int8_t   h;                   /* AVL height */
     uint8_t  cls;                 /* size class */
     uint8_t  urgent;
     uint8_t  pad_;
+    struct rnode *l, *r;          /* AVL children */
+    struct rnode *prev, *next;    /* offset order */
+    uint64_t deliv_us;            /* packet time of delivery (retained nodes) */
+    sw_seg_meta meta;             /* the packet that carried these bytes */
     uint8_t  data[];
 } rnode;
 
@@ -169,48 +175,111 @@ static rnode *balance(rnode *n)
     return n;
 }
 
-static rnode *avl_insert(rnode *t, rnode *n)
+/* A path from the root is no longer than the tree's height, which fits the int8_t
+ * h (an AVL tree of height 127 would need more than 2^87 nodes). */
+#define AVL_MAX_DEPTH 128
+
+/* Rebalance the nodes on a path of child links (root first), from the deepest up.
+ * A subtree that keeps its height after rebalancing leaves its ancestors' balance
+ * unchanged, so the walk stops there (an in-order append usually touches one or
+ * two nodes instead of every node on the path). */
+static void avl_fix_path(rnode **path[], int depth)
 {
-    if (!t) {
-        n->l = n->r = NULL;
-        n->h = 1;
-        return n;
+    while (depth-- > 0) {
+        rnode **link = path[depth];
+        int8_t old = (*link)->h;
+        *link = balance(*link);
+        if ((*link)->h == old)
+            break;
     }
-    if (n->off < t->off)
-        t->l = avl_insert(t->l, n);
-    else
-        t->r = avl_insert(t->r, n);
-    return balance(t);
 }
 
-static rnode *avl_remove_min(rnode *t, rnode **min)
+static void avl_insert(rnode **root, rnode *n)
 {
-    if (!t->l) {
-        *min = t;
-        return t->r;
+    rnode **path[AVL_MAX_DEPTH];
+    int depth = 0;
+    rnode **link = root;
+    while (*link) {
+        path[depth++] = link;
+        link = n->off < (*link)->off ? &(*link)->l : &(*link)->r;
     }
-    t->l = avl_remove_min(t->l, min);
-    return balance(t);
+    n->l = n->r = NULL;
+    n->h = 1;
+    *link = n;
+    avl_fix_path(path, depth);
 }
 
-static rnode *avl_remove(rnode *t, uint64_t off)
+/* Remove n, which is in the tree (offsets are unique: nodes are disjoint). */
+static void avl_remove(rnode **root, rnode *n)
 {
-    if (!t)
-        return NULL;
-    if (off < t->off) {
-        t->l = avl_remove(t->l, off);
-    } else if (off > t->off) {
-        t->r = avl_remove(t->r, off);
+    rnode **path[AVL_MAX_DEPTH];
+    int depth = 0;
+    rnode **link = root;
+    while (*link != n) {
+        path[depth++] = link;
+        link = n->off < (*link)->off ? &(*link)->l : &(*link)->r;
+    }
+    if (!n->r) {
+        *link = n->l;
     } else {
-        rnode *l = t->l, *r = t->r, *m;
-        if (!r)
-            return l;
-        r = avl_remove_min(r, &m);
-        m->l = l;
-        m->r = r;
-        return balance(m);
+        /* replace n by m, the lowest node of its right subtree */
+        int at = depth;
+        path[depth++] = link;
+        rnode **ml = &n->r;
+        while ((*ml)->l) {
+            path[depth++] = ml;
+            ml = &(*ml)->l;
+        }
+        rnode *m = *ml;
+        *ml = m->r;
+        m->l = n->l;
+        m->r = n->r;
+        m->h = n->h;
+        *link = m;
+        if (depth > at + 1)
+            path[at + 1] = &m->r;   /* was &n->r */
     }
-    return balance(t);
+    avl_fix_path(path, depth);
+}
+
+/* ---- offset-ordered list: head->prev is the tail (no other node's prev is NULL) ---- */
+
+static rnode *list_tail(const sw_reasm_dir *d) { return d->head ? d->head->prev : NULL; }
+static rnode *list_prev(const sw_reasm_dir *d, const rnode *n) { return n == d->head ? NULL : n->prev; }
+
+/* Link n after p (p NULL: at the head). */
+static void list_insert_after(sw_reasm_dir *d, rnode *p, rnode *n)
+{
+    if (!p) {
+        n->next = d->head;
+        n->prev = d->head ? d->head->prev : n;
+        if (d->head)
+            d->head->prev = n;
+        d->head = n;
+    } else {
+        n->prev = p;
+        n->next = p->next;
+        if (p->next)
+            p->next->prev = n;
+        else
+            d->head->prev = n;      /* new tail */
+        p->next = n;
+    }
+}
+
+static void list_unlink(sw_reasm_dir *d, rnode *n)
+{
+    if (n == d->head) {
+        d->head = n->next;
+        if (d->head)
+            d->head->prev = n->prev;    /* the tail */
+    } else {
+        n->prev->next = n->next;
+        if (n->next)
+            n->next->prev = n->prev;
+        else
+            d->head->prev = n->prev;    /* n was the tail */
+    }
 }
 
 /* The node with the greatest off <= x, or NULL. */
@@ -227,6 +296,12 @@ static rnode *floor_le(rnode *t, uint64_t x)
 /* The first node whose end is past x (the node holding x, or the next one). */
 static rnode *first_end_after(const sw_reasm_dir *d, uint64_t x)
 {
+    /* Usual case (in-order data, x at or past next_off): the first queued node,
+     * checked against its neighbour (ends increase along the list), no descent. */
+    rnode *q = d->qhead;
+    rnode *b = q ? list_prev(d, q) : list_tail(d);
+    if ((!b || b->off + b->len <= x) && (!q || q->off + q->len > x))
+        return q;
     rnode *f = floor_le(d->root, x);
     if (f && f->off + f->len > x)
         return f;
@@ -263,9 +338,8 @@ static void lru_touch(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t now)
 
 static void node_free(sw_reasm_ctx *c, sw_reasm_dir *d, rnode *n)
 {
-    d->root = avl_remove(d->root, n->off);
-    if (n->prev) n->prev->next = n->next; else d->head = n->next;
-    if (n->next) n->next->prev = n->prev;
+    avl_remove(&d->root, n);
+    list_unlink(d, n);
     if (d->qhead == n)
         d->qhead = n->next;
     size_t sz = class_size(n->cls);
@@ -340,12 +414,16 @@ static int store(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t off, const uint8_t *
     if (meta) n->meta = *meta; else memset(&n->meta, 0, sizeof n->meta);
     memcpy(n->data, data, len);
 
-    rnode *p = floor_le(d->root, off);
-    n->prev = p;
-    n->next = p ? p->next : d->head;
-    if (n->next) n->next->prev = n;
-    if (p) p->next = n; else d->head = n;
-    d->root = avl_insert(d->root, n);
+    /* The node before off: usually the tail (appending) or the one before the first
+     * queued node (in-order data kept after delivery); checked, else searched. */
+    rnode *p = list_tail(d);
+    if (p && p->off > off) {
+        p = d->qhead ? list_prev(d, d->qhead) : NULL;
+        if (!d->qhead || d->qhead->off < off || (p && p->off > off))
+            p = floor_le(d->root, off);
+    }
+    list_insert_after(d, p, n);
+    avl_insert(&d->root, n);
 
     d->mem += sz;
     c->cnt.mem_in_use += sz;
