@@ -14,6 +14,8 @@
  *    whenever it is touched or changes class.
  *  - The release callback runs exactly once per flow, before its slot goes back to
  *    the free list.
+ *  - t->last is NULL or a live flow (cleared when that flow is dropped); a lookup
+ *    compares it with the key before hashing.
  */
 #include "detector/flow.h"
 
@@ -47,6 +49,7 @@ struct sw_flow_table {
     sw_flow_release_fn release;
     void     *user;
     sw_flow_counters ctr;
+    sw_flow  *last;               /* the flow of the previous lookup/create (NULL once dropped) */
 };
 
 uint64_t sw_keyed_hash(const uint8_t seed[16], const void *data, size_t len)
@@ -121,10 +124,16 @@ static inline uint64_t table_hash(const sw_flow_table *t, const sw_flow_key *k)
 
 sw_flow *sw_flow_lookup(sw_flow_table *t, const sw_flow_key *k)
 {
+    /* Packets come in trains of one connection (a window of data, its ACKs): the
+     * previous flow is checked first, which spares the keyed hash. */
+    if (t->last && memcmp(&t->last->key, k, sizeof *k) == 0)
+        return t->last;
     uint64_t h = table_hash(t, k);
     for (sw_flow *f = t->buckets[h & t->mask]; f; f = f->chain_next)
-        if (f->hash == h && memcmp(&f->key, k, sizeof *k) == 0)
+        if (f->hash == h && memcmp(&f->key, k, sizeof *k) == 0) {
+            t->last = f;
             return f;
+        }
     return NULL;
 }
 
@@ -169,6 +178,8 @@ static void chain_unlink(sw_flow_table *t, sw_flow *f)
 /* Unlink, release, return the slot to the free list. */
 static void flow_drop(sw_flow_table *t, sw_flow *f, int why)
 {
+    if (t->last == f)
+        t->last = NULL;
     chain_unlink(t, f);
     lru_unlink(t, f);
     t->ctr.active--;
@@ -242,6 +253,7 @@ sw_flow *sw_flow_create(sw_flow_table *t, const sw_flow_key *k, uint64_t now_us)
     f->chain_next = *b;
     *b = f;
     lru_append(t, f);
+    t->last = f;
     t->ctr.created++;
     t->ctr.active++;
     return f;
