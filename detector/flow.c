@@ -14,6 +14,10 @@
  *    whenever it is touched or changes class.
  *  - The release callback runs exactly once per flow, before its slot goes back to
  *    the free list.
+ *  - t->oldest_us[c] is at most the last_us of every flow on list c: the list's
+ *    smallest last_us never decreases (the head is the oldest, and a flow joins at
+ *    the tail with the table clock), so a value read from the head stays a bound and
+ *    expiry need not read the head (a cache miss) until the bound itself is due.
  *  - t->last is NULL or a live flow (cleared when that flow is dropped); a lookup
  *    compares it with the key before hashing.
  */
@@ -50,6 +54,7 @@ struct sw_flow_table {
     void     *user;
     sw_flow_counters ctr;
     sw_flow  *last;               /* the flow of the previous lookup/create (NULL once dropped) */
+    uint64_t  oldest_us[SW_FLOW_T_COUNT]; /* per class: <= last_us of every flow on its list */
 };
 
 uint64_t sw_keyed_hash(const uint8_t seed[16], const void *data, size_t len)
@@ -287,12 +292,15 @@ size_t sw_flow_expire(sw_flow_table *t, uint64_t now_us)
         if (t->cfg.timeout[c] == 0)
             continue;                       /* 0: no time-based expiry for this class */
         uint64_t to = (uint64_t)t->cfg.timeout[c] * 1000000u;
+        if (t->oldest_us[c] + to >= t->now_us)
+            continue;                       /* nothing on the list can be due yet */
         sw_flow *h;
         while ((h = t->lru[c].head) != NULL && h->last_us + to < t->now_us) {
             t->ctr.timed_out++;
             flow_drop(t, h, SW_CONN_TIMED_OUT);
             n++;
         }
+        t->oldest_us[c] = h ? h->last_us : t->now_us;
     }
     return n;
 }
