@@ -238,6 +238,18 @@ static const uint8_t *ipv6_final_dst(const uint8_t *e, uint32_t elen, int *unkno
     return NULL;
 }
 
+/* Clear the view in 64-byte pieces: compilers store those with a few vector moves,
+ * while one memset of the whole view becomes `rep stos`, whose start-up cost was a
+ * quarter of this decoder's samples. */
+static void packet_clear(sw_packet *p)
+{
+    unsigned char *b = (unsigned char *)p;
+    size_t i = 0;
+    for (; i + 64 <= sizeof *p; i += 64)
+        memset(b + i, 0, 64);
+    memset(b + i, 0, sizeof *p - i);
+}
+
 sw_decode_result sw_decode(sw_packet *p, int linktype, uint64_t ts_us,
                            const uint8_t *frame, uint32_t caplen, uint32_t wirelen,
                            int verify_checksums)
@@ -251,7 +263,7 @@ sw_decode_result sw_decode(sw_packet *p, int linktype, uint64_t ts_us,
     int verify = verify_checksums != 0;
     uint64_t sum;
 
-    memset(p, 0, sizeof *p);
+    packet_clear(p);
     if (wirelen < caplen)
         wirelen = caplen;              /* a broken record header: trust what we hold */
     p->ts_us = ts_us;
