@@ -18,8 +18,11 @@
  *    smallest last_us never decreases (the head is the oldest, and a flow joins at
  *    the tail with the table clock), so a value read from the head stays a bound and
  *    expiry need not read the head (a cache miss) until the bound itself is due.
- *  - t->last is NULL or a live flow (cleared when that flow is dropped); a lookup
- *    compares it with the key before hashing.
+ *  - t->recent[] holds NULL or live flows, each in the slot recent_slot() gives for
+ *    its key (cleared when that flow is dropped); a lookup compares the slot's flow
+ *    with the key before hashing. The slot function is not keyed: colliding keys
+ *    only make each other fall back to the keyed table, so it costs an attacker's
+ *    packets no more than before.
  */
 #include "detector/flow.h"
 
@@ -30,6 +33,8 @@
 #define SW_FLOW_CHUNK       1024u
 #define SW_FLOW_MIN_BUCKETS 64u
 #define SW_FLOW_MAX_BUCKETS (1u << 22)
+#define SW_FLOW_RECENT_BITS 8u
+#define SW_FLOW_RECENT      (1u << SW_FLOW_RECENT_BITS)
 
 typedef struct flow_chunk {
     struct flow_chunk *next;
@@ -53,7 +58,7 @@ struct sw_flow_table {
     sw_flow_release_fn release;
     void     *user;
     sw_flow_counters ctr;
-    sw_flow  *last;               /* the flow of the previous lookup/create (NULL once dropped) */
+    sw_flow  *recent[SW_FLOW_RECENT]; /* recently used flows, direct-mapped by recent_slot() */
     uint64_t  oldest_us[SW_FLOW_T_COUNT]; /* per class: <= last_us of every flow on its list */
 };
 
@@ -127,16 +132,30 @@ static inline uint64_t table_hash(const sw_flow_table *t, const sw_flow_key *k)
     return sw_keyed_hash(t->cfg.seed, k, sizeof *k);
 }
 
+/* A cheap mix of the whole key for the recent-flow cache (not the table's hash). */
+static inline uint32_t recent_slot(const sw_flow_key *k)
+{
+    const uint8_t *b = (const uint8_t *)k;
+    uint64_t x = 0, w;
+    for (size_t i = 0; i + 8 <= sizeof *k; i += 8) {
+        memcpy(&w, b + i, 8);
+        x = (x ^ w) * 0x9e3779b97f4a7c15ull;
+    }
+    return (uint32_t)(x >> (64 - SW_FLOW_RECENT_BITS));
+}
+
 sw_flow *sw_flow_lookup(sw_flow_table *t, const sw_flow_key *k)
 {
-    /* Packets come in trains of one connection (a window of data, its ACKs): the
-     * previous flow is checked first, which spares the keyed hash. */
-    if (t->last && memcmp(&t->last->key, k, sizeof *k) == 0)
-        return t->last;
+    /* Few connections are busy at once: their flows are found in the small cache
+     * first, which spares the keyed hash and the walk of a cold bucket. */
+    uint32_t slot = recent_slot(k);
+    sw_flow *r = t->recent[slot];
+    if (r && memcmp(&r->key, k, sizeof *k) == 0)
+        return r;
     uint64_t h = table_hash(t, k);
     for (sw_flow *f = t->buckets[h & t->mask]; f; f = f->chain_next)
         if (f->hash == h && memcmp(&f->key, k, sizeof *k) == 0) {
-            t->last = f;
+            t->recent[slot] = f;
             return f;
         }
     return NULL;
@@ -183,8 +202,9 @@ static void chain_unlink(sw_flow_table *t, sw_flow *f)
 /* Unlink, release, return the slot to the free list. */
 static void flow_drop(sw_flow_table *t, sw_flow *f, int why)
 {
-    if (t->last == f)
-        t->last = NULL;
+    uint32_t slot = recent_slot(&f->key);
+    if (t->recent[slot] == f)
+        t->recent[slot] = NULL;
     chain_unlink(t, f);
     lru_unlink(t, f);
     t->ctr.active--;
@@ -258,7 +278,7 @@ sw_flow *sw_flow_create(sw_flow_table *t, const sw_flow_key *k, uint64_t now_us)
     f->chain_next = *b;
     *b = f;
     lru_append(t, f);
-    t->last = f;
+    t->recent[recent_slot(k)] = f;
     t->ctr.created++;
     t->ctr.active++;
     return f;
