@@ -105,6 +105,27 @@ sw_flow_table *sw_flow_table_new(const sw_flow_table_config *cfg,
     return t;
 }
 
+static inline uint64_t load_be64(const uint8_t *b)
+{
+    uint64_t v;
+    memcpy(&v, b, 8);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    v = __builtin_bswap64(v);
+#endif
+    return v;
+}
+
+/* memcmp(a, b, 16)'s sign, without the library call (bytes in order = big-endian words). */
+static inline int addr_cmp(const uint8_t a[16], const uint8_t b[16])
+{
+    uint64_t x = load_be64(a), y = load_be64(b);
+    if (x == y) {
+        x = load_be64(a + 8);
+        y = load_be64(b + 8);
+    }
+    return x < y ? -1 : x > y;
+}
+
 void sw_flow_key_from_packet(sw_flow_key *k, int *src_ep, const sw_packet *p)
 {
     memset(k, 0, sizeof *k);
@@ -112,7 +133,7 @@ void sw_flow_key_from_packet(sw_flow_key *k, int *src_ep, const sw_packet *p)
     uint8_t sa[16] = {0}, da[16] = {0};
     memcpy(sa, p->src_ip, alen);
     memcpy(da, p->dst_ip, alen);
-    int c = memcmp(sa, da, sizeof sa);
+    int c = addr_cmp(sa, da);
     int src_first = c < 0 || (c == 0 && p->sport <= p->dport);
     int se = src_first ? 0 : 1;
     memcpy(k->addr[se], sa, sizeof sa);
