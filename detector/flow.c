@@ -33,7 +33,7 @@
 #define SW_FLOW_CHUNK       1024u
 #define SW_FLOW_MIN_BUCKETS 64u
 #define SW_FLOW_MAX_BUCKETS (1u << 22)
-#define SW_FLOW_RECENT_BITS 8u
+#define SW_FLOW_RECENT_BITS 12u
 #define SW_FLOW_RECENT      (1u << SW_FLOW_RECENT_BITS)
 
 typedef struct flow_chunk {
