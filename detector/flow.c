@@ -14,6 +14,15 @@
  *    whenever it is touched or changes class.
  *  - The release callback runs exactly once per flow, before its slot goes back to
  *    the free list.
+ *  - t->oldest_us[c] is at most the last_us of every flow on list c: the list's
+ *    smallest last_us never decreases (the head is the oldest, and a flow joins at
+ *    the tail with the table clock), so a value read from the head stays a bound and
+ *    expiry need not read the head (a cache miss) until the bound itself is due.
+ *  - t->recent[] holds NULL or live flows, each in the slot recent_slot() gives for
+ *    its key (cleared when that flow is dropped); a lookup compares the slot's flow
+ *    with the key before hashing. The slot function is not keyed: colliding keys
+ *    only make each other fall back to the keyed table, so it costs an attacker's
+ *    packets no more than before.
  */
 #include "detector/flow.h"
 
@@ -24,6 +33,8 @@
 #define SW_FLOW_CHUNK       1024u
 #define SW_FLOW_MIN_BUCKETS 64u
 #define SW_FLOW_MAX_BUCKETS (1u << 22)
+#define SW_FLOW_RECENT_BITS 12u
+#define SW_FLOW_RECENT      (1u << SW_FLOW_RECENT_BITS)
 
 typedef struct flow_chunk {
     struct flow_chunk *next;
@@ -47,6 +58,8 @@ struct sw_flow_table {
     sw_flow_release_fn release;
     void     *user;
     sw_flow_counters ctr;
+    sw_flow  *recent[SW_FLOW_RECENT]; /* recently used flows, direct-mapped by recent_slot() */
+    uint64_t  oldest_us[SW_FLOW_T_COUNT]; /* per class: <= last_us of every flow on its list */
 };
 
 uint64_t sw_keyed_hash(const uint8_t seed[16], const void *data, size_t len)
@@ -92,6 +105,27 @@ sw_flow_table *sw_flow_table_new(const sw_flow_table_config *cfg,
     return t;
 }
 
+static inline uint64_t load_be64(const uint8_t *b)
+{
+    uint64_t v;
+    memcpy(&v, b, 8);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    v = __builtin_bswap64(v);
+#endif
+    return v;
+}
+
+/* memcmp(a, b, 16)'s sign, without the library call (bytes in order = big-endian words). */
+static inline int addr_cmp(const uint8_t a[16], const uint8_t b[16])
+{
+    uint64_t x = load_be64(a), y = load_be64(b);
+    if (x == y) {
+        x = load_be64(a + 8);
+        y = load_be64(b + 8);
+    }
+    return x < y ? -1 : x > y;
+}
+
 void sw_flow_key_from_packet(sw_flow_key *k, int *src_ep, const sw_packet *p)
 {
     memset(k, 0, sizeof *k);
@@ -99,7 +133,7 @@ void sw_flow_key_from_packet(sw_flow_key *k, int *src_ep, const sw_packet *p)
     uint8_t sa[16] = {0}, da[16] = {0};
     memcpy(sa, p->src_ip, alen);
     memcpy(da, p->dst_ip, alen);
-    int c = memcmp(sa, da, sizeof sa);
+    int c = addr_cmp(sa, da);
     int src_first = c < 0 || (c == 0 && p->sport <= p->dport);
     int se = src_first ? 0 : 1;
     memcpy(k->addr[se], sa, sizeof sa);
@@ -119,12 +153,32 @@ static inline uint64_t table_hash(const sw_flow_table *t, const sw_flow_key *k)
     return sw_keyed_hash(t->cfg.seed, k, sizeof *k);
 }
 
+/* A cheap mix of the whole key for the recent-flow cache (not the table's hash). */
+static inline uint32_t recent_slot(const sw_flow_key *k)
+{
+    const uint8_t *b = (const uint8_t *)k;
+    uint64_t x = 0, w;
+    for (size_t i = 0; i + 8 <= sizeof *k; i += 8) {
+        memcpy(&w, b + i, 8);
+        x = (x ^ w) * 0x9e3779b97f4a7c15ull;
+    }
+    return (uint32_t)(x >> (64 - SW_FLOW_RECENT_BITS));
+}
+
 sw_flow *sw_flow_lookup(sw_flow_table *t, const sw_flow_key *k)
 {
+    /* Few connections are busy at once: their flows are found in the small cache
+     * first, which spares the keyed hash and the walk of a cold bucket. */
+    uint32_t slot = recent_slot(k);
+    sw_flow *r = t->recent[slot];
+    if (r && memcmp(&r->key, k, sizeof *k) == 0)
+        return r;
     uint64_t h = table_hash(t, k);
     for (sw_flow *f = t->buckets[h & t->mask]; f; f = f->chain_next)
-        if (f->hash == h && memcmp(&f->key, k, sizeof *k) == 0)
+        if (f->hash == h && memcmp(&f->key, k, sizeof *k) == 0) {
+            t->recent[slot] = f;
             return f;
+        }
     return NULL;
 }
 
@@ -169,6 +223,9 @@ static void chain_unlink(sw_flow_table *t, sw_flow *f)
 /* Unlink, release, return the slot to the free list. */
 static void flow_drop(sw_flow_table *t, sw_flow *f, int why)
 {
+    uint32_t slot = recent_slot(&f->key);
+    if (t->recent[slot] == f)
+        t->recent[slot] = NULL;
     chain_unlink(t, f);
     lru_unlink(t, f);
     t->ctr.active--;
@@ -242,6 +299,7 @@ sw_flow *sw_flow_create(sw_flow_table *t, const sw_flow_key *k, uint64_t now_us)
     f->chain_next = *b;
     *b = f;
     lru_append(t, f);
+    t->recent[recent_slot(k)] = f;
     t->ctr.created++;
     t->ctr.active++;
     return f;
@@ -275,12 +333,15 @@ size_t sw_flow_expire(sw_flow_table *t, uint64_t now_us)
         if (t->cfg.timeout[c] == 0)
             continue;                       /* 0: no time-based expiry for this class */
         uint64_t to = (uint64_t)t->cfg.timeout[c] * 1000000u;
+        if (t->oldest_us[c] + to >= t->now_us)
+            continue;                       /* nothing on the list can be due yet */
         sw_flow *h;
         while ((h = t->lru[c].head) != NULL && h->last_us + to < t->now_us) {
             t->ctr.timed_out++;
             flow_drop(t, h, SW_CONN_TIMED_OUT);
             n++;
         }
+        t->oldest_us[c] = h ? h->last_us : t->now_us;
     }
     return n;
 }

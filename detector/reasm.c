@@ -6,7 +6,11 @@
  * into a stream offset relative to next_off (signed 32-bit distance), so wrap-around
  * at 2^32 never shows. Stored bytes live in "nodes": one node per stored range, with
  * the metadata of the packet that carried it, kept in an AVL tree keyed by offset
- * (O(log n) search) and threaded on an offset-ordered list (O(1) walk). Nodes never
+ * (O(log n) search) and threaded on an offset-ordered list (O(1) walk). Only queued
+ * nodes are in the tree; retained ones are indexed by an array in offset order
+ * (appended as bytes are delivered, dropped from the front as they age: amortized
+ * O(1) each, binary search for a late twin), allocated once a direction holds two
+ * of them; its 8 bytes per node are not counted in mem (a node takes >= 128). Nodes never
  * overlap: the FIRST version of a byte is kept and a later copy only fills holes.
  * Nodes below next_off are delivered-and-retained (kept for comparison with late
  * twins); nodes at or above next_off are queued (out of order).
@@ -14,6 +18,8 @@
  * Invariants:
  *  - nodes are disjoint, each len >= 1 and <= NODE_MAX, sorted on the list;
  *    retained nodes precede queued ones; d->qhead is the first queued node.
+ *    The list is linked both ways; the head's prev is the tail, so appending at the
+ *    end (the in-order case) needs no search.
  *  - every node's allocation size (header + data, rounded to its size class) is
  *    counted in d->mem and c->mem; c->mem <= memcap and the flow's two directions
  *    together <= flow_cap (when a cap is hit, the oldest retained nodes go first,
@@ -22,8 +28,13 @@
  *    is ordered by the packet time of its last delivery (oldest first).
  *  - bytes are delivered exactly once, in order; each stream offset below next_off
  *    was either delivered as DATA or declared in a GAP notice.
+ *  - a node is in the tree iff off >= next_off (queued), in d->ret iff retained
+ *    (d->ret is NULL while at most one node, then d->head, is retained).
  *  - the cost of one segment is O(log n + len): every step of the overlap walk
- *    consumes at least one byte of the segment.
+ *    consumes at least one byte of the segment. In-order data (the segment starts
+ *    at or after the last stored byte) finds its place from d->qhead and the tail
+ *    without searching the tree; insert and remove rebalance only up to the first
+ *    subtree whose height did not change.
  * Node memory comes from per-size-class free lists in the context (bounded), so the
  * steady in-order case allocates nothing after warm-up.
  */
@@ -41,23 +52,32 @@
 #define DEFAULT_MEMCAP   (256ull << 20)
 #define DEFAULT_FLOWCAP  (4ull << 20)
 
+/* What the tree and list walks read comes first (one cache line, not two). */
 typedef struct rnode {
     uint64_t off;                 /* stream offset of data[0] */
-    struct rnode *l, *r;          /* AVL children */
-    struct rnode *prev, *next;    /* offset order */
-    uint64_t deliv_us;            /* packet time of delivery (retained nodes) */
-    sw_seg_meta meta;             /* the packet that carried these bytes */
     uint32_t len;
     int8_t   h;                   /* AVL height */
     uint8_t  cls;                 /* size class */
     uint8_t  urgent;
     uint8_t  pad_;
+    struct rnode *l, *r;          /* AVL children */
+    struct rnode *prev, *next;    /* offset order */
+    uint64_t deliv_us;            /* packet time of delivery (retained nodes) */
+    sw_seg_meta meta;             /* the packet that carried these bytes */
     uint8_t  data[];
 } rnode;
 
+/* The retained nodes of a direction in offset order, v[lo .. hi): appended at the
+ * end as bytes are delivered, removed from the front as they age out. */
+typedef struct ret_index {
+    uint32_t lo, hi, cap;
+    rnode *v[];
+} ret_index;
+
 struct sw_reasm_dir {
     sw_flow *flow;
-    rnode *root, *head, *qhead;   /* tree, lowest node, first queued node */
+    rnode *root, *head, *qhead;   /* tree of queued nodes, lowest node, first queued node */
+    ret_index *ret;               /* retained nodes; NULL while there is at most one (head) */
     sw_reasm_dir *lru_prev, *lru_next;
     sw_reasm_dir *sib;            /* the other direction of the flow, if live */
     /* chunk template */
@@ -169,51 +189,114 @@ static rnode *balance(rnode *n)
     return n;
 }
 
-static rnode *avl_insert(rnode *t, rnode *n)
+/* A path from the root is no longer than the tree's height, which fits the int8_t
+ * h (an AVL tree of height 127 would need more than 2^87 nodes). */
+#define AVL_MAX_DEPTH 128
+
+/* Rebalance the nodes on a path of child links (root first), from the deepest up.
+ * A subtree that keeps its height after rebalancing leaves its ancestors' balance
+ * unchanged, so the walk stops there (an in-order append usually touches one or
+ * two nodes instead of every node on the path). */
+static void avl_fix_path(rnode **path[], int depth)
 {
-    if (!t) {
-        n->l = n->r = NULL;
-        n->h = 1;
-        return n;
+    while (depth-- > 0) {
+        rnode **link = path[depth];
+        int8_t old = (*link)->h;
+        *link = balance(*link);
+        if ((*link)->h == old)
+            break;
     }
-    if (n->off < t->off)
-        t->l = avl_insert(t->l, n);
-    else
-        t->r = avl_insert(t->r, n);
-    return balance(t);
 }
 
-static rnode *avl_remove_min(rnode *t, rnode **min)
+static void avl_insert(rnode **root, rnode *n)
 {
-    if (!t->l) {
-        *min = t;
-        return t->r;
+    rnode **path[AVL_MAX_DEPTH];
+    int depth = 0;
+    rnode **link = root;
+    while (*link) {
+        path[depth++] = link;
+        link = n->off < (*link)->off ? &(*link)->l : &(*link)->r;
     }
-    t->l = avl_remove_min(t->l, min);
-    return balance(t);
+    n->l = n->r = NULL;
+    n->h = 1;
+    *link = n;
+    avl_fix_path(path, depth);
 }
 
-static rnode *avl_remove(rnode *t, uint64_t off)
+/* Remove n, which is in the tree (offsets are unique: nodes are disjoint). */
+static void avl_remove(rnode **root, rnode *n)
 {
-    if (!t)
-        return NULL;
-    if (off < t->off) {
-        t->l = avl_remove(t->l, off);
-    } else if (off > t->off) {
-        t->r = avl_remove(t->r, off);
+    rnode **path[AVL_MAX_DEPTH];
+    int depth = 0;
+    rnode **link = root;
+    while (*link != n) {
+        path[depth++] = link;
+        link = n->off < (*link)->off ? &(*link)->l : &(*link)->r;
+    }
+    if (!n->r) {
+        *link = n->l;
     } else {
-        rnode *l = t->l, *r = t->r, *m;
-        if (!r)
-            return l;
-        r = avl_remove_min(r, &m);
-        m->l = l;
-        m->r = r;
-        return balance(m);
+        /* replace n by m, the lowest node of its right subtree */
+        int at = depth;
+        path[depth++] = link;
+        rnode **ml = &n->r;
+        while ((*ml)->l) {
+            path[depth++] = ml;
+            ml = &(*ml)->l;
+        }
+        rnode *m = *ml;
+        *ml = m->r;
+        m->l = n->l;
+        m->r = n->r;
+        m->h = n->h;
+        *link = m;
+        if (depth > at + 1)
+            path[at + 1] = &m->r;   /* was &n->r */
     }
-    return balance(t);
+    avl_fix_path(path, depth);
 }
 
-/* The node with the greatest off <= x, or NULL. */
+/* ---- offset-ordered list: head->prev is the tail (no other node's prev is NULL) ---- */
+
+static rnode *list_tail(const sw_reasm_dir *d) { return d->head ? d->head->prev : NULL; }
+static rnode *list_prev(const sw_reasm_dir *d, const rnode *n) { return n == d->head ? NULL : n->prev; }
+
+/* Link n after p (p NULL: at the head). */
+static void list_insert_after(sw_reasm_dir *d, rnode *p, rnode *n)
+{
+    if (!p) {
+        n->next = d->head;
+        n->prev = d->head ? d->head->prev : n;
+        if (d->head)
+            d->head->prev = n;
+        d->head = n;
+    } else {
+        n->prev = p;
+        n->next = p->next;
+        if (p->next)
+            p->next->prev = n;
+        else
+            d->head->prev = n;      /* new tail */
+        p->next = n;
+    }
+}
+
+static void list_unlink(sw_reasm_dir *d, rnode *n)
+{
+    if (n == d->head) {
+        d->head = n->next;
+        if (d->head)
+            d->head->prev = n->prev;    /* the tail */
+    } else {
+        n->prev->next = n->next;
+        if (n->next)
+            n->next->prev = n->prev;
+        else
+            d->head->prev = n->prev;    /* n was the tail */
+    }
+}
+
+/* The node with the greatest off <= x in a tree, or NULL. */
 static rnode *floor_le(rnode *t, uint64_t x)
 {
     rnode *best = NULL;
@@ -224,10 +307,128 @@ static rnode *floor_le(rnode *t, uint64_t x)
     return best;
 }
 
+/* ---- index of retained nodes ---- */
+
+#define RET_CAP_MIN 8u
+
+/* The retained node with the greatest off <= x, or NULL. */
+static rnode *ret_floor(const sw_reasm_dir *d, uint64_t x)
+{
+    const ret_index *r = d->ret;
+    if (!r) {
+        rnode *h = d->head;
+        return h && h->off < d->next_off && h->off <= x ? h : NULL;
+    }
+    uint32_t lo = r->lo, hi = r->hi;
+    if (lo == hi || r->v[lo]->off > x)
+        return NULL;
+    while (hi - lo > 1) {           /* v[lo]->off <= x < v[hi]->off (hi: past the end) */
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (r->v[mid]->off <= x)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return r->v[lo];
+}
+
+/* n (linked on the list) has just become retained: index it. Returns 0 when the
+ * index cannot grow (out of memory); n is then not indexed. */
+static int ret_add(sw_reasm_dir *d, rnode *n)
+{
+    ret_index *r = d->ret;
+    if (!r) {
+        rnode *h = d->head;             /* the retained nodes are the list's first ones */
+        if (h == n ? !(n->next && n->next->off < d->next_off) : !(h->next == n && h->off < d->next_off))
+            return 1;                   /* n is the only one */
+        r = malloc(sizeof *r + RET_CAP_MIN * sizeof r->v[0]);
+        if (!r)
+            return 0;
+        r->cap = RET_CAP_MIN;
+        r->lo = 0;
+        r->hi = 2;
+        r->v[0] = h;
+        r->v[1] = h->next;
+        d->ret = r;
+        return 1;
+    }
+    if (r->hi == r->cap) {
+        uint32_t cnt = r->hi - r->lo;
+        if (r->lo >= r->cap / 2) {      /* at least cap/2 removals since the last move */
+            memmove(r->v, r->v + r->lo, cnt * sizeof r->v[0]);
+        } else {
+            if (r->cap > UINT32_MAX / 2)
+                return 0;
+            ret_index *g = realloc(r, sizeof *r + (size_t)r->cap * 2 * sizeof r->v[0]);
+            if (!g)
+                return 0;
+            r = d->ret = g;
+            r->cap *= 2;
+            memmove(r->v, r->v + r->lo, cnt * sizeof r->v[0]);
+        }
+        r->lo = 0;
+        r->hi = cnt;
+    }
+    uint32_t i = r->hi;                 /* in-order data: after every retained node */
+    while (i > r->lo && r->v[i - 1]->off > n->off)
+        i--;                            /* (not reached: delivery is in offset order) */
+    memmove(r->v + i + 1, r->v + i, (r->hi - i) * sizeof r->v[0]);
+    r->v[i] = n;
+    r->hi++;
+    return 1;
+}
+
+/* n, a retained node, leaves. */
+static void ret_del(sw_reasm_dir *d, rnode *n)
+{
+    ret_index *r = d->ret;
+    if (!r)
+        return;
+    if (r->lo < r->hi && r->v[r->lo] == n) {
+        r->lo++;                        /* the oldest: the usual case */
+    } else {
+        uint32_t i = r->lo;
+        while (i < r->hi && r->v[i] != n)
+            i++;
+        if (i == r->hi)
+            return;
+        memmove(r->v + i, r->v + i + 1, (r->hi - i - 1) * sizeof r->v[0]);
+        r->hi--;
+    }
+    uint32_t cnt = r->hi - r->lo;
+    if (cnt == 0) {
+        free(r);
+        d->ret = NULL;
+    } else if (r->cap > 64 && cnt < r->cap / 4) {
+        memmove(r->v, r->v + r->lo, cnt * sizeof r->v[0]);
+        r->lo = 0;
+        r->hi = cnt;
+        ret_index *g = realloc(r, sizeof *r + (size_t)(r->cap / 2) * sizeof r->v[0]);
+        if (g) {
+            g->cap /= 2;
+            d->ret = g;
+        }
+    }
+}
+
+/* The node with the greatest off <= x, or NULL: queued nodes lie above every
+ * retained one. */
+static rnode *node_floor(const sw_reasm_dir *d, uint64_t x)
+{
+    rnode *q = x >= d->next_off ? floor_le(d->root, x) : NULL;
+    return q ? q : ret_floor(d, x);
+}
+
 /* The first node whose end is past x (the node holding x, or the next one). */
 static rnode *first_end_after(const sw_reasm_dir *d, uint64_t x)
 {
-    rnode *f = floor_le(d->root, x);
+    /* Usual case (in-order data, x at or past next_off): the first queued node,
+     * checked against its neighbour (ends increase along the list), no descent. */
+    rnode *q = d->qhead;
+    rnode *b = q ? list_prev(d, q) : list_tail(d);
+    if ((!b || b->off + b->len <= x) && (!q || q->off + q->len > x))
+        return q;
+    rnode *f = node_floor(d, x);
     if (f && f->off + f->len > x)
         return f;
     return f ? f->next : d->head;
@@ -263,9 +464,11 @@ static void lru_touch(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t now)
 
 static void node_free(sw_reasm_ctx *c, sw_reasm_dir *d, rnode *n)
 {
-    d->root = avl_remove(d->root, n->off);
-    if (n->prev) n->prev->next = n->next; else d->head = n->next;
-    if (n->next) n->next->prev = n->prev;
+    if (n->off < d->next_off)
+        ret_del(d, n);
+    else
+        avl_remove(&d->root, n);
+    list_unlink(d, n);
     if (d->qhead == n)
         d->qhead = n->next;
     size_t sz = class_size(n->cls);
@@ -340,12 +543,24 @@ static int store(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t off, const uint8_t *
     if (meta) n->meta = *meta; else memset(&n->meta, 0, sizeof n->meta);
     memcpy(n->data, data, len);
 
-    rnode *p = floor_le(d->root, off);
-    n->prev = p;
-    n->next = p ? p->next : d->head;
-    if (n->next) n->next->prev = n;
-    if (p) p->next = n; else d->head = n;
-    d->root = avl_insert(d->root, n);
+    /* The node before off: usually the tail (appending) or the one before the first
+     * queued node (in-order data kept after delivery); checked, else searched. */
+    rnode *p = list_tail(d);
+    if (p && p->off > off) {
+        p = d->qhead ? list_prev(d, d->qhead) : NULL;
+        if (!d->qhead || d->qhead->off < off || (p && p->off > off))
+            p = node_floor(d, off);
+    }
+    list_insert_after(d, p, n);
+    if (off < d->next_off) {
+        if (!ret_add(d, n)) {
+            list_unlink(d, n);
+            node_release(c, n);
+            return 0;
+        }
+    } else {
+        avl_insert(&d->root, n);
+    }
 
     d->mem += sz;
     c->cnt.mem_in_use += sz;
@@ -410,10 +625,20 @@ static void deliver(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t now)
     maybe_fin(c, d, now);
     while ((n = d->qhead) && n->off == d->next_off) {
         d->qhead = n->next;
+        avl_remove(&d->root, n);        /* queued -> retained */
         deliver_bytes(c, d, n->data, n->len, n->urgent, now);
         n->deliv_us = now;
-        d->retained += n->len;
-        lru_touch(c, d, now);
+        if (ret_add(d, n)) {
+            d->retained += n->len;
+            lru_touch(c, d, now);
+        } else {                        /* no room to index it: drop the copy */
+            size_t sz = class_size(n->cls);
+            list_unlink(d, n);
+            d->mem -= sz;
+            c->cnt.mem_in_use -= sz;
+            c->cnt.memcap_evictions++;
+            node_release(c, n);
+        }
         maybe_fin(c, d, now);
     }
 }
@@ -698,6 +923,7 @@ void sw_reasm_dir_close(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t now_us)
             n = nx;
         }
     }
+    free(d->ret);
     if (d->sib)
         d->sib->sib = NULL;
     free(d);
