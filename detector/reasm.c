@@ -6,7 +6,8 @@
  * into a stream offset relative to next_off (signed 32-bit distance), so wrap-around
  * at 2^32 never shows. Stored bytes live in "nodes": one node per stored range, with
  * the metadata of the packet that carried it, kept in an AVL tree keyed by offset
- * (O(log n) search) and threaded on an offset-ordered list (O(1) walk). Nodes never
+ * (O(log n) search) and threaded on a singly linked offset-ordered list (O(1) walk;
+ * only the lowest node is ever removed, so no back link is kept). Nodes never
  * overlap: the FIRST version of a byte is kept and a later copy only fills holes.
  * Nodes below next_off are delivered-and-retained (kept for comparison with late
  * twins); nodes at or above next_off are queued (out of order).
@@ -14,6 +15,8 @@
  * Invariants:
  *  - nodes are disjoint, each len >= 1 and <= NODE_MAX, sorted on the list;
  *    retained nodes precede queued ones; d->qhead is the first queued node.
+ *  - nodes are removed only from the head of the list (oldest retained first, or
+ *    every node when the direction closes).
  *  - every node's allocation size (header + data, rounded to its size class) is
  *    counted in d->mem and c->mem; c->mem <= memcap and the flow's two directions
  *    together <= flow_cap (when a cap is hit, the oldest retained nodes go first,
@@ -37,14 +40,15 @@
 #define REPORTS_MAX      16u     /* published overlaps per segment, per kind (same / mismatch) */
 #define POOL_MAX_BYTES   (16u << 20) /* free node memory kept for reuse */
 #define SEG_LEN_MAX      (1u << 24)  /* longer "segments" are cut (never seen on the wire) */
-#define NCLASS           40
+#define NSMALL           32      /* classes of 16k - 8 bytes, k = 1..32 (up to 504) */
+#define NCLASS           (NSMALL + 32)
 #define DEFAULT_MEMCAP   (256ull << 20)
 #define DEFAULT_FLOWCAP  (4ull << 20)
 
 typedef struct rnode {
     uint64_t off;                 /* stream offset of data[0] */
     struct rnode *l, *r;          /* AVL children */
-    struct rnode *prev, *next;    /* offset order */
+    struct rnode *next;           /* offset order */
     uint64_t deliv_us;            /* packet time of delivery (retained nodes) */
     sw_seg_meta meta;             /* the packet that carried these bytes */
     uint32_t len;
@@ -60,12 +64,6 @@ struct sw_reasm_dir {
     rnode *root, *head, *qhead;   /* tree, lowest node, first queued node */
     sw_reasm_dir *lru_prev, *lru_next;
     sw_reasm_dir *sib;            /* the other direction of the flow, if live */
-    /* chunk template */
-    uint64_t flow_id, conn_start_us;
-    const char *src_ip, *dest_ip;
-    uint32_t conn_instance, tmpl_flags;
-    uint16_t src_port, dest_port;
-    uint32_t base_seq;
     uint64_t next_off;            /* next stream byte to deliver */
     uint64_t fin_off;             /* offset of the FIN (if fin_seen) */
     uint64_t hi_off;              /* highest end offset of any segment seen */
@@ -74,7 +72,9 @@ struct sw_reasm_dir {
     uint64_t last_deliv_us;
     uint64_t bytes_delivered, gap_bytes, gaps;
     uint64_t gap_end;               /* offset where the last gap notice ended (0: none) */
-    uint8_t  dir, fin_seen, fin_sent, rst_sent, depth_hit, in_lru;
+    uint32_t base_seq;
+    uint8_t  tmpl_flags;          /* SW_CHUNK_* flags of every chunk (the template's) */
+    uint8_t  dir:1, fin_seen:1, fin_sent:1, rst_sent:1, depth_hit:1, in_lru:1;
 };
 
 struct sw_reasm_ctx {
@@ -89,23 +89,31 @@ struct sw_reasm_ctx {
     uint64_t pool_bytes;
 };
 
-/* ---- size classes: 4 per power of two, 128 bytes .. 112 KiB ---- */
+/* ---- size classes ----
+ * A class size is 8 bytes short of a multiple of 16, which is what malloc's chunk
+ * header rounds up to, so a node wastes no bytes in its chunk. Small nodes (most
+ * segments of short exchanges) get a class every 16 bytes up to 504; larger ones 4
+ * classes per power of two (512 - 8 .. 128 KiB - 8), at most 25 % rounding. */
 
 static size_t class_size(unsigned i)
 {
-    unsigned k = 7 + i / 4, m = 4 + i % 4;
-    return (size_t)m << (k - 2);
+    if (i < NSMALL)
+        return 16u * (i + 1) - 8;
+    i -= NSMALL;
+    unsigned k = 9 + i / 4, m = 4 + i % 4;
+    return ((size_t)m << (k - 2)) - 8;
 }
 
 static unsigned class_of(size_t total)
 {
-    if (total <= 128)
-        return 0;
-    unsigned k = 63 - (unsigned)__builtin_clzll((unsigned long long)(total - 1)); /* 2^k < total <= 2^(k+1) */
+    if (total <= 16u * NSMALL - 8)
+        return (unsigned)((total + 8 + 15) / 16) - 1;
+    size_t t = total + 8;
+    unsigned k = 63 - (unsigned)__builtin_clzll((unsigned long long)(t - 1)); /* 2^k < t <= 2^(k+1) */
     size_t step = (size_t)1 << (k - 2);
-    unsigned m = (unsigned)((total + step - 1) / step);    /* 5..8 */
+    unsigned m = (unsigned)((t + step - 1) / step);    /* 5..8 */
     if (m == 8) { k++; m = 4; }
-    return (k - 7) * 4 + (m - 4);
+    return NSMALL + (k - 9) * 4 + (m - 4);
 }
 
 static rnode *node_alloc(sw_reasm_ctx *c, unsigned cls)
@@ -261,16 +269,18 @@ static void lru_touch(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t now)
 
 /* ---- node bookkeeping ---- */
 
-static void node_free(sw_reasm_ctx *c, sw_reasm_dir *d, rnode *n)
+/* Free the lowest node of d (the head of its list). */
+static void node_free_head(sw_reasm_ctx *c, sw_reasm_dir *d)
 {
+    rnode *n = d->head;
     d->root = avl_remove(d->root, n->off);
-    if (n->prev) n->prev->next = n->next; else d->head = n->next;
-    if (n->next) n->next->prev = n->prev;
+    d->head = n->next;
     if (d->qhead == n)
         d->qhead = n->next;
     size_t sz = class_size(n->cls);
     d->mem -= sz;
     c->cnt.mem_in_use -= sz;
+    c->cnt.payload_in_use -= n->len;
     if (n->off < d->next_off) {
         d->retained -= n->len;
         if (d->retained == 0)
@@ -285,7 +295,7 @@ static int evict_oldest(sw_reasm_ctx *c, sw_reasm_dir *d)
     rnode *n = d ? d->head : NULL;
     if (!n || n->off >= d->next_off)
         return 0;
-    node_free(c, d, n);
+    node_free_head(c, d);
     c->cnt.memcap_evictions++;
     return 1;
 }
@@ -341,9 +351,7 @@ static int store(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t off, const uint8_t *
     memcpy(n->data, data, len);
 
     rnode *p = floor_le(d->root, off);
-    n->prev = p;
     n->next = p ? p->next : d->head;
-    if (n->next) n->next->prev = n;
     if (p) p->next = n; else d->head = n;
     d->root = avl_insert(d->root, n);
 
@@ -351,6 +359,9 @@ static int store(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t off, const uint8_t *
     c->cnt.mem_in_use += sz;
     if (c->cnt.mem_in_use > c->cnt.mem_peak)
         c->cnt.mem_peak = c->cnt.mem_in_use;
+    c->cnt.payload_in_use += len;
+    if (c->cnt.payload_in_use > c->cnt.payload_peak)
+        c->cnt.payload_peak = c->cnt.payload_in_use;
     if (off < d->next_off) {
         d->retained += len;
         lru_touch(c, d, now);
@@ -369,19 +380,12 @@ static void emit(sw_reasm_ctx *c, sw_reasm_dir *d, sw_stream_kind kind, uint64_t
         return;
     sw_stream_chunk ch;
     memset(&ch, 0, sizeof ch);
-    ch.flow_id = d->flow_id;
-    ch.conn_instance = d->conn_instance;
     ch.dir = d->dir;
     ch.kind = kind;
     ch.offset = off;
     ch.data = data;
     ch.len = len;
     ch.flags = d->tmpl_flags | flags;
-    ch.src_ip = d->src_ip;
-    ch.dest_ip = d->dest_ip;
-    ch.src_port = d->src_port;
-    ch.dest_port = d->dest_port;
-    ch.conn_start_us = d->conn_start_us;
     ch.ts_us = ts;
     c->obs.on_stream(c->obs.ctx, d->flow, &ch);
 }
@@ -461,7 +465,7 @@ static void trim(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t now)
     while ((n = d->head) && n->off < d->next_off) {
         if (!c->retain_on || d->retained > c->cfg.retain_bytes ||
             n->deliv_us + c->retain_us < now)
-            node_free(c, d, n);
+            node_free_head(c, d);
         else
             break;
     }
@@ -475,7 +479,7 @@ static void sweep(sw_reasm_ctx *c, uint64_t now)
     sw_reasm_dir *v;
     while ((v = c->lru_head) && v->last_deliv_us + c->retain_us < c->now_us) {
         while (has_retained(v))
-            node_free(c, v, v->head);
+            node_free_head(c, v);
         lru_remove(c, v);
     }
 }
@@ -658,7 +662,7 @@ void sw_reasm_ack(sw_reasm_ctx *c, sw_reasm_dir *d, uint32_t ack, uint64_t now_u
          * copy can change what it accepted, so its retained bytes are released. */
         if (d->fin_sent && (uint64_t)a > d->fin_off)
             while (has_retained(d))
-                node_free(c, d, d->head);
+                node_free_head(c, d);
     }
     trim(c, d, now_us);
 }
@@ -688,7 +692,7 @@ void sw_reasm_dir_close(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t now_us)
         deliver(c, d, now_us);
         emit(c, d, SW_STREAM_CLOSE, d->next_off, NULL, 0, 0, now_us);
         while (d->head)
-            node_free(c, d, d->head);
+            node_free_head(c, d);
         lru_remove(c, d);
     } else {
         rnode *n = d->head;
@@ -760,16 +764,8 @@ sw_reasm_dir *sw_reasm_dir_new(sw_reasm_ctx *c, sw_flow *flow, int dir, uint32_t
     d->flow = flow;
     d->dir = (uint8_t)(dir ? 1 : 0);
     d->base_seq = base_seq;
-    if (chunk_tmpl) {
-        d->flow_id = chunk_tmpl->flow_id;
-        d->conn_instance = chunk_tmpl->conn_instance;
-        d->tmpl_flags = chunk_tmpl->flags;
-        d->src_ip = chunk_tmpl->src_ip;
-        d->dest_ip = chunk_tmpl->dest_ip;
-        d->src_port = chunk_tmpl->src_port;
-        d->dest_port = chunk_tmpl->dest_port;
-        d->conn_start_us = chunk_tmpl->conn_start_us;
-    }
+    if (chunk_tmpl)
+        d->tmpl_flags = (uint8_t)chunk_tmpl->flags;
     if (flow) {
         sw_reasm_dir *s = flow->rdir[1 - d->dir];
         if (s && s != d) {

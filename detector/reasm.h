@@ -28,6 +28,9 @@ typedef struct sw_reasm_counters {
     uint64_t memcap_evictions, depth_reached, segments_dropped_cap;
     uint64_t mem_in_use, mem_peak;
     uint64_t overlap_reports_capped;  /* overlaps counted but not published (per-segment cap) */
+    /* mem_in_use / mem_peak count what the caps bound: each held segment's allocation
+     * (its header + bytes, rounded to its size class). These count its bytes only. */
+    uint64_t payload_in_use, payload_peak;
 } sw_reasm_counters;
 
 /* obs receives on_overlap and on_stream calls. */
@@ -36,12 +39,14 @@ void sw_reasm_ctx_free(sw_reasm_ctx *c);
 void sw_reasm_counters_get(const sw_reasm_ctx *c, sw_reasm_counters *out);
 
 /* Start a direction whose stream offset 0 is sequence number base_seq (ISN+1, or
- * the first sequence number seen on midstream pickup). chunk_tmpl carries the
- * flow_id, addresses etc. copied into every sw_stream_chunk for this direction;
- * the strings it points to (src_ip, dest_ip) must stay valid until the direction
- * is closed. Store the result in flow->rdir[dir]: the per-flow cap is shared with
- * the direction found in flow->rdir[1 - dir] when this one is created (that one
- * must be live or NULL). */
+ * the first sequence number seen on midstream pickup). Every sw_stream_chunk of the
+ * direction carries its dir, kind, offset, bytes, ts_us and flags (the low 8 bits
+ * of chunk_tmpl->flags when chunk_tmpl is not NULL, plus SW_CHUNK_URGENT); the
+ * connection's fields (flow_id, conn_instance, addresses, ports, conn_start_us)
+ * are left zero for the observer to fill from the flow it is given — a direction
+ * does not store them. Store the result in flow->rdir[dir]: the per-flow cap is
+ * shared with the direction found in flow->rdir[1 - dir] when this one is created
+ * (that one must be live or NULL). */
 sw_reasm_dir *sw_reasm_dir_new(sw_reasm_ctx *c, sw_flow *flow, int dir, uint32_t base_seq,
                                const sw_stream_chunk *chunk_tmpl);
 
