@@ -28,7 +28,8 @@
  *  - the cost of one segment is O(log n + len): every step of the overlap walk
  *    consumes at least one byte of the segment.
  * Node memory comes from per-size-class free lists in the context (bounded), so the
- * steady in-order case allocates nothing after warm-up.
+ * steady in-order case allocates nothing after warm-up. Directions come from slab
+ * chunks of the context (no allocator header each), kept until the context is freed.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,7 @@
 #define NCLASS           (NSMALL + 32)
 #define DEFAULT_MEMCAP   (256ull << 20)
 #define DEFAULT_FLOWCAP  (4ull << 20)
+#define DIR_SLAB         256u    /* directions per slab chunk */
 
 typedef struct rnode {
     uint64_t off;                 /* stream offset of data[0] */
@@ -63,19 +65,36 @@ struct sw_reasm_dir {
     sw_flow *flow;
     rnode *root, *head, *qhead;   /* tree, lowest node, first queued node */
     sw_reasm_dir *lru_prev, *lru_next;
-    sw_reasm_dir *sib;            /* the other direction of the flow, if live */
     uint64_t next_off;            /* next stream byte to deliver */
     uint64_t fin_off;             /* offset of the FIN (if fin_seen) */
     uint64_t hi_off;              /* highest end offset of any segment seen */
     uint64_t mem;                 /* allocation bytes held */
     uint64_t retained;            /* payload bytes of retained nodes */
     uint64_t last_deliv_us;
-    uint64_t bytes_delivered, gap_bytes, gaps;
-    uint64_t gap_end;               /* offset where the last gap notice ended (0: none) */
+    uint64_t gap_bytes;           /* bytes declared as gaps (next_off - gap_bytes
+                                     bytes were delivered) */
     uint32_t base_seq;
-    uint8_t  tmpl_flags;          /* SW_CHUNK_* flags of every chunk (the template's) */
-    uint8_t  dir:1, fin_seen:1, fin_sent:1, rst_sent:1, depth_hit:1, in_lru:1;
+    uint32_t gaps:24,             /* holes declared (saturating) */
+             dir:1, fin_seen:1, fin_sent:1, rst_sent:1, depth_hit:1, in_lru:1,
+             gap_last:1,          /* next_off was last advanced by a gap notice */
+             tmpl_mid:1;          /* every chunk carries SW_CHUNK_MIDSTREAM */
 };
+#define DIR_GAPS_MAX ((1u << 24) - 1)
+
+/* The other direction of d's flow, if live (the pipeline clears flow->rdir[dir]
+ * before it closes a direction). It shares the flow cap with d. */
+static inline sw_reasm_dir *sib_of(const sw_reasm_dir *d)
+{
+    sw_reasm_dir *s = d->flow ? d->flow->rdir[1 - d->dir] : NULL;
+    return s != d ? s : NULL;
+}
+
+/* Directions come from chunks of DIR_SLAB (no allocator header per direction);
+ * a free one is linked through lru_next. Chunks are freed with the context. */
+typedef struct dir_chunk {
+    struct dir_chunk *next;
+    sw_reasm_dir v[DIR_SLAB];
+} dir_chunk;
 
 struct sw_reasm_ctx {
     sw_reasm_config cfg;
@@ -87,6 +106,8 @@ struct sw_reasm_ctx {
     sw_reasm_dir *lru_head, *lru_tail;
     rnode *pool[NCLASS];
     uint64_t pool_bytes;
+    dir_chunk *dchunks;
+    sw_reasm_dir *dfree;          /* free directions, linked through lru_next */
 };
 
 /* ---- size classes ----
@@ -310,14 +331,15 @@ static int has_retained(const sw_reasm_dir *d)
 static int reserve(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t need)
 {
     for (;;) {
-        uint64_t fmem = d->mem + (d->sib ? d->sib->mem : 0);
+        sw_reasm_dir *sib = sib_of(d);
+        uint64_t fmem = d->mem + (sib ? sib->mem : 0);
         if (fmem + need > c->cfg.flow_cap) {
             sw_reasm_dir *v = d;
-            int a = has_retained(d), b = has_retained(d->sib);
+            int a = has_retained(d), b = has_retained(sib);
             if (!a && !b)
                 return 0;
-            if (!a || (b && d->sib->head->deliv_us < d->head->deliv_us))
-                v = d->sib;
+            if (!a || (b && sib->head->deliv_us < d->head->deliv_us))
+                v = sib;
             evict_oldest(c, v);
             continue;
         }
@@ -385,7 +407,7 @@ static void emit(sw_reasm_ctx *c, sw_reasm_dir *d, sw_stream_kind kind, uint64_t
     ch.offset = off;
     ch.data = data;
     ch.len = len;
-    ch.flags = d->tmpl_flags | flags;
+    ch.flags = (d->tmpl_mid ? SW_CHUNK_MIDSTREAM : 0) | flags;
     ch.ts_us = ts;
     c->obs.on_stream(c->obs.ctx, d->flow, &ch);
 }
@@ -403,7 +425,8 @@ static void deliver_bytes(sw_reasm_ctx *c, sw_reasm_dir *d, const uint8_t *p, ui
 {
     emit(c, d, SW_STREAM_DATA, d->next_off, p, len, urgent ? SW_CHUNK_URGENT : 0, now);
     d->next_off += len;
-    d->bytes_delivered += len;
+    if (len)
+        d->gap_last = 0;
     c->cnt.bytes_delivered += len;
 }
 
@@ -430,12 +453,13 @@ static void gap(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t len, uint64_t now)
 {
     while (len) {   /* a GAP notice carries a 32-bit length */
         uint32_t part = len > 0x80000000ull ? 0x80000000u : (uint32_t)len;
-        int same_hole = d->gap_end && d->gap_end == d->next_off;
+        int same_hole = d->gap_last;
         emit(c, d, SW_STREAM_GAP, d->next_off, NULL, part, 0, now);
         d->next_off += part;
-        d->gap_end = d->next_off;
+        d->gap_last = 1;
         if (!same_hole) {
-            d->gaps++;
+            if (d->gaps < DIR_GAPS_MAX)
+                d->gaps++;
             c->cnt.gaps++;
         }
         d->gap_bytes += part;
@@ -680,9 +704,9 @@ void sw_reasm_rst(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t now_us)
 
 void sw_reasm_dir_close(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t now_us)
 {
-    if (!d)
+    if (!d || !c)
         return;
-    if (c) {
+    {
         sweep(c, now_us);
         uint64_t to = d->hi_off;
         if (d->fin_seen && d->fin_off > to)
@@ -694,17 +718,9 @@ void sw_reasm_dir_close(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t now_us)
         while (d->head)
             node_free_head(c, d);
         lru_remove(c, d);
-    } else {
-        rnode *n = d->head;
-        while (n) {
-            rnode *nx = n->next;
-            free(n);
-            n = nx;
-        }
     }
-    if (d->sib)
-        d->sib->sib = NULL;
-    free(d);
+    d->lru_next = c->dfree;
+    c->dfree = d;
 }
 
 /* ---- context and directions ---- */
@@ -739,6 +755,11 @@ void sw_reasm_ctx_free(sw_reasm_ctx *c)
             n = nx;
         }
     }
+    while (c->dchunks) {
+        dir_chunk *nx = c->dchunks->next;
+        free(c->dchunks);
+        c->dchunks = nx;
+    }
     free(c);
 }
 
@@ -758,21 +779,25 @@ sw_reasm_dir *sw_reasm_dir_new(sw_reasm_ctx *c, sw_flow *flow, int dir, uint32_t
 {
     if (!c)
         return NULL;
-    sw_reasm_dir *d = calloc(1, sizeof *d);
-    if (!d)
-        return NULL;
+    if (!c->dfree) {
+        dir_chunk *k = malloc(sizeof *k);
+        if (!k)
+            return NULL;
+        k->next = c->dchunks;
+        c->dchunks = k;
+        for (unsigned i = DIR_SLAB; i-- > 0;) {
+            k->v[i].lru_next = c->dfree;
+            c->dfree = &k->v[i];
+        }
+    }
+    sw_reasm_dir *d = c->dfree;
+    c->dfree = d->lru_next;
+    memset(d, 0, sizeof *d);
     d->flow = flow;
     d->dir = (uint8_t)(dir ? 1 : 0);
     d->base_seq = base_seq;
-    if (chunk_tmpl)
-        d->tmpl_flags = (uint8_t)chunk_tmpl->flags;
-    if (flow) {
-        sw_reasm_dir *s = flow->rdir[1 - d->dir];
-        if (s && s != d) {
-            d->sib = s;
-            s->sib = d;
-        }
-    }
+    if (chunk_tmpl && (chunk_tmpl->flags & SW_CHUNK_MIDSTREAM))
+        d->tmpl_mid = 1;
     return d;
 }
 
@@ -783,7 +808,7 @@ void sw_reasm_dir_info_get(const sw_reasm_dir *d, sw_reasm_dir_info *out)
     memset(out, 0, sizeof *out);
     if (!d)
         return;
-    out->bytes_delivered = d->bytes_delivered;
+    out->bytes_delivered = d->next_off - d->gap_bytes;
     out->gaps = d->gaps;
     out->gap_bytes = d->gap_bytes;
     out->next_offset = d->next_off;
