@@ -42,7 +42,7 @@
 #define POOL_MAX_BYTES   (16u << 20) /* free node memory kept for reuse */
 #define SEG_LEN_MAX      (1u << 24)  /* longer "segments" are cut (never seen on the wire) */
 #define NSMALL           32      /* classes of 16k - 8 bytes, k = 1..32 (up to 504) */
-#define NCLASS           (NSMALL + 32)
+#define NCLASS           (NSMALL + 32)   /* < 128: a node keeps its class in 7 bits */
 #define DEFAULT_MEMCAP   (256ull << 20)
 #define DEFAULT_FLOWCAP  (4ull << 20)
 #define DIR_SLAB         256u    /* directions per slab chunk */
@@ -52,14 +52,53 @@ typedef struct rnode {
     struct rnode *l, *r;          /* AVL children */
     struct rnode *next;           /* offset order */
     uint64_t deliv_us;            /* packet time of delivery (retained nodes) */
-    sw_seg_meta meta;             /* the packet that carried these bytes */
+    /* the packet that carried these bytes (sw_seg_meta, packed: see meta_put) */
+    uint64_t m_ts_us;
+    uint32_t m_seq, m_len, m_tsval, m_tsecr;
     uint32_t len;
-    int8_t   h;                   /* AVL height */
-    uint8_t  cls;                 /* size class */
-    uint8_t  urgent;
-    uint8_t  pad_;
+    uint16_t m_ip_id;
+    uint8_t  m_ttl, m_flags;
+    uint8_t  m_mac[6];
+    uint8_t  h:6,                 /* AVL height (at most 1.44 log2 of the node count) */
+             urgent:1, m_has_ts:1;
+    uint8_t  cls:7,               /* size class */
+             m_has_mac:1;
     uint8_t  data[];
 } rnode;
+
+static void meta_put(rnode *n, const sw_seg_meta *m)
+{
+    static const sw_seg_meta zero;
+    if (!m)
+        m = &zero;
+    n->m_ts_us = m->ts_us;
+    n->m_seq = m->seq;
+    n->m_len = m->len;
+    n->m_tsval = m->tsval;
+    n->m_tsecr = m->tsecr;
+    n->m_ip_id = m->ip_id;
+    n->m_ttl = m->ttl;
+    n->m_flags = m->flags;
+    memcpy(n->m_mac, m->src_mac, 6);
+    n->m_has_ts = m->has_ts != 0;
+    n->m_has_mac = m->has_mac != 0;
+}
+
+static void meta_get(const rnode *n, sw_seg_meta *m)
+{
+    memset(m, 0, sizeof *m);
+    m->ts_us = n->m_ts_us;
+    m->seq = n->m_seq;
+    m->len = n->m_len;
+    m->tsval = n->m_tsval;
+    m->tsecr = n->m_tsecr;
+    m->ip_id = n->m_ip_id;
+    m->ttl = n->m_ttl;
+    m->flags = n->m_flags;
+    memcpy(m->src_mac, n->m_mac, 6);
+    m->has_ts = n->m_has_ts;
+    m->has_mac = n->m_has_mac;
+}
 
 struct sw_reasm_dir {
     sw_flow *flow;
@@ -163,7 +202,7 @@ static void node_release(sw_reasm_ctx *c, rnode *n)
 /* ---- AVL tree keyed by off ---- */
 
 static int ht(const rnode *n) { return n ? n->h : 0; }
-static void fixh(rnode *n) { int a = ht(n->l), b = ht(n->r); n->h = (int8_t)(1 + (a > b ? a : b)); }
+static void fixh(rnode *n) { int a = ht(n->l), b = ht(n->r); n->h = (uint8_t)(1 + (a > b ? a : b)) & 63u; }
 
 static rnode *rot_right(rnode *y)
 {
@@ -365,11 +404,10 @@ static int store(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t off, const uint8_t *
         return 0;
     n->off = off;
     n->len = len;
-    n->cls = (uint8_t)cls;
+    n->cls = (uint8_t)cls & 127u;
     n->urgent = urgent ? 1 : 0;
-    n->pad_ = 0;
     n->deliv_us = now;
-    if (meta) n->meta = *meta; else memset(&n->meta, 0, sizeof n->meta);
+    meta_put(n, meta);
     memcpy(n->data, data, len);
 
     rnode *p = floor_le(d->root, off);
@@ -546,7 +584,7 @@ static void report(sw_reasm_ctx *c, sw_reasm_dir *d, const rnode *n, uint64_t os
     o.stream_offset = os;
     o.old_bytes = oldp;
     o.new_bytes = newp;
-    o.old_meta = n->meta;
+    meta_get(n, &o.old_meta);
     if (meta)
         o.new_meta = *meta;
     o.pkt = pkt;
