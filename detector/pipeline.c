@@ -20,8 +20,8 @@
  *  - No allocation per packet: flows come from the table's slab. Stream chunks get
  *    their connection fields (flow_id, instance, addresses, ports, start) from the
  *    flow when they are delivered; the textual addresses are formatted then into
- *    one buffer of the detector, kept for the flow that was formatted last (and
- *    forgotten when that flow leaves the table), so no flow stores them.
+ *    a direct-mapped cache of the detector (SW_NAMES_CACHE flows, by flow hash; an
+ *    entry is forgotten when its flow leaves the table), so no flow stores them.
  */
 #include "detector/detector.h"
 
@@ -36,6 +36,14 @@
 #include "detector/tcp_track.h"
 
 #define SW_ADDR_STRLEN 46            /* INET6_ADDRSTRLEN */
+#define SW_NAMES_CACHE 256u          /* flows whose textual addresses are kept */
+
+/* The textual addresses of one flow's key endpoints, in a direct-mapped cache
+ * indexed by the flow's hash. */
+typedef struct names_ent {
+    const sw_flow *flow;
+    char ip[2][SW_ADDR_STRLEN];
+} names_ent;
 
 struct sw_detector {
     sw_observer obs;
@@ -47,8 +55,7 @@ struct sw_detector {
     uint64_t first_us;
     int any_packet;
 
-    const sw_flow *names_flow;       /* the flow whose addresses names holds */
-    char names[2][SW_ADDR_STRLEN];   /* textual addresses of its key endpoints */
+    names_ent names[SW_NAMES_CACHE];
 
     uint64_t dec[SW_DEC_NRESULTS];
     uint64_t bad_options, snap_truncated;   /* notes on SW_DEC_TCP packets */
@@ -84,19 +91,20 @@ static void r_on_stream(void *ctx, sw_flow *f, const sw_stream_chunk *rc)
     sw_detector *d = ctx;
     if (!d->obs.on_stream)
         return;
-    if (d->names_flow != f) {
+    names_ent *ne = &d->names[f->hash % SW_NAMES_CACHE];
+    if (ne->flow != f) {
         for (int ep = 0; ep < 2; ep++)
-            if (!sw_addr_str(f->key.ip_version, f->key.addr[ep], d->names[ep], SW_ADDR_STRLEN))
-                snprintf(d->names[ep], SW_ADDR_STRLEN, "?");
-        d->names_flow = f;
+            if (!sw_addr_str(f->key.ip_version, f->key.addr[ep], ne->ip[ep], SW_ADDR_STRLEN))
+                snprintf(ne->ip[ep], SW_ADDR_STRLEN, "?");
+        ne->flow = f;
     }
     const sw_tcp_conn *c = &f->conn;
     int sep = rc->dir == 0 ? c->client_ep : 1 - c->client_ep;   /* sender's key endpoint */
     sw_stream_chunk ch = *rc;
     ch.flow_id = c->flow_id;
     ch.conn_instance = c->instance;
-    ch.src_ip = d->names[sep];
-    ch.dest_ip = d->names[1 - sep];
+    ch.src_ip = ne->ip[sep];
+    ch.dest_ip = ne->ip[1 - sep];
     ch.src_port = f->key.port[sep];
     ch.dest_port = f->key.port[1 - sep];
     ch.conn_start_us = c->start_us;
@@ -147,8 +155,9 @@ static void on_release(void *user, sw_flow *f, int why)
     if (d->obs.on_flow_free)
         d->obs.on_flow_free(d->obs.ctx, f);
     f->obs_state = NULL;
-    if (d->names_flow == f)
-        d->names_flow = NULL;
+    names_ent *ne = &d->names[f->hash % SW_NAMES_CACHE];
+    if (ne->flow == f)
+        ne->flow = NULL;
 }
 
 /* ---- construction ---- */
