@@ -6,7 +6,12 @@
  * Invariants:
  *  - Flow slots come from chunks of up to SW_FLOW_CHUNK slots and a free list; the
  *    number of slots ever allocated never exceeds max_flows. Nothing is allocated
- *    for a packet unless a new flow needs a slot and the free list is empty.
+ *    for a packet unless a new flow needs a slot and the free list is empty, or the
+ *    bucket array grows.
+ *  - The bucket array grows with the live flows (doubled, and every chain rebuilt,
+ *    when they outnumber the buckets), up to the size for max_flows (one bucket per
+ *    two flows); it never shrinks. A bucket is found from the low bits of the
+ *    flow's stored 32-bit hash, so no key is hashed again when it grows.
  *  - Every live flow is on exactly one hash chain and on exactly one LRU list (the
  *    list of its timeout class), and each LRU list is ordered by last_us, oldest at
  *    the head. This holds because last_us is taken from the table clock, which only
@@ -50,6 +55,7 @@ struct sw_flow_table {
     sw_flow_table_config cfg;
     sw_flow **buckets;
     uint32_t  mask;
+    uint32_t  max_mask;           /* mask of the largest bucket array (for max_flows) */
     flow_chunk *chunks;
     sw_flow  *free_list;          /* linked through chain_next */
     uint32_t  allocated;          /* slots ever allocated (<= max_flows) */
@@ -94,6 +100,8 @@ sw_flow_table *sw_flow_table_new(const sw_flow_table_config *cfg,
     uint32_t nb = pow2_at_least(t->cfg.max_flows / 2);
     if (nb < SW_FLOW_MIN_BUCKETS)
         nb = SW_FLOW_MIN_BUCKETS;
+    t->max_mask = nb - 1;
+    nb = SW_FLOW_MIN_BUCKETS;
     t->buckets = calloc(nb, sizeof *t->buckets);
     if (!t->buckets) {
         free(t);
@@ -173,7 +181,7 @@ sw_flow *sw_flow_lookup(sw_flow_table *t, const sw_flow_key *k)
     sw_flow *r = t->recent[slot];
     if (r && memcmp(&r->key, k, sizeof *k) == 0)
         return r;
-    uint64_t h = table_hash(t, k);
+    uint32_t h = (uint32_t)table_hash(t, k);
     for (sw_flow *f = t->buckets[h & t->mask]; f; f = f->chain_next)
         if (f->hash == h && memcmp(&f->key, k, sizeof *k) == 0) {
             t->recent[slot] = f;
@@ -273,6 +281,33 @@ static int grow(sw_flow_table *t)
     return 0;
 }
 
+/* Double the bucket array (when the live flows outnumber the buckets and it is
+ * below its largest size) and rebuild the chains. On allocation failure the table
+ * keeps its array: longer chains, nothing lost. */
+static void maybe_grow_buckets(sw_flow_table *t)
+{
+    if (t->ctr.active <= (uint64_t)t->mask + 1 || t->mask >= t->max_mask)
+        return;
+    uint32_t nb = (t->mask + 1) * 2;
+    sw_flow **nbk = calloc(nb, sizeof *nbk);
+    if (!nbk)
+        return;
+    uint32_t nmask = nb - 1;
+    for (uint32_t i = 0; i <= t->mask; i++) {
+        sw_flow *f = t->buckets[i];
+        while (f) {
+            sw_flow *nx = f->chain_next;
+            sw_flow **b = &nbk[f->hash & nmask];
+            f->chain_next = *b;
+            *b = f;
+            f = nx;
+        }
+    }
+    free(t->buckets);
+    t->buckets = nbk;
+    t->mask = nmask;
+}
+
 sw_flow *sw_flow_create(sw_flow_table *t, const sw_flow_key *k, uint64_t now_us)
 {
     clock_advance(t, now_us);
@@ -292,7 +327,7 @@ sw_flow *sw_flow_create(sw_flow_table *t, const sw_flow_key *k, uint64_t now_us)
     t->free_list = f->chain_next;
     memset(f, 0, sizeof *f);
     f->key = *k;
-    f->hash = table_hash(t, k);
+    f->hash = (uint32_t)table_hash(t, k);
     f->first_us = f->last_us = t->now_us;
     f->tclass = SW_FLOW_T_EMBRYONIC;
     sw_flow **b = &t->buckets[f->hash & t->mask];
@@ -302,6 +337,7 @@ sw_flow *sw_flow_create(sw_flow_table *t, const sw_flow_key *k, uint64_t now_us)
     t->recent[recent_slot(k)] = f;
     t->ctr.created++;
     t->ctr.active++;
+    maybe_grow_buckets(t);
     return f;
 }
 

@@ -33,18 +33,17 @@ typedef enum sw_flow_tclass {
 } sw_flow_tclass;
 
 typedef struct sw_flow {
-    sw_flow_key key;
-    uint64_t hash;
+    sw_flow_key key;                      /* 44 bytes */
+    uint32_t hash;                        /* low 32 bits of the keyed hash (fills the
+                                             key's tail to 8-byte alignment) */
     struct sw_flow *chain_next;           /* hash bucket chain */
     struct sw_flow *lru_prev, *lru_next;  /* list of its timeout class, oldest first */
-    uint8_t  tclass;                      /* sw_flow_tclass */
     uint64_t last_us;                     /* packet time of the last packet */
     uint64_t first_us;
     sw_tcp_conn conn;                     /* the current connection instance */
     struct sw_reasm_dir *rdir[2];         /* reassembly per direction (lazily created) */
     void    *obs_state;                   /* owned by the observer (checks), freed through it */
-    struct sw_flow_names *names;          /* pipeline: textual addresses for stream chunks,
-                                             formatted once when the first reasm dir is made */
+    uint8_t  tclass;                      /* sw_flow_tclass */
 } sw_flow;
 
 typedef struct sw_flow_table sw_flow_table;

@@ -17,8 +17,11 @@
  *    reassembly directions and address strings never outlive the instance / flow.
  *  - flow_id depends only on the flow key, the instance number and the instance's
  *    first packet time, hashed under a fixed key: a capture always gives the same ids.
- *  - No allocation per packet: flows come from the table's slab, address strings
- *    from a pooled free list, allocated only when a flow first needs them.
+ *  - No allocation per packet: flows come from the table's slab. Stream chunks get
+ *    their connection fields (flow_id, instance, addresses, ports, start) from the
+ *    flow when they are delivered; the textual addresses are formatted then into
+ *    a direct-mapped cache of the detector (SW_NAMES_CACHE flows, by flow hash; an
+ *    entry is forgotten when its flow leaves the table), so no flow stores them.
  */
 #include "detector/detector.h"
 
@@ -32,24 +35,19 @@
 #include "detector/reasm.h"
 #include "detector/tcp_track.h"
 
-#define SW_NAMES_CHUNK 256u
 #define SW_ADDR_STRLEN 46            /* INET6_ADDRSTRLEN */
+#define SW_NAMES_CACHE 256u          /* flows whose textual addresses are kept */
 
-/* Textual addresses of a flow's two key endpoints (stream chunk templates point here). */
-typedef struct sw_flow_names {
-    union {
-        char ip[2][SW_ADDR_STRLEN];
-        struct sw_flow_names *next_free;
-    } u;
-} sw_flow_names;
-
-typedef struct names_chunk {
-    struct names_chunk *next;
-    sw_flow_names v[SW_NAMES_CHUNK];
-} names_chunk;
+/* The textual addresses of one flow's key endpoints, in a direct-mapped cache
+ * indexed by the flow's hash. */
+typedef struct names_ent {
+    const sw_flow *flow;
+    char ip[2][SW_ADDR_STRLEN];
+} names_ent;
 
 struct sw_detector {
     sw_observer obs;
+    sw_observer robs;                /* what reassembly calls: fills chunks, then obs */
     sw_flow_table *ft;
     sw_reasm_ctx *rc;
     int verify;
@@ -57,8 +55,7 @@ struct sw_detector {
     uint64_t first_us;
     int any_packet;
 
-    names_chunk *nchunks;
-    sw_flow_names *nfree;
+    names_ent names[SW_NAMES_CACHE];
 
     uint64_t dec[SW_DEC_NRESULTS];
     uint64_t bad_options, snap_truncated;   /* notes on SW_DEC_TCP packets */
@@ -84,35 +81,43 @@ static uint64_t flow_id_of(const sw_flow *f)
     return id ? id : 1;
 }
 
-/* ---- address strings ---- */
+/* ---- stream chunks ---- */
 
-static sw_flow_names *names_get(sw_detector *d, const sw_flow *f)
+/* Reassembly gives each chunk its direction, kind, offset, bytes and flags; the
+ * connection's fields come from the flow (its current instance: reassembly
+ * directions are closed before an instance ends). */
+static void r_on_stream(void *ctx, sw_flow *f, const sw_stream_chunk *rc)
 {
-    if (!d->nfree) {
-        names_chunk *c = malloc(sizeof *c);
-        if (!c)
-            return NULL;
-        c->next = d->nchunks;
-        d->nchunks = c;
-        for (unsigned i = SW_NAMES_CHUNK; i-- > 0;) {
-            c->v[i].u.next_free = d->nfree;
-            d->nfree = &c->v[i];
-        }
+    sw_detector *d = ctx;
+    if (!d->obs.on_stream)
+        return;
+    names_ent *ne = &d->names[f->hash % SW_NAMES_CACHE];
+    if (ne->flow != f) {
+        for (int ep = 0; ep < 2; ep++)
+            if (!sw_addr_str(f->key.ip_version, f->key.addr[ep], ne->ip[ep], SW_ADDR_STRLEN))
+                snprintf(ne->ip[ep], SW_ADDR_STRLEN, "?");
+        ne->flow = f;
     }
-    sw_flow_names *n = d->nfree;
-    d->nfree = n->u.next_free;
-    for (int ep = 0; ep < 2; ep++)
-        if (!sw_addr_str(f->key.ip_version, f->key.addr[ep], n->u.ip[ep], SW_ADDR_STRLEN))
-            snprintf(n->u.ip[ep], SW_ADDR_STRLEN, "?");
-    return n;
+    const sw_tcp_conn *c = &f->conn;
+    int sep = rc->dir == 0 ? c->client_ep : 1 - c->client_ep;   /* sender's key endpoint */
+    sw_stream_chunk ch = *rc;
+    ch.flow_id = c->flow_id;
+    ch.conn_instance = c->instance;
+    ch.src_ip = ne->ip[sep];
+    ch.dest_ip = ne->ip[1 - sep];
+    ch.src_port = f->key.port[sep];
+    ch.dest_port = f->key.port[1 - sep];
+    ch.conn_start_us = c->start_us;
+    if (c->midstream)
+        ch.flags |= SW_CHUNK_MIDSTREAM;
+    d->obs.on_stream(d->obs.ctx, f, &ch);
 }
 
-static void names_put(sw_detector *d, sw_flow_names *n)
+static void r_on_overlap(void *ctx, const sw_overlap_obs *o)
 {
-    if (!n)
-        return;
-    n->u.next_free = d->nfree;
-    d->nfree = n;
+    sw_detector *d = ctx;
+    if (d->obs.on_overlap)
+        d->obs.on_overlap(d->obs.ctx, o);
 }
 
 /* ---- connection instances ---- */
@@ -150,8 +155,9 @@ static void on_release(void *user, sw_flow *f, int why)
     if (d->obs.on_flow_free)
         d->obs.on_flow_free(d->obs.ctx, f);
     f->obs_state = NULL;
-    names_put(d, f->names);
-    f->names = NULL;
+    names_ent *ne = &d->names[f->hash % SW_NAMES_CACHE];
+    if (ne->flow == f)
+        ne->flow = NULL;
 }
 
 /* ---- construction ---- */
@@ -196,7 +202,11 @@ sw_detector *sw_detector_new(const sw_config *cfg, const sw_observer *obs, char 
     rc.depth = cfg->stream_depth;
     rc.retain_seconds = cfg->retain_seconds;
     rc.retain_bytes = cfg->retain_bytes;
-    d->rc = sw_reasm_ctx_new(&rc, &d->obs);
+    memset(&d->robs, 0, sizeof d->robs);
+    d->robs.ctx = d;
+    d->robs.on_stream = r_on_stream;
+    d->robs.on_overlap = r_on_overlap;
+    d->rc = sw_reasm_ctx_new(&rc, &d->robs);
     if (!d->rc)
         goto oom;
     return d;
@@ -213,11 +223,6 @@ void sw_detector_free(sw_detector *d)
         return;
     sw_flow_table_free(d->ft);      /* ends what is left, as a flush would */
     sw_reasm_ctx_free(d->rc);
-    while (d->nchunks) {
-        names_chunk *n = d->nchunks->next;
-        free(d->nchunks);
-        d->nchunks = n;
-    }
     free(d);
 }
 
@@ -227,25 +232,7 @@ static sw_reasm_dir *rdir_get(sw_detector *d, sw_flow *f, int dir)
 {
     if (f->rdir[dir])
         return f->rdir[dir];
-    if (!f->names) {
-        f->names = names_get(d, f);
-        if (!f->names)
-            return NULL;
-    }
-    const sw_tcp_conn *c = &f->conn;
-    int sep = dir == 0 ? c->client_ep : 1 - c->client_ep;   /* sender's key endpoint */
-    sw_stream_chunk t;
-    memset(&t, 0, sizeof t);
-    t.flow_id = c->flow_id;
-    t.conn_instance = c->instance;
-    t.dir = dir;
-    t.src_ip = f->names->u.ip[sep];
-    t.dest_ip = f->names->u.ip[1 - sep];
-    t.src_port = f->key.port[sep];
-    t.dest_port = f->key.port[1 - sep];
-    t.conn_start_us = c->start_us;
-    t.flags = c->midstream ? SW_CHUNK_MIDSTREAM : 0;
-    f->rdir[dir] = sw_reasm_dir_new(d->rc, f, dir, sw_tcp_track_stream_base(c, dir), &t);
+    f->rdir[dir] = sw_reasm_dir_new(d->rc, f, dir, sw_tcp_track_stream_base(&f->conn, dir), NULL);
     return f->rdir[dir];
 }
 
@@ -451,6 +438,7 @@ void sw_detector_stats(const sw_detector *d, sw_stats *out)
     out->stream_depth_reached = rc.depth_reached;
     out->stream_mem_in_use = rc.mem_in_use;
     out->stream_mem_peak = rc.mem_peak;
+    out->stream_payload_peak = rc.payload_peak;
     out->stream_segments_refused = rc.segments_dropped_cap;
     if (d->any_packet) {
         out->first_ts_us = d->first_us;

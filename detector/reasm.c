@@ -10,7 +10,7 @@
  * nodes are in the tree; retained ones are indexed by an array in offset order
  * (appended as bytes are delivered, dropped from the front as they age: amortized
  * O(1) each, binary search for a late twin), allocated once a direction holds two
- * of them; its 8 bytes per node are not counted in mem (a node takes >= 128). Nodes never
+ * of them; its 8 bytes per node are not counted in mem (a node takes >= 96). Nodes never
  * overlap: the FIRST version of a byte is kept and a later copy only fills holes.
  * Nodes below next_off are delivered-and-retained (kept for comparison with late
  * twins); nodes at or above next_off are queued (out of order).
@@ -36,7 +36,8 @@
  *    without searching the tree; insert and remove rebalance only up to the first
  *    subtree whose height did not change.
  * Node memory comes from per-size-class free lists in the context (bounded), so the
- * steady in-order case allocates nothing after warm-up.
+ * steady in-order case allocates nothing after warm-up. Directions come from slab
+ * chunks of the context (no allocator header each), kept until the context is freed.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -48,22 +49,29 @@
 #define REPORTS_MAX      16u     /* published overlaps per segment, per kind (same / mismatch) */
 #define POOL_MAX_BYTES   (16u << 20) /* free node memory kept for reuse */
 #define SEG_LEN_MAX      (1u << 24)  /* longer "segments" are cut (never seen on the wire) */
-#define NCLASS           40
+#define NSMALL           32      /* classes of 16k - 8 bytes, k = 1..32 (up to 504) */
+#define NCLASS           (NSMALL + 32)   /* < 128: a node keeps its class in 7 bits */
 #define DEFAULT_MEMCAP   (256ull << 20)
 #define DEFAULT_FLOWCAP  (4ull << 20)
+#define DIR_SLAB         256u    /* directions per slab chunk */
 
 /* What the tree and list walks read comes first (one cache line, not two). */
 typedef struct rnode {
     uint64_t off;                 /* stream offset of data[0] */
     uint32_t len;
-    int8_t   h;                   /* AVL height */
-    uint8_t  cls;                 /* size class */
-    uint8_t  urgent;
-    uint8_t  pad_;
+    uint8_t  h:6,                 /* AVL height (at most 1.44 log2 of the node count) */
+             urgent:1, m_has_ts:1;
+    uint8_t  cls:7,               /* size class */
+             m_has_mac:1;
+    uint8_t  m_ttl, m_flags;
     struct rnode *l, *r;          /* AVL children */
     struct rnode *prev, *next;    /* offset order */
     uint64_t deliv_us;            /* packet time of delivery (retained nodes) */
-    sw_seg_meta meta;             /* the packet that carried these bytes */
+    /* the rest of the packet that carried these bytes (sw_seg_meta, packed: meta_put) */
+    uint64_t m_ts_us;
+    uint32_t m_seq, m_len, m_tsval, m_tsecr;
+    uint16_t m_ip_id;
+    uint8_t  m_mac[6];
     uint8_t  data[];
 } rnode;
 
@@ -73,29 +81,75 @@ typedef struct ret_index {
     uint32_t lo, hi, cap;
     rnode *v[];
 } ret_index;
+static void meta_put(rnode *n, const sw_seg_meta *m)
+{
+    static const sw_seg_meta zero;
+    if (!m)
+        m = &zero;
+    n->m_ts_us = m->ts_us;
+    n->m_seq = m->seq;
+    n->m_len = m->len;
+    n->m_tsval = m->tsval;
+    n->m_tsecr = m->tsecr;
+    n->m_ip_id = m->ip_id;
+    n->m_ttl = m->ttl;
+    n->m_flags = m->flags;
+    memcpy(n->m_mac, m->src_mac, 6);
+    n->m_has_ts = m->has_ts != 0;
+    n->m_has_mac = m->has_mac != 0;
+}
+
+static void meta_get(const rnode *n, sw_seg_meta *m)
+{
+    memset(m, 0, sizeof *m);
+    m->ts_us = n->m_ts_us;
+    m->seq = n->m_seq;
+    m->len = n->m_len;
+    m->tsval = n->m_tsval;
+    m->tsecr = n->m_tsecr;
+    m->ip_id = n->m_ip_id;
+    m->ttl = n->m_ttl;
+    m->flags = n->m_flags;
+    memcpy(m->src_mac, n->m_mac, 6);
+    m->has_ts = n->m_has_ts;
+    m->has_mac = n->m_has_mac;
+}
 
 struct sw_reasm_dir {
     sw_flow *flow;
     rnode *root, *head, *qhead;   /* tree of queued nodes, lowest node, first queued node */
     ret_index *ret;               /* retained nodes; NULL while there is at most one (head) */
     sw_reasm_dir *lru_prev, *lru_next;
-    sw_reasm_dir *sib;            /* the other direction of the flow, if live */
-    /* chunk template */
-    uint64_t flow_id, conn_start_us;
-    const char *src_ip, *dest_ip;
-    uint32_t conn_instance, tmpl_flags;
-    uint16_t src_port, dest_port;
-    uint32_t base_seq;
     uint64_t next_off;            /* next stream byte to deliver */
     uint64_t fin_off;             /* offset of the FIN (if fin_seen) */
     uint64_t hi_off;              /* highest end offset of any segment seen */
     uint64_t mem;                 /* allocation bytes held */
     uint64_t retained;            /* payload bytes of retained nodes */
     uint64_t last_deliv_us;
-    uint64_t bytes_delivered, gap_bytes, gaps;
-    uint64_t gap_end;               /* offset where the last gap notice ended (0: none) */
-    uint8_t  dir, fin_seen, fin_sent, rst_sent, depth_hit, in_lru;
+    uint64_t gap_bytes;           /* bytes declared as gaps (next_off - gap_bytes
+                                     bytes were delivered) */
+    uint32_t base_seq;
+    uint32_t gaps:24,             /* holes declared (saturating) */
+             dir:1, fin_seen:1, fin_sent:1, rst_sent:1, depth_hit:1, in_lru:1,
+             gap_last:1,          /* next_off was last advanced by a gap notice */
+             tmpl_mid:1;          /* every chunk carries SW_CHUNK_MIDSTREAM */
 };
+#define DIR_GAPS_MAX ((1u << 24) - 1)
+
+/* The other direction of d's flow, if live (the pipeline clears flow->rdir[dir]
+ * before it closes a direction). It shares the flow cap with d. */
+static inline sw_reasm_dir *sib_of(const sw_reasm_dir *d)
+{
+    sw_reasm_dir *s = d->flow ? d->flow->rdir[1 - d->dir] : NULL;
+    return s != d ? s : NULL;
+}
+
+/* Directions come from chunks of DIR_SLAB (no allocator header per direction);
+ * a free one is linked through lru_next. Chunks are freed with the context. */
+typedef struct dir_chunk {
+    struct dir_chunk *next;
+    sw_reasm_dir v[DIR_SLAB];
+} dir_chunk;
 
 struct sw_reasm_ctx {
     sw_reasm_config cfg;
@@ -107,25 +161,35 @@ struct sw_reasm_ctx {
     sw_reasm_dir *lru_head, *lru_tail;
     rnode *pool[NCLASS];
     uint64_t pool_bytes;
+    dir_chunk *dchunks;
+    sw_reasm_dir *dfree;          /* free directions, linked through lru_next */
 };
 
-/* ---- size classes: 4 per power of two, 128 bytes .. 112 KiB ---- */
+/* ---- size classes ----
+ * A class size is 8 bytes short of a multiple of 16, which is what malloc's chunk
+ * header rounds up to, so a node wastes no bytes in its chunk. Small nodes (most
+ * segments of short exchanges) get a class every 16 bytes up to 504; larger ones 4
+ * classes per power of two (512 - 8 .. 128 KiB - 8), at most 25 % rounding. */
 
 static size_t class_size(unsigned i)
 {
-    unsigned k = 7 + i / 4, m = 4 + i % 4;
-    return (size_t)m << (k - 2);
+    if (i < NSMALL)
+        return 16u * (i + 1) - 8;
+    i -= NSMALL;
+    unsigned k = 9 + i / 4, m = 4 + i % 4;
+    return ((size_t)m << (k - 2)) - 8;
 }
 
 static unsigned class_of(size_t total)
 {
-    if (total <= 128)
-        return 0;
-    unsigned k = 63 - (unsigned)__builtin_clzll((unsigned long long)(total - 1)); /* 2^k < total <= 2^(k+1) */
+    if (total <= 16u * NSMALL - 8)
+        return (unsigned)((total + 8 + 15) / 16) - 1;
+    size_t t = total + 8;
+    unsigned k = 63 - (unsigned)__builtin_clzll((unsigned long long)(t - 1)); /* 2^k < t <= 2^(k+1) */
     size_t step = (size_t)1 << (k - 2);
-    unsigned m = (unsigned)((total + step - 1) / step);    /* 5..8 */
+    unsigned m = (unsigned)((t + step - 1) / step);    /* 5..8 */
     if (m == 8) { k++; m = 4; }
-    return (k - 7) * 4 + (m - 4);
+    return NSMALL + (k - 9) * 4 + (m - 4);
 }
 
 static rnode *node_alloc(sw_reasm_ctx *c, unsigned cls)
@@ -154,7 +218,7 @@ static void node_release(sw_reasm_ctx *c, rnode *n)
 /* ---- AVL tree keyed by off ---- */
 
 static int ht(const rnode *n) { return n ? n->h : 0; }
-static void fixh(rnode *n) { int a = ht(n->l), b = ht(n->r); n->h = (int8_t)(1 + (a > b ? a : b)); }
+static void fixh(rnode *n) { int a = ht(n->l), b = ht(n->r); n->h = (uint8_t)(1 + (a > b ? a : b)) & 63u; }
 
 static rnode *rot_right(rnode *y)
 {
@@ -462,8 +526,10 @@ static void lru_touch(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t now)
 
 /* ---- node bookkeeping ---- */
 
-static void node_free(sw_reasm_ctx *c, sw_reasm_dir *d, rnode *n)
+/* Free the lowest node of d (the head of its list). */
+static void node_free_head(sw_reasm_ctx *c, sw_reasm_dir *d)
 {
+    rnode *n = d->head;
     if (n->off < d->next_off)
         ret_del(d, n);
     else
@@ -474,6 +540,7 @@ static void node_free(sw_reasm_ctx *c, sw_reasm_dir *d, rnode *n)
     size_t sz = class_size(n->cls);
     d->mem -= sz;
     c->cnt.mem_in_use -= sz;
+    c->cnt.payload_in_use -= n->len;
     if (n->off < d->next_off) {
         d->retained -= n->len;
         if (d->retained == 0)
@@ -488,7 +555,7 @@ static int evict_oldest(sw_reasm_ctx *c, sw_reasm_dir *d)
     rnode *n = d ? d->head : NULL;
     if (!n || n->off >= d->next_off)
         return 0;
-    node_free(c, d, n);
+    node_free_head(c, d);
     c->cnt.memcap_evictions++;
     return 1;
 }
@@ -503,14 +570,15 @@ static int has_retained(const sw_reasm_dir *d)
 static int reserve(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t need)
 {
     for (;;) {
-        uint64_t fmem = d->mem + (d->sib ? d->sib->mem : 0);
+        sw_reasm_dir *sib = sib_of(d);
+        uint64_t fmem = d->mem + (sib ? sib->mem : 0);
         if (fmem + need > c->cfg.flow_cap) {
             sw_reasm_dir *v = d;
-            int a = has_retained(d), b = has_retained(d->sib);
+            int a = has_retained(d), b = has_retained(sib);
             if (!a && !b)
                 return 0;
-            if (!a || (b && d->sib->head->deliv_us < d->head->deliv_us))
-                v = d->sib;
+            if (!a || (b && sib->head->deliv_us < d->head->deliv_us))
+                v = sib;
             evict_oldest(c, v);
             continue;
         }
@@ -536,11 +604,10 @@ static int store(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t off, const uint8_t *
         return 0;
     n->off = off;
     n->len = len;
-    n->cls = (uint8_t)cls;
+    n->cls = (uint8_t)cls & 127u;
     n->urgent = urgent ? 1 : 0;
-    n->pad_ = 0;
     n->deliv_us = now;
-    if (meta) n->meta = *meta; else memset(&n->meta, 0, sizeof n->meta);
+    meta_put(n, meta);
     memcpy(n->data, data, len);
 
     /* The node before off: usually the tail (appending) or the one before the first
@@ -566,6 +633,9 @@ static int store(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t off, const uint8_t *
     c->cnt.mem_in_use += sz;
     if (c->cnt.mem_in_use > c->cnt.mem_peak)
         c->cnt.mem_peak = c->cnt.mem_in_use;
+    c->cnt.payload_in_use += len;
+    if (c->cnt.payload_in_use > c->cnt.payload_peak)
+        c->cnt.payload_peak = c->cnt.payload_in_use;
     if (off < d->next_off) {
         d->retained += len;
         lru_touch(c, d, now);
@@ -584,19 +654,12 @@ static void emit(sw_reasm_ctx *c, sw_reasm_dir *d, sw_stream_kind kind, uint64_t
         return;
     sw_stream_chunk ch;
     memset(&ch, 0, sizeof ch);
-    ch.flow_id = d->flow_id;
-    ch.conn_instance = d->conn_instance;
     ch.dir = d->dir;
     ch.kind = kind;
     ch.offset = off;
     ch.data = data;
     ch.len = len;
-    ch.flags = d->tmpl_flags | flags;
-    ch.src_ip = d->src_ip;
-    ch.dest_ip = d->dest_ip;
-    ch.src_port = d->src_port;
-    ch.dest_port = d->dest_port;
-    ch.conn_start_us = d->conn_start_us;
+    ch.flags = (d->tmpl_mid ? SW_CHUNK_MIDSTREAM : 0) | flags;
     ch.ts_us = ts;
     c->obs.on_stream(c->obs.ctx, d->flow, &ch);
 }
@@ -614,7 +677,8 @@ static void deliver_bytes(sw_reasm_ctx *c, sw_reasm_dir *d, const uint8_t *p, ui
 {
     emit(c, d, SW_STREAM_DATA, d->next_off, p, len, urgent ? SW_CHUNK_URGENT : 0, now);
     d->next_off += len;
-    d->bytes_delivered += len;
+    if (len)
+        d->gap_last = 0;
     c->cnt.bytes_delivered += len;
 }
 
@@ -636,6 +700,7 @@ static void deliver(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t now)
             list_unlink(d, n);
             d->mem -= sz;
             c->cnt.mem_in_use -= sz;
+            c->cnt.payload_in_use -= n->len;
             c->cnt.memcap_evictions++;
             node_release(c, n);
         }
@@ -651,12 +716,13 @@ static void gap(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t len, uint64_t now)
 {
     while (len) {   /* a GAP notice carries a 32-bit length */
         uint32_t part = len > 0x80000000ull ? 0x80000000u : (uint32_t)len;
-        int same_hole = d->gap_end && d->gap_end == d->next_off;
+        int same_hole = d->gap_last;
         emit(c, d, SW_STREAM_GAP, d->next_off, NULL, part, 0, now);
         d->next_off += part;
-        d->gap_end = d->next_off;
+        d->gap_last = 1;
         if (!same_hole) {
-            d->gaps++;
+            if (d->gaps < DIR_GAPS_MAX)
+                d->gaps++;
             c->cnt.gaps++;
         }
         d->gap_bytes += part;
@@ -686,7 +752,7 @@ static void trim(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t now)
     while ((n = d->head) && n->off < d->next_off) {
         if (!c->retain_on || d->retained > c->cfg.retain_bytes ||
             n->deliv_us + c->retain_us < now)
-            node_free(c, d, n);
+            node_free_head(c, d);
         else
             break;
     }
@@ -700,7 +766,7 @@ static void sweep(sw_reasm_ctx *c, uint64_t now)
     sw_reasm_dir *v;
     while ((v = c->lru_head) && v->last_deliv_us + c->retain_us < c->now_us) {
         while (has_retained(v))
-            node_free(c, v, v->head);
+            node_free_head(c, v);
         lru_remove(c, v);
     }
 }
@@ -743,7 +809,7 @@ static void report(sw_reasm_ctx *c, sw_reasm_dir *d, const rnode *n, uint64_t os
     o.stream_offset = os;
     o.old_bytes = oldp;
     o.new_bytes = newp;
-    o.old_meta = n->meta;
+    meta_get(n, &o.old_meta);
     if (meta)
         o.new_meta = *meta;
     o.pkt = pkt;
@@ -883,7 +949,7 @@ void sw_reasm_ack(sw_reasm_ctx *c, sw_reasm_dir *d, uint32_t ack, uint64_t now_u
          * copy can change what it accepted, so its retained bytes are released. */
         if (d->fin_sent && (uint64_t)a > d->fin_off)
             while (has_retained(d))
-                node_free(c, d, d->head);
+                node_free_head(c, d);
     }
     trim(c, d, now_us);
 }
@@ -901,9 +967,9 @@ void sw_reasm_rst(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t now_us)
 
 void sw_reasm_dir_close(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t now_us)
 {
-    if (!d)
+    if (!d || !c)
         return;
-    if (c) {
+    {
         sweep(c, now_us);
         uint64_t to = d->hi_off;
         if (d->fin_seen && d->fin_off > to)
@@ -913,20 +979,13 @@ void sw_reasm_dir_close(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t now_us)
         deliver(c, d, now_us);
         emit(c, d, SW_STREAM_CLOSE, d->next_off, NULL, 0, 0, now_us);
         while (d->head)
-            node_free(c, d, d->head);
+            node_free_head(c, d);
         lru_remove(c, d);
-    } else {
-        rnode *n = d->head;
-        while (n) {
-            rnode *nx = n->next;
-            free(n);
-            n = nx;
-        }
     }
     free(d->ret);
-    if (d->sib)
-        d->sib->sib = NULL;
-    free(d);
+    d->ret = NULL;
+    d->lru_next = c->dfree;
+    c->dfree = d;
 }
 
 /* ---- context and directions ---- */
@@ -961,6 +1020,11 @@ void sw_reasm_ctx_free(sw_reasm_ctx *c)
             n = nx;
         }
     }
+    while (c->dchunks) {
+        dir_chunk *nx = c->dchunks->next;
+        free(c->dchunks);
+        c->dchunks = nx;
+    }
     free(c);
 }
 
@@ -980,29 +1044,25 @@ sw_reasm_dir *sw_reasm_dir_new(sw_reasm_ctx *c, sw_flow *flow, int dir, uint32_t
 {
     if (!c)
         return NULL;
-    sw_reasm_dir *d = calloc(1, sizeof *d);
-    if (!d)
-        return NULL;
+    if (!c->dfree) {
+        dir_chunk *k = malloc(sizeof *k);
+        if (!k)
+            return NULL;
+        k->next = c->dchunks;
+        c->dchunks = k;
+        for (unsigned i = DIR_SLAB; i-- > 0;) {
+            k->v[i].lru_next = c->dfree;
+            c->dfree = &k->v[i];
+        }
+    }
+    sw_reasm_dir *d = c->dfree;
+    c->dfree = d->lru_next;
+    memset(d, 0, sizeof *d);
     d->flow = flow;
     d->dir = (uint8_t)(dir ? 1 : 0);
     d->base_seq = base_seq;
-    if (chunk_tmpl) {
-        d->flow_id = chunk_tmpl->flow_id;
-        d->conn_instance = chunk_tmpl->conn_instance;
-        d->tmpl_flags = chunk_tmpl->flags;
-        d->src_ip = chunk_tmpl->src_ip;
-        d->dest_ip = chunk_tmpl->dest_ip;
-        d->src_port = chunk_tmpl->src_port;
-        d->dest_port = chunk_tmpl->dest_port;
-        d->conn_start_us = chunk_tmpl->conn_start_us;
-    }
-    if (flow) {
-        sw_reasm_dir *s = flow->rdir[1 - d->dir];
-        if (s && s != d) {
-            d->sib = s;
-            s->sib = d;
-        }
-    }
+    if (chunk_tmpl && (chunk_tmpl->flags & SW_CHUNK_MIDSTREAM))
+        d->tmpl_mid = 1;
     return d;
 }
 
@@ -1013,7 +1073,7 @@ void sw_reasm_dir_info_get(const sw_reasm_dir *d, sw_reasm_dir_info *out)
     memset(out, 0, sizeof *out);
     if (!d)
         return;
-    out->bytes_delivered = d->bytes_delivered;
+    out->bytes_delivered = d->next_off - d->gap_bytes;
     out->gaps = d->gaps;
     out->gap_bytes = d->gap_bytes;
     out->next_offset = d->next_off;

@@ -28,6 +28,9 @@ typedef struct sw_reasm_counters {
     uint64_t memcap_evictions, depth_reached, segments_dropped_cap;
     uint64_t mem_in_use, mem_peak;
     uint64_t overlap_reports_capped;  /* overlaps counted but not published (per-segment cap) */
+    /* mem_in_use / mem_peak count what the caps bound: each held segment's allocation
+     * (its header + bytes, rounded to its size class). These count its bytes only. */
+    uint64_t payload_in_use, payload_peak;
 } sw_reasm_counters;
 
 /* obs receives on_overlap and on_stream calls. */
@@ -36,12 +39,15 @@ void sw_reasm_ctx_free(sw_reasm_ctx *c);
 void sw_reasm_counters_get(const sw_reasm_ctx *c, sw_reasm_counters *out);
 
 /* Start a direction whose stream offset 0 is sequence number base_seq (ISN+1, or
- * the first sequence number seen on midstream pickup). chunk_tmpl carries the
- * flow_id, addresses etc. copied into every sw_stream_chunk for this direction;
- * the strings it points to (src_ip, dest_ip) must stay valid until the direction
- * is closed. Store the result in flow->rdir[dir]: the per-flow cap is shared with
- * the direction found in flow->rdir[1 - dir] when this one is created (that one
- * must be live or NULL). */
+ * the first sequence number seen on midstream pickup). Every sw_stream_chunk of the
+ * direction carries its dir, kind, offset, bytes, ts_us and flags (SW_CHUNK_MIDSTREAM
+ * when chunk_tmpl is not NULL and has it; SW_CHUNK_URGENT per chunk); the
+ * connection's fields (flow_id, conn_instance, addresses, ports, conn_start_us)
+ * are left zero for the observer to fill from the flow it is given — a direction
+ * does not store them. Store the result in flow->rdir[dir]: the per-flow cap is
+ * shared with the direction found in flow->rdir[1 - dir] (looked up when needed,
+ * so clear flow->rdir[dir] when the direction is closed; flow may be NULL: no
+ * shared cap). */
 sw_reasm_dir *sw_reasm_dir_new(sw_reasm_ctx *c, sw_flow *flow, int dir, uint32_t base_seq,
                                const sw_stream_chunk *chunk_tmpl);
 
@@ -61,12 +67,14 @@ void sw_reasm_ack(sw_reasm_ctx *c, sw_reasm_dir *d, uint32_t ack, uint64_t now_u
 void sw_reasm_rst(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t now_us);
 
 /* End of the direction: deliver what can be delivered, declare remaining holes as
- * gaps, send the CLOSE notice and free everything. d is invalid afterwards. */
+ * gaps, send the CLOSE notice and free everything. d is invalid afterwards. c must
+ * be the context that made d (nothing is done when it is NULL); every direction is
+ * closed before its context is freed. */
 void sw_reasm_dir_close(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t now_us);
 
 /* Per-direction figures for the streams manifest and the summary. */
 typedef struct sw_reasm_dir_info {
-    uint64_t bytes_delivered, gaps, gap_bytes;
+    uint64_t bytes_delivered, gaps, gap_bytes;   /* gaps saturates at 2^24 - 1 */
     uint64_t next_offset;     /* stream offset of the next expected byte */
 } sw_reasm_dir_info;
 void sw_reasm_dir_info_get(const sw_reasm_dir *d, sw_reasm_dir_info *out);

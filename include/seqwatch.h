@@ -110,7 +110,8 @@ typedef struct sw_alert {
 
 typedef void (*sw_alert_cb)(void *user, const sw_alert *alert);
 
-/* Reassembled stream data and stream notices. */
+/* Reassembled stream data and stream notices. All pointers in a chunk (data,
+ * src_ip, dest_ip) are valid only during the callback. */
 typedef enum sw_stream_kind {
     SW_STREAM_DATA = 0,   /* in-order bytes: data[0..len) at stream offset `offset` */
     SW_STREAM_GAP  = 1,   /* `len` bytes at `offset` were never seen (sensor loss) */
@@ -155,7 +156,8 @@ typedef struct sw_stats {
     uint64_t stream_bytes_delivered, stream_gaps, stream_gap_bytes;
     uint64_t stream_overlaps, stream_overlap_mismatches;
     uint64_t stream_memcap_evictions, stream_depth_reached;
-    uint64_t stream_mem_in_use, stream_mem_peak;
+    uint64_t stream_mem_in_use, stream_mem_peak;  /* held segments: header + bytes, as
+                                                      --stream-memcap counts them */
     uint64_t events, alerts, alerts_suppressed, anomalies;
     uint64_t first_ts_us, last_ts_us;
     /* notes on decoded TCP segments (not errors: the segment was processed) */
@@ -166,6 +168,8 @@ typedef struct sw_stats {
                                           (the range is later declared as a gap) */
     uint64_t threshold_evictions;      /* rule threshold states dropped, oldest first,
                                           because their table was full */
+    uint64_t stream_payload_peak;      /* peak of the stream bytes held (payload only,
+                                          without segment headers) */
 } sw_stats;
 
 /* Create an engine. On failure returns NULL and writes a one-line reason to err. */

@@ -289,6 +289,7 @@ static json_t *summary_json(sw_engine *e, const sw_stats *st, double elapsed, un
     json_object_set_new(s, "memcap_evictions", json_integer((json_int_t)st->stream_memcap_evictions));
     json_object_set_new(s, "depth_reached", json_integer((json_int_t)st->stream_depth_reached));
     json_object_set_new(s, "mem_peak", json_integer((json_int_t)st->stream_mem_peak));
+    json_object_set_new(s, "payload_peak", json_integer((json_int_t)st->stream_payload_peak));
     json_object_set_new(s, "segments_refused", json_integer((json_int_t)st->stream_segments_refused));
     json_object_set_new(o, "stream", s);
     json_object_set_new(o, "events", json_integer((json_int_t)st->events));

@@ -293,7 +293,7 @@ if [ $T_RC != 0 ]; then
 else
   BASE_RSS=$T_RSS
   say "   baseline: seqwatch on 100 open connections, peak RSS $(calc '%.1f' "$BASE_RSS / 1024") MB"
-  say "        N    packets   seconds  Mpackets/s  peak RSS MB  flows  evicted  stream peak MB  B/conn  B/conn excl. payload"
+  say "        N    packets   seconds  Mpackets/s  peak RSS MB  flows  evicted  payload peak MB  B/conn  B/conn excl. payload"
   FIRST_PPS="" LAST_PPS="" RSS_1M=""
   for n in $OPEN_NS; do
     cap=$WORK/open-$n-s$SEED.pcap
@@ -309,14 +309,16 @@ else
     tm=$(median <<<"$ts"); rm_=$(median <<<"$rs")
     flows=$(jget "$WORK/summary.json" 'd["flows"]')
     ev=$(jget "$WORK/summary.json" 'd["flows_evicted"]')
-    sp=$(jget "$WORK/summary.json" 'd["stream"]["mem_peak"]')
+    # payload bytes only (segment headers count against the connection); a seqwatch
+    # without payload_peak reports mem_peak, which includes the headers
+    sp=$(jget "$WORK/summary.json" 'd["stream"].get("payload_peak", d["stream"]["mem_peak"])')
     pps=$(calc '%.0f' "$pk / $tm")
     [ -z "$FIRST_PPS" ] && FIRST_PPS=$pps
     LAST_PPS=$pps LAST_N=$n
     [ "$n" = 1000000 ] && RSS_1M=$rm_
     awk -v n="$n" -v p="$pk" -v t="$tm" -v r="$rm_" -v b="$BASE_RSS" -v f="$flows" -v e="$ev" -v s="$sp" 'BEGIN {
       d = (r - b) * 1024
-      printf "   %7d %10d %9.3f %11.3f %12.1f %6s %8s %15.1f %7.0f %21.0f\n", n, p, t, p / t / 1e6, r / 1024, f, e,
+      printf "   %7d %10d %9.3f %11.3f %12.1f %6s %8s %16.1f %7.0f %21.0f\n", n, p, t, p / t / 1e6, r / 1024, f, e,
              s / 1048576, d / n, (s == "?" ? 0 : (d - s) / n) }'
   done
   say "   targets: <= 512 bytes per tracked connection, payload excluded; 1 M connections within 1 GiB RSS"
