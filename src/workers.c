@@ -104,6 +104,7 @@ typedef struct worker {
     uint64_t tail_seen;
     unsigned unpub;
     uint64_t pushed_idx;                /* idx of the last record queued */
+    uint64_t frames;                    /* frames given to this worker */
     uint64_t told_us;                   /* latest packet time this worker was given */
     uint64_t nout_merged;
 
@@ -401,11 +402,16 @@ sw_pool *sw_pool_new(const sw_config *cfg, const sw_checks_config *cc, sw_checks
     p->on_event = on_event;
     p->user = user;
     pthread_mutex_init(&p->stream_mu, NULL);
-    if (cfg->seed_set)
-        crypto_generichash((uint8_t *)p->key, sizeof p->key, cfg->hash_seed,
-                           sizeof cfg->hash_seed, (const uint8_t *)"seqwatch.workers", 16);
-    else
+    if (cfg->seed_set) {
+        /* a fixed seed (tests, benchmarks): the key is derived from it, all 80 bytes
+         * of it (more than one generichash output gives) */
+        uint8_t k32[randombytes_SEEDBYTES];
+        crypto_generichash(k32, sizeof k32, cfg->hash_seed, sizeof cfg->hash_seed,
+                           (const uint8_t *)"seqwatch.workers", 16);
+        randombytes_buf_deterministic(p->key, sizeof p->key, k32);
+    } else {
         randombytes_buf(p->key, sizeof p->key);
+    }
 
     /* every worker: the same settings, its share of the caps, one flow-hash seed */
     sw_config wc = *cfg;
@@ -582,6 +588,7 @@ void sw_pool_feed(sw_pool *p, int linktype, uint64_t ts_us, const uint8_t *frame
     int is_tcp = 0;
     unsigned k = pick(p, linktype, ts_us, frame, caplen, wirelen, &is_tcp);
     worker *w = &p->w[k];
+    w->frames++;
     to_worker(p, w, R_PKT, linktype, ts_us, frame, caplen, wirelen);
     if (ts_us > w->told_us)
         w->told_us = ts_us;
@@ -757,6 +764,11 @@ uint64_t sw_pool_decode_count(sw_pool *p, int reason)
         pthread_mutex_unlock(&p->w[i].st_mu);
     }
     return n;
+}
+
+uint64_t sw_pool_worker_frames(sw_pool *p, unsigned i)
+{
+    return i < p->n ? p->w[i].frames : 0;
 }
 
 void sw_pool_free(sw_pool *p)

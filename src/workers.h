@@ -43,6 +43,9 @@ void sw_pool_set_tunables(sw_pool *p, const sw_tunables *t);
  * flush or quiesce). */
 void sw_pool_stats(sw_pool *p, sw_stats *out);
 uint64_t sw_pool_decode_count(sw_pool *p, int reason);
+/* Frames worker i was given so far (tests of the dispatch; quiesce first for an exact
+ * figure). 0 for i >= the number of workers. */
+uint64_t sw_pool_worker_frames(sw_pool *p, unsigned i);
 void sw_pool_free(sw_pool *p);
 
 #endif
