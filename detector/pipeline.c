@@ -55,6 +55,7 @@ struct sw_detector {
     uint64_t first_us;
     int any_packet;
 
+    int want_names;                  /* chunks carry textual addresses */
     names_ent names[SW_NAMES_CACHE];
 
     uint64_t dec[SW_DEC_NRESULTS];
@@ -91,20 +92,22 @@ static void r_on_stream(void *ctx, sw_flow *f, const sw_stream_chunk *rc)
     sw_detector *d = ctx;
     if (!d->obs.on_stream)
         return;
-    names_ent *ne = &d->names[f->hash % SW_NAMES_CACHE];
-    if (ne->flow != f) {
-        for (int ep = 0; ep < 2; ep++)
-            if (!sw_addr_str(f->key.ip_version, f->key.addr[ep], ne->ip[ep], SW_ADDR_STRLEN))
-                snprintf(ne->ip[ep], SW_ADDR_STRLEN, "?");
-        ne->flow = f;
-    }
     const sw_tcp_conn *c = &f->conn;
     int sep = rc->dir == 0 ? c->client_ep : 1 - c->client_ep;   /* sender's key endpoint */
     sw_stream_chunk ch = *rc;
     ch.flow_id = c->flow_id;
     ch.conn_instance = c->instance;
-    ch.src_ip = ne->ip[sep];
-    ch.dest_ip = ne->ip[1 - sep];
+    if (d->want_names) {
+        names_ent *ne = &d->names[f->hash % SW_NAMES_CACHE];
+        if (ne->flow != f) {
+            for (int ep = 0; ep < 2; ep++)
+                if (!sw_addr_str(f->key.ip_version, f->key.addr[ep], ne->ip[ep], SW_ADDR_STRLEN))
+                    snprintf(ne->ip[ep], SW_ADDR_STRLEN, "?");
+            ne->flow = f;
+        }
+        ch.src_ip = ne->ip[sep];
+        ch.dest_ip = ne->ip[1 - sep];
+    }
     ch.src_port = f->key.port[sep];
     ch.dest_port = f->key.port[1 - sep];
     ch.conn_start_us = c->start_us;
@@ -175,6 +178,8 @@ sw_detector *sw_detector_new(const sw_config *cfg, const sw_observer *obs, char 
         return NULL;
     }
     sw_detector *d = calloc(1, sizeof *d);
+    if (d)
+        d->want_names = 1;
     if (!d)
         goto oom;
     if (obs)
@@ -373,6 +378,12 @@ int sw_detector_feed(sw_detector *d, int linktype, uint64_t ts_us,
         track(d, &p);
     }
     return 0;
+}
+
+void sw_detector_want_names(sw_detector *d, int on)
+{
+    if (d)
+        d->want_names = on != 0;
 }
 
 void sw_detector_tick(sw_detector *d, uint64_t ts_us)

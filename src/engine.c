@@ -266,6 +266,7 @@ sw_engine *sw_engine_new(const sw_config *cfg_in, char *err, size_t errlen)
         e->det = sw_detector_new(&e->cfg, &obs, err, errlen);
         if (!e->det)
             goto fail;
+        sw_detector_want_names(e->det, 0);       /* until a stream callback is set */
     }
 
     if (e->json_path) {
@@ -299,6 +300,8 @@ void sw_engine_set_stream_cb(sw_engine *e, sw_stream_cb cb, void *user)
     e->stream_user = user;
     if (e->pool)
         sw_pool_set_stream_cb(e->pool, cb, user);
+    else
+        sw_detector_want_names(e->det, cb != NULL);
 }
 
 int sw_engine_feed(sw_engine *e, int linktype, uint64_t ts_us,

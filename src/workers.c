@@ -447,6 +447,7 @@ sw_pool *sw_pool_new(const sw_config *cfg, const sw_checks_config *cc, sw_checks
         w->det = sw_detector_new(&wc, &obs, err, errlen);
         if (!w->det)
             goto fail;
+        sw_detector_want_names(w->det, 0);       /* until a stream callback is set */
     }
     for (unsigned i = 0; i < n; i++) {
         worker *w = &p->w[i];
@@ -477,6 +478,8 @@ void sw_pool_set_stream_cb(sw_pool *p, sw_stream_cb cb, void *user)
     p->stream_cb = cb;
     p->stream_user = user;
     pthread_mutex_unlock(&p->stream_mu);
+    for (unsigned i = 0; i < p->n; i++)      /* quiesced: no worker is running a frame */
+        sw_detector_want_names(p->w[i].det, cb != NULL);
 }
 
 /* Which worker a frame belongs to: a keyed hash of its two endpoints, ordered so both
