@@ -46,7 +46,7 @@ static uint32_t rd32(const uint8_t *p)
  * AVX2, and the loader picks the one the CPU runs (an ifunc): the compiler
  * vectorizes the loop 16 or 32 bytes wide; the integer is the same either way.
  */
-#if defined(__x86_64__) && defined(__GLIBC__) && defined(__GNUC__) && \
+#if defined(__x86_64__) && defined(__GLIBC__) && defined(__GNUC__) && !defined(__clang__) && \
     !defined(__SANITIZE_ADDRESS__)
 #define SW_CSUM_CLONES __attribute__((target_clones("avx2", "default")))
 #else

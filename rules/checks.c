@@ -677,10 +677,12 @@ void ck_dir_update(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
         s->has_decl = 1;
     } else if (ck_pure_ack(p)) {
         /* a window-edge sequence number below what it already sent says nothing
-         * about its SND.NXT */
+         * about its SND.NXT; nor does an old pure ACK that the capture shows late
+         * (its ACK is below one this end already sent: it was sent before them) */
         int edge_form = s->has_decl && SEQ_LT(p->seq, s->decl_nxt) &&
                         ck_is_recent_edge(&fs->d[1 - o->dir], p->seq);
-        if (!(o->hints & (SW_SEG_KEEPALIVE | SW_SEG_ZWP)) && !edge_form) {
+        int stale = s->has_decl && SEQ_LT(p->seq, s->decl_nxt) && o->ack_class == SW_ACK_OLD;
+        if (!(o->hints & (SW_SEG_KEEPALIVE | SW_SEG_ZWP)) && !edge_form && !stale) {
             s->decl_nxt = p->seq;
             s->has_decl = 1;
         }

@@ -7,6 +7,9 @@
 #       was a false desync
 #   benign-ack-overtakes-fin.pcap    a window update overtaking queued data and the
 #       FIN on the wire: was a false fin_injection
+#   benign-capture-reorder.pcap      an IPv6 bulk transfer whose capture shows a burst
+#       of the server's older pure ACKs after its newer data (capture queues on two
+#       cores): was a false desync
 set -u
 prog=${SW_PROGRAM:?}; src=${SW_SOURCE_DIR:?}
 pass=0; fail=0
