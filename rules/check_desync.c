@@ -93,11 +93,12 @@ void ck_desync_packet(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o
 {
     if (fs->confused)
         return;
-    /* A segment whose ACK is below one its sender already sent was sent before those:
-     * the capture shows it late (reordering between capture queues, a retransmission
-     * of an old segment). It says nothing about where the two ends stand now; an end
-     * never takes its own ACK back. */
-    if (o->ack_class == SW_ACK_OLD)
+    /* A segment whose ACK is below one its sender showed a moment ago was sent before
+     * that one: the capture shows it late (reordering between capture queues). It
+     * says nothing about where the two ends stand now. Later than CK_REORDER_MS, an
+     * older ACK is what a desynchronized end sends (its peer's ACKs were advanced by
+     * someone else) and is judged. */
+    if (ck_reordered(f, &fs->d[o->dir], o))
         return;
     const char *why = unacceptable(fs, f, o);
     ck_dir *sd = &fs->d[o->dir];

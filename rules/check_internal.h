@@ -77,6 +77,7 @@ typedef struct ck_dir {
     uint32_t tsval_max;      /* its clock: highest TSval (mod 2^32) ... */
     uint32_t tsval_min;      /* ... lowest TSval */
     uint32_t ts_max_ms;      /* flow time (ms) when tsval_max was seen */
+    uint32_t ack_up_ms;      /* flow time (ms) when its ACK last advanced */
     uint8_t  ttl_base, ttl_n;/* TTL baseline and packets that agreed with it */
     uint8_t  unacc;          /* consecutive segments unacceptable to the other end */
     uint8_t  ttl_alt;        /* another TTL seen in this direction (0: none) */
@@ -87,8 +88,8 @@ typedef struct ck_dir {
                                 incarnations, each with its own timestamp clock) */
              ttl_alt_base:1, /* the baseline TTL came after the other TTL: two
                                 senders interleave */
-             has_data_hi:1;
-    uint8_t  edge_i, edge_n;
+             has_data_hi:1,
+             edge_i:2, edge_n:3;  /* edges[]: newest, how many (0..4) */
 } ck_dir;
 
 struct ck_pend;
@@ -225,6 +226,15 @@ static inline uint64_t ck_dt(uint64_t b, uint64_t a)
 static inline uint32_t ck_ms(const sw_flow *f, uint64_t ts_us)
 {
     return ts_us > f->first_us ? (uint32_t)((ts_us - f->first_us) / 1000u) : 0;
+}
+
+/* Capture reordering: a segment whose ACK is below its sender's highest ACK, within
+ * CK_REORDER_MS of the packet that raised it (one queue of a multi-core capture
+ * running behind another: microseconds in the lab's traces). */
+#define CK_REORDER_MS 2u
+static inline int ck_reordered(const sw_flow *f, const ck_dir *s, const sw_pkt_obs *o)
+{
+    return o->ack_class == SW_ACK_OLD && ck_ms(f, o->pkt->ts_us) - s->ack_up_ms <= CK_REORDER_MS;
 }
 
 /* A packet's window in bytes as its sender's peer applies it. */

@@ -646,6 +646,8 @@ void ck_dir_update(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
     const sw_packet *p = o->pkt;
     ck_dir *s = &fs->d[o->dir];
     uint8_t fl = p->flags;
+    if (o->ack_class == SW_ACK_OK)
+        s->ack_up_ms = ck_ms(f, p->ts_us);
     /* an ACK of unsent data says nothing true about the receiver's window (and a
      * forged one must not move the edge that later injections are judged against) */
     if ((fl & SW_TH_ACK) && !(fl & SW_TH_RST) && o->ack_class != SW_ACK_UNSENT) {
@@ -681,7 +683,7 @@ void ck_dir_update(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
          * (its ACK is below one this end already sent: it was sent before them) */
         int edge_form = s->has_decl && SEQ_LT(p->seq, s->decl_nxt) &&
                         ck_is_recent_edge(&fs->d[1 - o->dir], p->seq);
-        int stale = s->has_decl && SEQ_LT(p->seq, s->decl_nxt) && o->ack_class == SW_ACK_OLD;
+        int stale = s->has_decl && SEQ_LT(p->seq, s->decl_nxt) && ck_reordered(f, s, o);
         if (!(o->hints & (SW_SEG_KEEPALIVE | SW_SEG_ZWP)) && !edge_form && !stale) {
             s->decl_nxt = p->seq;
             s->has_decl = 1;
