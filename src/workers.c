@@ -146,18 +146,33 @@ static inline void cpu_relax(void)
 #endif
 }
 
+/* Make a ring position visible to the other side, and wake that side if it went to
+ * sleep waiting for it (the fence pairs with the one in its sleep handshake). */
+static void hand_over(worker *w, _Atomic uint64_t *pos, uint64_t v, _Atomic int *waiting,
+                      pthread_cond_t *cv)
+{
+    atomic_store_explicit(pos, v, memory_order_release);
+    atomic_thread_fence(memory_order_seq_cst);
+    if (atomic_load_explicit(waiting, memory_order_relaxed)) {
+        pthread_mutex_lock(&w->mu);
+        pthread_cond_signal(cv);
+        pthread_mutex_unlock(&w->mu);
+    }
+}
+
 static void publish(worker *w)
 {
     if (w->unpub == 0)
         return;
     w->unpub = 0;
-    atomic_store_explicit(&w->head, w->whead, memory_order_release);
-    atomic_thread_fence(memory_order_seq_cst);
-    if (atomic_load_explicit(&w->cons_waiting, memory_order_relaxed)) {
-        pthread_mutex_lock(&w->mu);
-        pthread_cond_signal(&w->cv_data);
-        pthread_mutex_unlock(&w->mu);
-    }
+    hand_over(w, &w->head, w->whead, &w->cons_waiting, &w->cv_data);
+}
+
+/* Every worker thread's queued records become visible (worker 0 has none). */
+static void publish_all(sw_pool *p)
+{
+    for (unsigned i = 0; i < p->n; i++)
+        publish(&p->w[i]);
 }
 
 /* Wait until need bytes are free after whead. */
@@ -307,14 +322,8 @@ static void *worker_main(void *arg)
                     report(w);
                     since_report = 0;
                 }
-                atomic_store_explicit(&w->tail, tail, memory_order_release);
+                hand_over(w, &w->tail, tail, &w->prod_waiting, &w->cv_space);
                 untail = 0;
-                atomic_thread_fence(memory_order_seq_cst);
-                if (atomic_load_explicit(&w->prod_waiting, memory_order_relaxed)) {
-                    pthread_mutex_lock(&w->mu);
-                    pthread_cond_signal(&w->cv_space);
-                    pthread_mutex_unlock(&w->mu);
-                }
                 for (int i = 0; i < SPIN && tail == head; i++) {
                     cpu_relax();
                     head = atomic_load_explicit(&w->head, memory_order_acquire);
@@ -369,13 +378,7 @@ static void *worker_main(void *arg)
         atomic_store_explicit(&w->done_idx, idx, memory_order_release);
         if (++untail >= TAIL_EVERY) {
             untail = 0;
-            atomic_store_explicit(&w->tail, tail, memory_order_release);
-            atomic_thread_fence(memory_order_seq_cst);
-            if (atomic_load_explicit(&w->prod_waiting, memory_order_relaxed)) {
-                pthread_mutex_lock(&w->mu);
-                pthread_cond_signal(&w->cv_space);
-                pthread_mutex_unlock(&w->mu);
-            }
+            hand_over(w, &w->tail, tail, &w->prod_waiting, &w->cv_space);
         }
         if (stop) {
             atomic_store_explicit(&w->tail, tail, memory_order_release);
@@ -680,9 +683,7 @@ void sw_pool_merge(sw_pool *p)
 
 static void wait_all_done(sw_pool *p)
 {
-    for (unsigned i = 0; i < p->n; i++)
-        if (!p->w[i].on_caller)
-            publish(&p->w[i]);
+    publish_all(p);
     for (unsigned i = 0; i < p->n; i++) {
         worker *w = &p->w[i];
         if (w->on_caller)
@@ -709,9 +710,7 @@ void sw_pool_quiesce(sw_pool *p)
 
 void sw_pool_poll(sw_pool *p)
 {
-    for (unsigned i = 0; i < p->n; i++)
-        if (!p->w[i].on_caller)
-            publish(&p->w[i]);
+    publish_all(p);
     sw_pool_merge(p);
 }
 
@@ -730,6 +729,9 @@ void sw_pool_set_tunables(sw_pool *p, const sw_tunables *t)
     for (unsigned i = 0; i < p->n; i++)
         sw_checks_set_tunables(p->w[i].checks, t);
 }
+
+/* The sum below walks sw_stats as an array of counters. */
+_Static_assert(sizeof(sw_stats) % sizeof(uint64_t) == 0, "sw_stats holds uint64_t counters only");
 
 void sw_pool_stats(sw_pool *p, sw_stats *out)
 {
