@@ -388,7 +388,9 @@ int sw_capture_join_fanout(sw_capture *c, unsigned group, char *err, size_t errl
     /* libpcap has no fanout call; its Linux capture is an AF_PACKET socket bound to the
      * interface by pcap_activate, which is what a fanout group is made of. */
     int fd = pcap_fileno(c->p);
-    int arg = (int)(group | ((unsigned)(PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG) << 16));
+    /* the kernel reads an int: group id in the low 16 bits, mode and flags above (the
+     * defrag flag is the top bit, so the value is built unsigned, same size) */
+    unsigned arg = group | ((unsigned)(PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG) << 16);
     if (fd < 0 || setsockopt(fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof arg) != 0) {
         int e = fd < 0 ? EBADF : errno;
         if (err && errlen)
