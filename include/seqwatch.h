@@ -170,6 +170,13 @@ typedef struct sw_stats {
                                           because their table was full */
     uint64_t stream_payload_peak;      /* peak of the stream bytes held (payload only,
                                           without segment headers) */
+    /* the engine's own outputs: records (alerts and anomalies) delivered, and per
+     * output how many were written and how many failed (the database's counts are
+     * final after sw_engine_close_outputs) */
+    uint64_t records;
+    uint64_t out_json_written, out_json_failed;
+    uint64_t out_db_written, out_db_failed;
+    uint64_t out_lost;                 /* records in none of the engine's outputs */
 } sw_stats;
 
 /* Create an engine. On failure returns NULL and writes a one-line reason to err. */

@@ -295,10 +295,7 @@ int sw_cmd_query(int argc, char **argv)
     if (rc)
         fprintf(stderr, "seqwatch query: %s\n", err);
     sw_store_close(db);
-    if (fflush(stdout) != 0 || ferror(stdout)) {
-        fprintf(stderr, "seqwatch query: error writing the output\n");
-        rc = 1;
-    }
+    /* A failed write to stdout is reported by main() at exit (close_stdout). */
 out:
     for (size_t i = 0; i < nlists; i++)
         free(lists[i]);

@@ -101,7 +101,8 @@ static void run_usage(FILE *f)
 "\n"
 "Signals: SIGINT/SIGTERM stop cleanly; SIGHUP reopens the --json file (log rotation)\n"
 "and, on a live interface, reloads the rules (a bad file keeps the old rules).\n"
-"Exit status: 0 success, 1 runtime error, 2 usage error.\n");
+"Exit status: 0 success, 1 runtime error (also when an alert could not be written to\n"
+"an output: the summary's outputs line says which and how many), 2 usage error.\n");
 }
 
 enum {
@@ -247,6 +248,21 @@ static void fmt_bytes(uint64_t b, char *buf, size_t len)
         snprintf(buf, len, "%llu B", (unsigned long long)b);
 }
 
+/* Per-output counts (only the outputs in use). */
+static json_t *outputs_json(const sw_stats *st, int json_on, int db_on)
+{
+    json_t *o = json_object();
+    if (json_on)
+        json_object_set_new(o, "json", json_pack("{sIsI}", "written", (json_int_t)st->out_json_written,
+                                                 "failed", (json_int_t)st->out_json_failed));
+    if (db_on)
+        json_object_set_new(o, "db", json_pack("{sIsI}", "written", (json_int_t)st->out_db_written,
+                                               "failed", (json_int_t)st->out_db_failed));
+    json_object_set_new(o, "records", json_integer((json_int_t)st->records));
+    json_object_set_new(o, "lost", json_integer((json_int_t)st->out_lost));
+    return o;
+}
+
 static json_t *summary_json(sw_engine *e, const sw_stats *st, double elapsed, unsigned workers, int live,
                             uint64_t recv, uint64_t drop, uint64_t ifdrop, const char *source)
 {
@@ -311,7 +327,7 @@ static json_t *summary_json(sw_engine *e, const sw_stats *st, double elapsed, un
 }
 
 static void print_summary(sw_engine *e, const sw_stats *st, double elapsed, int live,
-                          uint64_t recv, uint64_t drop, uint64_t ifdrop)
+                          uint64_t recv, uint64_t drop, uint64_t ifdrop, int json_on, int db_on)
 {
     char b[32];
     fmt_bytes(st->bytes, b, sizeof(b));
@@ -357,6 +373,28 @@ static void print_summary(sw_engine *e, const sw_stats *st, double elapsed, int 
     if (live)
         fprintf(stderr, "  capture          received %llu, dropped by kernel %llu, by interface %llu\n",
                 (unsigned long long)recv, (unsigned long long)drop, (unsigned long long)ifdrop);
+    if (json_on || db_on) {
+        fprintf(stderr, "  outputs         ");
+        if (json_on)
+            fprintf(stderr, " JSON lines %llu written, %llu failed;", (unsigned long long)st->out_json_written,
+                    (unsigned long long)st->out_json_failed);
+        if (db_on)
+            fprintf(stderr, " database %llu written, %llu failed;", (unsigned long long)st->out_db_written,
+                    (unsigned long long)st->out_db_failed);
+        fprintf(stderr, " in neither: %llu\n", (unsigned long long)st->out_lost);
+    }
+}
+
+/* Print a multi-line message, each line with the command's prefix. */
+static void print_lines(const char *msg)
+{
+    while (*msg) {
+        const char *nl = strchr(msg, '\n');
+        int n = nl ? (int)(nl - msg) : (int)strlen(msg);
+        if (n > 0)
+            fprintf(stderr, "seqwatch run: %.*s\n", n, msg);
+        msg += n + (nl ? 1 : 0);
+    }
 }
 
 static void progress(sw_capture *cap, const sw_stats *st, int final)
@@ -569,6 +607,7 @@ int sw_cmd_run(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sa.sa_handler = on_hup;
+    sa.sa_flags = SA_RESTART;   /* a reopen request must not break a read in progress */
     sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
@@ -625,8 +664,9 @@ int sw_cmd_run(int argc, char **argv)
     sw_engine_flush(e);
     if (live && sw_capture_stats(cap, &recv, &drop, &ifdrop) == 0)
         sw_engine_set_capture_drops(e, drop + ifdrop);
-    if (sw_engine_close_outputs(e, err, sizeof(err)) != 0) {
-        fprintf(stderr, "seqwatch run: %s\n", err);
+    char cerr[1100];
+    if (sw_engine_close_outputs(e, cerr, sizeof(cerr)) != 0) {
+        print_lines(cerr);
         rc = 1;
     }
     double elapsed = now_wall() - t0;
@@ -634,19 +674,27 @@ int sw_cmd_run(int argc, char **argv)
     if (tty_progress)
         progress(cap, &st, 1);
     if (!quiet)
-        print_summary(e, &st, elapsed, live, recv, drop, ifdrop);
+        print_summary(e, &st, elapsed, live, recv, drop, ifdrop, json_path != NULL, db_path != NULL);
     if (summary_path) {
         json_t *o = summary_json(e, &st, elapsed, cfg.workers ? cfg.workers : 1u, live, recv, drop, ifdrop, cfg.source_name);
+        json_object_set_new(o, "outputs", outputs_json(&st, json_path != NULL, db_path != NULL));
         int ok;
-        if (!strcmp(summary_path, "-")) {
-            ok = json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) == 0;
-            fputc('\n', stdout);
-        } else {
-            ok = json_dumpf(o, sumf, JSON_INDENT(2) | JSON_PRESERVE_ORDER) == 0;
+        FILE *f = strcmp(summary_path, "-") ? sumf : stdout;
+        errno = 0;
+        ok = json_dumpf(o, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) == 0;
+        ok = fputc('\n', f) != EOF && ok;
+        ok = fflush(f) == 0 && !ferror(f) && ok;
+        int en = errno;
+        if (f != stdout) {
             ok = (fclose(sumf) == 0) && ok;
+            if (!en)
+                en = errno;
+        } else {
+            clearerr(stdout);   /* reported here, not again at exit */
         }
         if (!ok) {
-            fprintf(stderr, "seqwatch run: cannot write summary to %s: %s\n", summary_path, strerror(errno));
+            fprintf(stderr, "seqwatch run: cannot write summary to %s: %s\n",
+                    f == stdout ? "stdout" : summary_path, en ? strerror(en) : "write error");
             rc = 1;
         }
         json_decref(o);

@@ -48,6 +48,8 @@ struct sw_engine {
     sw_run_info run;
     uint64_t capture_drops;
     int outputs_closed;
+    uint64_t records;            /* delivered to the outputs */
+    uint64_t json_written, json_failed, db_written, db_failed, lost;  /* final, at close */
 
     uint64_t events, alerts, suppressed, passed, anomalies, ordinal;
 };
@@ -103,10 +105,12 @@ static void deliver(sw_engine *e, const sw_event *ev, const sw_rule_match *m, co
         return;
     char *text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
     if (text) {
+        int in_json = 0;
+        e->records++;
         if (e->jsonl)
-            sw_jsonl_write(e->jsonl, text);
+            in_json = sw_jsonl_write(e->jsonl, text) == 0;
         if (e->writer)
-            sw_store_writer_push(e->writer, text);
+            sw_store_writer_push_ex(e->writer, text, in_json ? SW_PUSH_ELSEWHERE : 0);
         if (e->alert_cb) {
             const sw_event_def *def = sw_event_def_get(ev->id);
             char src[64], dst[64];
@@ -380,6 +384,25 @@ void sw_engine_get_stats(const sw_engine *e, sw_stats *out)
     out->alerts_suppressed = e->suppressed;
     out->anomalies = e->anomalies;
     out->threshold_evictions = sw_matcher_evictions(e->matcher);
+    out->records = e->records;
+    out->out_json_written = e->json_written;
+    out->out_json_failed = e->json_failed;
+    out->out_db_written = e->db_written;
+    out->out_db_failed = e->db_failed;
+    out->out_lost = e->lost;
+    if (!e->outputs_closed) {
+        /* still running: the counts so far (the database's pending ones are in neither) */
+        sw_jsonl_stats js;
+        sw_jsonl_counts(e->jsonl, &js);
+        out->out_json_written = js.written;
+        out->out_json_failed = js.failed;
+        if (e->writer) {
+            sw_store_writer_stats ws;
+            sw_store_writer_get_stats(e->writer, &ws);
+            out->out_db_written = ws.written + ws.duplicates;
+            out->out_db_failed = ws.dropped + ws.invalid;
+        }
+    }
 }
 
 size_t sw_engine_decode_errors(const sw_engine *e, const char **names, uint64_t *counts, size_t max)
@@ -409,11 +432,17 @@ int sw_engine_close_outputs(sw_engine *e, char *err, size_t errlen)
     int rc = 0;
     if (e->outputs_closed)
         return 0;
-    e->outputs_closed = 1;
+    char dberr[512] = "", jerr[512] = "";
+    sw_jsonl_stats js = {0};
+    int json_sync_failed = 0;
     if (e->jsonl) {
-        sw_jsonl_close(e->jsonl);
+        if (sw_jsonl_close(e->jsonl, &js) != 0)
+            rc = -1;
+        json_sync_failed = js.sync_failed;
         e->jsonl = NULL;
     }
+    e->json_written = js.written;
+    e->json_failed = js.failed;
     if (e->writer) {
         sw_stats st;
         sw_engine_get_stats(e, &st);
@@ -421,9 +450,44 @@ int sw_engine_close_outputs(sw_engine *e, char *err, size_t errlen)
         e->run.drops = e->capture_drops;
         e->run.flows = st.tcp_connections;
         e->run.alerts = e->alerts;
-        rc = sw_store_writer_stop(e->writer, &e->run, err, errlen);
+        sw_store_writer_stats ws;
+        if (sw_store_writer_stop_ex(e->writer, &e->run, &ws, dberr, sizeof dberr) != 0)
+            rc = -1;
+        else if (ws.invalid) {   /* the writer's callers may push junk; ours never do */
+            snprintf(dberr, sizeof dberr, "%llu alert(s) were refused by the database as unusable",
+                     (unsigned long long)ws.invalid);
+            rc = -1;
+        }
         e->writer = NULL;
+        e->db_written = ws.written + ws.duplicates;
+        e->db_failed = ws.given_up + ws.dropped + ws.invalid;
+        e->lost = ws.lost_nowhere;
+    } else if (e->json_path) {
+        e->lost = js.failed;
     }
+    e->outputs_closed = 1;
+    /* Say where the alerts really are: the writer's message covers the alerts the
+     * database lost (and which of them the JSON lines have); JSON failures are
+     * spelled out here, with what the database made of them. */
+    if (js.failed) {
+        const char *p = e->json_path && strcmp(e->json_path, "-") ? e->json_path : "stdout";
+        if (!e->db_path)
+            snprintf(jerr, sizeof jerr, "JSON output %s: %llu of %llu alert(s) not written; "
+                     "they are in neither output", p, (unsigned long long)js.failed,
+                     (unsigned long long)e->records);
+        else
+            snprintf(jerr, sizeof jerr, "JSON output %s: %llu of %llu alert(s) not written; "
+                     "%llu of them are in the database, %llu in neither output", p,
+                     (unsigned long long)js.failed, (unsigned long long)e->records,
+                     (unsigned long long)(js.failed - (e->lost < js.failed ? e->lost : js.failed)),
+                     (unsigned long long)e->lost);
+    } else if (json_sync_failed) {
+        const char *p = e->json_path ? e->json_path : "stdout";
+        snprintf(jerr, sizeof jerr, "JSON output %s: the file could not be synced or closed; "
+                 "alerts written may not be on disk", p);
+    }
+    if (err && errlen)
+        snprintf(err, errlen, "%s%s%s", jerr, jerr[0] && dberr[0] ? "\n" : "", dberr);
     return rc;
 }
 

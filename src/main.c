@@ -2,7 +2,10 @@
  * main.c — the seqwatch program: dispatches to one subcommand per file
  * (src/cmd_*.c). Holds no detection logic.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "seqwatch.h"
@@ -52,7 +55,57 @@ static void usage(FILE *f)
             "docs/schema.md, and the seqwatch(1) man page.\n");
 }
 
+/* A closed standard descriptor would be reused by the next open() (a capture, the
+ * database), and output meant for stdout would land in that file. Occupy it: stdin
+ * and stderr with /dev/null, stdout with a read-only /dev/null so every write to it
+ * fails (EBADF) and is reported as a closed stdout would be. */
+static void reserve_std_fds(void)
+{
+    for (int fd = 0; fd <= 2; fd++) {
+        if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+            continue;
+        int n = open("/dev/null", fd == 2 ? O_WRONLY : O_RDONLY);
+        if (n >= 0 && n != fd) {
+            dup2(n, fd);
+            close(n);
+        }
+    }
+}
+
+/* Everything a command printed on stdout must have reached it: a buffered write
+ * that fails only at exit (a full disk, a closed pipe) is an error too. */
+static int close_stdout(int rc)
+{
+    errno = 0;
+    int bad = fflush(stdout) != 0;
+    int en = errno;
+    if (!bad && ferror(stdout)) {
+        /* An earlier buffered write failed and its errno is long gone: the output
+         * is broken anyway, so ask the descriptor once more for the reason. */
+        bad = 1;
+        en = write(STDOUT_FILENO, "\n", 1) < 0 ? errno : 0;
+    }
+    errno = 0;
+    if (fclose(stdout) != 0 && !bad) {
+        bad = 1;
+        en = errno;
+    }
+    if (bad) {
+        fprintf(stderr, "seqwatch: cannot write to stdout: %s\n", en ? strerror(en) : "write error");
+        return rc ? rc : 1;
+    }
+    return rc;
+}
+
+static int run_main(int argc, char **argv);
+
 int main(int argc, char **argv)
+{
+    reserve_std_fds();
+    return close_stdout(run_main(argc, argv));
+}
+
+static int run_main(int argc, char **argv)
 {
     if (argc < 2) {
         usage(stderr);

@@ -5,10 +5,15 @@
  * writev as it is written, so a tailing pipeline sees each alert at once and nothing
  * is left in a user-space buffer when the process dies; close also fdatasyncs.
  *
- * Invariants: a line is written whole or the error is counted; if a write was cut
- * short (disk full) the next line starts with a newline, so a broken line never
- * swallows the next one. Writes and reopen are serialised by one mutex, so it is
- * safe to call from several threads.
+ * Invariants: every line is counted once, as written or as failed. The first failed
+ * write (disk full, closed stdout, read-only file system, short write) is reported
+ * once on stderr with the path and the reason, and the output stays failed for the
+ * rest of the run: later lines are counted as failed without being tried, so no
+ * half line and no later line follow a failure. A reopen (SIGHUP) that succeeds
+ * ends the failed state; if the reopened file still ends in the cut line, the next
+ * line starts with a newline, so a broken line never swallows the next one. A failed
+ * fdatasync or close is reported too and counted (sync_failed). Writes and reopen
+ * are serialised by one mutex, so it is safe to call from several threads.
  */
 #include "storage/jsonl.h"
 
@@ -26,9 +31,20 @@ struct sw_jsonl {
     char *path;            /* NULL for stdout */
     int fd;
     int partial;           /* the last line was cut short (disk full): start with "\n" */
+    int failed;            /* a write failed: no more writes until a reopen */
+    int sync_failed;       /* fdatasync or close failed (data may not be on disk) */
     pthread_mutex_t mu;
     uint64_t lines, errors;
 };
+
+static const char *jname(const sw_jsonl *j) { return j->path ? j->path : "stdout"; }
+
+/* The one stderr notice of a failure (the library's outputs report as the
+ * database writer does: "seqwatch: WHAT: reason"). */
+static void report(const sw_jsonl *j, const char *what, int errnum)
+{
+    fprintf(stderr, "seqwatch: JSON output %s: %s: %s\n", jname(j), what, strerror(errnum));
+}
 
 static int open_append(const char *path, char *err, size_t errlen)
 {
@@ -103,11 +119,20 @@ int sw_jsonl_write(sw_jsonl *j, const char *line)
     iov[n++] = (struct iovec){.iov_base = (void *)line, .iov_len = strlen(line)};
     iov[n++] = (struct iovec){.iov_base = (void *)"\n", .iov_len = 1};
     size_t written = 0;
+    if (j->failed) {
+        j->errors++;       /* stays failed until a reopen: nothing after a cut line */
+        pthread_mutex_unlock(&j->mu);
+        return -1;
+    }
     int rc = write_all(j->fd, iov, n, &written);
     if (rc < 0) {
+        int en = errno;
         j->errors++;
         if (written > 0)
             j->partial = 1;
+        j->failed = 1;
+        report(j, j->path ? "write failed, this and later alerts are not in it (until SIGHUP "
+                            "reopens it)" : "write failed, this and later alerts are not in it", en);
     } else {
         j->partial = 0;
         j->lines++;
@@ -126,14 +151,33 @@ int sw_jsonl_reopen(sw_jsonl *j, char *err, size_t errlen)
     pthread_mutex_lock(&j->mu);
     int fd = open_append(j->path, err, errlen);
     if (fd >= 0) {
-        close(j->fd);
+        if (close(j->fd) != 0 && !j->sync_failed) {
+            j->sync_failed = 1;
+            report(j, "closing the old file failed", errno);
+        }
+        /* The same file reopened (not rotated) may still end in the cut line. */
+        struct stat st;
+        if (j->partial && (fstat(fd, &st) != 0 || st.st_size == 0))
+            j->partial = 0;
+        if (j->failed)
+            fprintf(stderr, "seqwatch: JSON output %s: reopened, alerts are written again\n", j->path);
         j->fd = fd;
-        j->partial = 0;
+        j->failed = 0;
     } else {
         rc = -1;    /* keep writing to the old file rather than losing lines */
     }
     pthread_mutex_unlock(&j->mu);
     return rc;
+}
+
+/* fdatasync a file; EINVAL/EROFS mean the file cannot be synced (a device, a
+ * pipe), which loses nothing. A real failure is reported once. */
+static void sync_file(sw_jsonl *j)
+{
+    if (fdatasync(j->fd) != 0 && errno != EINVAL && errno != EROFS && !j->sync_failed) {
+        j->sync_failed = 1;
+        report(j, "fdatasync failed, alerts written may not be on disk", errno);
+    }
 }
 
 void sw_jsonl_flush(sw_jsonl *j)
@@ -143,7 +187,7 @@ void sw_jsonl_flush(sw_jsonl *j)
     if (!j || !j->path)
         return;
     pthread_mutex_lock(&j->mu);
-    fdatasync(j->fd);
+    sync_file(j);
     pthread_mutex_unlock(&j->mu);
 }
 
@@ -157,15 +201,36 @@ uint64_t sw_jsonl_errors(sw_jsonl *j)
     return e;
 }
 
-void sw_jsonl_close(sw_jsonl *j)
+void sw_jsonl_counts(sw_jsonl *j, sw_jsonl_stats *out)
 {
+    memset(out, 0, sizeof *out);
     if (!j)
         return;
+    pthread_mutex_lock(&j->mu);
+    out->written = j->lines;
+    out->failed = j->errors;
+    out->failing = j->failed;
+    out->sync_failed = j->sync_failed;
+    pthread_mutex_unlock(&j->mu);
+}
+
+int sw_jsonl_close(sw_jsonl *j, sw_jsonl_stats *final)
+{
+    if (!j)
+        return 0;
     if (j->path) {
-        fdatasync(j->fd);
-        close(j->fd);
+        sync_file(j);
+        if (close(j->fd) != 0 && !j->sync_failed) {
+            j->sync_failed = 1;
+            report(j, "close failed, alerts written may not be on disk", errno);
+        }
     }
+    sw_jsonl_stats st;
+    sw_jsonl_counts(j, &st);
+    if (final)
+        *final = st;
     pthread_mutex_destroy(&j->mu);
     free(j->path);
     free(j);
+    return st.failed || st.sync_failed ? -1 : 0;
 }

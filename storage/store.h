@@ -88,6 +88,10 @@ sw_store_writer *sw_store_writer_start_opts(const char *path, const sw_run_info 
                                             char *err, size_t errlen);
 /* Queue one alert (the text is copied). Never blocks on SQLite. */
 void sw_store_writer_push(sw_store_writer *w, const char *json_text);
+/* The same, with flags: SW_PUSH_ELSEWHERE = the alert is also in another output (the
+ * JSON lines), so losing it here does not lose it altogether. */
+#define SW_PUSH_ELSEWHERE 1u
+void sw_store_writer_push_ex(sw_store_writer *w, const char *json_text, unsigned flags);
 
 typedef struct sw_store_writer_stats {
     uint64_t queued;           /* accepted by push */
@@ -99,11 +103,17 @@ typedef struct sw_store_writer_stats {
     uint64_t pending;          /* queued or in hand, not yet committed */
     int      failing;          /* the last attempt failed */
     char     last_error[256];
+    uint64_t given_up;         /* left uncommitted when stop ran out of time */
+    uint64_t lost_nowhere;     /* not stored (dropped, invalid or given up on) and not
+                                  pushed with SW_PUSH_ELSEWHERE */
 } sw_store_writer_stats;
 void sw_store_writer_get_stats(sw_store_writer *w, sw_store_writer_stats *out);
 
 /* Commit everything queued, record the run's end counters, stop the thread, free w.
  * Returns 0, or -1 if some alerts could not be written (err says why and how many). */
 int sw_store_writer_stop(sw_store_writer *w, const sw_run_info *run, char *err, size_t errlen);
+/* The same, also giving the final counters in *final (may be NULL). */
+int sw_store_writer_stop_ex(sw_store_writer *w, const sw_run_info *run,
+                            sw_store_writer_stats *final, char *err, size_t errlen);
 
 #endif

@@ -14,6 +14,9 @@
  * alerts never exceed queue_max: beyond it push drops and counts. Alerts are
  * committed in push order. Stop drains everything, giving up only after
  * stop_timeout_ms of continuous failure, and says how many were not written.
+ * Each queued item is one allocation: a flag byte (SW_PUSH_ELSEWHERE: the alert is
+ * also in another output) followed by the text, so the writer can say how many of
+ * the alerts it lost are in no output at all.
  */
 #include "storage/store.h"
 
@@ -52,6 +55,18 @@ struct sw_store_writer {
     int failure_reported;
     size_t lost;               /* given up on at stop */
 };
+
+/* The text of a queued item, and whether another output has it. */
+static const char *item_text(const char *item) { return item + 1; }
+static int item_elsewhere(const char *item) { return (item[0] & SW_PUSH_ELSEWHERE) != 0; }
+
+/* With mu held: count items[0..n) that are lost for the database. */
+static void count_lost(sw_store_writer *w, char **items, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (items[i] && !item_elsewhere(items[i]))
+            w->st.lost_nowhere++;
+}
 
 static void check_drop_notice(sw_store_writer *w);
 
@@ -133,7 +148,7 @@ static void attempt_failed(sw_store_writer *w, int code, const char *msg)
         pthread_mutex_lock(&w->mu);
         uint64_t pending = w->st.pending;
         pthread_mutex_unlock(&w->mu);
-        notice(w, "%s; %llu alert(s) kept queued and retried (JSON lines are not affected)",
+        notice(w, "%s; %llu alert(s) kept queued and retried",
                msg, (unsigned long long)pending);
         w->failure_reported = 1;
     }
@@ -201,11 +216,11 @@ static int commit_batch(sw_store_writer *w, char **items, size_t n, uint64_t *wr
         if (!items[i])
             continue;
         json_error_t jerr;
-        json_t *doc = json_loads(items[i], JSON_REJECT_DUPLICATES, &jerr);
+        json_t *doc = json_loads(item_text(items[i]), JSON_REJECT_DUPLICATES, &jerr);
         int r = -1;
         char ierr[256];
         if (doc) {
-            r = sw_store_insert(db, doc, items[i], ierr, sizeof ierr);
+            r = sw_store_insert(db, doc, item_text(items[i]), ierr, sizeof ierr);
             json_decref(doc);
         }
         if (r == -2) {
@@ -220,6 +235,11 @@ static int commit_batch(sw_store_writer *w, char **items, size_t n, uint64_t *wr
             du++;
         else {
             (*invalid)++;     /* out of the batch for good, whatever happens next */
+            if (!item_elsewhere(items[i])) {
+                pthread_mutex_lock(&w->mu);
+                w->st.lost_nowhere++;
+                pthread_mutex_unlock(&w->mu);
+            }
             free(items[i]);
             items[i] = NULL;
         }
@@ -285,6 +305,11 @@ static size_t commit_all(sw_store_writer *w, char **items, size_t n)
         sleep_ms(backoff_ms(w));
     }
     size_t left = n - done;
+    if (left) {
+        pthread_mutex_lock(&w->mu);
+        count_lost(w, items + done, left);
+        pthread_mutex_unlock(&w->mu);
+    }
     for (size_t i = done; i < n; i++)
         free(items[i]);
     if (left) {
@@ -307,7 +332,7 @@ static void check_drop_notice(sw_store_writer *w)
     uint64_t dropped = w->st.dropped;
     pthread_mutex_unlock(&w->mu);
     notice(w, "queue full (%zu alerts waiting): alerts beyond it are not stored in the "
-              "database and are counted (%llu so far); JSON lines still have them",
+              "database and are counted (%llu so far)",
            w->o.queue_max, (unsigned long long)dropped);
 }
 
@@ -371,6 +396,9 @@ static void *writer_main(void *arg)
 
         if (give_up) {
             w->lost += n;
+            pthread_mutex_lock(&w->mu);
+            count_lost(w, items, n);
+            pthread_mutex_unlock(&w->mu);
             for (size_t i = 0; i < n; i++)
                 free(items[i]);
             pthread_mutex_lock(&w->mu);
@@ -497,7 +525,7 @@ sw_store_writer *sw_store_writer_start_opts(const char *path, const sw_run_info 
             writer_release(w, 0);
             return NULL;
         }
-        notice(w, "%s; will retry (alerts are queued, JSON lines are not affected)",
+        notice(w, "%s; will retry (alerts are queued)",
                msg + (strncmp(msg, path, strlen(path)) == 0 && msg[strlen(path)] == ':'
                           ? strlen(path) + 2 : 0));
         w->failure_reported = 1;
@@ -530,12 +558,24 @@ sw_store_writer *sw_store_writer_start(const char *path, const sw_run_info *run,
 
 void sw_store_writer_push(sw_store_writer *w, const char *json_text)
 {
+    sw_store_writer_push_ex(w, json_text, 0);
+}
+
+void sw_store_writer_push_ex(sw_store_writer *w, const char *json_text, unsigned flags)
+{
     if (!w || !json_text)
         return;
-    char *copy = strdup(json_text);
+    size_t len = strlen(json_text);
+    char *copy = malloc(len + 2);
+    if (copy) {
+        copy[0] = (char)(flags & SW_PUSH_ELSEWHERE);
+        memcpy(copy + 1, json_text, len + 1);
+    }
     pthread_mutex_lock(&w->mu);
     if (!copy || w->in_n + w->held >= w->o.queue_max) {
         w->st.dropped++;
+        if (!(flags & SW_PUSH_ELSEWHERE))
+            w->st.lost_nowhere++;
         if (!w->drop_noticed)
             w->drop_noticed = 1;
         pthread_mutex_unlock(&w->mu);
@@ -549,6 +589,8 @@ void sw_store_writer_push(sw_store_writer *w, const char *json_text)
         char **ni = realloc(w->in, nc * sizeof *ni);
         if (!ni) {
             w->st.dropped++;
+            if (!(flags & SW_PUSH_ELSEWHERE))
+                w->st.lost_nowhere++;
             pthread_mutex_unlock(&w->mu);
             free(copy);
             return;
@@ -578,6 +620,12 @@ void sw_store_writer_get_stats(sw_store_writer *w, sw_store_writer_stats *out)
 
 int sw_store_writer_stop(sw_store_writer *w, const sw_run_info *run, char *err, size_t errlen)
 {
+    return sw_store_writer_stop_ex(w, run, NULL, err, errlen);
+}
+
+int sw_store_writer_stop_ex(sw_store_writer *w, const sw_run_info *run,
+                            sw_store_writer_stats *final, char *err, size_t errlen)
+{
     if (!w)
         return 0;
     pthread_mutex_lock(&w->mu);
@@ -591,14 +639,27 @@ int sw_store_writer_stop(sw_store_writer *w, const sw_run_info *run, char *err, 
     size_t lost = w->lost;
 
     int rc = 0;
+    w->st.given_up = lost;
+    if (final)
+        *final = w->st;
+    /* Where the alerts the database lost really are (the pusher said which are
+     * also in another output). */
+    uint64_t failed = lost + w->st.dropped + w->st.invalid, nowhere = w->st.lost_nowhere;
+    char where[160];
+    if (nowhere == 0)
+        snprintf(where, sizeof where, "the JSON lines output has them");
+    else if (nowhere == failed)
+        snprintf(where, sizeof where, "they are in neither output");
+    else
+        snprintf(where, sizeof where, "%llu of them are in the JSON lines output, %llu are in "
+                 "neither output", (unsigned long long)(failed - nowhere), (unsigned long long)nowhere);
     if (lost) {
-        snprintf(err, errlen, "%zu alert(s) could not be written to the database (%s); "
-                              "the JSON lines output has them", lost, w->st.last_error);
+        snprintf(err, errlen, "%zu alert(s) could not be written to the database (%s); %s",
+                 lost + (size_t)w->st.dropped, w->st.last_error, where);
         rc = -1;
     } else if (w->st.dropped) {
         snprintf(err, errlen, "%llu alert(s) were dropped from the database queue (queue "
-                              "full); the JSON lines output has them",
-                 (unsigned long long)w->st.dropped);
+                              "full); %s", (unsigned long long)w->st.dropped, where);
         rc = -1;
     }
     for (size_t i = 0; i < w->in_n; i++)

@@ -308,7 +308,7 @@ static void test_round_trip(void **state)
         sw_store_writer_push(w, t);
         free(t);
     }
-    sw_jsonl_close(j);
+    sw_jsonl_close(j, NULL);
     assert_int_equal(sw_store_writer_stop(w, NULL, err, sizeof err), 0);
 
     sqlite3 *db = fresh_db("rt_ingest.db");

@@ -56,7 +56,7 @@ static void test_write_rotate(void **state)
     assert_int_equal(sw_jsonl_reopen(j, err, sizeof err), 0);
     assert_int_equal(sw_jsonl_write(j, "{\"a\":3}"), 0);
     sw_jsonl_flush(j);
-    sw_jsonl_close(j);
+    sw_jsonl_close(j, NULL);
     text = slurp(rotated);
     assert_string_equal(text, "{\"a\":1}\n{\"a\":2}\n");
     free(text);
@@ -68,7 +68,7 @@ static void test_write_rotate(void **state)
     j = sw_jsonl_open(path, err, sizeof err);
     assert_int_equal(sw_jsonl_write(j, "{\"a\":4}"), 0);
     assert_int_equal(sw_jsonl_errors(j), 0);
-    sw_jsonl_close(j);
+    sw_jsonl_close(j, NULL);
     text = slurp(path);
     assert_string_equal(text, "{\"a\":3}\n{\"a\":4}\n");
     free(text);
@@ -94,7 +94,17 @@ static void test_full_device(void **state)
     assert_int_equal(sw_jsonl_write(j, "{\"a\":1}"), -1);
     assert_int_equal(sw_jsonl_write(j, "{\"a\":2}"), -1);
     assert_int_equal(sw_jsonl_errors(j), 2);
-    sw_jsonl_close(j);
+    sw_jsonl_stats st;
+    sw_jsonl_counts(j, &st);
+    assert_int_equal(st.written, 0);
+    assert_int_equal(st.failed, 2);
+    assert_int_equal(st.failing, 1);
+    /* a reopen of a device is a fresh start; it fails again, and close says so */
+    assert_int_equal(sw_jsonl_reopen(j, err, sizeof err), 0);
+    assert_int_equal(sw_jsonl_write(j, "{\"a\":3}"), -1);
+    sw_jsonl_stats fin;
+    assert_int_equal(sw_jsonl_close(j, &fin), -1);
+    assert_int_equal(fin.failed, 3);
 }
 
 int main(void)
