@@ -15,6 +15,9 @@ sw_detector *sw_detector_new(const sw_config *cfg, const sw_observer *obs, char 
 void sw_detector_free(sw_detector *d);
 
 /* Returns 0, or -1 for an unsupported link type. */
+/* The capture's number (from 1) of the frame the next sw_detector_feed gets; events
+ * raised by that frame carry it (pcap_cnt). 0: unknown. */
+void sw_detector_set_frame(sw_detector *d, uint64_t frame_no);
 int sw_detector_feed(sw_detector *d, int linktype, uint64_t ts_us,
                      const uint8_t *frame, uint32_t caplen, uint32_t wirelen);
 /* Packet time has reached ts_us elsewhere (a worker told about the capture's time

@@ -44,6 +44,7 @@ typedef struct sw_flow {
     struct sw_reasm_dir *rdir[2];         /* reassembly per direction (lazily created) */
     void    *obs_state;                   /* owned by the observer (checks), freed through it */
     uint8_t  tclass;                      /* sw_flow_tclass */
+    uint64_t last_frame;                  /* frame number of the last packet (0: unknown) */
 } sw_flow;
 
 typedef struct sw_flow_table sw_flow_table;

@@ -108,6 +108,8 @@ typedef struct sw_packet {
                                     have stopped there, as Linux's parser does) */
     uint8_t  snap_truncated;     /* 1 if the capture cut the payload (payload_len <
                                     payload_wire_len); the TCP checksum was not verified */
+    uint64_t frame_no;           /* the frame's number in the capture, from 1 (0: unknown);
+                                    set by the pipeline, not by sw_decode */
 } sw_packet;
 
 /* Decode one frame. Returns SW_DEC_TCP and a filled view, or another result (the

@@ -62,6 +62,7 @@ struct sw_detector {
     uint64_t bad_options, snap_truncated;   /* notes on SW_DEC_TCP packets */
     uint64_t packets, bytes;
     uint64_t conns, conn_handshake, conn_midstream, conn_reset, conn_closed, conn_timed_out;
+    uint64_t frame_no;               /* number of the next frame fed (sw_detector_set_frame) */
 };
 
 /* The fixed key of flow ids (not the per-run seed: ids must be reproducible). */
@@ -78,7 +79,9 @@ static uint64_t flow_id_of(const sw_flow *f)
         buf[o++] = (uint8_t)(f->conn.instance >> (8 * i));
     for (int i = 0; i < 8; i++)
         buf[o++] = (uint8_t)(f->conn.start_us >> (8 * i));
-    uint64_t id = sw_keyed_hash(FLOW_ID_KEY, buf, o) & 0x7fffffffffffffffull;
+    /* Below 2^51, as Suricata's flow_id: JSON readers that hold numbers as doubles
+     * (jq 1.6, JavaScript) keep such an id exact. */
+    uint64_t id = sw_keyed_hash(FLOW_ID_KEY, buf, o) & ((1ull << 51) - 1);
     return id ? id : 1;
 }
 
@@ -309,6 +312,7 @@ static void track(sw_detector *d, const sw_packet *p)
             return;
     }
     sw_flow_touch(d->ft, f, p->ts_us);
+    f->last_frame = p->frame_no;
 
     int new_inst = 0;
     if (sw_tcp_track_starts_instance(&f->conn, p, src_ep)) {
@@ -362,6 +366,7 @@ int sw_detector_feed(sw_detector *d, int linktype, uint64_t ts_us,
     sw_decode_result r = sw_decode(&p, linktype, ts_us, frame, caplen, wirelen, d->verify);
     if (r == SW_DEC_ERR_UNKNOWN_LINK)
         return -1;
+    p.frame_no = d->frame_no;
     d->packets++;
     d->bytes += wirelen;
     if (!d->any_packet) {
@@ -378,6 +383,12 @@ int sw_detector_feed(sw_detector *d, int linktype, uint64_t ts_us,
         track(d, &p);
     }
     return 0;
+}
+
+void sw_detector_set_frame(sw_detector *d, uint64_t frame_no)
+{
+    if (d)
+        d->frame_no = frame_no;
 }
 
 void sw_detector_want_names(sw_detector *d, int on)

@@ -88,6 +88,10 @@ typedef struct sw_config {
     uint32_t workers;              /* worker threads (default 1: run on the caller's thread;
                                       2..256: connections are spread over that many
                                       threads, max_flows and stream_memcap shared out) */
+
+    /* the capture file read, written as "pcap_filename" in every alert (NULL: a
+     * live capture, no such field) */
+    const char *pcap_filename;
 } sw_config;
 
 void sw_config_init(sw_config *cfg);
@@ -177,6 +181,8 @@ typedef struct sw_stats {
     uint64_t out_json_written, out_json_failed;
     uint64_t out_db_written, out_db_failed;
     uint64_t out_lost;                 /* records in none of the engine's outputs */
+    uint64_t frames;                   /* calls of sw_engine_feed: the frame numbers
+                                          alerts carry as pcap_cnt (from 1) */
 } sw_stats;
 
 /* Create an engine. On failure returns NULL and writes a one-line reason to err. */

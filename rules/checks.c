@@ -320,6 +320,7 @@ void ck_event_ident(const sw_flow *f, const sw_packet *p, int dir, sw_event_id i
         ev->vlan[1] = f->key.vlan[1];
     }
     ev->dir = dir;
+    ev->frame_no = p ? p->frame_no : f->last_frame;
     ev->flow_id = cn->flow_id;
     ev->conn_instance = cn->instance;
     ev->client_state = cn->end[0].state;

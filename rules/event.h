@@ -70,6 +70,9 @@ typedef struct sw_event {
     json_t  *packets;          /* array: the connection's last packets (ladder), or NULL */
     json_t  *related;          /* array of informational events attached, or NULL */
     json_t  *ruled_out;        /* array of strings: benign explanations ruled out, or NULL */
+    uint64_t frame_no;         /* capture frame number of the packet that made the check
+                                  fire; for events raised without a packet (timeout,
+                                  flush) the connection's last packet; 0: unknown */
 } sw_event;
 
 void sw_event_clear(sw_event *ev);

@@ -6,6 +6,8 @@
  *
  * Holds no SQL of its own: parsing options, opening the database read-only, printing.
  */
+#include <arpa/inet.h>
+#include <ctype.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +19,7 @@
 #include "src/commands.h"
 #include "storage/query.h"
 #include "storage/store.h"
+#include "rules/event.h"
 
 static void query_usage(FILE *f)
 {
@@ -35,12 +38,18 @@ static void query_usage(FILE *f)
 "      --event NAME[,NAME]  seqwatch event name(s), e.g. overlap_mismatch\n"
 "      --sid N[,N]          rule signature id(s)\n"
 "      --severity N[,N]     severity (1 high, 2 medium, 3 low)\n"
+"                           Unknown event names, addresses that are not IPv4/IPv6\n"
+"                           and severities outside 1..3 are refused (exit 2)\n"
 "      --ip ADDR            ADDR as source or destination\n"
 "      --src ADDR           source address\n"
 "      --dst ADDR           destination address\n"
 "      --port N             N as source or destination port\n"
 "      --sensor NAME        alerts from this sensor\n"
 "      --flow ID            alerts of this flow_id\n"
+"      --community-id ID    alerts of this connection's Community ID (1:...=), as\n"
+"                           Zeek, Suricata and Arkime write it\n"
+"      --run N              alerts raised by run N (the runs table's id; see\n"
+"                           docs/schema.md)\n"
 "      --source KIND        'seqwatch' (own alerts) or 'suricata' (ingested EVE alerts)\n"
 "      --limit N            only the N most recent matching alerts\n"
 "\n"
@@ -66,7 +75,7 @@ static void query_usage(FILE *f)
 
 enum {
     O_SINCE = 256, O_UNTIL, O_EVENT, O_SID, O_SEVERITY, O_IP, O_SRC, O_DST, O_PORT, O_SENSOR,
-    O_FLOW, O_SOURCE, O_LIMIT, O_FORMAT, O_STATS, O_BUCKET, O_TOP, O_DB,
+    O_FLOW, O_SOURCE, O_LIMIT, O_FORMAT, O_STATS, O_BUCKET, O_TOP, O_DB, O_COMMUNITY_ID, O_RUN,
 };
 
 static const struct option query_opts[] = {
@@ -81,6 +90,8 @@ static const struct option query_opts[] = {
     {"port", required_argument, 0, O_PORT},
     {"sensor", required_argument, 0, O_SENSOR},
     {"flow", required_argument, 0, O_FLOW},
+    {"community-id", required_argument, 0, O_COMMUNITY_ID},
+    {"run", required_argument, 0, O_RUN},
     {"source", required_argument, 0, O_SOURCE},
     {"limit", required_argument, 0, O_LIMIT},
     {"format", required_argument, 0, O_FORMAT},
@@ -108,17 +119,43 @@ static int split_list(char *s, size_t *n, int (*add)(void *ctx, size_t i, const 
     for (char *tok = strtok_r(s, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         while (*tok == ' ')
             tok++;
-        if (!*tok || *n >= SW_QUERY_MAX_VALUES || add(ctx, *n, tok) != 0)
+        if (!*tok || *n >= SW_QUERY_MAX_VALUES)
             return -1;
+        int r = add(ctx, *n, tok);
+        if (r != 0)
+            return r;
         (*n)++;
     }
     return 0;
 }
 
+/* Event names are checked against the catalogue (as rule files are). */
 static int add_event(void *ctx, size_t i, const char *item)
 {
+    if (sw_event_lookup(item) < 0) {
+        fprintf(stderr, "seqwatch query: unknown event '%.64s' (see `seqwatch events`)\n", item);
+        return -2;
+    }
     ((sw_query_filter *)ctx)->events[i] = item;
     return 0;
+}
+
+/* An IPv4 or IPv6 address (what the database stores). */
+static int valid_ip(const char *s)
+{
+    unsigned char a[16];
+    return inet_pton(AF_INET, s, a) == 1 || inet_pton(AF_INET6, s, a) == 1;
+}
+
+/* "1:" + base64 of a 20-byte SHA-1 (28 characters, one '=' of padding). */
+static int valid_community_id(const char *s)
+{
+    if (strncmp(s, "1:", 2) != 0 || strlen(s) != 30 || s[29] != '=')
+        return 0;
+    for (int i = 2; i < 29; i++)
+        if (!isalnum((unsigned char)s[i]) && s[i] != '+' && s[i] != '/')
+            return 0;
+    return 1;
 }
 
 static int add_sid(void *ctx, size_t i, const char *item)
@@ -133,8 +170,8 @@ static int add_sid(void *ctx, size_t i, const char *item)
 static int add_severity(void *ctx, size_t i, const char *item)
 {
     uint64_t v;
-    if (sw_cli_parse_uint(item, 255, &v) != 0)
-        return -1;
+    if (sw_cli_parse_uint(item, 3, &v) != 0 || v < 1)
+        return -1;     /* severities are 1 (high) .. 3 (low), as in Suricata */
     ((sw_query_filter *)ctx)->severities[i] = (int)v;
     return 0;
 }
@@ -192,15 +229,37 @@ int sw_cmd_query(int argc, char **argv)
             int r = c == O_EVENT      ? split_list(copy, &f.nevents, add_event, &f)
                     : c == O_SID      ? split_list(copy, &f.nsids, add_sid, &f)
                                       : split_list(copy, &f.nseverities, add_severity, &f);
+            if (r == -2)
+                goto out;      /* already said why */
             if (r != 0) {
                 bad_value(c == O_EVENT ? "event" : c == O_SID ? "sid" : "severity", optarg);
                 goto out;
             }
             break;
         }
-        case O_IP: f.ip = optarg; break;
-        case O_SRC: f.src = optarg; break;
-        case O_DST: f.dst = optarg; break;
+        case O_IP:
+        case O_SRC:
+        case O_DST:
+            if (!valid_ip(optarg)) {
+                bad_value(c == O_IP ? "ip" : c == O_SRC ? "src" : "dst", optarg);
+                goto out;
+            }
+            *(c == O_IP ? &f.ip : c == O_SRC ? &f.src : &f.dst) = optarg;
+            break;
+        case O_COMMUNITY_ID:
+            if (!valid_community_id(optarg)) {
+                bad_value("community-id", optarg);
+                goto out;
+            }
+            f.community_id = optarg;
+            break;
+        case O_RUN:
+            if (sw_cli_parse_uint(optarg, INT64_MAX, &v) != 0 || v == 0) {
+                bad_value("run", optarg);
+                goto out;
+            }
+            f.run_id = (int64_t)v;
+            break;
         case O_PORT:
             if (sw_cli_parse_uint(optarg, 65535, &v) != 0) {
                 bad_value("port", optarg);

@@ -571,6 +571,8 @@ int sw_cmd_run(int argc, char **argv)
     cfg.json_path = json_path;
     cfg.db_path = db_path;
     cfg.source_name = rfile ? rfile : iface;
+    if (rfile && strcmp(rfile, "-") != 0)
+        cfg.pcap_filename = rfile;
     sw_engine *e = sw_engine_new(&cfg, err, sizeof(err));
     if (!e) {
         fprintf(stderr, "seqwatch run: %s\n", err);

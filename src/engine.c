@@ -29,7 +29,8 @@ struct sw_engine {
     sw_config cfg;
     char *sensor;
     char *rules_file;            /* NULL: built-in rules */
-    char *json_path, *db_path, *source_name;
+    char *json_path, *db_path, *source_name, *pcap_filename;
+    uint64_t frames;             /* frames fed: the number of the last one (pcap_cnt) */
     char **vars;                 /* NULL-terminated copies */
 
     sw_detector *det;            /* one worker: on the caller's thread */
@@ -100,7 +101,7 @@ static void deliver(sw_engine *e, const sw_event *ev, const sw_rule_match *m, co
      * not depend on how connections interleave, e.g. with --workers); an event without
      * one gets a run-wide number from a separate range. */
     uint64_t ordinal = ev->ordinal ? ev->ordinal : (1ull << 63) | ++e->ordinal;
-    json_t *doc = sw_alert_to_json(ev, m, etype, e->sensor, ordinal);
+    json_t *doc = sw_alert_to_json_ex(ev, m, etype, e->sensor, ordinal, e->pcap_filename);
     if (!doc)
         return;
     char *text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -234,6 +235,8 @@ sw_engine *sw_engine_new(const sw_config *cfg_in, char *err, size_t errlen)
     e->json_path = dup_or_null(cfg_in->json_path);
     e->db_path = dup_or_null(cfg_in->db_path);
     e->source_name = dup_or_null(cfg_in->source_name);
+    e->pcap_filename = dup_or_null(cfg_in->pcap_filename);
+    e->cfg.pcap_filename = e->pcap_filename;
     e->vars = dup_vars(cfg_in->vars);
     /* Pointers in the copy refer to our own strings from here on. */
     e->cfg.sensor_name = e->sensor;
@@ -311,8 +314,13 @@ void sw_engine_set_stream_cb(sw_engine *e, sw_stream_cb cb, void *user)
 int sw_engine_feed(sw_engine *e, int linktype, uint64_t ts_us,
                    const uint8_t *frame, uint32_t caplen, uint32_t wirelen)
 {
+    e->frames++;    /* every frame counts, as in the file (Wireshark's numbers) */
     if (!sw_linktype_supported(linktype))
         return -1;
+    if (e->pool)
+        sw_pool_set_frame(e->pool, e->frames);
+    else
+        sw_detector_set_frame(e->det, e->frames);
     if (e->run.start_us == 0)
         e->run.start_us = ts_us;
     if (ts_us > e->run.end_us)
@@ -390,6 +398,7 @@ void sw_engine_get_stats(const sw_engine *e, sw_stats *out)
     out->out_db_written = e->db_written;
     out->out_db_failed = e->db_failed;
     out->out_lost = e->lost;
+    out->frames = e->frames;
     if (!e->outputs_closed) {
         /* still running: the counts so far (the database's pending ones are in neither) */
         sw_jsonl_stats js;
@@ -513,5 +522,6 @@ void sw_engine_free(sw_engine *e)
     free(e->json_path);
     free(e->db_path);
     free(e->source_name);
+    free(e->pcap_filename);
     free(e);
 }

@@ -66,6 +66,7 @@ typedef struct rec_hdr {
     uint32_t pad2;
     uint64_t ts_us;
     uint64_t idx;
+    uint64_t frame_no;                  /* R_PKT: the capture's frame number */
 } rec_hdr;
 
 enum { O_EVENT = 1, O_ISN };
@@ -125,6 +126,7 @@ typedef struct worker {
 struct sw_pool {
     unsigned n;
     worker *w;
+    uint64_t frame_no;                    /* of the next frame fed (sw_pool_set_frame) */
     uint64_t key[HASH_WORDS + 1];         /* random: the dispatch hash's key */
     sw_checks *isn_checks;
     sw_pool_event_fn on_event;
@@ -230,6 +232,7 @@ static void push(sw_pool *p, worker *w, int kind, int linktype, uint64_t ts_us,
     h->wirelen = wirelen;
     h->ts_us = ts_us;
     h->idx = ++p->idx;
+    h->frame_no = p->frame_no;
     if (caplen)
         memcpy(h + 1, data, caplen);
     w->whead += size;
@@ -354,6 +357,7 @@ static void *worker_main(void *arg)
 
         switch (h->kind) {
         case R_PKT:
+            sw_detector_set_frame(w->det, h->frame_no);
             sw_detector_feed(w->det, h->linktype, h->ts_us, (const uint8_t *)(h + 1),
                              h->caplen, h->wirelen);
             break;
@@ -570,7 +574,10 @@ static void run_inline(sw_pool *p, worker *w, int kind, int linktype, uint64_t t
 {
     w->cur_idx = ++p->idx;
     switch (kind) {
-    case R_PKT: sw_detector_feed(w->det, linktype, ts_us, frame, caplen, wirelen); break;
+    case R_PKT:
+        sw_detector_set_frame(w->det, p->frame_no);
+        sw_detector_feed(w->det, linktype, ts_us, frame, caplen, wirelen);
+        break;
     case R_TICK: sw_detector_tick(w->det, ts_us); break;
     case R_FLUSH: sw_detector_flush(w->det); break;
     default: break;
@@ -586,6 +593,11 @@ static void to_worker(sw_pool *p, worker *w, int kind, int linktype, uint64_t ts
         run_inline(p, w, kind, linktype, ts_us, frame, caplen, wirelen);
     else
         push(p, w, kind, linktype, ts_us, frame, caplen, wirelen);
+}
+
+void sw_pool_set_frame(sw_pool *p, uint64_t frame_no)
+{
+    p->frame_no = frame_no;
 }
 
 void sw_pool_feed(sw_pool *p, int linktype, uint64_t ts_us, const uint8_t *frame,

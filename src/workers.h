@@ -28,6 +28,8 @@ sw_pool *sw_pool_new(const sw_config *cfg, const sw_checks_config *cc, sw_checks
                      sw_pool_event_fn on_event, void *user, char *err, size_t errlen);
 void sw_pool_set_stream_cb(sw_pool *p, sw_stream_cb cb, void *user);
 /* Hand one frame to its worker. */
+/* The capture's frame number of the next frame fed (see sw_detector_set_frame). */
+void sw_pool_set_frame(sw_pool *p, uint64_t frame_no);
 void sw_pool_feed(sw_pool *p, int linktype, uint64_t ts_us, const uint8_t *frame,
                   uint32_t caplen, uint32_t wirelen);
 /* Deliver every event whose turn has come (cheap when there is none). */

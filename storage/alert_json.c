@@ -16,6 +16,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <limits.h>
+#include <nettle/sha1.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -291,8 +292,73 @@ static json_t *copy_or_empty(const json_t *v, int want_array)
     return want_array ? json_array() : json_object();
 }
 
+/* Community ID v1 (the flow hash Zeek, Suricata and Arkime share): SHA-1 over the
+ * seed (2 bytes, network order), the two addresses, the protocol, one zero byte and
+ * the two ports (network order), the endpoints ordered so the smaller address (then
+ * port) comes first; "1:" + base64 of the digest. */
+int sw_community_id(int ip_version, const uint8_t *src, const uint8_t *dst, uint16_t sport,
+                    uint16_t dport, uint8_t proto, uint16_t seed, char *out, size_t len)
+{
+    size_t al = ip_version == 6 ? 16 : 4;
+    if (!src || !dst || len < SW_COMMUNITY_ID_LEN)
+        return -1;
+    int c = memcmp(src, dst, al);
+    if (c > 0 || (c == 0 && sport > dport)) {
+        const uint8_t *t = src;
+        src = dst;
+        dst = t;
+        uint16_t tp = sport;
+        sport = dport;
+        dport = tp;
+    }
+    uint8_t buf[2 + 16 + 16 + 2 + 4];
+    size_t o = 0;
+    buf[o++] = (uint8_t)(seed >> 8);
+    buf[o++] = (uint8_t)seed;
+    memcpy(buf + o, src, al);
+    o += al;
+    memcpy(buf + o, dst, al);
+    o += al;
+    buf[o++] = proto;
+    buf[o++] = 0;
+    buf[o++] = (uint8_t)(sport >> 8);
+    buf[o++] = (uint8_t)sport;
+    buf[o++] = (uint8_t)(dport >> 8);
+    buf[o++] = (uint8_t)dport;
+    struct sha1_ctx ctx;
+    uint8_t digest[SHA1_DIGEST_SIZE];
+    sha1_init(&ctx);
+    sha1_update(&ctx, o, buf);
+    sha1_digest(&ctx, sizeof digest, digest);
+    memcpy(out, "1:", 2);
+    sodium_bin2base64(out + 2, len - 2, digest, sizeof digest, sodium_base64_VARIANT_ORIGINAL);
+    return 0;
+}
+
+int sw_community_id_text(const char *src_ip, const char *dst_ip, uint16_t sport, uint16_t dport,
+                         uint8_t proto, char *out, size_t len)
+{
+    uint8_t a[16], b[16];
+    int v = 4;
+    if (!src_ip || !dst_ip)
+        return -1;
+    if (inet_pton(AF_INET, src_ip, a) == 1 && inet_pton(AF_INET, dst_ip, b) == 1)
+        v = 4;
+    else if (inet_pton(AF_INET6, src_ip, a) == 1 && inet_pton(AF_INET6, dst_ip, b) == 1)
+        v = 6;
+    else
+        return -1;
+    return sw_community_id(v, a, b, sport, dport, proto, 0, out, len);
+}
+
 json_t *sw_alert_to_json(const sw_event *ev, const sw_rule_match *m, const char *event_type,
                          const char *sensor, uint64_t ordinal)
+{
+    return sw_alert_to_json_ex(ev, m, event_type, sensor, ordinal, NULL);
+}
+
+json_t *sw_alert_to_json_ex(const sw_event *ev, const sw_rule_match *m, const char *event_type,
+                            const char *sensor, uint64_t ordinal, const char *pcap_filename)
 {
     if (!ev)
         return NULL;
@@ -311,6 +377,8 @@ json_t *sw_alert_to_json(const sw_event *ev, const sw_rule_match *m, const char 
     json_t *doc = json_object();
     json_object_set_new(doc, "timestamp", json_string(ts));
     json_object_set_new(doc, "flow_id", json_integer((json_int_t)(ev->flow_id & INT64_MAX)));
+    if (ev->frame_no)
+        json_object_set_new(doc, "pcap_cnt", json_integer((json_int_t)(ev->frame_no & INT64_MAX)));
     json_object_set_new(doc, "event_type", json_string(event_type));
     json_object_set_new(doc, "src_ip", json_string(src));
     json_object_set_new(doc, "src_port", json_integer(ev->sport));
@@ -323,6 +391,10 @@ json_t *sw_alert_to_json(const sw_event *ev, const sw_rule_match *m, const char 
             json_array_append_new(v, json_integer(ev->vlan[i]));
         json_object_set_new(doc, "vlan", v);
     }
+    char cid[SW_COMMUNITY_ID_LEN];
+    if (sw_community_id(ev->ip_version, ev->src_ip, ev->dst_ip, ev->sport, ev->dport, 6, 0,
+                        cid, sizeof cid) == 0)
+        json_object_set_new(doc, "community_id", json_string(cid));
     if (m) {
         json_t *a = json_object();
         json_object_set_new(a, "action", json_string("allowed"));
@@ -342,7 +414,10 @@ json_t *sw_alert_to_json(const sw_event *ev, const sw_rule_match *m, const char 
         json_object_set_new(a, "event", json_string(evname));
         json_object_set_new(doc, "anomaly", a);
     }
-    json_object_set_new(doc, "sensor", json_string(sensor ? sensor : ""));
+    /* EVE's name for the sensor (Suricata's sensor-name). */
+    json_object_set_new(doc, "host", json_string(sensor ? sensor : ""));
+    if (pcap_filename && *pcap_filename)
+        json_object_set_new(doc, "pcap_filename", json_string(pcap_filename));
     json_object_set_new(doc, "alert_id", json_string(id));
 
     json_t *h = json_object();

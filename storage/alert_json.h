@@ -13,6 +13,18 @@
  * new reference. */
 json_t *sw_alert_to_json(const sw_event *ev, const sw_rule_match *m, const char *event_type,
                          const char *sensor, uint64_t ordinal);
+/* The same, with "pcap_filename" (the capture file read; NULL or "" for none). */
+json_t *sw_alert_to_json_ex(const sw_event *ev, const sw_rule_match *m, const char *event_type,
+                            const char *sensor, uint64_t ordinal, const char *pcap_filename);
+
+/* Community ID v1 of a flow, "1:" + base64(SHA-1), seed 0 for EVE. Addresses are 4
+ * or 16 bytes in network order. 0, or -1 if out is too small. */
+#define SW_COMMUNITY_ID_LEN 32   /* "1:" + 28 characters + NUL, rounded up */
+int sw_community_id(int ip_version, const uint8_t *src, const uint8_t *dst, uint16_t sport,
+                    uint16_t dport, uint8_t proto, uint16_t seed, char *out, size_t len);
+/* The same from textual addresses (IPv4 or IPv6, both the same family); -1 if unparsable. */
+int sw_community_id_text(const char *src_ip, const char *dst_ip, uint16_t sport, uint16_t dport,
+                         uint8_t proto, char *out, size_t len);
 
 /* The document as one line (compact, keys in insertion order, no newline); free(). */
 char *sw_alert_dumps(const json_t *doc);

@@ -222,6 +222,14 @@ static void build_where(qwhere *w, const sw_query_filter *f)
         qw_sql(w, " AND source = ");
         qw_text(w, f->source);
     }
+    if (f->community_id) {
+        qw_sql(w, " AND community_id = ");
+        qw_text(w, f->community_id);
+    }
+    if (f->run_id > 0) {
+        qw_sql(w, " AND run_id = ");
+        qw_int(w, f->run_id);
+    }
 }
 
 /* Prepare head + where + tail and bind the filter's values (and `extra` int binds

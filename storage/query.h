@@ -30,6 +30,8 @@ typedef struct sw_query_filter {
     int64_t  flow_id;
     const char *source;                /* "seqwatch" or "suricata"; NULL = any */
     uint64_t limit;                    /* 0 = all; else the most recent `limit` */
+    const char *community_id;          /* Community ID v1 string; NULL = any */
+    int64_t  run_id;                   /* runs.id the alerts came from; 0 = any */
 } sw_query_filter;
 
 void sw_query_filter_init(sw_query_filter *f);

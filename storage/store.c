@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -113,10 +114,62 @@ static const char schema_step2[] =
     "  MIN(ts) AS first, MAX(ts) AS last"
     "  FROM alerts GROUP BY src_ip, dest_ip;";
 
+/* Step 3: the Community ID of every alert (indexed; taken from the document, or
+ * computed from its addresses and ports for TCP/UDP/SCTP), and the run each alert
+ * came from (NULL for alerts stored before, or ingested). */
+static const char schema_step3[] =
+    "ALTER TABLE alerts ADD COLUMN community_id TEXT;"
+    "ALTER TABLE alerts ADD COLUMN run_id INTEGER REFERENCES runs(id);"
+    "UPDATE alerts SET community_id = COALESCE(json_extract(doc, '$.community_id'),"
+    "  sw_community_id(src_ip, src_port, dest_ip, dest_port, proto));"
+    "CREATE INDEX alerts_community_id ON alerts(community_id);"
+    "CREATE INDEX alerts_run ON alerts(run_id);";
+
 static const char *const schema_steps[SW_STORE_SCHEMA_VERSION] = {
     schema_step1,
     schema_step2,
+    schema_step3,
 };
+
+/* The IP protocol number of an EVE "proto" (name or number); 0 if none fits. */
+static uint8_t proto_number(const char *p)
+{
+    if (!p)
+        return 0;
+    if (!strcasecmp(p, "TCP"))
+        return 6;
+    if (!strcasecmp(p, "UDP"))
+        return 17;
+    if (!strcasecmp(p, "SCTP"))
+        return 132;
+    char *end;
+    long v = strtol(p, &end, 10);
+    return *p && !*end && (v == 6 || v == 17 || v == 132) ? (uint8_t)v : 0;
+}
+
+/* Community ID of a port-based flow from its EVE fields, or -1. */
+static int community_id_of(const char *src, long sport, const char *dst, long dport,
+                           const char *proto, char *out, size_t len)
+{
+    uint8_t pn = proto_number(proto);
+    if (!pn || sport < 0 || sport > 65535 || dport < 0 || dport > 65535)
+        return -1;
+    return sw_community_id_text(src, dst, (uint16_t)sport, (uint16_t)dport, pn, out, len);
+}
+
+/* sw_community_id(src_ip, src_port, dest_ip, dest_port, proto): for the migration. */
+static void sql_community_id(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    char out[SW_COMMUNITY_ID_LEN];
+    if (sqlite3_value_type(argv[1]) == SQLITE_INTEGER && sqlite3_value_type(argv[3]) == SQLITE_INTEGER &&
+        community_id_of((const char *)sqlite3_value_text(argv[0]), (long)sqlite3_value_int64(argv[1]),
+                        (const char *)sqlite3_value_text(argv[2]), (long)sqlite3_value_int64(argv[3]),
+                        (const char *)sqlite3_value_text(argv[4]), out, sizeof out) == 0)
+        sqlite3_result_text(ctx, out, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_result_null(ctx);
+}
 
 /* sw_ts_us(text): microseconds of an ISO-8601 timestamp, NULL if unparsable. Used
  * by the migrations; registered on every connection this module opens. */
@@ -263,6 +316,8 @@ static sqlite3 *open_conn(const char *path, int readonly, int *code, char *err, 
     sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL);
     sqlite3_create_function(db, "sw_ts_us", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
                             sql_ts_us, NULL, NULL);
+    sqlite3_create_function(db, "sw_community_id", 5, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+                            sql_community_id, NULL, NULL);
     *code = SQLITE_OK;
     return db;
 }
@@ -409,9 +464,9 @@ static sqlite3_stmt *cached_stmt(sqlite3 *db, const char *sql)
 static const char insert_sql[] =
     "INSERT INTO alerts (alert_id, ts, ts_us, event, event_type, signature_id, gid, rev,"
     " signature, category, severity, src_ip, src_port, dest_ip, dest_port, proto, flow_id,"
-    " sensor, source, doc)"
+    " sensor, source, doc, community_id, run_id)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
-    " ?18, ?19, ?20)"
+    " ?18, ?19, ?20, ?21, ?22)"
     " ON CONFLICT (alert_id) DO NOTHING";
 
 static void bind_str(sqlite3_stmt *st, int i, const json_t *obj, const char *key)
@@ -461,6 +516,12 @@ int sw_store_alert_id(const json_t *doc, char *out, size_t len)
 }
 
 int sw_store_insert(sqlite3 *db, const json_t *doc, const char *text, char *err, size_t errlen)
+{
+    return sw_store_insert_run(db, doc, text, 0, err, errlen);
+}
+
+int sw_store_insert_run(sqlite3 *db, const json_t *doc, const char *text, int64_t run_id,
+                        char *err, size_t errlen)
 {
     if (!json_is_object(doc)) {
         snprintf(err, errlen, "not a JSON object");
@@ -527,6 +588,18 @@ int sw_store_insert(sqlite3 *db, const json_t *doc, const char *text, char *err,
         bind_str(st, 18, doc, "host");
     sqlite3_bind_text(st, 19, hijack ? "seqwatch" : "suricata", -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 20, text, -1, SQLITE_TRANSIENT);
+    const char *cid = json_string_value(json_object_get(doc, "community_id"));
+    char cbuf[SW_COMMUNITY_ID_LEN];
+    const json_t *sp = json_object_get(doc, "src_port"), *dp = json_object_get(doc, "dest_port");
+    if (!cid && json_is_integer(sp) && json_is_integer(dp) &&
+        community_id_of(json_string_value(json_object_get(doc, "src_ip")), (long)json_integer_value(sp),
+                        json_string_value(json_object_get(doc, "dest_ip")), (long)json_integer_value(dp),
+                        json_string_value(json_object_get(doc, "proto")), cbuf, sizeof cbuf) == 0)
+        cid = cbuf;
+    if (cid)
+        sqlite3_bind_text(st, 21, cid, -1, SQLITE_TRANSIENT);
+    if (run_id > 0)
+        sqlite3_bind_int64(st, 22, run_id);
 
     int rc = sqlite3_step(st);
     int result;

@@ -11,7 +11,7 @@
 #include <sqlite3.h>
 
 /* Number of migration steps; a database at this user_version is current. */
-#define SW_STORE_SCHEMA_VERSION 2
+#define SW_STORE_SCHEMA_VERSION 3
 /* Longest alert_id accepted (seqwatch's own are 36: UUID form). */
 #define SW_STORE_ALERT_ID_MAX 128
 
@@ -33,6 +33,11 @@ int sw_store_migrate(sqlite3 *db, int target, char *err, size_t errlen);
  * help), -2 database error (busy, full, read-only...: sqlite3_errcode(db) says which).
  * err is filled on failure. Caller manages transactions. */
 int sw_store_insert(sqlite3 *db, const json_t *doc, const char *text, char *err, size_t errlen);
+/* The same, linking the alert to the runs row run_id (0: no run, e.g. ingested). The
+ * community_id column is the document's, or computed from its addresses, ports and
+ * proto (TCP/UDP/SCTP) when it has none. */
+int sw_store_insert_run(sqlite3 *db, const json_t *doc, const char *text, int64_t run_id,
+                        char *err, size_t errlen);
 
 /* The id a document is stored under: its "alert_id", or, when it has none (Suricata
  * EVE records), a content hash (sha256 of the compact key-sorted dump, UUID form).

@@ -220,7 +220,7 @@ static int commit_batch(sw_store_writer *w, char **items, size_t n, uint64_t *wr
         int r = -1;
         char ierr[256];
         if (doc) {
-            r = sw_store_insert(db, doc, item_text(items[i]), ierr, sizeof ierr);
+            r = sw_store_insert_run(db, doc, item_text(items[i]), w->run_id, ierr, sizeof ierr);
             json_decref(doc);
         }
         if (r == -2) {

@@ -365,7 +365,7 @@ def load(path):
         for line in f:
             if line.strip():
                 d = json.loads(line)
-                for k in ("alert_id", "flow_id", "sensor"):   # identifiers, not findings
+                for k in ("alert_id", "flow_id", "sensor", "host", "pcap_filename"):   # identifiers, not findings
                     d.pop(k, None)
                 out.append(json.dumps(d, sort_keys=True))
     return sorted(out)

@@ -98,12 +98,14 @@ static void test_alert_fields(void **state)
     (void)state;
     sw_event ev;
     make_event(&ev);
-    json_t *doc = sw_alert_to_json(&ev, &match, "alert", "sensor-a", 7);
+    ev.frame_no = 17;
+    json_t *doc = sw_alert_to_json_ex(&ev, &match, "alert", "sensor-a", 7, "cap/x.pcap");
     assert_non_null(doc);
 
     /* EVE keys first, in EVE's order, then ours */
-    const char *order[] = {"timestamp", "flow_id", "event_type", "src_ip", "src_port", "dest_ip",
-                           "dest_port", "proto", "alert", "sensor", "alert_id", "hijack", NULL};
+    const char *order[] = {"timestamp", "flow_id", "pcap_cnt", "event_type", "src_ip", "src_port",
+                           "dest_ip", "dest_port", "proto", "community_id", "alert", "host",
+                           "pcap_filename", "alert_id", "hijack", NULL};
     int i = 0;
     const char *key;
     json_t *val;
@@ -125,7 +127,14 @@ static void test_alert_fields(void **state)
     assert_int_equal(json_integer_value(json_object_get(doc, "dest_port")), 40000);
     assert_string_equal(json_string_value(json_object_get(doc, "proto")), "TCP");
     assert_null(json_object_get(doc, "vlan"));
-    assert_string_equal(json_string_value(json_object_get(doc, "sensor")), "sensor-a");
+    assert_string_equal(json_string_value(json_object_get(doc, "host")), "sensor-a");
+    assert_null(json_object_get(doc, "sensor"));
+    assert_int_equal(json_integer_value(json_object_get(doc, "pcap_cnt")), 17);
+    assert_string_equal(json_string_value(json_object_get(doc, "pcap_filename")), "cap/x.pcap");
+    /* the same connection's id whichever way round (computed with the spec's rules) */
+    char cid[SW_COMMUNITY_ID_LEN];
+    assert_int_equal(sw_community_id_text("198.51.100.7", "192.0.2.20", 40000, 80, 6, cid, sizeof cid), 0);
+    assert_string_equal(json_string_value(json_object_get(doc, "community_id")), cid);
 
     json_t *a = json_object_get(doc, "alert");
     assert_string_equal(json_string_value(json_object_get(a, "action")), "allowed");
@@ -277,13 +286,46 @@ static void test_classtypes(void **state)
     }
 }
 
+/* The Community ID spec's published baseline (corelight/community-id-spec,
+ * baseline/baseline_deflt.json, seed 0): the port-based protocols, both directions. */
+static void test_community_id_vectors(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *s, *d;
+        uint16_t sp, dp;
+        uint8_t proto;
+        const char *want;
+    } v[] = {
+        {"128.232.110.120", "66.35.250.204", 34855, 80, 6, "1:LQU9qZlK+B5F3KDmev6m5PMibrg="},
+        {"66.35.250.204", "128.232.110.120", 80, 34855, 6, "1:LQU9qZlK+B5F3KDmev6m5PMibrg="},
+        {"2001:470:e5bf:dead:4957:2174:e82c:4887", "2607:f8b0:400c:c03::1a", 63943, 25, 6,
+         "1:/qFaeAR+gFe1KYjMzVDsMv+wgU4="},
+        {"2607:f8b0:400c:c03::1a", "2001:470:e5bf:dead:4957:2174:e82c:4887", 25, 63943, 6,
+         "1:/qFaeAR+gFe1KYjMzVDsMv+wgU4="},
+        {"192.168.1.52", "8.8.8.8", 54585, 53, 17, "1:d/FP5EW3wiY1vCndhwleRRKHowQ="},
+        {"8.8.8.8", "192.168.1.52", 53, 54585, 17, "1:d/FP5EW3wiY1vCndhwleRRKHowQ="},
+        {"192.168.170.8", "192.168.170.56", 7, 7, 132, "1:MP2EtRCAUIZvTw6MxJHLV7N7JDs="},
+        {"192.168.170.56", "192.168.170.8", 7, 7, 132, "1:MP2EtRCAUIZvTw6MxJHLV7N7JDs="},
+    };
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        char out[SW_COMMUNITY_ID_LEN];
+        assert_int_equal(sw_community_id_text(v[i].s, v[i].d, v[i].sp, v[i].dp, v[i].proto, out,
+                                              sizeof out), 0);
+        assert_string_equal(out, v[i].want);
+    }
+    char small[8];
+    assert_int_equal(sw_community_id_text("10.0.0.1", "10.0.0.2", 1, 2, 6, small, sizeof small), -1);
+    assert_int_equal(sw_community_id_text("10.0.0.1", "::1", 1, 2, 6, small, sizeof small), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_timestamp_format), cmocka_unit_test(test_timestamp_parse),
         cmocka_unit_test(test_alert_fields),     cmocka_unit_test(test_vlan_ipv6_metadata),
         cmocka_unit_test(test_anomaly),          cmocka_unit_test(test_determinism),
-        cmocka_unit_test(test_classtypes),
+        cmocka_unit_test(test_classtypes),       cmocka_unit_test(test_community_id_vectors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

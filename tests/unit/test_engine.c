@@ -155,12 +155,16 @@ static void test_alert_document_fields(void **state)
     pb_trace_each(&t, feed, e);
     sw_engine_flush(e);
     assert_non_null(r.last_doc);
-    const char *keys[] = {"timestamp", "flow_id", "event_type", "src_ip", "src_port", "dest_ip",
-                          "dest_port", "proto", "alert", "sensor", "alert_id", "hijack"};
+    const char *keys[] = {"timestamp", "flow_id", "pcap_cnt", "event_type", "src_ip", "src_port",
+                          "dest_ip", "dest_port", "proto", "community_id", "alert", "host",
+                          "alert_id", "hijack"};
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
         assert_non_null(json_object_get(r.last_doc, keys[i]));
     assert_string_equal(json_string_value(json_object_get(r.last_doc, "event_type")), "alert");
-    assert_string_equal(json_string_value(json_object_get(r.last_doc, "sensor")), "unit");
+    assert_string_equal(json_string_value(json_object_get(r.last_doc, "host")), "unit");
+    /* the SYN-ACK, the second frame fed, raised it */
+    assert_int_equal(json_integer_value(json_object_get(r.last_doc, "pcap_cnt")), 2);
+    assert_true(json_integer_value(json_object_get(r.last_doc, "flow_id")) < (1ll << 51));
     json_t *h = json_object_get(r.last_doc, "hijack");
     assert_string_equal(json_string_value(json_object_get(h, "event")), "synack_bad_ack");
     sw_engine_free(e);

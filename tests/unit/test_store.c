@@ -317,6 +317,16 @@ static void test_migration_from_v1(void **state)
     }
     assert_int_equal(sqlite3_step(st), SQLITE_DONE);
     sqlite3_finalize(st);
+    /* step 3: community_id filled (the migration's SQL function computes what the
+     * document says), no run known for rows stored before */
+    assert_int_equal(sqlite3_prepare_v2(db,
+        "SELECT COUNT(*), SUM(community_id = json_extract(doc, '$.community_id')),"
+        " SUM(sw_community_id(src_ip, src_port, dest_ip, dest_port, proto) = community_id),"
+        " SUM(run_id IS NULL) FROM alerts", -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    for (int c = 0; c < 4; c++)
+        assert_int_equal(sqlite3_column_int(st, c), 3);
+    sqlite3_finalize(st);
     assert_int_equal(sqlite3_prepare_v2(db, "SELECT sensor, packets, db_dropped FROM runs", -1,
                                         &st, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
