@@ -7,7 +7,7 @@ set -euo pipefail
 what=${1:-build}
 pkgs=(build-essential cmake pkg-config libpcap-dev libjansson-dev libsqlite3-dev libsodium-dev nettle-dev)
 if [ "$what" = test ]; then
-  pkgs+=(libcmocka-dev sqlite3 tshark tcpflow tcpdump python3 python3-scapy nftables
+  pkgs+=(libcmocka-dev sqlite3 tshark tcpflow tcpdump python3 python3-scapy python3-jsonschema nftables
          iproute2 ethtool clang libclang-rt-14-dev procps time util-linux)
 fi
 missing=()

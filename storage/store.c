@@ -322,6 +322,53 @@ static sqlite3 *open_conn(const char *path, int readonly, int *code, char *err, 
     return db;
 }
 
+/* Read-only media (a forensic copy on a read-only mount or in a directory we may not
+ * write): SQLite cannot create the -shm file a WAL database needs. Without a -wal
+ * file (seqwatch checkpoints and removes it at close) the database is opened as
+ * immutable=1: nothing else can be changing it. With a -wal file but no -shm, the
+ * WAL cannot be read safely: immutable too, with a warning that the newest
+ * transactions (in the -wal file) are not seen. Returns the URI to open instead of
+ * path (free it), or NULL to open path as it is. */
+static char *readonly_media_uri(const char *path)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == dir)
+        dir[1] = '\0';
+    else
+        *slash = '\0';
+    if (access(dir, W_OK) == 0)
+        return NULL;
+    char wal[4200], shm[4200];
+    snprintf(wal, sizeof wal, "%s-wal", path);
+    snprintf(shm, sizeof shm, "%s-shm", path);
+    struct stat st;
+    int has_wal = stat(wal, &st) == 0 && st.st_size > 0;
+    if (has_wal && access(shm, R_OK) == 0)
+        return NULL;   /* SQLite reads a WAL database with both files present */
+    if (has_wal)
+        fprintf(stderr, "seqwatch: warning: %s: the directory is not writable and there is no "
+                        "-shm file: opened as immutable, transactions still in %s are not seen\n",
+                path, wal);
+    size_t n = strlen(path);
+    char *uri = malloc(3 * n + 32);
+    if (!uri)
+        return NULL;
+    size_t o = (size_t)sprintf(uri, "file:");
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)path[i];
+        if (c == '%' || c == '?' || c == '#')
+            o += (size_t)sprintf(uri + o, "%%%02X", c);
+        else
+            uri[o++] = (char)c;
+    }
+    sprintf(uri + o, "?immutable=1");
+    return uri;
+}
+
 sqlite3 *sw_store_open_ex(const char *path, int readonly, int *code, char *err, size_t errlen)
 {
     int dummy;
@@ -339,6 +386,21 @@ sqlite3 *sw_store_open_ex(const char *path, int readonly, int *code, char *err, 
         snprintf(err, errlen, "%s: no such database", path);
         *code = SQLITE_CANTOPEN;
         return NULL;
+    }
+    /* SQLite says "unable to open database file" for every cause: say which. */
+    if (!is_special_path(path) && access(path, F_OK) == 0 &&
+        access(path, readonly ? R_OK : R_OK | W_OK) != 0 && (readonly || errno != EROFS)) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        *code = errno == EACCES ? SQLITE_PERM : SQLITE_CANTOPEN;
+        return NULL;
+    }
+    if (readonly && !is_special_path(path)) {
+        char *uri = readonly_media_uri(path);
+        if (uri) {
+            sqlite3 *db = sw_store_open_ex(uri, 1, code, err, errlen);
+            free(uri);
+            return db;
+        }
     }
     if (!readonly && !is_special_path(path) && create_file(path, err, errlen) != 0) {
         *code = SQLITE_CANTOPEN;
