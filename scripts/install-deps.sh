@@ -5,7 +5,7 @@
 # end-to-end lab and the fuzz smoke runs need.
 set -euo pipefail
 what=${1:-build}
-pkgs=(build-essential cmake pkg-config libpcap-dev libjansson-dev libsqlite3-dev libsodium-dev nettle-dev)
+pkgs=(build-essential cmake pkg-config libpcap-dev libjansson-dev libsqlite3-dev libsodium-dev nettle-dev zlib1g-dev)
 if [ "$what" = test ]; then
   pkgs+=(libcmocka-dev sqlite3 tshark tcpflow tcpdump python3 python3-scapy python3-jsonschema nftables
          iproute2 ethtool clang libclang-rt-14-dev procps time util-linux)

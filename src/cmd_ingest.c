@@ -26,16 +26,20 @@ static void ingest_usage(FILE *f)
     fprintf(f,
 "usage: seqwatch ingest [OPTIONS] FILE...\n"
 "\n"
-"Load JSON-lines alert logs into the database ('-' reads stdin): seqwatch alerts\n"
-"and anomaly records from any sensor, and Suricata EVE 'alert' records (eve.json),\n"
-"which are stored under the same columns. Loading is idempotent: a record already\n"
+"Load JSON-lines alert logs into the database ('-' reads stdin; FILE may be\n"
+"gzip-compressed, and a UTF-8 byte-order mark is accepted): seqwatch alerts and\n"
+"anomaly records from any sensor, and Suricata EVE 'alert' and 'anomaly' records\n"
+"(eve.json), which are stored under the same columns; Suricata's stream-event\n"
+"signatures get the seqwatch event name they mean (see docs/schema.md), so\n"
+"'seqwatch query --event' finds them. Loading is idempotent: a record already\n"
 "in the database (same alert_id, or for records without one the same content) is\n"
 "counted as a duplicate and not added again.\n"
 "\n"
-"Lines that are not JSON, not an alert (EVE flow, dns, stats... records) or lack a\n"
-"usable timestamp are reported as FILE:LINE on stderr and skipped; the rest of the\n"
-"file still loads. Blank lines are ignored. A summary line says how many records\n"
-"were loaded, duplicate and skipped.\n"
+"Other EVE records (flow, dns, stats...) are counted by type in the summary line,\n"
+"quietly. Lines that are not JSON, not an EVE record or lack a usable timestamp\n"
+"are reported as FILE:LINE on stderr and skipped; the rest of the file still\n"
+"loads. Blank lines are ignored. A summary line says how many records were\n"
+"loaded, duplicate and skipped, and the other records by type.\n"
 "\n"
 "Options:\n"
 "      --strict             any bad line or unreadable file fails the whole ingest\n"
@@ -141,11 +145,22 @@ int sw_cmd_ingest(int argc, char **argv)
                 o.strict ? "; nothing was written (--strict)" : "");
         rc = 1;
     }
-    if (!quiet)
-        fprintf(stderr, "seqwatch ingest: loaded %llu, duplicate %llu, skipped %llu%s\n",
+    if (!quiet) {
+        fprintf(stderr, "seqwatch ingest: loaded %llu, duplicate %llu, skipped %llu%s",
                 (unsigned long long)st.loaded, (unsigned long long)st.duplicate,
                 (unsigned long long)st.skipped,
                 r != 0 && o.strict ? " (rolled back)" : "");
+        /* other EVE records are expected in an eve.json: counted, not problems */
+        if (st.not_alert) {
+            fprintf(stderr, "; %llu records that are not alerts:", (unsigned long long)st.not_alert);
+            for (size_t i = 0; i < SW_INGEST_TYPES && st.types[i].name[0]; i++)
+                fprintf(stderr, "%s %s %llu", i ? "," : "", st.types[i].name,
+                        (unsigned long long)st.types[i].n);
+            if (st.types_other)
+                fprintf(stderr, ", other %llu", (unsigned long long)st.types_other);
+        }
+        fputc('\n', stderr);
+    }
     if (st.files_failed)
         rc = 1;
     if (st.loaded == 0 && st.duplicate == 0 && st.skipped > 0)

@@ -1,8 +1,13 @@
 /*
  * ingest.c — JSON-lines alert logs into the store. A line is a seqwatch document (it
- * has a "hijack" object) or a Suricata EVE alert (event_type "alert" with an
- * "alert" object); both go through sw_store_insert, which maps them to the same
- * columns. Anything else is reported "NAME:LINE: why" and skipped.
+ * has a "hijack" object), a Suricata EVE alert (event_type "alert" with an "alert"
+ * object) or a Suricata anomaly record (event_type "anomaly" with an "anomaly"
+ * object); all go through sw_store_insert, which maps them to the same columns (and
+ * Suricata's stream signatures to seqwatch event names, storage/eve_map.c). Other
+ * well-formed EVE records (flow, dns, stats, ...) are counted by type, quietly; only
+ * what is broken is reported "NAME:LINE: why" and skipped. Files are read through
+ * zlib, so .gz logs are read as they are (plain files pass through unchanged); a
+ * UTF-8 byte-order mark at the start of a file is skipped.
  *
  * Invariants: lines are read with a hard length cap (the rest of an over-long line is
  * discarded unread into memory); a line is never half-stored (one INSERT); in strict
@@ -13,7 +18,10 @@
 #include "storage/store.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
+#include <unistd.h>
+#include <zlib.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,15 +67,20 @@ sw_ingest_outcome sw_ingest_line(sqlite3 *db, const char *line, size_t len, char
         out = SW_INGEST_SKIPPED;
     } else if (!json_is_object(hijack) &&
                !(json_is_string(et) && strcmp(json_string_value(et), "alert") == 0 &&
-                 json_is_object(json_object_get(doc, "alert")))) {
-        if (json_is_string(et) && strcmp(json_string_value(et), "alert") == 0)
-            snprintf(msg, msglen, "skipped: alert record without an alert object");
-        else if (json_is_string(et))
-            snprintf(msg, msglen, "skipped: event_type '%.64s' is not an alert",
-                     json_string_value(et));
-        else
-            snprintf(msg, msglen, "skipped: no event_type, not an alert record");
-        out = SW_INGEST_SKIPPED;
+                 json_is_object(json_object_get(doc, "alert"))) &&
+               !(json_is_string(et) && strcmp(json_string_value(et), "anomaly") == 0 &&
+                 json_is_object(json_object_get(doc, "anomaly")))) {
+        const char *t = json_string_value(et);
+        if (t && (strcmp(t, "alert") == 0 || strcmp(t, "anomaly") == 0)) {
+            snprintf(msg, msglen, "skipped: %s record without an %s object", t, t);
+            out = SW_INGEST_SKIPPED;
+        } else if (t && *t) {
+            snprintf(msg, msglen, "%.23s", t);   /* another kind of record: not a problem */
+            out = SW_INGEST_NOT_ALERT;
+        } else {
+            snprintf(msg, msglen, "skipped: no event_type, not an EVE record");
+            out = SW_INGEST_SKIPPED;
+        }
     } else {
         /* stored as read (minus surrounding white space), so the document a query
          * returns is byte for byte the line that was ingested */
@@ -100,13 +113,13 @@ sw_ingest_outcome sw_ingest_line(sqlite3 *db, const char *line, size_t len, char
 
 /* Reads one line into *buf (grown as needed up to max bytes). Returns 1 with *len
  * set (*too_long if the line exceeded max: its rest was skipped), 0 at end of file,
- * -1 on a read error. */
-static int read_line(FILE *in, char **buf, size_t *cap, size_t max, size_t *len, int *too_long)
+ * -1 on a read error (errno), -2 if compressed data is corrupt or cut short. */
+static int read_line(gzFile in, char **buf, size_t *cap, size_t max, size_t *len, int *too_long)
 {
     size_t n = 0;
     int c;
     *too_long = 0;
-    while ((c = getc_unlocked(in)) != EOF) {
+    while ((c = gzgetc(in)) != -1) {
         if (c == '\n')
             break;
         if (n >= max) {
@@ -127,9 +140,11 @@ static int read_line(FILE *in, char **buf, size_t *cap, size_t max, size_t *len,
         }
         (*buf)[n++] = (char)c;
     }
-    if (c == EOF) {
-        if (ferror(in))
-            return -1;
+    if (c == -1) {
+        int zerr;
+        gzerror(in, &zerr);
+        if (zerr != Z_OK && zerr != Z_STREAM_END)
+            return zerr == Z_ERRNO ? -1 : -2;   /* -2: corrupt or cut-short .gz data */
         if (n == 0 && !*too_long)
             return 0;
     }
@@ -166,6 +181,30 @@ static void report(const sw_ingest_opts *o, const char *name, uint64_t line, con
     o->report(o->report_user, msg);
 }
 
+/* One more record of a kind that is not an alert (type names are bounded). */
+static void count_type(sw_ingest_stats *st, const char *in)
+{
+    char type[24];
+    size_t k = 0;
+    for (; in[k] && k < sizeof type - 1; k++)   /* outside bytes: printable names only */
+        type[k] = (in[k] >= 'a' && in[k] <= 'z') || (in[k] >= '0' && in[k] <= '9') ||
+                  in[k] == '_' || in[k] == '-' || in[k] == '.' ? in[k] : '?';
+    type[k] = '\0';
+    st->not_alert++;
+    for (size_t i = 0; i < SW_INGEST_TYPES; i++) {
+        if (!st->types[i].name[0]) {
+            snprintf(st->types[i].name, sizeof st->types[i].name, "%s", type);
+            st->types[i].n = 1;
+            return;
+        }
+        if (strcmp(st->types[i].name, type) == 0) {
+            st->types[i].n++;
+            return;
+        }
+    }
+    st->types_other++;
+}
+
 int sw_ingest_files(sqlite3 *db, const char *const *files, size_t nfiles,
                     const sw_ingest_opts *opts, sw_ingest_stats *st, char *err, size_t errlen)
 {
@@ -191,7 +230,13 @@ int sw_ingest_files(sqlite3 *db, const char *const *files, size_t nfiles,
 
     for (size_t f = 0; f < nfiles && rc == 0; f++) {
         const char *name = strcmp(files[f], "-") == 0 ? "<stdin>" : files[f];
-        FILE *in = strcmp(files[f], "-") == 0 ? stdin : fopen(files[f], "r");
+        int is_stdin = strcmp(files[f], "-") == 0;
+        int fd = is_stdin ? dup(STDIN_FILENO) : open(files[f], O_RDONLY | O_CLOEXEC);
+        gzFile in = fd >= 0 ? gzdopen(fd, "rb") : NULL;
+        if (!in && fd >= 0) {
+            close(fd);
+            errno = ENOMEM;
+        }
         if (!in) {
             report(&o, name, 0, strerror(errno));
             st->files_failed++;
@@ -209,11 +254,11 @@ int sw_ingest_files(sqlite3 *db, const char *const *files, size_t nfiles,
             if (r == 0)
                 break;
             if (r < 0) {
-                report(&o, name, lineno + 1, strerror(errno));
+                const char *why = r == -2 ? "gzip data corrupt or cut short" : strerror(errno);
+                report(&o, name, lineno + 1, why);
                 st->files_failed++;
                 if (o.strict) {
-                    snprintf(err, errlen, "%s:%llu: %s", name, (unsigned long long)(lineno + 1),
-                             strerror(errno));
+                    snprintf(err, errlen, "%s:%llu: %s", name, (unsigned long long)(lineno + 1), why);
                     rc = -1;
                 }
                 break;
@@ -222,16 +267,23 @@ int sw_ingest_files(sqlite3 *db, const char *const *files, size_t nfiles,
             st->lines++;
             char msg[512];
             sw_ingest_outcome out;
+            const char *text = buf;
+            if (lineno == 1 && len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0) {
+                text += 3;      /* a UTF-8 byte-order mark (editors on Windows write one) */
+                len -= 3;
+            }
             if (too_long) {
                 snprintf(msg, sizeof msg, "line longer than %zu bytes, skipped", o.max_line);
                 out = SW_INGEST_SKIPPED;
             } else {
-                out = sw_ingest_line(db, buf, len, msg, sizeof msg);
+                out = sw_ingest_line(db, text, len, msg, sizeof msg);
             }
             if (out == SW_INGEST_LOADED) {
                 st->loaded++;
             } else if (out == SW_INGEST_DUPLICATE) {
                 st->duplicate++;
+            } else if (out == SW_INGEST_NOT_ALERT) {
+                count_type(st, msg);
             } else if (out == SW_INGEST_SKIPPED) {
                 st->skipped++;
                 report(&o, name, lineno, msg);
@@ -258,10 +310,7 @@ int sw_ingest_files(sqlite3 *db, const char *const *files, size_t nfiles,
                 }
             }
         }
-        if (in != stdin)
-            fclose(in);
-        else
-            clearerr(stdin);
+        gzclose(in);
     }
     free(buf);
     if (rc == 0 && commit(db, err, errlen) == 0)

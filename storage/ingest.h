@@ -1,6 +1,7 @@
 /*
  * ingest.h — loading JSON-lines alert logs into the store: seqwatch's own alert and
- * anomaly documents (from any sensor) and Suricata EVE "alert" records. Idempotent
+ * anomaly documents (from any sensor) and Suricata EVE "alert" and "anomaly" records,
+ * from plain or gzip-compressed files (a UTF-8 byte-order mark is accepted). Idempotent
  * (alert_id, or a content hash when a record has none); bad lines are reported with
  * file:line and skipped, or, in strict mode, abort the whole load with nothing
  * written.
@@ -31,7 +32,14 @@ typedef struct sw_ingest_stats {
     uint64_t duplicate;       /* already in the database */
     uint64_t skipped;         /* malformed, not an alert, unusable */
     uint64_t files_failed;    /* files that could not be opened or read */
+    /* well-formed records that are not alerts (flow, dns, stats, ...): not problems,
+     * counted by event_type (the first SW_INGEST_TYPES types seen; the rest in
+     * types_other) */
+    uint64_t not_alert;
+    struct { char name[24]; uint64_t n; } types[16];
+    uint64_t types_other;
 } sw_ingest_stats;
+#define SW_INGEST_TYPES 16
 
 /* What one line is. */
 typedef enum sw_ingest_outcome {
@@ -40,6 +48,7 @@ typedef enum sw_ingest_outcome {
     SW_INGEST_DUPLICATE,
     SW_INGEST_SKIPPED,        /* msg says why */
     SW_INGEST_DB_ERROR,       /* msg says why; stop */
+    SW_INGEST_NOT_ALERT,      /* a well-formed record of another kind: msg is its event_type */
 } sw_ingest_outcome;
 
 /* Classify and store one line (len bytes, no newline; need not be NUL-terminated). */

@@ -13,6 +13,7 @@
  */
 #include "storage/store.h"
 #include "storage/alert_json.h"
+#include "storage/eve_map.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -629,7 +630,20 @@ int sw_store_insert_run(sqlite3 *db, const json_t *doc, const char *text, int64_
     sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 2, ts, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 3, (sqlite3_int64)ts_us);
-    bind_str(st, 4, hijack, "event");
+    if (hijack) {
+        bind_str(st, 4, hijack, "event");
+    } else {
+        /* an outside record: the seqwatch event its signature or anomaly means */
+        const char *mapped = NULL;
+        const json_t *an = json_object_get(doc, "anomaly");
+        if (alert && json_is_integer(json_object_get(alert, "signature_id")))
+            mapped = sw_eve_map_sid((uint32_t)json_integer_value(json_object_get(alert, "gid")),
+                                    (uint32_t)json_integer_value(json_object_get(alert, "signature_id")));
+        else if (json_is_object(an))
+            mapped = sw_eve_map_name(json_string_value(json_object_get(an, "event")));
+        if (mapped)
+            sqlite3_bind_text(st, 4, mapped, -1, SQLITE_STATIC);
+    }
     bind_str(st, 5, doc, "event_type");
     bind_int(st, 6, alert, "signature_id");
     bind_int(st, 7, alert, "gid");

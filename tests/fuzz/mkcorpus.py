@@ -7,6 +7,7 @@ ingest seeds, a built seqwatch (alert lines of the demo capture).
 
 usage: mkcorpus.py [SEQWATCH_PROGRAM]
 """
+import gzip
 import os
 import struct
 import subprocess
@@ -181,6 +182,14 @@ def ingest_seeds(program):
            b"{\"event_type\":\"alert\",\"alert\":{},\"timestamp\":\"yesterday\"}\n"
            b"{\"a\":1,\"a\":2}\n\x00\n")
     put("ingest", "mixed-bad-lines", b"\x06" + lines[:2000] + bad + eve[:1500])
+    # a real-looking eve.json (byte-order mark, anomaly records, a cut line), plain
+    # and gzip-compressed (ingest reads .gz through zlib), and a cut-short .gz
+    with open(os.path.join(SRC, "tests", "data", "suricata_stream_eve.json"), "rb") as f:
+        stream_eve = f.read()
+    put("ingest", "suricata-stream-eve", b"\x00" + stream_eve)
+    gz = gzip.compress(stream_eve, mtime=0)
+    put("ingest", "suricata-stream-eve-gz", b"\x00" + gz)
+    put("ingest", "gz-cut-short", b"\x00" + gz[:len(gz) // 2])
 
 
 def pcap_seeds():
