@@ -5,7 +5,11 @@
  * Invariants: every error message is one line and names what failed; a file is
  * always read with microsecond precision so timestamps are consistent whatever the
  * file's own precision; after an error or the end, sw_capture_next keeps returning
- * the same result without touching libpcap again.
+ * the same result without touching libpcap again. A gzip-compressed file (.pcap.gz,
+ * recognised by its magic bytes, not its name) is read through zlib: a stdio stream
+ * whose reads are gzread() calls (fopencookie) is handed to libpcap, which cannot
+ * read compressed files itself; nothing is decompressed to disk or held in memory
+ * beyond zlib's and stdio's buffers.
  */
 #include "detector/capture.h"
 
@@ -17,6 +21,9 @@
 #include <string.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <limits.h>
+#include <unistd.h>
+#include <zlib.h>
 #ifdef __linux__
 #include <sys/socket.h>
 #include <linux/if_packet.h>
@@ -86,6 +93,50 @@ static int apply_filter(sw_capture *c, const char *bpf, bpf_u_int32 netmask, cha
     return 0;
 }
 
+/* The stdio side of a gzip-compressed capture. */
+static ssize_t gz_cookie_read(void *cookie, char *buf, size_t size)
+{
+    int n = gzread((gzFile)cookie, buf, size > INT_MAX ? INT_MAX : (unsigned)size);
+    if (n < 0) {
+        errno = EIO;    /* corrupt or cut-short compressed data */
+        return -1;
+    }
+    return n;
+}
+
+static int gz_cookie_close(void *cookie)
+{
+    return gzclose((gzFile)cookie) == Z_OK ? 0 : EOF;
+}
+
+/* f is at its start: if it holds gzip data, replace it by a stream of the
+ * decompressed bytes (f is then owned by that stream). Returns the stream to read. */
+static FILE *maybe_gunzip(FILE *f)
+{
+    int c0 = getc(f), c1 = c0 == EOF ? EOF : getc(f);
+    if (c0 != 0x1f || c1 != 0x8b) {
+        rewind(f);
+        return f;
+    }
+    rewind(f);
+    int fd = dup(fileno(f));
+    gzFile gz = fd >= 0 ? gzdopen(fd, "rb") : NULL;
+    if (!gz) {
+        if (fd >= 0)
+            close(fd);
+        return f;       /* libpcap will say the file is not a capture */
+    }
+    gzbuffer(gz, 1u << 16);
+    cookie_io_functions_t io = {.read = gz_cookie_read, .close = gz_cookie_close};
+    FILE *z = fopencookie(gz, "rb", io);
+    if (!z) {
+        gzclose(gz);
+        return f;
+    }
+    fclose(f);
+    return z;
+}
+
 sw_capture *sw_capture_open_file(const char *path, const char *bpf, char *err, size_t errlen)
 {
     char ebuf[PCAP_ERRBUF_SIZE];
@@ -119,6 +170,7 @@ sw_capture *sw_capture_open_file(const char *path, const char *bpf, char *err, s
             free(c);
             return NULL;
         }
+        f = maybe_gunzip(f);
         c->iobuf = malloc(SW_CAP_FILE_BUF);
         if (c->iobuf && setvbuf(f, c->iobuf, _IOFBF, SW_CAP_FILE_BUF) != 0) {
             free(c->iobuf);

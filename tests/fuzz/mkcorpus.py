@@ -197,6 +197,9 @@ def pcap_seeds():
         demo = f.read()
     put("pcap", "demo.pcap", demo)
     put("pcap", "demo-truncated.pcap", demo[:len(demo) - 37])
+    gz = gzip.compress(demo, mtime=0)        # read through zlib, as a .pcap.gz file is
+    put("pcap", "demo.pcap.gz", gz)
+    put("pcap", "demo-cut.pcap.gz", gz[:len(gz) // 2])
     pkts = rdpcap(DEMO)
     with tempfile.TemporaryDirectory() as t:
         ng = os.path.join(t, "d.pcapng")

@@ -76,3 +76,14 @@ got=$("$P" query --db x.db --community-id "$c" --format jsonl | wc -l)
 "$P" query --db x.db --community-id 1:nonsense 2> e.err; rc=$?
 [ "$rc" -eq 2 ] || fail "bad --community-id: exit $rc"
 echo "ok: run_id (run 1: $n1 alerts, run 2: $n2 from $src), --community-id finds $got"
+
+# a gzip-compressed capture (libpcap cannot read one; seqwatch reads it through zlib):
+# the same alerts as the plain file; a cut-short .gz is an error after what was read
+gzip -c a.pcap > a.pcap.gz
+"$P" run -r a.pcap.gz --no-db --json gz.jsonl --sensor edge-1 -q || fail "run .gz"
+cmp -s <(sed 's/"pcap_filename":"[^"]*",//' gz.jsonl) <(sed 's/"pcap_filename":"[^"]*",//' r1.jsonl) ||
+  fail "the .gz capture gave other alerts"
+head -c 4000 a.pcap.gz > cut.pcap.gz
+"$P" run -r cut.pcap.gz --no-db --json cut.jsonl -q 2> cut.err; rc=$?
+[ "$rc" -eq 1 ] && grep -q "cut.pcap.gz: capture file damaged" cut.err || fail "cut .gz: exit $rc: $(cat cut.err)"
+echo "ok: .gz capture: $(wc -l < gz.jsonl) alerts as from the plain file; cut short: exit 1 after $(wc -l < cut.jsonl) alerts"
