@@ -61,6 +61,15 @@ print("   %d alerts: flow_id < 2^51 and stable, host, pcap_filename, community_i
 PY
 echo "ok: EVE fields"
 
+# with worker threads the frame numbers travel through the rings: the same pcap_cnt
+"$P" run -r a.pcap --no-db --json w2.jsonl --sensor edge-1 -q --workers 2 || fail "run --workers 2"
+python3 - r1.jsonl w2.jsonl <<'PY' || fail "pcap_cnt with --workers 2"
+import json, sys
+a, b = ([sorted((d["alert_id"], d["pcap_cnt"]) for d in map(json.loads, open(f)))] for f in sys.argv[1:3])
+assert a == b, "pcap_cnt differs with --workers 2"
+PY
+echo "ok: pcap_cnt the same with --workers 2"
+
 "$P" run -r a.pcap --db x.db --no-json -q || fail "db run a"
 "$P" run -r b.pcap --db x.db --no-json -q --sensor edge-2 || fail "db run b"   # b.pcap repeats a.pcap's first connections: another sensor, other alert ids
 n1=$("$P" query --db x.db --run 1 --format jsonl | wc -l)
