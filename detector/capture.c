@@ -5,8 +5,8 @@
  * Invariants: every error message is one line and names what failed; a file is
  * always read with microsecond precision so timestamps are consistent whatever the
  * file's own precision; after an error or the end, sw_capture_next keeps returning
- * the same result without touching libpcap again. A gzip-compressed file (.pcap.gz,
- * recognised by its magic bytes, not its name) is read through zlib: a stdio stream
+ * the same result without touching libpcap again. A gzip-compressed regular file
+ * (.pcap.gz, recognised by its magic bytes, not its name) is read through zlib: a stdio stream
  * whose reads are gzread() calls (fopencookie) is handed to libpcap, which cannot
  * read compressed files itself; nothing is decompressed to disk or held in memory
  * beyond zlib's and stdio's buffers.
@@ -109,10 +109,14 @@ static int gz_cookie_close(void *cookie)
     return gzclose((gzFile)cookie) == Z_OK ? 0 : EOF;
 }
 
-/* f is at its start: if it holds gzip data, replace it by a stream of the
- * decompressed bytes (f is then owned by that stream). Returns the stream to read. */
+/* f is at its start: if it is a regular file holding gzip data, replace it by a
+ * stream of the decompressed bytes (f is then owned by that stream). Returns the
+ * stream to read. */
 static FILE *maybe_gunzip(FILE *f)
 {
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode))
+        return f;       /* a pipe or FIFO cannot be peeked at and rewound: read as it is */
     int c0 = getc(f), c1 = c0 == EOF ? EOF : getc(f);
     if (c0 != 0x1f || c1 != 0x8b) {
         rewind(f);
