@@ -25,7 +25,11 @@
  *    together <= flow_cap (when a cap is hit, the oldest retained nodes go first,
  *    then new out-of-order data is refused).
  *  - a direction is on the context's LRU list iff it holds retained nodes; the list
- *    is ordered by the packet time of its last delivery (oldest first).
+ *    is ordered by the packet time of its last delivery (oldest first) as long as
+ *    packet time never goes backwards. A delivery stamped earlier than the highest
+ *    time seen (a reordered or reversed capture) is still appended at the tail, so
+ *    from then on the order is not guaranteed (c->lru_unordered says so): sweep may
+ *    keep such a direction's bytes past retain_seconds, within the caps.
  *  - bytes are delivered exactly once, in order; each stream offset below next_off
  *    was either delivered as DATA or declared in a GAP notice.
  *  - a node is in the tree iff off >= next_off (queued), in d->ret iff retained
@@ -166,6 +170,7 @@ struct sw_reasm_ctx {
     sw_reasm_dir *dfree;          /* free directions, linked through lru_next */
     uint64_t v_ops, v_next;       /* SW_VALIDATE: operations, next full check */
     uint64_t v_dir_next;          /* SW_VALIDATE: next direction check */
+    int lru_unordered;            /* a delivery was stamped before now_us (see above) */
 };
 
 /* ---- size classes ----
@@ -518,6 +523,8 @@ static void lru_touch(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t now)
 {
     if (now > d->last_deliv_us)
         d->last_deliv_us = now;
+    if (now < c->now_us)
+        c->lru_unordered = 1;
     if (d->in_lru && !d->lru_next)
         return;
     lru_remove(c, d);
@@ -905,7 +912,7 @@ static const char *ctx_check(const sw_reasm_ctx *c, uint64_t *nlru)
             return "reasm: LRU prev link broken";
         if (!d->in_lru || d->retained == 0)
             return "reasm: a direction on the LRU list holds no retained bytes";
-        if (prev && prev->last_deliv_us > d->last_deliv_us)
+        if (prev && prev->last_deliv_us > d->last_deliv_us && !c->lru_unordered)
             return "reasm: LRU list not ordered by last delivery time";
     }
     if (c->lru_tail != prev)
