@@ -165,7 +165,10 @@ typedef struct sw_stats {
     uint64_t stream_overlaps, stream_overlap_mismatches;
     uint64_t stream_memcap_evictions, stream_depth_reached;
     uint64_t stream_mem_in_use, stream_mem_peak;  /* held segments: header + bytes, as
-                                                      --stream-memcap counts them */
+                                                      --stream-memcap counts them; with
+                                                      workers > 1 the peak is the sum of
+                                                      each worker's own peak (an upper
+                                                      bound: the peaks need not coincide) */
     uint64_t events, alerts, alerts_suppressed, anomalies;
     uint64_t first_ts_us, last_ts_us;
     /* notes on decoded TCP segments (not errors: the segment was processed) */
@@ -177,7 +180,8 @@ typedef struct sw_stats {
     uint64_t threshold_evictions;      /* rule threshold states dropped, oldest first,
                                           because their table was full */
     uint64_t stream_payload_peak;      /* peak of the stream bytes held (payload only,
-                                          without segment headers) */
+                                          without segment headers); summed over
+                                          workers like stream_mem_peak */
 } sw_stats;
 
 /* Create an engine. On failure returns NULL and writes a one-line reason to err. */
