@@ -699,6 +699,9 @@ void ck_dir_update(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
     }
 }
 
+/* ck_flow.emitted keeps one bit per event. */
+_Static_assert(SW_EV_COUNT <= 32, "ck_flow.emitted is a uint32_t: at most 32 events");
+
 /* ------------------------------------------------------------- validation -- */
 
 const char *ck_flow_validate(const sw_checks *c, const ck_flow *fs)
