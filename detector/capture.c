@@ -17,6 +17,7 @@
 #include <pcap/pcap.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
@@ -63,13 +64,17 @@ static const char *strip_prefix(const char *msg, const char *path)
     return msg;
 }
 
-/* Copy a message to err, cutting it at the first newline. */
-static void set_err(char *err, size_t errlen, const char *fmt, const char *a, const char *b)
+/* Format a message into err, cutting it at the first newline. */
+static void set_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
 {
     char *nl;
+    va_list ap;
     if (!err || !errlen)
         return;
-    snprintf(err, errlen, fmt, a, b);
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
     nl = strchr(err, '\n');
     if (nl)
         *nl = '\0';
@@ -149,7 +154,7 @@ sw_capture *sw_capture_open_file(const char *path, const char *bpf, char *err, s
     int is_stdin;
 
     if (!path || !*path) {
-        set_err(err, errlen, "cannot read capture%s%s: no file name given", "", "");
+        set_err(err, errlen, "cannot read capture: no file name given");
         return NULL;
     }
     is_stdin = strcmp(path, "-") == 0;
@@ -222,7 +227,7 @@ sw_capture *sw_capture_open_live(const char *iface, const char *bpf, int promisc
     int rc;
 
     if (!iface || !*iface) {
-        set_err(err, errlen, "no interface given%s%s", "", "");
+        set_err(err, errlen, "no interface given");
         return NULL;
     }
     c = calloc(1, sizeof *c);
@@ -432,7 +437,7 @@ void sw_capture_close(sw_capture *c)
 int sw_capture_join_fanout(sw_capture *c, unsigned group, char *err, size_t errlen)
 {
     if (!c || !c->live) {
-        set_err(err, errlen, "--fanout needs a live capture (-i)%s%s", "", "");
+        set_err(err, errlen, "--fanout needs a live capture (-i)");
         return -1;
     }
     if (group > 0xffff) {

@@ -29,6 +29,7 @@
  *    only make each other fall back to the keyed table, so it costs an attacker's
  *    packets no more than before.
  */
+#include "common/sw_assert.h"
 #include "detector/flow.h"
 
 #include <stdlib.h>
@@ -66,6 +67,7 @@ struct sw_flow_table {
     sw_flow_counters ctr;
     sw_flow  *recent[SW_FLOW_RECENT]; /* recently used flows, direct-mapped by recent_slot() */
     uint64_t  oldest_us[SW_FLOW_T_COUNT]; /* per class: <= last_us of every flow on its list */
+    uint64_t  v_ops, v_next;      /* SW_VALIDATE: operations, next full check */
 };
 
 uint64_t sw_keyed_hash(const uint8_t seed[16], const void *data, size_t len)
@@ -308,6 +310,106 @@ static void maybe_grow_buckets(sw_flow_table *t)
     t->mask = nmask;
 }
 
+/* --- validation (common/sw_assert.h) --- */
+
+/* One flow: on its class's list with consistent links and in order with its
+ * neighbours, on the chain of its bucket, its hash that of its key. */
+static const char *flow_check(const sw_flow_table *t, const sw_flow *f)
+{
+    if (f->tclass >= SW_FLOW_T_COUNT)
+        return "flow: timeout class out of range";
+    const flow_lru *l = &t->lru[f->tclass];
+    if (f->lru_prev ? f->lru_prev->lru_next != f : l->head != f)
+        return "flow: not linked on the LRU list of its class (prev side)";
+    if (f->lru_next ? f->lru_next->lru_prev != f : l->tail != f)
+        return "flow: not linked on the LRU list of its class (next side)";
+    if (f->lru_prev && f->lru_prev->last_us > f->last_us)
+        return "flow: LRU list not ordered by last_us";
+    if (f->last_us > t->now_us || f->first_us > f->last_us)
+        return "flow: last_us after the table clock or before first_us";
+    if (f->last_us < t->oldest_us[f->tclass])
+        return "flow: last_us below its class's oldest_us bound";
+    if (f->hash != (uint32_t)table_hash(t, &f->key))
+        return "flow: stored hash is not the hash of its key";
+    uint64_t n = 0;
+    const sw_flow *g = t->buckets[f->hash & t->mask];
+    for (; g && g != f; g = g->chain_next)
+        if (++n > t->ctr.active)
+            return "flow: hash chain longer than the live flows (a cycle)";
+    if (!g)
+        return "flow: not on the chain of its bucket";
+    return NULL;
+}
+
+const char *sw_flow_table_validate(const sw_flow_table *t)
+{
+    if (!t)
+        return NULL;
+    uint64_t on_lists = 0, on_chains = 0;
+    for (int c = 0; c < SW_FLOW_T_COUNT; c++) {
+        const sw_flow *prev = NULL;
+        for (const sw_flow *f = t->lru[c].head; f; prev = f, f = f->lru_next) {
+            if (++on_lists > t->ctr.active)
+                return "flow: more flows on the LRU lists than live flows (a cycle or a stray)";
+            if (f->tclass != c)
+                return "flow: a flow sits on the LRU list of another class";
+            if (f->lru_prev != prev)
+                return "flow: LRU prev link broken";
+            if (prev && prev->last_us > f->last_us)
+                return "flow: LRU list not ordered by last_us";
+            const char *e = flow_check(t, f);
+            if (e)
+                return e;
+        }
+        if (t->lru[c].tail != prev)
+            return "flow: LRU tail is not the last flow of its list";
+    }
+    if (on_lists != t->ctr.active)
+        return "flow: live flows missing from the LRU lists";
+    for (uint32_t b = 0; b <= t->mask; b++)
+        for (const sw_flow *f = t->buckets[b]; f; f = f->chain_next) {
+            if (++on_chains > t->ctr.active)
+                return "flow: more flows on the hash chains than live flows (one on two chains?)";
+            if ((f->hash & t->mask) != b)
+                return "flow: a flow sits on the chain of another bucket";
+        }
+    if (on_chains != t->ctr.active)
+        return "flow: live flows missing from the hash chains";
+    if (t->allocated > t->cfg.max_flows)
+        return "flow: more slots allocated than max_flows";
+    uint64_t nfree = 0;
+    for (const sw_flow *f = t->free_list; f; f = f->chain_next)
+        if (++nfree > t->allocated)
+            return "flow: free list longer than the slots allocated";
+    if (nfree + t->ctr.active != t->allocated)
+        return "flow: live and free slots do not add up to the slots allocated";
+    for (uint32_t i = 0; i < SW_FLOW_RECENT; i++) {
+        const sw_flow *r = t->recent[i];
+        if (r && recent_slot(&r->key) != i)
+            return "flow: a recent-flow slot holds a flow of another slot";
+        if (r && flow_check(t, r))
+            return "flow: a recent-flow slot holds a flow that is not live";
+    }
+    return NULL;
+}
+
+/* After an operation (SW_VALIDATE builds): flow f (NULL: none) at once, the whole
+ * table once per (64 + live flows) operations (amortized O(1) per flow). */
+static void validate_after(sw_flow_table *t, const sw_flow *f)
+{
+#if defined(SW_VALIDATE)
+    if (f)
+        SW_VALIDATE_RUN(flow_check(t, f));
+    if (++t->v_ops >= t->v_next) {
+        SW_VALIDATE_RUN(sw_flow_table_validate(t));
+        t->v_next = t->v_ops + 64 + t->ctr.active;
+    }
+#else
+    (void)t;
+    (void)f;
+#endif
+}
+
 sw_flow *sw_flow_create(sw_flow_table *t, const sw_flow_key *k, uint64_t now_us)
 {
     clock_advance(t, now_us);
@@ -338,6 +440,7 @@ sw_flow *sw_flow_create(sw_flow_table *t, const sw_flow_key *k, uint64_t now_us)
     t->ctr.created++;
     t->ctr.active++;
     maybe_grow_buckets(t);
+    validate_after(t, f);
     return f;
 }
 
@@ -349,6 +452,7 @@ void sw_flow_touch(sw_flow_table *t, sw_flow *f, uint64_t now_us)
         lru_unlink(t, f);
         lru_append(t, f);
     }
+    validate_after(t, f);
 }
 
 void sw_flow_set_class(sw_flow_table *t, sw_flow *f, sw_flow_tclass c)
@@ -359,6 +463,7 @@ void sw_flow_set_class(sw_flow_table *t, sw_flow *f, sw_flow_tclass c)
     f->tclass = (uint8_t)c;
     f->last_us = t->now_us;   /* the class change is activity: keeps the list ordered */
     lru_append(t, f);
+    validate_after(t, f);
 }
 
 size_t sw_flow_expire(sw_flow_table *t, uint64_t now_us)
@@ -379,6 +484,8 @@ size_t sw_flow_expire(sw_flow_table *t, uint64_t now_us)
         }
         t->oldest_us[c] = h ? h->last_us : t->now_us;
     }
+    if (n)
+        validate_after(t, NULL);
     return n;
 }
 
@@ -386,6 +493,7 @@ void sw_flow_remove(sw_flow_table *t, sw_flow *f, int why)
 {
     t->ctr.removed++;
     flow_drop(t, f, why);
+    validate_after(t, NULL);
 }
 
 void sw_flow_flush(sw_flow_table *t)
@@ -399,6 +507,7 @@ void sw_flow_table_free(sw_flow_table *t)
 {
     if (!t)
         return;
+    SW_VALIDATE_RUN(sw_flow_table_validate(t));
     sw_flow_flush(t);
     while (t->chunks) {
         flow_chunk *n = t->chunks->next;

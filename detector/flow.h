@@ -88,6 +88,13 @@ void sw_flow_table_counters(const sw_flow_table *t, sw_flow_counters *c);
 /* Bytes held by the table itself: flow slots allocated so far plus the bucket array. */
 size_t sw_flow_table_mem(const sw_flow_table *t);
 
+/* Check the table's invariants (see flow.c): every live flow on exactly one hash
+ * chain (its bucket's) and one LRU list (its class's), each list ordered by last_us,
+ * slots accounted, the recent-flow cache holding live flows. NULL when they hold,
+ * else a static string naming the first broken one. SW_VALIDATE builds run it after
+ * operations (common/sw_assert.h). */
+const char *sw_flow_table_validate(const sw_flow_table *t);
+
 /* Keyed 64-bit hash (SipHash-2-4 through libsodium) of arbitrary bytes. */
 uint64_t sw_keyed_hash(const uint8_t seed[16], const void *data, size_t len);
 

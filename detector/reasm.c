@@ -25,7 +25,11 @@
  *    together <= flow_cap (when a cap is hit, the oldest retained nodes go first,
  *    then new out-of-order data is refused).
  *  - a direction is on the context's LRU list iff it holds retained nodes; the list
- *    is ordered by the packet time of its last delivery (oldest first).
+ *    is ordered by the packet time of its last delivery (oldest first) as long as
+ *    packet time never goes backwards. A delivery stamped earlier than the highest
+ *    time seen (a reordered or reversed capture) is still appended at the tail, so
+ *    from then on the order is not guaranteed (c->lru_unordered says so): sweep may
+ *    keep such a direction's bytes past retain_seconds, within the caps.
  *  - bytes are delivered exactly once, in order; each stream offset below next_off
  *    was either delivered as DATA or declared in a GAP notice.
  *  - a node is in the tree iff off >= next_off (queued), in d->ret iff retained
@@ -42,6 +46,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/sw_assert.h"
 #include "detector/reasm.h"
 #include "detector/seq.h"
 
@@ -163,6 +168,9 @@ struct sw_reasm_ctx {
     uint64_t pool_bytes;
     dir_chunk *dchunks;
     sw_reasm_dir *dfree;          /* free directions, linked through lru_next */
+    uint64_t v_ops, v_next;       /* SW_VALIDATE: operations, next full check */
+    uint64_t v_dir_next;          /* SW_VALIDATE: next direction check */
+    int lru_unordered;            /* a delivery was stamped before now_us (see above) */
 };
 
 /* ---- size classes ----
@@ -278,6 +286,7 @@ static void avl_insert(rnode **root, rnode *n)
     int depth = 0;
     rnode **link = root;
     while (*link) {
+        SW_ASSERT(depth < AVL_MAX_DEPTH);
         path[depth++] = link;
         link = n->off < (*link)->off ? &(*link)->l : &(*link)->r;
     }
@@ -514,6 +523,8 @@ static void lru_touch(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t now)
 {
     if (now > d->last_deliv_us)
         d->last_deliv_us = now;
+    if (now < c->now_us)
+        c->lru_unordered = 1;
     if (d->in_lru && !d->lru_next)
         return;
     lru_remove(c, d);
@@ -530,6 +541,7 @@ static void lru_touch(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t now)
 static void node_free_head(sw_reasm_ctx *c, sw_reasm_dir *d)
 {
     rnode *n = d->head;
+    SW_ASSERT(n != NULL && d->mem >= class_size(n->cls));
     if (n->off < d->next_off)
         ret_del(d, n);
     else
@@ -595,6 +607,7 @@ static int reserve(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t need)
 static int store(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t off, const uint8_t *data,
                  uint32_t len, const sw_seg_meta *meta, int urgent, uint64_t now)
 {
+    SW_ASSERT(len >= 1 && len <= NODE_MAX);
     unsigned cls = class_of(sizeof(rnode) + len);
     size_t sz = class_size(cls);
     if (!reserve(c, d, sz))
@@ -771,6 +784,186 @@ static void sweep(sw_reasm_ctx *c, uint64_t now)
     }
 }
 
+/* ---- validation (common/sw_assert.h) ---- */
+
+/* In-order walk of the tree: it must visit exactly the list's nodes from *expect
+ * on, with correct AVL heights and balance. */
+static const char *tree_check(const rnode *t, const rnode **expect, int *h, int depth)
+{
+    if (!t) {
+        *h = 0;
+        return NULL;
+    }
+    if (depth >= AVL_MAX_DEPTH)
+        return "reasm: tree deeper than AVL_MAX_DEPTH";
+    int hl, hr;
+    const char *e = tree_check(t->l, expect, &hl, depth + 1);
+    if (e)
+        return e;
+    if (t != *expect)
+        return "reasm: the tree does not hold exactly the queued nodes in offset order";
+    *expect = t->next;
+    if ((e = tree_check(t->r, expect, &hr, depth + 1)) != NULL)
+        return e;
+    if (t->h != 1 + (hl > hr ? hl : hr))
+        return "reasm: AVL height wrong";
+    if (hl - hr > 1 || hr - hl > 1)
+        return "reasm: AVL tree unbalanced";
+    *h = t->h;
+    return NULL;
+}
+
+/* One direction; *nnodes receives its node count. */
+static const char *dir_check(const sw_reasm_ctx *c, const sw_reasm_dir *d, uint64_t *nnodes)
+{
+    uint64_t mem = 0, retained = 0, payload = 0, nret = 0;
+    *nnodes = 0;
+    const rnode *prev = NULL, *first_q = NULL;
+    for (const rnode *n = d->head; n; prev = n, n = n->next) {
+        if (n->len < 1 || n->len > NODE_MAX)
+            return "reasm: node length outside 1..NODE_MAX";
+        if (n->cls >= NCLASS || n->cls != class_of(sizeof(rnode) + n->len))
+            return "reasm: node size class does not match its length";
+        if (prev && n->prev != prev)
+            return "reasm: list prev link broken";
+        if (prev && prev->off + prev->len > n->off)
+            return "reasm: nodes overlap or are out of offset order";
+        mem += class_size(n->cls);
+        payload += n->len;
+        ++*nnodes;
+        if (n->off < d->next_off) {
+            if (first_q)
+                return "reasm: a retained node follows a queued one";
+            if (n->off + n->len > d->next_off)
+                return "reasm: a retained node reaches past next_off";
+            retained += n->len;
+            nret++;
+        } else if (!first_q) {
+            first_q = n;
+        }
+    }
+    if (d->head && d->head->prev != prev)
+        return "reasm: the head's prev is not the tail";
+    if (d->qhead != first_q)
+        return "reasm: qhead is not the first queued node";
+    if (mem != d->mem)
+        return "reasm: d->mem is not the sum of its nodes' allocations";
+    if (retained != d->retained)
+        return "reasm: d->retained is not the sum of its retained nodes' bytes";
+    if ((d->retained > 0) != (d->in_lru != 0))
+        return "reasm: on the LRU list but no retained bytes, or the reverse";
+    int h;
+    const rnode *expect = first_q;
+    const char *e = tree_check(d->root, &expect, &h, 0);
+    if (e)
+        return e;
+    if (expect)
+        return "reasm: a queued node is missing from the tree";
+    if (!d->ret) {
+        if (nret > 1)
+            return "reasm: several retained nodes but no index";
+    } else {
+        const ret_index *r = d->ret;
+        if (r->lo > r->hi || r->hi > r->cap || r->hi - r->lo != nret)
+            return "reasm: the retained index does not count the retained nodes";
+        const rnode *n = d->head;
+        for (uint32_t i = r->lo; i < r->hi; i++, n = n->next)
+            if (r->v[i] != n)
+                return "reasm: the retained index is not the retained nodes in order";
+    }
+    if (d->gap_bytes > d->next_off)
+        return "reasm: more gap bytes than stream bytes passed";
+    if (d->fin_sent && (!d->fin_seen || d->next_off < d->fin_off))
+        return "reasm: FIN notice sent before the stream reached the FIN";
+    if (c) {
+        if (c->cnt.mem_in_use < d->mem || c->cnt.payload_in_use < payload)
+            return "reasm: the context counts less memory than one direction holds";
+        const sw_reasm_dir *sib = sib_of(d);
+        if (d->mem + (sib ? sib->mem : 0) > c->cfg.flow_cap)
+            return "reasm: a flow's two directions hold more than flow_cap";
+        if (d->in_lru) {
+            if (d->lru_prev ? d->lru_prev->lru_next != d : c->lru_head != d)
+                return "reasm: LRU prev link broken";
+            if (d->lru_next ? d->lru_next->lru_prev != d : c->lru_tail != d)
+                return "reasm: LRU next link broken";
+        }
+    }
+    return NULL;
+}
+
+const char *sw_reasm_dir_validate(const sw_reasm_ctx *c, const sw_reasm_dir *d)
+{
+    uint64_t n;
+    return d ? dir_check(c, d, &n) : NULL;
+}
+
+/* The whole context; *nlru receives the length of the LRU list. */
+static const char *ctx_check(const sw_reasm_ctx *c, uint64_t *nlru)
+{
+    uint64_t n = 0, limit = 0, pool = 0;
+    *nlru = 0;
+    for (const dir_chunk *k = c->dchunks; k; k = k->next)
+        limit += DIR_SLAB;
+    const sw_reasm_dir *prev = NULL;
+    for (const sw_reasm_dir *d = c->lru_head; d; prev = d, d = d->lru_next) {
+        if (++n > limit)
+            return "reasm: LRU list longer than the directions allocated (a cycle)";
+        if (d->lru_prev != prev)
+            return "reasm: LRU prev link broken";
+        if (!d->in_lru || d->retained == 0)
+            return "reasm: a direction on the LRU list holds no retained bytes";
+        if (prev && prev->last_deliv_us > d->last_deliv_us && !c->lru_unordered)
+            return "reasm: LRU list not ordered by last delivery time";
+    }
+    if (c->lru_tail != prev)
+        return "reasm: lru_tail is not the last direction of the list";
+    for (unsigned i = 0; i < NCLASS; i++)
+        for (const rnode *p = c->pool[i]; p; p = p->next) {
+            if (p->cls != i)
+                return "reasm: a free node sits in another class's pool";
+            pool += class_size(i);
+        }
+    if (pool != c->pool_bytes || pool > POOL_MAX_BYTES)
+        return "reasm: pool_bytes miscounted or over POOL_MAX_BYTES";
+    if (c->cnt.mem_in_use > c->cfg.memcap)
+        return "reasm: memory in use above memcap";
+    if (c->cnt.payload_in_use > c->cnt.mem_in_use)
+        return "reasm: more payload than memory in use";
+    *nlru = n;
+    return NULL;
+}
+
+const char *sw_reasm_ctx_validate(const sw_reasm_ctx *c)
+{
+    uint64_t n;
+    return c ? ctx_check(c, &n) : NULL;
+}
+
+/* After an operation on d (SW_VALIDATE builds): d in full, unless the last direction
+ * checked was long (a walk of k nodes is followed by k / 32 operations unchecked, so
+ * a queue of thousands of segments does not make a run quadratic), and the context
+ * in full once per (64 + LRU length) operations. The cost stays amortized O(1) per
+ * operation and per direction on the list. */
+static void validate_after(sw_reasm_ctx *c, const sw_reasm_dir *d)
+{
+#if defined(SW_VALIDATE)
+    ++c->v_ops;
+    if (d && c->v_ops >= c->v_dir_next) {
+        uint64_t k;
+        SW_VALIDATE_RUN(dir_check(c, d, &k));
+        c->v_dir_next = c->v_ops + k / 32;
+    }
+    if (c->v_ops >= c->v_next) {
+        uint64_t n;
+        SW_VALIDATE_RUN(ctx_check(c, &n));
+        c->v_next = c->v_ops + 64 + n;
+    }
+#else
+    (void)c;
+    (void)d;
+#endif
+}
+
 /* ---- segments ---- */
 
 static void report(sw_reasm_ctx *c, sw_reasm_dir *d, const rnode *n, uint64_t os, uint64_t oe,
@@ -929,6 +1122,7 @@ after_data:
     }
     deliver(c, d, now);
     trim(c, d, now);
+    validate_after(c, d);
 }
 
 void sw_reasm_ack(sw_reasm_ctx *c, sw_reasm_dir *d, uint32_t ack, uint64_t now_us)
@@ -952,6 +1146,7 @@ void sw_reasm_ack(sw_reasm_ctx *c, sw_reasm_dir *d, uint32_t ack, uint64_t now_u
                 node_free_head(c, d);
     }
     trim(c, d, now_us);
+    validate_after(c, d);
 }
 
 void sw_reasm_rst(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t now_us)
@@ -963,6 +1158,7 @@ void sw_reasm_rst(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t now_us)
         d->rst_sent = 1;
         emit(c, d, SW_STREAM_RST, d->next_off, NULL, 0, 0, now_us);
     }
+    validate_after(c, d);
 }
 
 void sw_reasm_dir_close(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t now_us)
@@ -982,6 +1178,7 @@ void sw_reasm_dir_close(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t now_us)
             node_free_head(c, d);
         lru_remove(c, d);
     }
+    validate_after(c, NULL);
     free(d->ret);
     d->ret = NULL;
     d->lru_next = c->dfree;
@@ -1012,6 +1209,7 @@ void sw_reasm_ctx_free(sw_reasm_ctx *c)
 {
     if (!c)
         return;
+    SW_VALIDATE_RUN(sw_reasm_ctx_validate(c));
     for (unsigned i = 0; i < NCLASS; i++) {
         rnode *n = c->pool[i];
         while (n) {

@@ -72,6 +72,14 @@ void sw_reasm_rst(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t now_us);
  * closed before its context is freed. */
 void sw_reasm_dir_close(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t now_us);
 
+/* Check the invariants listed in reasm.c: NULL when they hold, else a static string
+ * naming the first broken one. dir_validate walks one direction (its nodes, tree,
+ * retained index and accounting; with c, its share of the context's counters and
+ * caps and its LRU links); ctx_validate walks the context's LRU list and node pool.
+ * SW_VALIDATE builds run them after every operation (common/sw_assert.h). */
+const char *sw_reasm_dir_validate(const sw_reasm_ctx *c, const sw_reasm_dir *d);
+const char *sw_reasm_ctx_validate(const sw_reasm_ctx *c);
+
 /* Per-direction figures for the streams manifest and the summary. */
 typedef struct sw_reasm_dir_info {
     uint64_t bytes_delivered, gaps, gap_bytes;   /* gaps saturates at 2^24 - 1 */

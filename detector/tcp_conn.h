@@ -8,23 +8,10 @@
 #ifndef SW_TCP_CONN_H
 #define SW_TCP_CONN_H
 #include <stdint.h>
+#include "common/tcp_state.h"
 
-typedef enum sw_tcp_state {
-    SW_TCPS_NONE = 0,      /* nothing seen from/for this end yet */
-    SW_TCPS_SYN_SENT,
-    SW_TCPS_SYN_RCVD,
-    SW_TCPS_ESTABLISHED,
-    SW_TCPS_FIN_WAIT_1,
-    SW_TCPS_FIN_WAIT_2,
-    SW_TCPS_CLOSING,
-    SW_TCPS_TIME_WAIT,
-    SW_TCPS_CLOSE_WAIT,
-    SW_TCPS_LAST_ACK,
-    SW_TCPS_CLOSED,
-    SW_TCPS_COUNT
-} sw_tcp_state;
-
-const char *sw_tcp_state_name(sw_tcp_state s);
+/* sw_tcp_state and sw_tcp_state_name live in common/tcp_state.h (storage names the
+ * states in documents without depending on the detector). */
 
 /* How a connection instance ended, for the summary. */
 typedef enum sw_conn_outcome {

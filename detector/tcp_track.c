@@ -27,27 +27,6 @@
 #include <string.h>
 #include "detector/seq.h"
 
-static const char *const state_names[SW_TCPS_COUNT] = {
-    [SW_TCPS_NONE] = "NONE",
-    [SW_TCPS_SYN_SENT] = "SYN_SENT",
-    [SW_TCPS_SYN_RCVD] = "SYN_RCVD",
-    [SW_TCPS_ESTABLISHED] = "ESTABLISHED",
-    [SW_TCPS_FIN_WAIT_1] = "FIN_WAIT_1",
-    [SW_TCPS_FIN_WAIT_2] = "FIN_WAIT_2",
-    [SW_TCPS_CLOSING] = "CLOSING",
-    [SW_TCPS_TIME_WAIT] = "TIME_WAIT",
-    [SW_TCPS_CLOSE_WAIT] = "CLOSE_WAIT",
-    [SW_TCPS_LAST_ACK] = "LAST_ACK",
-    [SW_TCPS_CLOSED] = "CLOSED",
-};
-
-const char *sw_tcp_state_name(sw_tcp_state s)
-{
-    if ((unsigned)s >= SW_TCPS_COUNT)
-        return "INVALID";
-    return state_names[s];
-}
-
 int sw_tcp_track_used(const sw_tcp_conn *c)
 {
     return c->end[0].seen || c->end[1].seen;

@@ -29,6 +29,14 @@ extern "C" {
 
 #define SW_API_VERSION 1
 
+/* Marks the functions the shared library exports: the library is built with
+ * -fvisibility=hidden, so everything else in it stays internal. */
+#if defined(__GNUC__) || defined(__clang__)
+#define SW_API __attribute__((visibility("default")))
+#else
+#define SW_API
+#endif
+
 /* Link types accepted by sw_engine_feed: the libpcap DLT_* / LINKTYPE_* numbers. */
 #define SW_LINK_NULL      0    /* BSD loopback, host-order 4-byte family */
 #define SW_LINK_ETHERNET  1
@@ -94,7 +102,7 @@ typedef struct sw_config {
     const char *pcap_filename;
 } sw_config;
 
-void sw_config_init(sw_config *cfg);
+SW_API void sw_config_init(sw_config *cfg);
 
 /* An alert, as the rule engine raised it. All pointers are valid only during the
  * callback. `json` is the complete alert document (EVE-compatible, see docs/schema.md). */
@@ -161,7 +169,10 @@ typedef struct sw_stats {
     uint64_t stream_overlaps, stream_overlap_mismatches;
     uint64_t stream_memcap_evictions, stream_depth_reached;
     uint64_t stream_mem_in_use, stream_mem_peak;  /* held segments: header + bytes, as
-                                                      --stream-memcap counts them */
+                                                      --stream-memcap counts them; with
+                                                      workers > 1 the peak is the sum of
+                                                      each worker's own peak (an upper
+                                                      bound: the peaks need not coincide) */
     uint64_t events, alerts, alerts_suppressed, anomalies;
     uint64_t first_ts_us, last_ts_us;
     /* notes on decoded TCP segments (not errors: the segment was processed) */
@@ -173,7 +184,8 @@ typedef struct sw_stats {
     uint64_t threshold_evictions;      /* rule threshold states dropped, oldest first,
                                           because their table was full */
     uint64_t stream_payload_peak;      /* peak of the stream bytes held (payload only,
-                                          without segment headers) */
+                                          without segment headers); summed over
+                                          workers like stream_mem_peak */
     /* the engine's own outputs: records (alerts and anomalies) delivered, and per
      * output how many were written and how many failed (the database's counts are
      * final after sw_engine_close_outputs) */
@@ -186,52 +198,52 @@ typedef struct sw_stats {
 } sw_stats;
 
 /* Create an engine. On failure returns NULL and writes a one-line reason to err. */
-sw_engine *sw_engine_new(const sw_config *cfg, char *err, size_t errlen);
+SW_API sw_engine *sw_engine_new(const sw_config *cfg, char *err, size_t errlen);
 
-void sw_engine_set_alert_cb(sw_engine *e, sw_alert_cb cb, void *user);
-void sw_engine_set_stream_cb(sw_engine *e, sw_stream_cb cb, void *user);
+SW_API void sw_engine_set_alert_cb(sw_engine *e, sw_alert_cb cb, void *user);
+SW_API void sw_engine_set_stream_cb(sw_engine *e, sw_stream_cb cb, void *user);
 
 /* Feed one captured frame. linktype is a SW_LINK_* value; caplen bytes are at
  * frame; wirelen is the original length on the wire. Returns 0, or -1 if the link
  * type is not supported (the frame is then not counted). */
-int sw_engine_feed(sw_engine *e, int linktype, uint64_t ts_us,
-                   const uint8_t *frame, uint32_t caplen, uint32_t wirelen);
+SW_API int sw_engine_feed(sw_engine *e, int linktype, uint64_t ts_us,
+                          const uint8_t *frame, uint32_t caplen, uint32_t wirelen);
 
 /* With workers > 1: hand over the frames still queued and deliver the alerts that are
  * ready. Call it when the capture is idle (a read timeout), so alerts do not wait for
  * the next frame. A no-op with one worker. */
-void sw_engine_poll(sw_engine *e);
+SW_API void sw_engine_poll(sw_engine *e);
 
 /* True if sw_engine_feed accepts this link type. */
-int sw_linktype_supported(int linktype);
+SW_API int sw_linktype_supported(int linktype);
 
 /* End every connection: final stream flushes, pending checks, close notices. */
-void sw_engine_flush(sw_engine *e);
+SW_API void sw_engine_flush(sw_engine *e);
 
 /* Replace the rules without losing flow state. On error the old rules stay and err
  * holds "file:line: reason". Returns 0 on success. */
-int sw_engine_reload_rules(sw_engine *e, const char *rules_file, char *err, size_t errlen);
+SW_API int sw_engine_reload_rules(sw_engine *e, const char *rules_file, char *err, size_t errlen);
 
-void sw_engine_get_stats(const sw_engine *e, sw_stats *out);
+SW_API void sw_engine_get_stats(const sw_engine *e, sw_stats *out);
 
 /* Reopen the JSON-lines file (log rotation). Returns 0, or -1 with err filled. */
-int sw_engine_reopen_outputs(sw_engine *e, char *err, size_t errlen);
+SW_API int sw_engine_reopen_outputs(sw_engine *e, char *err, size_t errlen);
 
 /* Tell the engine the capture's drop counter (live capture), for the runs table. */
-void sw_engine_set_capture_drops(sw_engine *e, uint64_t drops);
+SW_API void sw_engine_set_capture_drops(sw_engine *e, uint64_t drops);
 
 /* Finish the outputs: commit every queued alert to the database, record the run,
  * flush the JSON lines. Called by sw_engine_free too; call it explicitly to learn
  * whether everything was written (returns -1 with err filled if not). */
-int sw_engine_close_outputs(sw_engine *e, char *err, size_t errlen);
+SW_API int sw_engine_close_outputs(sw_engine *e, char *err, size_t errlen);
 
 /* The decode-error counters by reason: returns the number of reasons; names[i] and
  * counts[i] are filled for i < min(n, max). */
-size_t sw_engine_decode_errors(const sw_engine *e, const char **names, uint64_t *counts, size_t max);
+SW_API size_t sw_engine_decode_errors(const sw_engine *e, const char **names, uint64_t *counts, size_t max);
 
-void sw_engine_free(sw_engine *e);
+SW_API void sw_engine_free(sw_engine *e);
 
-const char *sw_version(void);
+SW_API const char *sw_version(void);
 
 #ifdef __cplusplus
 }

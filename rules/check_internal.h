@@ -191,6 +191,14 @@ struct ck_pend {
     sw_event chal;           /* the challenge_ack event, when one was seen */
 };
 
+/* Check one flow's check state against the bounds above (ring_n and ring_head
+ * within cfg.history_packets, npend the length of the pending list and at most
+ * CK_MAX_PENDING, nchain at most CK_CHAIN_MAX, edge_n at most 4): NULL when they
+ * hold, else a static string naming the first broken one. SW_VALIDATE builds run it
+ * after every observation (common/sw_assert.h). */
+const char *ck_flow_validate(const struct sw_checks *c, const ck_flow *fs);
+
+
 /* ---- the checks object ---- */
 
 typedef struct ck_isn_table ck_isn_table;

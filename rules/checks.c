@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/sw_assert.h"
 #include "rules/check_internal.h"
 
 /* ------------------------------------------------------------------ config -- */
@@ -179,6 +180,7 @@ static void ring_push(const sw_checks *c, ck_flow *fs, const sw_pkt_obs *o)
 static const ck_hist *ring_at(const sw_checks *c, const ck_flow *fs, unsigned i)
 {
     uint32_t h = c->cfg.history_packets;
+    SW_ASSERT(i < fs->ring_n && fs->ring_n <= h && fs->ring_head < h);
     uint32_t k = fs->ring_head + h - fs->ring_n + i;
     return &fs->ring[k >= h ? k - h : k];
 }
@@ -509,6 +511,7 @@ ck_pend *ck_pend_add(sw_checks *c, ck_flow *fs, sw_flow *f, ck_resolve_fn fn, ui
         pp = &(*pp)->next;
     *pp = pd;
     fs->npend++;
+    SW_ASSERT(fs->npend <= CK_MAX_PENDING);
     return pd;
 }
 
@@ -697,17 +700,45 @@ void ck_dir_update(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
     }
 }
 
+/* ck_flow.emitted keeps one bit per event. */
+_Static_assert(SW_EV_COUNT <= 32, "ck_flow.emitted is a uint32_t: at most 32 events");
+
+/* ------------------------------------------------------------- validation -- */
+
+const char *ck_flow_validate(const sw_checks *c, const ck_flow *fs)
+{
+    if (!fs)
+        return NULL;
+    uint32_t h = c->cfg.history_packets;
+    if (h > CK_MAX_HISTORY)
+        return "checks: history_packets above CK_MAX_HISTORY";
+    if (fs->ring_n > h)
+        return "checks: ring_n above history_packets";
+    if (h ? fs->ring_head >= h : fs->ring_head != 0)
+        return "checks: ring_head outside the ring";
+    unsigned n = 0;
+    for (const ck_pend *p = fs->pend; p; p = p->next) {
+        if (++n > CK_MAX_PENDING)
+            return "checks: more than CK_MAX_PENDING pending events";
+        if (p->dir > 1)
+            return "checks: pending event with a direction other than 0 or 1";
+    }
+    if (n != fs->npend)
+        return "checks: npend is not the length of the pending list";
+    if (fs->aux && fs->aux->nchain > CK_CHAIN_MAX)
+        return "checks: nchain above CK_CHAIN_MAX";
+    for (int i = 0; i < 2; i++)
+        if (fs->d[i].edge_n > 4)
+            return "checks: edge_n above the 4 edges kept";
+    return NULL;
+}
+
+#define CK_VALIDATE(c, fs) SW_VALIDATE_RUN(ck_flow_validate((c), (fs)))
+
 /* --------------------------------------------------------------- observer -- */
 
-static void ob_packet(void *ctx, const sw_pkt_obs *o)
+static void ob_packet_run(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
 {
-    sw_checks *c = ctx;
-    sw_flow *f = o->flow;
-    if (!f || !o->pkt || (o->hints & SW_SEG_BAD_CSUM))
-        return;
-    ck_flow *fs = flow_get(c, f);
-    if (!fs)
-        return;
     ring_push(c, fs, o);
     pend_step(c, fs, f, o);
     if (ck_early_desync_owns(c, fs, f, o)) {
@@ -720,6 +751,19 @@ static void ob_packet(void *ctx, const sw_pkt_obs *o)
     ck_fingerprint_packet(c, fs, f, o);
     ck_desync_packet(c, fs, f, o);
     ck_dir_update(c, fs, f, o);
+}
+
+static void ob_packet(void *ctx, const sw_pkt_obs *o)
+{
+    sw_checks *c = ctx;
+    sw_flow *f = o->flow;
+    if (!f || !o->pkt || (o->hints & SW_SEG_BAD_CSUM))
+        return;
+    ck_flow *fs = flow_get(c, f);
+    if (!fs)
+        return;
+    ob_packet_run(c, fs, f, o);
+    CK_VALIDATE(c, f->obs_state);
 }
 
 static void ob_conn_start(void *ctx, const sw_conn_obs *o)
@@ -779,6 +823,7 @@ static void ob_conn_end(void *ctx, const sw_conn_obs *o)
     } else if (fs->aux) {
         fs->aux->prev.valid = 0;
     }
+    CK_VALIDATE(c, fs);
 }
 
 static void ob_overlap(void *ctx, const sw_overlap_obs *o)
@@ -789,6 +834,7 @@ static void ob_overlap(void *ctx, const sw_overlap_obs *o)
     ck_flow *fs = flow_get(c, o->flow);
     if (fs)
         ck_overlap(c, fs, o->flow, o);
+    CK_VALIDATE(c, o->flow->obs_state);
 }
 
 static void ob_stream(void *ctx, sw_flow *f, const sw_stream_chunk *ch)

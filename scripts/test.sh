@@ -2,7 +2,8 @@
 # test.sh — install what is missing, build, and run the whole test suite: unit and
 # program tests, the end-to-end lab (real Linux TCP stacks in network namespaces;
 # skipped where namespaces cannot be made), the same suite again under
-# AddressSanitizer + UndefinedBehaviorSanitizer, and a bounded fuzzing smoke run.
+# AddressSanitizer + UndefinedBehaviorSanitizer (with the structure validators on),
+# the worker tests under ThreadSanitizer, and a bounded fuzzing smoke run.
 # Ends with one line "N passed, M failed" and exits non-zero on any failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -38,6 +39,29 @@ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DSW_SANITIZE=ON >/dev/null &&
 if [ -x build-asan/seqwatch ]; then
   (cd build-asan && ctest --output-on-failure -j"$JOBS" -LE e2e) 2>&1 | tee build-asan/ctest-asan.log; [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
   tally build-asan/ctest-asan.log
+fi
+
+if command -v clang >/dev/null; then
+  # clang: GCC's target_clones ifunc (detector/decode.c) would run before TSan starts.
+  step "ThreadSanitizer build (clang) of the worker pool: test_workers, workers_identical on the bundled traces"
+  if cmake -S . -B build-tsan -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+       -DCMAKE_C_FLAGS=-fsanitize=thread -DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread \
+       -DCMAKE_SHARED_LINKER_FLAGS=-fsanitize=thread >/dev/null &&
+     cmake --build build-tsan -j"$JOBS" --target seqwatch test_workers >/dev/null; then
+    export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1"
+    for t in test_workers workers_identical; do
+      if [ $t = test_workers ]; then cmd=(build-tsan/tests/test_workers)
+      else cmd=(env SW_PROGRAM=build-tsan/seqwatch SW_SOURCE_DIR="$PWD" SW_SHARED_DIR=/nonexistent bash tests/scripts/workers_identical.sh); fi
+      if "${cmd[@]}" >"build-tsan/$t.log" 2>&1; then
+        echo "tsan $t: ok ($(tail -1 "build-tsan/$t.log"))"; passed=$((passed + 1))
+      else
+        echo "tsan $t: FAILED"; tail -40 "build-tsan/$t.log"; failed=$((failed + 1)); status=1
+      fi
+    done
+    unset TSAN_OPTIONS
+  else
+    echo "ThreadSanitizer build failed"; failed=$((failed + 1)); status=1
+  fi
 fi
 
 if [ -f tests/fuzz/CMakeLists.txt ] && command -v clang >/dev/null; then

@@ -48,9 +48,8 @@
 /* Connections are dealt in shares: SHARE_CALLER for worker 0, which also reads the
  * capture, decodes for the dispatch and copies frames into the rings, SHARE_THREAD for
  * each worker thread. With 2 workers the caller's thread gets a sixth of the
- * connections: on the real-traffic capture, 9 interleaved rounds, the median wall time
- * was 0.77 s with 1:3, 0.69 s with 1:5, 0.70 s with 1:8 and 0.74 s with 0:1 (one worker
- * thread, the caller only reading), against 0.97 s with one worker. */
+ * connections; the measurements behind 1:5 are in docs/performance.md ("Worker
+ * shares"). */
 #define SHARE_CALLER 1u
 #define SHARE_THREAD 5u
 #define HASH_WORDS  9u                  /* two IPv6 addresses and the ports */
@@ -754,7 +753,9 @@ void sw_pool_stats(sw_pool *p, sw_stats *out)
         pthread_mutex_lock(&w->st_mu);
         const sw_stats *s = &w->st;
         uint64_t first = out->first_ts_us, last = out->last_ts_us;
-        /* every counter is a sum, except the packet-time bounds */
+        /* every counter is a sum, except the packet-time bounds; the peaks
+         * (stream_mem_peak, stream_payload_peak) are sums of each worker's own
+         * peak, an upper bound of the process's peak (documented in seqwatch.h) */
         const uint64_t *src = (const uint64_t *)s;
         uint64_t *dst = (uint64_t *)out;
         for (size_t k = 0; k < sizeof *out / sizeof(uint64_t); k++)

@@ -11,7 +11,7 @@
  * never shared, so the document outlives the event.
  */
 #include "storage/alert_json.h"
-#include "detector/tcp_conn.h"
+#include "common/tcp_state.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -179,9 +179,9 @@ const char *sw_classtype_description(const char *classtype)
     return classtype;
 }
 
-/* Names of the TCP states as they appear in documents. The detector's own
- * sw_tcp_state_name is used when it knows the state; this keeps the document
- * well-formed for values outside the enum. */
+/* Names of the TCP states as they appear in documents (sw_tcp_state_name, from the
+ * neutral common/tcp_state.h); "unknown" keeps the document well-formed for values
+ * outside the enum. */
 static const char *state_name(uint8_t s)
 {
     if (s < SW_TCPS_COUNT) {

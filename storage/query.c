@@ -335,6 +335,7 @@ static char *endpoint(const char *ip, sqlite3_stmt *st, int port_col)
     return strdup(buf);
 }
 
+static char *fmt_dup(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static char *fmt_dup(const char *fmt, ...)
 {
     char buf[256];

@@ -100,6 +100,7 @@ static void default_log(void *user, const char *msg)
     fprintf(stderr, "seqwatch: %s\n", msg);
 }
 
+static void notice(sw_store_writer *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void notice(sw_store_writer *w, const char *fmt, ...)
 {
     char msg[512];

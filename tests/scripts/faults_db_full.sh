@@ -16,7 +16,7 @@ mount_tmpfs "$T/d" 256k || { echo "SKIP: mounting a tmpfs is not permitted here"
 python3 "$FEED" t.pcap 400 0.4 0 | "$P" run -r - --db d/a.db --json b.jsonl --sensor full -q 2> err &
 PIDS="$!"
 wait_for err "database d/a\\.db: .*full" 10 || fail "no disk-full notice: $(cat err)"
-n1=$(lines b.jsonl); sleep 1.5; n2=$(lines b.jsonl)
+n1=$(lines b.jsonl); n2=$(wait_lines_above b.jsonl "$n1" 10)
 [ "$n2" -gt "$n1" ] || fail "the sensor stopped writing JSON lines while the disk was full ($n1 -> $n2)"
 mount -o remount,size=64m "$T/d" || fail "cannot enlarge the tmpfs"
 wait $PIDS; rc=$?

@@ -28,7 +28,7 @@ make_ro || fail "make read-only"
 python3 "$FEED" t.pcap 400 0.4 0 | "$P" run -r - --db d/a.db --json b.jsonl --sensor ro -q 2> err &
 PIDS="$!"
 wait_for err "database d/a\\.db: .*read-only" 10 || fail "no read-only notice: $(cat err)"
-n1=$(lines b.jsonl); sleep 1.5; n2=$(lines b.jsonl)
+n1=$(lines b.jsonl); n2=$(wait_lines_above b.jsonl "$n1" 10)
 [ "$n2" -gt "$n1" ] || fail "the sensor stopped writing JSON lines while the database was read-only ($n1 -> $n2)"
 make_rw || fail "make writable"
 wait $PIDS; rc=$?

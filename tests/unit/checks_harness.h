@@ -4,6 +4,12 @@
  * JSON of its evidence / related / ruled_out / ladder, copied because the event is
  * cleared after the callback). Shared by tests/unit/test_checks_*.c and
  * test_benign.c; include after cmocka.h.
+ *
+ * A test that expects no event must not pass because its frames never reached the
+ * checks (a checksum slip in the builder, a wrong link type): by default h_run
+ * asserts that every frame decoded and was tracked (decode_errors == 0,
+ * checksum_errors == 0, tcp_packets == frames fed, tcp_connections >= 1). A test that feeds damaged or non-TCP frames
+ * on purpose sets h->allow_damaged = 1 before h_run and checks h->stats itself.
  */
 #ifndef SW_CHECKS_HARNESS_H
 #define SW_CHECKS_HARNESS_H
@@ -35,6 +41,8 @@ typedef struct harness {
     int tun_set;
     uint32_t history;
     sw_checks_counters cnt;   /* the checks' counters after the run */
+    sw_stats stats;           /* the detector's counters after the run */
+    int allow_damaged;        /* opt out of the every-frame-tracked assertion */
 } harness;
 
 static inline void h_emit(void *user, sw_event *ev)
@@ -122,7 +130,20 @@ static inline void h_run(harness *h, const pb_trace *t)
     assert_non_null(d);
     pb_trace_each(t, h_feed, d);
     sw_detector_flush(d);
+    sw_detector_stats(d, &h->stats);
     sw_detector_free(d);
+    if (!h->allow_damaged) {
+        if (h->stats.decode_errors != 0 || h->stats.checksum_errors != 0 ||
+            h->stats.tcp_packets != t->n ||
+            (t->n > 0 && h->stats.tcp_connections < 1))
+            fail_msg("harness: %zu frames fed, %llu decoded as TCP, %llu decode errors, "
+                     "%llu checksum errors, %llu connections (set allow_damaged for "
+                     "damaged frames)", t->n,
+                     (unsigned long long)h->stats.tcp_packets,
+                     (unsigned long long)h->stats.decode_errors,
+                     (unsigned long long)h->stats.checksum_errors,
+                     (unsigned long long)h->stats.tcp_connections);
+    }
     sw_checks_get_counters(ck, &h->cnt);
     sw_checks_free(ck);
     if (getenv("H_DUMP")) {

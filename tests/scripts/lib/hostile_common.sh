@@ -111,3 +111,16 @@ mount_tmpfs() {
 
 # lines FILE: lines of FILE (0 if missing)
 lines() { if [ -f "$1" ]; then wc -l < "$1" | tr -d ' '; else echo 0; fi; }
+
+# wait_lines_above FILE N SECONDS: poll (every 0.1 s) until FILE has more than N
+# lines; prints the count reached, returns 1 on timeout. Replaces fixed sleeps.
+wait_lines_above() {
+  local i n
+  for ((i = 0; i < $3 * 10; i++)); do
+    n=$(lines "$1")
+    [ "$n" -gt "$2" ] && { echo "$n"; return 0; }
+    sleep 0.1
+  done
+  lines "$1"
+  return 1
+}
