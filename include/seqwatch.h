@@ -27,7 +27,7 @@
 extern "C" {
 #endif
 
-#define SW_API_VERSION 1
+#define SW_API_VERSION 2
 
 /* Link types accepted by sw_engine_feed: the libpcap DLT_* / LINKTYPE_* numbers. */
 #define SW_LINK_NULL      0    /* BSD loopback, host-order 4-byte family */
@@ -71,7 +71,7 @@ typedef struct sw_config {
     uint64_t retain_bytes;         /* and at most this many per direction (default 256 KiB) */
 
     /* detection */
-    const char *rules_file;        /* NULL: the built-in default rules */
+    const char *rules_file;        /* NULL: the built-in default rules; a file replaces them */
     const char *rules_text;        /* rules given as text (takes precedence over rules_file) */
     const char *const *vars;       /* NULL-terminated list of "NAME=VALUE" rule variables */
     int      anomalies;            /* 1: also emit informational events as anomaly records */
@@ -88,6 +88,14 @@ typedef struct sw_config {
     uint32_t workers;              /* worker threads (default 1: run on the caller's thread;
                                       2..256: connections are spread over that many
                                       threads, max_flows and stream_memcap shared out) */
+
+    /* site rules (API version 2; added at the end so older callers keep working) */
+    const char *const *rules_files; /* NULL-terminated site rule files loaded on top of the
+                                       base rules (the built-in default rules, or rules_file /
+                                       rules_text when set): a site rule with the sid of a base
+                                       rule replaces it; site rules are matched first */
+    int      no_default_rules;     /* 1: no built-in default rules (only rules_files, or
+                                      rules_file / rules_text when set) */
 } sw_config;
 
 void sw_config_init(sw_config *cfg);
@@ -195,8 +203,10 @@ int sw_linktype_supported(int linktype);
 /* End every connection: final stream flushes, pending checks, close notices. */
 void sw_engine_flush(sw_engine *e);
 
-/* Replace the rules without losing flow state. On error the old rules stay and err
- * holds "file:line: reason". Returns 0 on success. */
+/* Replace the rules without losing flow state. rules_file NULL reloads the configured
+ * set (the base rules, every rules_files entry, read again); a file replaces the base
+ * rules file and reloads the rest. On error the old rules stay and err holds
+ * "file:line: reason". Returns 0 on success. */
 int sw_engine_reload_rules(sw_engine *e, const char *rules_file, char *err, size_t errlen);
 
 void sw_engine_get_stats(const sw_engine *e, sw_stats *out);

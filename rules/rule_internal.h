@@ -19,6 +19,8 @@
 #define SW_SET_NODES_MAX    4096u         /* entries of one address/port after variable expansion */
 #define SW_VARS_MAX         1024u         /* variables (file + command line) */
 #define SW_VAR_NAME_MAX     64u           /* bytes in a variable name */
+#define SW_RULE_FILES_MAX   64u           /* site rule files in one set (besides the base) */
+#define SW_TUN_MAX          8             /* tunable options (rule_parse.c checks the count) */
 
 #define SW_NODE_NONE UINT32_MAX
 
@@ -67,6 +69,11 @@ typedef struct sw_rule {
     char        *classtype;
     char        *metadata;  /* NULL if none */
     sw_threshold thr;
+    uint16_t     srcfile;   /* index into sw_ruleset.src_names */
+    uint8_t      base;      /* 1: from the base (default) rules, 0: a site rule file */
+    uint8_t      replaced;  /* base rule replaced by a site rule with its sid (parse time) */
+    uint8_t      tun_mask;  /* bit t: this rule sets tunable t to tun_val[t] */
+    uint32_t     tun_val[SW_TUN_MAX];
 } sw_rule;
 
 struct sw_ruleset {
@@ -79,13 +86,18 @@ struct sw_ruleset {
     uint32_t    nalert[SW_EV_COUNT];
     sw_tunables tun;
     char        hash[65];
+    char      **src_names;  /* the base and each site file, load order */
+    size_t      nsrc;
+    size_t      nreplaced;  /* base rules replaced by a site rule with the same sid */
 };
 
 /* ruleset.c */
 void sw_rule_release(sw_rule *r);
 void sw_tunables_default(sw_tunables *t);
-/* Builds the per-event indices and the hash; 0, or -1 on allocation failure. */
-int sw_ruleset_finish(sw_ruleset *rs, const char *text, size_t len);
+/* Builds the per-event indices (site rules before base rules, each in load order) and
+ * stores the hash (sha256 of every source's bytes in load order); 0, or -1 on
+ * allocation failure. */
+int sw_ruleset_finish(sw_ruleset *rs, const unsigned char sha256[32]);
 int sw_set_match_addr(const sw_set *s, int ip_version, const uint8_t *ip);
 int sw_set_match_port(const sw_set *s, uint16_t port);
 

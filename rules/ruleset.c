@@ -11,6 +11,7 @@
  * most max_entries entries keyed with a seeded SipHash (libsodium crypto_shorthash);
  * when full, the least recently used entry is evicted and counted.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sodium.h>
@@ -35,7 +36,7 @@ void sw_rule_release(sw_rule *r)
     memset(r, 0, sizeof(*r));
 }
 
-int sw_ruleset_finish(sw_ruleset *rs, const char *text, size_t len)
+int sw_ruleset_finish(sw_ruleset *rs, const unsigned char sha256[32])
 {
     for (size_t i = 0; i < rs->n; i++) {
         const sw_rule *r = &rs->rules[i];
@@ -51,16 +52,18 @@ int sw_ruleset_finish(sw_ruleset *rs, const char *text, size_t len)
             return -1;
         rs->npass[e] = rs->nalert[e] = 0;
     }
-    for (size_t i = 0; i < rs->n; i++) {
-        const sw_rule *r = &rs->rules[i];
-        if (r->pass)
-            rs->pass_idx[r->event][rs->npass[r->event]++] = (uint32_t)i;
-        else
-            rs->alert_idx[r->event][rs->nalert[r->event]++] = (uint32_t)i;
+    for (int base = 0; base < 2; base++) {          /* site rules first */
+        for (size_t i = 0; i < rs->n; i++) {
+            const sw_rule *r = &rs->rules[i];
+            if (r->base != base)
+                continue;
+            if (r->pass)
+                rs->pass_idx[r->event][rs->npass[r->event]++] = (uint32_t)i;
+            else
+                rs->alert_idx[r->event][rs->nalert[r->event]++] = (uint32_t)i;
+        }
     }
-    unsigned char h[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256(h, (const unsigned char *)text, len);
-    sodium_bin2hex(rs->hash, sizeof(rs->hash), h, sizeof(h));
+    sodium_bin2hex(rs->hash, sizeof(rs->hash), sha256, crypto_hash_sha256_BYTES);
     return 0;
 }
 
@@ -75,6 +78,9 @@ void sw_ruleset_free(sw_ruleset *rs)
         free(rs->pass_idx[e]);
         free(rs->alert_idx[e]);
     }
+    for (size_t i = 0; i < rs->nsrc; i++)
+        free(rs->src_names[i]);
+    free(rs->src_names);
     free(rs);
 }
 
@@ -111,7 +117,97 @@ int sw_ruleset_rule_info(const sw_ruleset *rs, size_t i, sw_rule_info *out)
     out->classtype = r->classtype;
     out->priority = r->priority;
     out->line = r->line;
+    out->file = r->srcfile < rs->nsrc ? rs->src_names[r->srcfile] : "";
+    out->base = r->base;
     return 0;
+}
+
+size_t sw_ruleset_replaced(const sw_ruleset *rs)
+{
+    return rs ? rs->nreplaced : 0;
+}
+
+/* 1 when set a is "any" (matches every address or port). */
+static int set_is_any(const sw_set *a)
+{
+    return a->n == 1 && a->nodes[0].kind == SW_NODE_ANY && !a->nodes[0].neg;
+}
+
+static int set_same(const sw_set *a, const sw_set *b)
+{
+    return a->n == b->n && memcmp(a->nodes, b->nodes, a->n * sizeof(*a->nodes)) == 0;
+}
+
+/* 1 when pass rule p's field set covers alert rule a's: `any`, or the same expression. */
+static int covers(const sw_set *p, const sw_set *a)
+{
+    return set_is_any(p) || set_same(p, a);
+}
+
+/* 1 when pass rule p matches every event alert rule a matches (conservatively: fields
+ * that are `any` or written the same; a `<>` alert rule needs a `<>` pass rule or a
+ * pass rule whose fields are all `any`). */
+static int pass_shadows(const sw_rule *p, const sw_rule *a)
+{
+    if (p->flow_dir >= 0 && p->flow_dir != a->flow_dir)
+        return 0;
+    int straight = covers(&p->src, &a->src) && covers(&p->sport, &a->sport) &&
+                   covers(&p->dst, &a->dst) && covers(&p->dport, &a->dport);
+    if (!a->bidir)
+        return straight || (p->bidir && covers(&p->src, &a->dst) && covers(&p->sport, &a->dport) &&
+                            covers(&p->dst, &a->src) && covers(&p->dport, &a->sport));
+    int all_any = set_is_any(&p->src) && set_is_any(&p->sport) && set_is_any(&p->dst) &&
+                  set_is_any(&p->dport);
+    return all_any || (p->bidir && straight);
+}
+
+static void rule_where(const sw_ruleset *rs, const sw_rule *r, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s:%u", r->srcfile < rs->nsrc ? rs->src_names[r->srcfile] : "?", r->line);
+}
+
+size_t sw_ruleset_lint(const sw_ruleset *rs, sw_rule_warn_fn fn, void *user)
+{
+    if (!rs)
+        return 0;
+    size_t n = 0, nuncov = 0, ul = 0;
+    char msg[2048], w1[600], w2[600], uncov[1024] = "";
+    for (int e = 0; e < SW_EV_COUNT; e++) {
+        const sw_event_def *def = sw_event_def_get((sw_event_id)e);
+        if (def->informational)
+            continue;
+        if (rs->nalert[e] == 0) {
+            int k = snprintf(uncov + ul, sizeof(uncov) - ul, "%s%s", nuncov ? ", " : "", def->name);
+            if (k > 0 && (size_t)k < sizeof(uncov) - ul)
+                ul += (size_t)k;
+            nuncov++;
+            continue;
+        }
+        for (uint32_t i = 0; i < rs->nalert[e]; i++) {
+            const sw_rule *a = &rs->rules[rs->alert_idx[e][i]];
+            for (uint32_t j = 0; j < rs->npass[e]; j++) {
+                const sw_rule *p = &rs->rules[rs->pass_idx[e][j]];
+                if (!pass_shadows(p, a))
+                    continue;
+                rule_where(rs, a, w1, sizeof(w1));
+                rule_where(rs, p, w2, sizeof(w2));
+                snprintf(msg, sizeof(msg), "%s: alert rule sid %u (%s) never alerts: pass rule sid %u at %s "
+                         "silences everything it matches", w1, a->sid, def->name, p->sid, w2);
+                if (fn)
+                    fn(user, msg);
+                n++;
+                break;
+            }
+        }
+    }
+    if (nuncov) {
+        snprintf(msg, sizeof(msg), "%zu event%s no alert rule and never raise%s an alert: %s", nuncov,
+                 nuncov == 1 ? " has" : "s have", nuncov == 1 ? "s" : "", uncov);
+        if (fn)
+            fn(user, msg);
+        n++;
+    }
+    return n;
 }
 
 /* -------------------------------------------------------------- matching -- */

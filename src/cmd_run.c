@@ -26,6 +26,7 @@
 #include "detector/capture.h"
 #include "src/cli.h"
 #include "src/commands.h"
+#include "src/rules_opts.h"
 
 static volatile sig_atomic_t g_stop, g_hup;
 
@@ -59,8 +60,15 @@ static void run_usage(FILE *f)
 "                           taken on a host with checksum offload.\n"
 "\n"
 "Detection:\n"
-"      --rules FILE         rule file (default: the built-in default.rules)\n"
+"      --rules FILE         add a site rule file (repeatable); the built-in default\n"
+"                           rules stay loaded, a site rule with a default rule's sid\n"
+"                           replaces it, a pass rule silences what it matches\n"
+"      --no-default-rules   leave the built-in default rules out (only --rules files)\n"
 "      --var NAME=VALUE     set a rule variable, e.g. --var HOME_NET=10.0.0.0/8\n"
+"                           (HOME_NET and EXTERNAL_NET are 'any' unless set)\n"
+"      --config FILE        read 'var NAME = VALUE', 'rules = FILE' and\n"
+"                           'default-rules = no' lines from FILE (the command line\n"
+"                           wins; see docs/rules.md)\n"
 "      --anomalies          also write informational events as anomaly records\n"
 "      --history N          packets per connection kept for the alert ladder (default 8)\n"
 "\n"
@@ -108,7 +116,7 @@ enum {
     O_NO_PROMISC = 256, O_SNAPLEN, O_BUFSIZE, O_CHECKSUM, O_RULES, O_VAR, O_ANOM, O_HISTORY,
     O_JSON, O_NO_JSON, O_DB, O_NO_DB, O_SENSOR, O_SUMMARY_JSON, O_NO_PROGRESS, O_MAX_FLOWS,
     O_T_SYN, O_T_EST, O_T_CLOSE, O_MEMCAP, O_FLOWCAP, O_DEPTH, O_RET_S, O_RET_B, O_SEED,
-    O_USER, O_GROUP, O_WORKERS, O_FANOUT,
+    O_USER, O_GROUP, O_WORKERS, O_FANOUT, O_NO_DEFAULT_RULES, O_CONFIG,
 };
 
 static const struct option run_opts[] = {
@@ -122,6 +130,8 @@ static const struct option run_opts[] = {
     {"checksum", required_argument, 0, O_CHECKSUM},
     {"rules", required_argument, 0, O_RULES},
     {"var", required_argument, 0, O_VAR},
+    {"no-default-rules", no_argument, 0, O_NO_DEFAULT_RULES},
+    {"config", required_argument, 0, O_CONFIG},
     {"anomalies", no_argument, 0, O_ANOM},
     {"history", required_argument, 0, O_HISTORY},
     {"json", required_argument, 0, O_JSON},
@@ -150,7 +160,6 @@ static const struct option run_opts[] = {
     {0, 0, 0, 0},
 };
 
-#define MAX_VARS 64
 
 static double now_wall(void)
 {
@@ -383,8 +392,9 @@ int sw_cmd_run(int argc, char **argv)
     sw_config_init(&cfg);
     const char *rfile = NULL, *iface = NULL, *bpf = NULL, *summary_path = NULL;
     const char *json_path = "-", *db_path = "seqwatch.db", *user = NULL, *group = NULL;
-    const char *vars[MAX_VARS + 1];
-    size_t nvars = 0;
+    static sw_rules_opts ro;     /* static: large, and one run per process */
+    sw_rules_opts_init(&ro, "seqwatch run");
+    ro.prefix = "seqwatch run: ";
     uint64_t count = 0, v;
     int promisc = 1, quiet = 0, show_progress = 1;
     long fanout = -1;
@@ -416,14 +426,14 @@ int sw_cmd_run(int argc, char **argv)
             cfg.checksum = b ? SW_CHECKSUM_ON : SW_CHECKSUM_OFF;
             break;
         }
-        case O_RULES: cfg.rules_file = optarg; break;
+        case O_RULES:
+            if (sw_rules_opts_add_file(&ro, optarg)) return 2;
+            break;
+        case O_NO_DEFAULT_RULES: ro.no_default_rules = 1; break;
+        case O_CONFIG: ro.config = optarg; break;
         case O_VAR:
             if (!strchr(optarg, '=') || optarg[0] == '=') return bad_value("var", optarg);
-            if (nvars == MAX_VARS) {
-                fprintf(stderr, "seqwatch run: too many --var options (at most %d)\n", MAX_VARS);
-                return 2;
-            }
-            vars[nvars++] = optarg;
+            if (sw_rules_opts_add_var(&ro, optarg)) return 2;
             break;
         case O_ANOM: cfg.anomalies = 1; break;
         case O_HISTORY:
@@ -503,9 +513,15 @@ int sw_cmd_run(int argc, char **argv)
         fprintf(stderr, "seqwatch run: --fanout needs a live capture (-i IFACE)\n");
         return 2;
     }
-    vars[nvars] = NULL;
-    if (nvars)
-        cfg.vars = vars;
+    if (sw_rules_opts_resolve(&ro) != 0) {
+        sw_rules_opts_free(&ro);
+        return 1;
+    }
+    if (ro.vars[0])
+        cfg.vars = ro.vars;
+    if (ro.files[0])
+        cfg.rules_files = ro.files;
+    cfg.no_default_rules = ro.no_default_rules;
 
     char err[512];
     sw_capture *cap = rfile ? sw_capture_open_file(rfile, bpf, err, sizeof(err))
@@ -584,11 +600,12 @@ int sw_cmd_run(int argc, char **argv)
             g_hup = 0;
             if (sw_engine_reopen_outputs(e, err, sizeof(err)) != 0)
                 fprintf(stderr, "seqwatch run: cannot reopen the JSON output: %s\n", err);
-            if (live && cfg.rules_file) {
-                if (sw_engine_reload_rules(e, cfg.rules_file, err, sizeof(err)) != 0)
+            if (live && (ro.files[0] || ro.config)) {
+                /* every rule file is read again (the --config file is read at start only) */
+                if (sw_engine_reload_rules(e, NULL, err, sizeof(err)) != 0)
                     fprintf(stderr, "seqwatch run: rules not reloaded, the old rules stay: %s\n", err);
                 else
-                    fprintf(stderr, "seqwatch run: rules reloaded from %s\n", cfg.rules_file);
+                    fprintf(stderr, "seqwatch run: rules reloaded\n");
             }
         }
         const uint8_t *frame;

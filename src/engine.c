@@ -7,6 +7,7 @@
  * them in reverse order; an alert is rendered to JSON once and that same text goes to
  * every sink, so the JSON lines, the database and the callback always agree.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,8 @@ struct sw_engine {
     sw_config cfg;
     char *sensor;
     char *rules_file;            /* NULL: built-in rules */
+    char *rules_text;            /* rules given as text (kept for reloads) */
+    char **rules_files;          /* NULL-terminated copies of the site rule files */
     char *json_path, *db_path, *source_name;
     char **vars;                 /* NULL-terminated copies */
 
@@ -80,15 +83,24 @@ static void set_err(char *err, size_t len, const char *msg)
         snprintf(err, len, "%s", msg);
 }
 
-/* Load the rule set the configuration names: text, file, or the built-in rules. */
+/* Load the rule set the configuration names: the base (text, file, or the built-in
+ * rules unless no_default_rules) and the site rule files on top of it. */
 static sw_ruleset *load_rules(const sw_config *cfg, char *err, size_t errlen)
 {
-    if (cfg->rules_text)
-        return sw_ruleset_load_text("<rules>", cfg->rules_text, cfg->vars, err, errlen);
-    if (cfg->rules_file)
-        return sw_ruleset_load_file(cfg->rules_file, cfg->vars, err, errlen);
-    return sw_ruleset_load_text("<built-in default.rules>", sw_default_rules_text, cfg->vars,
-                                err, errlen);
+    sw_rules_spec spec;
+    memset(&spec, 0, sizeof(spec));
+    if (cfg->rules_text) {
+        spec.base_name = "<rules>";
+        spec.base_text = cfg->rules_text;
+    } else if (cfg->rules_file) {
+        spec.base_file = cfg->rules_file;
+    } else if (!cfg->no_default_rules) {
+        spec.base_name = "<built-in default.rules>";
+        spec.base_text = sw_default_rules_text;
+    }
+    spec.files = cfg->rules_files;
+    spec.vars = cfg->vars;
+    return sw_ruleset_load(&spec, err, errlen);
 }
 
 /* Render and deliver one record to every sink. */
@@ -213,6 +225,15 @@ sw_engine *sw_engine_new(const sw_config *cfg_in, char *err, size_t errlen)
         sw_config_init(&defaults);
         cfg_in = &defaults;
     }
+    /* A caller built against API version 1 passes the shorter struct: the fields it
+     * lacks keep their sw_config_init defaults. */
+    sw_config full;
+    if (cfg_in->struct_size == offsetof(sw_config, rules_files)) {
+        sw_config_init(&full);
+        memcpy(&full, cfg_in, offsetof(sw_config, rules_files));
+        full.struct_size = sizeof(sw_config);
+        cfg_in = &full;
+    }
     if (cfg_in->struct_size != sizeof(sw_config)) {
         set_err(err, errlen, "sw_config was not initialised with sw_config_init (API mismatch)");
         return NULL;
@@ -231,6 +252,8 @@ sw_engine *sw_engine_new(const sw_config *cfg_in, char *err, size_t errlen)
     e->db_path = dup_or_null(cfg_in->db_path);
     e->source_name = dup_or_null(cfg_in->source_name);
     e->vars = dup_vars(cfg_in->vars);
+    e->rules_text = dup_or_null(cfg_in->rules_text);
+    e->rules_files = cfg_in->rules_files ? dup_vars(cfg_in->rules_files) : NULL;
     /* Pointers in the copy refer to our own strings from here on. */
     e->cfg.sensor_name = e->sensor;
     e->cfg.rules_file = e->rules_file;
@@ -238,7 +261,13 @@ sw_engine *sw_engine_new(const sw_config *cfg_in, char *err, size_t errlen)
     e->cfg.db_path = e->db_path;
     e->cfg.source_name = e->source_name;
     e->cfg.vars = (const char *const *)e->vars;
-    e->cfg.rules_text = NULL;
+    e->cfg.rules_text = e->rules_text;
+    e->cfg.rules_files = (const char *const *)e->rules_files;
+    if (!e->sensor || !e->vars || (cfg_in->rules_text && !e->rules_text) ||
+        (cfg_in->rules_files && !e->rules_files)) {
+        set_err(err, errlen, "out of memory");
+        goto fail;
+    }
     if (e->cfg.workers == 0)
         e->cfg.workers = 1;
 
@@ -349,8 +378,10 @@ void sw_engine_flush(sw_engine *e)
 int sw_engine_reload_rules(sw_engine *e, const char *rules_file, char *err, size_t errlen)
 {
     sw_config c = e->cfg;
-    c.rules_text = NULL;
-    c.rules_file = rules_file ? rules_file : e->rules_file;
+    if (rules_file) {
+        c.rules_text = NULL;
+        c.rules_file = rules_file;
+    }
     sw_ruleset *rs = load_rules(&c, err, errlen);
     if (!rs)
         return -1;
@@ -358,6 +389,9 @@ int sw_engine_reload_rules(sw_engine *e, const char *rules_file, char *err, size
         free(e->rules_file);
         e->rules_file = strdup(rules_file);
         e->cfg.rules_file = e->rules_file;
+        free(e->rules_text);
+        e->rules_text = NULL;
+        e->cfg.rules_text = NULL;
     }
     sw_ruleset_free(e->rules);
     e->rules = rs;
@@ -446,6 +480,12 @@ void sw_engine_free(sw_engine *e)
     }
     free(e->sensor);
     free(e->rules_file);
+    free(e->rules_text);
+    if (e->rules_files) {
+        for (char **f = e->rules_files; *f; f++)
+            free(*f);
+        free(e->rules_files);
+    }
     free(e->json_path);
     free(e->db_path);
     free(e->source_name);

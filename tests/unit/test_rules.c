@@ -418,7 +418,7 @@ static const err_case err_cases[] = {
     { "alert tcp !any any -> any any (event:desync; sid:1;)\n", NULL, "t.rules:1: '!any' matches nothing" },
     { "alert tcp [[[[[[[[[1.1.1.1]]]]]]]]] any -> any any (event:desync; sid:1;)\n", NULL,
       "t.rules:1: lists and variables nested too deep (max 8 levels)" },
-    { "alert tcp $HOME_NET any -> any any (event:desync; sid:1;)\n", NULL, "t.rules:1: undefined variable $HOME_NET" },
+    { "alert tcp $DMZ any -> any any (event:desync; sid:1;)\n", NULL, "t.rules:1: undefined variable $DMZ" },
     { "alert tcp $ any -> any any (event:desync; sid:1;)\n", NULL, "t.rules:1: '$' without a variable name" },
     { "portvar P 80\nalert tcp $P any -> any any (event:desync; sid:1;)\n", NULL,
       "t.rules:2: $P is a port variable, used as an address" },
@@ -910,6 +910,197 @@ static void test_default_rules(void **state)
     sw_ruleset_free(rs);
 }
 
+/* ------------------------------------------------------- site rule files -- */
+
+static void write_file(char *path, const char *text)
+{
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void collect_warning(void *user, const char *msg)
+{
+    char *buf = user;
+    strncat(buf, msg, 4095 - strlen(buf));
+    strncat(buf, "\n", 4095 - strlen(buf));
+}
+
+static void test_site_rules(void **state)
+{
+    (void)state;
+    char site1[] = "/tmp/sw_site1_XXXXXX", site2[] = "/tmp/sw_site2_XXXXXX";
+    write_file(site1,
+        "# replaces the default rule for overlap_mismatch (sid 2300011), and adds one\n"
+        "alert tcp any any <> any any (msg:\"site overlap\"; event:overlap_mismatch; priority:1; sid:2300011; rev:2;)\n"
+        "alert tcp 10.9.0.0/16 any -> any any (msg:\"site rst\"; event:rst_injection; priority:1; sid:1000001;)\n");
+    write_file(site2, "pass tcp 10.9.9.9 any <> any any (event:rst_injection; sid:1000002;)\n");
+    const char *files[] = { site1, site2, NULL };
+    char err[1024] = "";
+    sw_rules_spec spec = { .base_name = "<built-in default.rules>", .base_text = sw_default_rules_text,
+                           .files = files };
+    sw_ruleset *rs = sw_ruleset_load(&spec, err, sizeof(err));
+    assert_non_null(rs);
+    sw_ruleset *def = load(sw_default_rules_text, NULL);
+    size_t ndef = sw_ruleset_count(def);
+    /* the defaults, minus the one replaced, plus the three site rules */
+    assert_int_equal(sw_ruleset_count(rs), ndef - 1 + 3);
+    assert_int_equal(sw_ruleset_replaced(rs), 1);
+    assert_string_not_equal(sw_ruleset_hash(rs), sw_ruleset_hash(def));
+    size_t seen_site = 0, seen_2300011 = 0;
+    for (size_t i = 0; i < sw_ruleset_count(rs); i++) {
+        sw_rule_info r;
+        assert_int_equal(sw_ruleset_rule_info(rs, i, &r), 0);
+        if (r.sid == 2300011) {
+            seen_2300011++;
+            assert_false(r.base);
+            assert_string_equal(r.file, site1);
+            assert_int_equal(r.line, 2);
+            assert_int_equal(r.rev, 2);
+        }
+        if (!r.base)
+            seen_site++;
+        else
+            assert_string_equal(r.file, "<built-in default.rules>");
+    }
+    assert_int_equal(seen_2300011, 1);
+    assert_int_equal(seen_site, 3);
+
+    /* the replacement decides the overlap alerts */
+    sw_event ev = mkev(SW_EV_OVERLAP_MISMATCH, "192.0.2.1", 1000, "198.51.100.2", 23, 0);
+    sw_rule_match m;
+    assert_int_equal(sw_ruleset_match(rs, NULL, &ev, &m), SW_MATCH_ALERT);
+    assert_int_equal(m.sid, 2300011);
+    assert_string_equal(m.msg, "site overlap");
+    /* site rules are matched before the default rule for the same event */
+    ev = mkev(SW_EV_RST_INJECTION, "10.9.1.1", 1000, "198.51.100.2", 23, 0);
+    assert_int_equal(sw_ruleset_match(rs, NULL, &ev, &m), SW_MATCH_ALERT);
+    assert_int_equal(m.sid, 1000001);
+    ev = mkev(SW_EV_RST_INJECTION, "10.8.1.1", 1000, "198.51.100.2", 23, 0);
+    assert_int_equal(sw_ruleset_match(rs, NULL, &ev, &m), SW_MATCH_ALERT);
+    assert_int_equal(m.sid, 2300008);
+    /* a pass rule in a second site file silences the default rule too */
+    ev = mkev(SW_EV_RST_INJECTION, "198.51.100.2", 23, "10.9.9.9", 1000, 1);
+    assert_int_equal(sw_ruleset_match(rs, NULL, &ev, &m), SW_MATCH_PASS);
+    sw_ruleset_free(rs);
+    sw_ruleset_free(def);
+
+    /* two site files with one sid: an error naming both places */
+    const char *dup[] = { site1, site1, NULL };
+    spec.files = dup;
+    assert_null(sw_ruleset_load(&spec, err, sizeof(err)));
+    char expect[600];
+    snprintf(expect, sizeof(expect), "%s:2: duplicate sid 2300011 (first used at %s:2)", site1, site1);
+    assert_string_equal(err, expect);
+
+    /* a missing site file */
+    const char *missing[] = { "/nonexistent/site.rules", NULL };
+    spec.files = missing;
+    assert_null(sw_ruleset_load(&spec, err, sizeof(err)));
+    assert_string_equal(err, "/nonexistent/site.rules: No such file or directory");
+    unlink(site1);
+    unlink(site2);
+}
+
+static void test_site_variables_and_tunables(void **state)
+{
+    (void)state;
+    char site[] = "/tmp/sw_site3_XXXXXX";
+    write_file(site, "var HOME_NET 10.0.0.0/8\nalert tcp $HOME_NET any -> any any (event:desync; sid:1000003;)\n");
+    const char *files[] = { site, NULL };
+    char err[1024] = "";
+    sw_rules_spec spec = { .base_name = "<built-in default.rules>", .base_text = sw_default_rules_text,
+                           .files = files };
+    /* the default rules used the built-in HOME_NET: a site file may not change it */
+    assert_null(sw_ruleset_load(&spec, err, sizeof(err)));
+    char expect[600];
+    snprintf(expect, sizeof(expect), "%s:1: variable HOME_NET was already used with its built-in value 'any' "
+             "(<built-in default.rules>:", site);
+    assert_memory_equal(err, expect, strlen(expect));
+    assert_non_null(strstr(err, "set it with --var or --config instead"));
+    /* ... a command-line variable does; the file's line is then checked and ignored */
+    const char *vars[] = { "HOME_NET=192.168.0.0/16", NULL };
+    spec.vars = vars;
+    sw_ruleset *rs = sw_ruleset_load(&spec, err, sizeof(err));
+    assert_non_null(rs);
+    sw_event ev = mkev(SW_EV_DESYNC, "192.168.1.1", 1000, "203.0.113.9", 80, 0);
+    sw_rule_match m;
+    assert_int_equal(sw_ruleset_match(rs, NULL, &ev, &m), SW_MATCH_ALERT);
+    assert_int_equal(m.sid, 1000003);
+    ev = mkev(SW_EV_DESYNC, "203.0.113.8", 1000, "203.0.113.9", 80, 0);   /* outside HOME_NET */
+    assert_int_equal(sw_ruleset_match(rs, NULL, &ev, &m), SW_MATCH_NONE);
+    sw_ruleset_free(rs);
+    /* without the default rules the site file defines HOME_NET itself */
+    spec.base_text = NULL;
+    spec.vars = NULL;
+    rs = sw_ruleset_load(&spec, err, sizeof(err));
+    assert_non_null(rs);
+    assert_int_equal(sw_ruleset_count(rs), 1);
+    ev = mkev(SW_EV_DESYNC, "10.1.1.1", 1000, "203.0.113.9", 80, 0);
+    assert_int_equal(sw_ruleset_match(rs, NULL, &ev, &m), SW_MATCH_ALERT);
+    sw_ruleset_free(rs);
+    /* the built-in variables exist for a file alone */
+    rs = load("alert tcp $EXTERNAL_NET any <> $HOME_NET any (event:desync; sid:1;)\n", NULL);
+    assert_int_equal(sw_ruleset_match(rs, NULL, &ev, &m), SW_MATCH_ALERT);
+    sw_ruleset_free(rs);
+    unlink(site);
+    strcpy(site, "/tmp/sw_site3_XXXXXX");
+
+    /* a site rule replacing the default ttl_anomaly rule sets its own ttl_delta (the
+     * default rule's ttl_delta:5 goes with it); another site rule must agree */
+    write_file(site, "alert tcp any any <> any any (event:ttl_anomaly; ttl_delta:12; sid:2300012;)\n");
+    spec.base_text = sw_default_rules_text;
+    rs = sw_ruleset_load(&spec, err, sizeof(err));
+    assert_non_null(rs);
+    assert_int_equal(sw_ruleset_tunables(rs)->ttl_delta, 12);
+    sw_ruleset_free(rs);
+    unlink(site);
+    strcpy(site, "/tmp/sw_site3_XXXXXX");
+    write_file(site, "alert tcp 10.0.0.0/8 any <> any any (event:ttl_anomaly; ttl_delta:12; sid:1000004;)\n");
+    assert_null(sw_ruleset_load(&spec, err, sizeof(err)));
+    snprintf(expect, sizeof(expect), "%s:1: ttl_delta 12 conflicts with 5 set at <built-in default.rules>:", site);
+    assert_memory_equal(err, expect, strlen(expect));
+    unlink(site);
+}
+
+static void test_lint(void **state)
+{
+    (void)state;
+    char warn[4096] = "";
+    sw_ruleset *rs = load(sw_default_rules_text, NULL);
+    assert_int_equal(sw_ruleset_lint(rs, collect_warning, warn), 0);
+    assert_string_equal(warn, "");
+    sw_ruleset_free(rs);
+
+    rs = load("alert tcp any any <> $HOME_NET any (event:overlap_mismatch; sid:1;)\n"
+              "alert tcp 10.0.0.0/8 any -> any 23 (event:rst_injection; sid:2;)\n"
+              "pass tcp any any -> any 80 (event:overlap_mismatch; sid:3;)\n"
+              "pass tcp 10.0.0.0/8 any <> any any (event:rst_injection; sid:4;)\n"
+              "alert tcp 10.0.0.0/8 any -> any any (event:desync; sid:5;)\n"
+              "pass tcp 10.1.0.0/16 any -> any any (event:desync; sid:6;)\n", NULL);
+    /* sid 1 (<>) is not wholly covered by a one-way pass rule to port 80; sid 2 is by sid 4
+     * (same source, the rest any); sid 5 only partly by sid 6 */
+    size_t n = sw_ruleset_lint(rs, collect_warning, warn);
+    assert_int_equal(n, 2);
+    assert_non_null(strstr(warn, "t.rules:2: alert rule sid 2 (rst_injection) never alerts: pass rule sid 4 at t.rules:4"));
+    assert_null(strstr(warn, "sid 1 "));
+    assert_null(strstr(warn, "sid 5 "));
+    assert_non_null(strstr(warn, "16 events have no alert rule and never raise an alert: synack_bad_ack, "));
+    assert_null(strstr(warn, "challenge_ack"));   /* informational events need no rule */
+    sw_ruleset_free(rs);
+    warn[0] = 0;
+    rs = load("alert tcp any any <> any any (event:overlap_mismatch; sid:1;)\n"
+              "pass tcp any any -> any any (event:overlap_mismatch; sid:3;)\n", NULL);
+    n = sw_ruleset_lint(rs, collect_warning, warn);
+    /* a one-way pass rule whose fields are all `any` matches either way round */
+    assert_non_null(strstr(warn, "t.rules:1: alert rule sid 1 (overlap_mismatch) never alerts: pass rule sid 3"));
+    assert_int_equal(n, 2);   /* and the 18 events without a rule */
+    sw_ruleset_free(rs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -929,6 +1120,9 @@ int main(void)
         cmocka_unit_test(test_threshold_tracking),
         cmocka_unit_test(test_matcher_eviction),
         cmocka_unit_test(test_default_rules),
+        cmocka_unit_test(test_site_rules),
+        cmocka_unit_test(test_site_variables_and_tunables),
+        cmocka_unit_test(test_lint),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
