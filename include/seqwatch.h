@@ -96,6 +96,9 @@ typedef struct sw_config {
                                        rule replaces it; site rules are matched first */
     int      no_default_rules;     /* 1: no built-in default rules (only rules_files, or
                                       rules_file / rules_text when set) */
+    const char *threshold_file;    /* suppress / threshold lines in Suricata's
+                                      threshold.config syntax, or NULL (reloaded with the
+                                      rules) */
 } sw_config;
 
 void sw_config_init(sw_config *cfg);

@@ -88,6 +88,9 @@ typedef struct parser {
     int         in_rule;           /* 1: parsing a rule header (variables count as used) */
     char      **src_names;
     size_t      nsrc, nreplaced;
+    int         tf_mode;           /* 1: parsing a threshold file */
+    sw_tfentry *tf;
+    size_t      ntf, captf;
 } parser;
 
 static int fail(parser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -690,7 +693,8 @@ static int threshold_piece(parser *p, rule_build *b, const char *s, size_t n)
         else if (VAL("by_dst")) t->track = SW_TRACK_DST;
         else if (VAL("by_flow")) t->track = SW_TRACK_FLOW;
         else if (VAL("by_rule")) t->track = SW_TRACK_RULE;
-        else return fail(p, "threshold: bad track '%.*s' (by_src, by_dst, by_flow, by_rule)",
+        else if (VAL("by_both")) t->track = SW_TRACK_BOTH;
+        else return fail(p, "threshold: bad track '%.*s' (by_src, by_dst, by_both, by_flow, by_rule)",
                          (int)(vn > 64 ? 64 : vn), v);
         break;
     case 2:
@@ -711,10 +715,9 @@ static int threshold_piece(parser *p, rule_build *b, const char *s, size_t n)
     return 0;
 }
 
-static int parse_threshold(parser *p, rule_build *b, const char *v)
+/* The keys a threshold needs, once threshold_piece has read them all. */
+static int threshold_check(parser *p, rule_build *b)
 {
-    if (for_each_piece(p, b, "threshold", v, threshold_piece) != 0)
-        return -1;
     uint32_t seen = b->seen >> 24;
     sw_threshold *t = &b->r.thr;
     if (!(seen & 1))
@@ -735,6 +738,13 @@ static int parse_threshold(parser *p, rule_build *b, const char *v)
             return fail(p, "threshold: multiplier is only for type backoff");
     }
     return 0;
+}
+
+static int parse_threshold(parser *p, rule_build *b, const char *v)
+{
+    if (for_each_piece(p, b, "threshold", v, threshold_piece) != 0)
+        return -1;
+    return threshold_check(p, b);
 }
 
 static int valid_classtype(const char *s)
@@ -1163,6 +1173,132 @@ static int word_is(const char *s, size_t n, const char *w)
     return n == strlen(w) && memcmp(s, w, n) == 0;
 }
 
+/* ----------------------------------------------------------- threshold file -- */
+
+/* One line of a threshold file:
+ *   suppress gen_id G, sig_id S[, track by_src|by_dst|by_either, ip ADDRESS]
+ *   threshold gen_id G, sig_id S, type T, track K, count N, seconds T   (event_filter too)
+ * Keys are comma-separated "key value" pairs; commas inside [ ] belong to the value. */
+static int tf_line(parser *p, const char *w, size_t wn, const char *s, const char *e)
+{
+    int kind;
+    if (word_is(w, wn, "suppress"))
+        kind = SW_TF_SUPPRESS;
+    else if (word_is(w, wn, "threshold") || word_is(w, wn, "event_filter"))
+        kind = SW_TF_THRESHOLD;
+    else if (word_is(w, wn, "rate_filter"))
+        return fail(p, "rate_filter is not supported: seqwatch is passive and has no action for "
+                    "it to change (use threshold ... type limit to cap alerts)");
+    else
+        return fail(p, "unknown keyword '%.*s' (expected suppress, threshold or event_filter)",
+                    (int)(wn > 32 ? 32 : wn), w);
+    if (p->ntf >= SW_TF_ENTRIES_MAX)
+        return fail(p, "too many entries (max %u)", SW_TF_ENTRIES_MAX);
+    sw_tfentry x;
+    memset(&x, 0, sizeof(x));
+    x.kind = (uint8_t)kind;
+    x.track = SW_TRACK_NONE;
+    x.line = p->line;
+    rule_build b;                 /* threshold keys are read as the rule option's */
+    memset(&b, 0, sizeof(b));
+    unsigned seen = 0;            /* 1 gen_id, 2 sig_id, 4 track (suppress), 8 ip */
+    const char *ipv = NULL;
+    size_t ipn = 0;
+    while (s < e) {
+        const char *a = skip_ws(s, e), *z = a;
+        int depth = 0;
+        while (z < e && (depth > 0 || *z != ',')) {
+            if (*z == '[')
+                depth++;
+            else if (*z == ']' && depth > 0)
+                depth--;
+            z++;
+        }
+        s = z < e ? z + 1 : e;
+        while (z > a && is_ws(z[-1]))
+            z--;
+        if (z == a)
+            return fail(p, "empty element");
+        const char *k = a;
+        while (a < z && !is_ws(*a))
+            a++;
+        size_t kn = (size_t)(a - k);
+        const char *v = skip_ws(a, z);
+        size_t vn = (size_t)(z - v);
+        unsigned bit = word_is(k, kn, "gen_id") ? 1 : word_is(k, kn, "sig_id") ? 2 : 0;
+        if (kind == SW_TF_SUPPRESS && !bit)
+            bit = word_is(k, kn, "track") ? 4 : word_is(k, kn, "ip") ? 8 : 0;
+        if (!bit) {
+            if (kind == SW_TF_SUPPRESS)
+                return fail(p, "suppress: unknown key '%.*s' (gen_id, sig_id, track, ip)",
+                            (int)(kn > 32 ? 32 : kn), k);
+            if (threshold_piece(p, &b, k, (size_t)(z - k)) != 0)
+                return -1;
+            continue;
+        }
+        if (seen & bit)
+            return fail(p, "'%.*s' given twice", (int)kn, k);
+        seen |= bit;
+        if (vn == 0)
+            return fail(p, "'%.*s' needs a value", (int)kn, k);
+        if (bit == 1 && parse_u32(v, vn, 0, UINT32_MAX, &x.gid) != 0)
+            return fail(p, "bad gen_id '%.*s' (0..4294967295, 0 = every gid)", (int)(vn > 32 ? 32 : vn), v);
+        if (bit == 2 && parse_u32(v, vn, 0, UINT32_MAX, &x.sid) != 0)
+            return fail(p, "bad sig_id '%.*s' (0..4294967295, 0 = every sid)", (int)(vn > 32 ? 32 : vn), v);
+        if (bit == 4) {
+            if (word_is(v, vn, "by_src")) x.track = SW_TRACK_SRC;
+            else if (word_is(v, vn, "by_dst")) x.track = SW_TRACK_DST;
+            else if (word_is(v, vn, "by_either")) x.track = SW_TRACK_EITHER;
+            else return fail(p, "suppress: bad track '%.*s' (by_src, by_dst, by_either)",
+                             (int)(vn > 32 ? 32 : vn), v);
+        }
+        if (bit == 8) {
+            ipv = v;
+            ipn = vn;
+        }
+    }
+    if (!(seen & 1))
+        return fail(p, "missing gen_id");
+    if (!(seen & 2))
+        return fail(p, "missing sig_id");
+    if (kind == SW_TF_SUPPRESS) {
+        if ((seen & 4) && !(seen & 8))
+            return fail(p, "suppress: track needs an ip");
+        if ((seen & 8) && !(seen & 4))
+            return fail(p, "suppress: ip needs a track (by_src, by_dst or by_either)");
+        if (ipv) {
+            char msg[400];
+            p->in_rule = 1;
+            int r = parse_set(p, ipv, ipn, 0, &x.ip, msg, sizeof(msg));
+            p->in_rule = 0;
+            if (r != 0)
+                return fail(p, "suppress: ip: %s", msg);
+        }
+    } else {
+        if (threshold_check(p, &b) != 0)
+            return -1;
+        x.thr = b.r.thr;
+        for (size_t i = 0; i < p->ntf; i++) {
+            const sw_tfentry *o = &p->tf[i];
+            if (o->kind == SW_TF_THRESHOLD && o->gid == x.gid && o->sid == x.sid)
+                return fail(p, "a threshold for gen_id %u, sig_id %u is already set at line %u",
+                            x.gid, x.sid, o->line);
+        }
+    }
+    if (p->ntf == p->captf) {
+        size_t nc = p->captf ? p->captf * 2 : 16;
+        sw_tfentry *nt = realloc(p->tf, nc * sizeof(*nt));
+        if (!nt) {
+            free(x.ip.nodes);
+            return fail(p, "out of memory");
+        }
+        p->tf = nt;
+        p->captf = nc;
+    }
+    p->tf[p->ntf++] = x;
+    return 0;
+}
+
 static int process_line(parser *p, const char *s, const char *e)
 {
     s = skip_ws(s, e);
@@ -1172,6 +1308,8 @@ static int process_line(parser *p, const char *s, const char *e)
     while (s < e && !is_ws(*s) && *s != '(')
         s++;
     size_t n = (size_t)(s - w);
+    if (p->tf_mode)
+        return tf_line(p, w, n, s, e);
     if (word_is(w, n, "alert"))
         return rule_line(p, 0, s, e);
     if (word_is(w, n, "pass"))
@@ -1201,6 +1339,9 @@ static void parser_free(parser *p)
     free(p->rules);
     free(p->sidtab);
     free(p->vbuf);
+    for (size_t i = 0; i < p->ntf; i++)
+        free(p->tf[i].ip.nodes);
+    free(p->tf);
     if (p->src_names) {
         for (size_t i = 0; i < p->nsrc; i++)
             free(p->src_names[i]);
@@ -1383,11 +1524,37 @@ sw_ruleset *sw_ruleset_load(const sw_rules_spec *spec, char *err, size_t errlen)
         fbuf = NULL;
     }
 
+    int tf_src = -1;
+    if (spec->threshold_text || spec->threshold_file) {
+        const char *text = spec->threshold_text;
+        const char *name = text ? (spec->threshold_name ? spec->threshold_name : "<threshold>")
+                                : spec->threshold_file;
+        if (!text && !(text = fbuf = read_rule_file(spec->threshold_file, err, errlen))) {
+            p.failed = 1;
+            goto out;
+        }
+        if (add_source(&p, name) != 0)
+            goto out;
+        tf_src = p.src;
+        p.tf_mode = 1;
+        if (parse_source(&p, text, lbuf) != 0)
+            goto out;
+        p.tf_mode = 0;
+        crypto_hash_sha256_update(&hs, (const unsigned char *)text, strlen(text));
+        free(fbuf);
+        fbuf = NULL;
+    }
+
     rs = calloc(1, sizeof(*rs));
     if (!rs) {
         fail(&p, "out of memory");
         goto out;
     }
+    rs->tf = p.tf;
+    rs->ntf = p.ntf;
+    rs->tf_src = tf_src;
+    p.tf = NULL;
+    p.ntf = 0;
     /* drop the base rules that site rules replaced */
     size_t keep = 0;
     for (size_t i = 0; i < p.nrules; i++) {

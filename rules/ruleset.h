@@ -45,6 +45,9 @@ typedef struct sw_rules_spec {
     const char *base_file;           /* base rules from a file (when base_text is NULL), or NULL */
     const char *const *files;        /* NULL-terminated site rule files, may be NULL */
     const char *const *vars;         /* NULL-terminated "NAME=VALUE", may be NULL */
+    const char *threshold_file;      /* suppress/threshold lines (threshold.config syntax), or NULL */
+    const char *threshold_text;      /* ... given as text instead (wins over threshold_file) */
+    const char *threshold_name;      /* name of threshold_text in messages */
 } sw_rules_spec;
 sw_ruleset *sw_ruleset_load(const sw_rules_spec *spec, char *err, size_t errlen);
 void sw_ruleset_free(sw_ruleset *rs);
@@ -68,6 +71,8 @@ typedef struct sw_rule_info {
 } sw_rule_info;
 /* Base rules replaced by a site rule with the same sid. */
 size_t sw_ruleset_replaced(const sw_ruleset *rs);
+/* Suppress and threshold lines loaded from the threshold file. */
+size_t sw_ruleset_threshold_entries(const sw_ruleset *rs);
 /* Problems a rule set loads with but a user should hear of (`seqwatch rules check`):
  * catalogue events that no alert rule covers, alert rules that a pass rule for the
  * same event silences entirely. Calls fn once per warning, with a one-line message;

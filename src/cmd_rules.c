@@ -45,6 +45,8 @@ static void rules_usage(FILE *f)
 "      --no-default-rules leave the built-in default rules out\n"
 "      --var NAME=VALUE   set a rule variable (repeatable); it wins over a file's\n"
 "                         `var NAME ...` line, e.g. --var HOME_NET=10.0.0.0/8\n"
+"      --threshold-file FILE  suppress/threshold lines (threshold.config syntax);\n"
+"                         check warns about lines that name no loaded alert rule\n"
 "      --config FILE      variables and rule files from a configuration file\n"
 "Other options:\n"
 "      --json             list: one JSON array of rule objects instead of text\n"
@@ -93,7 +95,8 @@ static void print_warning(void *user, const char *msg)
 }
 
 /* check: one line per site file, one for the default rules, then the warnings. */
-static void do_check(const sw_ruleset *rs, const char *const *files, int defaults)
+static void do_check(const sw_ruleset *rs, const char *const *files, int defaults,
+                     const char *threshold_file)
 {
     size_t n = sw_ruleset_count(rs), nbase = 0;
     for (size_t f = 0; files[f]; f++) {
@@ -113,6 +116,8 @@ static void do_check(const sw_ruleset *rs, const char *const *files, int default
     if (defaults)
         printf("%s: %zu rules (%zu replaced by site rules with their sid)\n", DEFAULT_NAME, nbase,
                sw_ruleset_replaced(rs));
+    if (threshold_file)
+        printf("%s: %zu entries OK\n", threshold_file, sw_ruleset_threshold_entries(rs));
     sw_ruleset_lint(rs, print_warning, NULL);
 }
 
@@ -139,6 +144,7 @@ int sw_cmd_rules(int argc, char **argv)
         {"rules", required_argument, NULL, 'R'},
         {"no-default-rules", no_argument, NULL, 'N'},
         {"config", required_argument, NULL, 'C'},
+        {"threshold-file", required_argument, NULL, 'T'},
         {"json", no_argument, NULL, 'j'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -166,6 +172,9 @@ int sw_cmd_rules(int argc, char **argv)
         case 'C':
             ro.config = optarg;
             break;
+        case 'T':
+            ro.threshold_file = optarg;
+            break;
         case 'j':
             json = 1;
             break;
@@ -192,7 +201,7 @@ int sw_cmd_rules(int argc, char **argv)
         sw_rules_opts_free(&ro);
         return 1;
     }
-    if (ro.no_default_rules && !ro.files[0]) {
+    if (ro.no_default_rules && !ro.files[0] && !ro.threshold_file) {
         fprintf(stderr, "seqwatch rules: --no-default-rules needs a rule FILE\n");
         sw_rules_opts_free(&ro);
         return 2;
@@ -207,6 +216,7 @@ int sw_cmd_rules(int argc, char **argv)
     }
     spec.files = ro.files;
     spec.vars = ro.vars;
+    spec.threshold_file = ro.threshold_file;
     sw_ruleset *rs = sw_ruleset_load(&spec, err, sizeof(err));
     if (!rs) {
         fprintf(stderr, "%s\n", err);
@@ -215,7 +225,7 @@ int sw_cmd_rules(int argc, char **argv)
     }
     int rc = 0;
     if (check)
-        do_check(rs, ro.files, !ro.no_default_rules);
+        do_check(rs, ro.files, !ro.no_default_rules, ro.threshold_file);
     else
         rc = do_list(rs, json);
     sw_ruleset_free(rs);

@@ -66,9 +66,12 @@ static void run_usage(FILE *f)
 "      --no-default-rules   leave the built-in default rules out (only --rules files)\n"
 "      --var NAME=VALUE     set a rule variable, e.g. --var HOME_NET=10.0.0.0/8\n"
 "                           (HOME_NET and EXTERNAL_NET are 'any' unless set)\n"
-"      --config FILE        read 'var NAME = VALUE', 'rules = FILE' and\n"
-"                           'default-rules = no' lines from FILE (the command line\n"
-"                           wins; see docs/rules.md)\n"
+"      --threshold-file FILE  suppress and threshold lines in Suricata's\n"
+"                           threshold.config syntax (suppress gen_id 1, sig_id N,\n"
+"                           track by_src, ip 10.0.0.0/8; threshold ... type limit)\n"
+"      --config FILE        read 'var NAME = VALUE', 'rules = FILE',\n"
+"                           'threshold-file = FILE' and 'default-rules = no' lines\n"
+"                           from FILE (the command line wins; see docs/rules.md)\n"
 "      --anomalies          also write informational events as anomaly records\n"
 "      --history N          packets per connection kept for the alert ladder (default 8)\n"
 "\n"
@@ -117,6 +120,7 @@ enum {
     O_JSON, O_NO_JSON, O_DB, O_NO_DB, O_SENSOR, O_SUMMARY_JSON, O_NO_PROGRESS, O_MAX_FLOWS,
     O_T_SYN, O_T_EST, O_T_CLOSE, O_MEMCAP, O_FLOWCAP, O_DEPTH, O_RET_S, O_RET_B, O_SEED,
     O_USER, O_GROUP, O_WORKERS, O_FANOUT, O_NO_DEFAULT_RULES, O_CONFIG,
+    O_THRESHOLD_FILE,
 };
 
 static const struct option run_opts[] = {
@@ -132,6 +136,7 @@ static const struct option run_opts[] = {
     {"var", required_argument, 0, O_VAR},
     {"no-default-rules", no_argument, 0, O_NO_DEFAULT_RULES},
     {"config", required_argument, 0, O_CONFIG},
+    {"threshold-file", required_argument, 0, O_THRESHOLD_FILE},
     {"anomalies", no_argument, 0, O_ANOM},
     {"history", required_argument, 0, O_HISTORY},
     {"json", required_argument, 0, O_JSON},
@@ -431,6 +436,7 @@ int sw_cmd_run(int argc, char **argv)
             break;
         case O_NO_DEFAULT_RULES: ro.no_default_rules = 1; break;
         case O_CONFIG: ro.config = optarg; break;
+        case O_THRESHOLD_FILE: ro.threshold_file = optarg; break;
         case O_VAR:
             if (!strchr(optarg, '=') || optarg[0] == '=') return bad_value("var", optarg);
             if (sw_rules_opts_add_var(&ro, optarg)) return 2;
@@ -522,6 +528,7 @@ int sw_cmd_run(int argc, char **argv)
     if (ro.files[0])
         cfg.rules_files = ro.files;
     cfg.no_default_rules = ro.no_default_rules;
+    cfg.threshold_file = ro.threshold_file;
 
     char err[512];
     sw_capture *cap = rfile ? sw_capture_open_file(rfile, bpf, err, sizeof(err))
@@ -600,8 +607,9 @@ int sw_cmd_run(int argc, char **argv)
             g_hup = 0;
             if (sw_engine_reopen_outputs(e, err, sizeof(err)) != 0)
                 fprintf(stderr, "seqwatch run: cannot reopen the JSON output: %s\n", err);
-            if (live && (ro.files[0] || ro.config)) {
-                /* every rule file is read again (the --config file is read at start only) */
+            if (live && (ro.files[0] || ro.config || ro.threshold_file)) {
+                /* every rule file and the threshold file are read again (the --config
+                 * file is read at start only) */
                 if (sw_engine_reload_rules(e, NULL, err, sizeof(err)) != 0)
                     fprintf(stderr, "seqwatch run: rules not reloaded, the old rules stay: %s\n", err);
                 else

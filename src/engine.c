@@ -32,6 +32,7 @@ struct sw_engine {
     char *rules_file;            /* NULL: built-in rules */
     char *rules_text;            /* rules given as text (kept for reloads) */
     char **rules_files;          /* NULL-terminated copies of the site rule files */
+    char *threshold_file;
     char *json_path, *db_path, *source_name;
     char **vars;                 /* NULL-terminated copies */
 
@@ -100,6 +101,7 @@ static sw_ruleset *load_rules(const sw_config *cfg, char *err, size_t errlen)
     }
     spec.files = cfg->rules_files;
     spec.vars = cfg->vars;
+    spec.threshold_file = cfg->threshold_file;
     return sw_ruleset_load(&spec, err, errlen);
 }
 
@@ -253,6 +255,7 @@ sw_engine *sw_engine_new(const sw_config *cfg_in, char *err, size_t errlen)
     e->source_name = dup_or_null(cfg_in->source_name);
     e->vars = dup_vars(cfg_in->vars);
     e->rules_text = dup_or_null(cfg_in->rules_text);
+    e->threshold_file = dup_or_null(cfg_in->threshold_file);
     e->rules_files = cfg_in->rules_files ? dup_vars(cfg_in->rules_files) : NULL;
     /* Pointers in the copy refer to our own strings from here on. */
     e->cfg.sensor_name = e->sensor;
@@ -263,8 +266,10 @@ sw_engine *sw_engine_new(const sw_config *cfg_in, char *err, size_t errlen)
     e->cfg.vars = (const char *const *)e->vars;
     e->cfg.rules_text = e->rules_text;
     e->cfg.rules_files = (const char *const *)e->rules_files;
+    e->cfg.threshold_file = e->threshold_file;
     if (!e->sensor || !e->vars || (cfg_in->rules_text && !e->rules_text) ||
-        (cfg_in->rules_files && !e->rules_files)) {
+        (cfg_in->rules_files && !e->rules_files) ||
+        (cfg_in->threshold_file && !e->threshold_file)) {
         set_err(err, errlen, "out of memory");
         goto fail;
     }
@@ -481,6 +486,7 @@ void sw_engine_free(sw_engine *e)
     free(e->sensor);
     free(e->rules_file);
     free(e->rules_text);
+    free(e->threshold_file);
     if (e->rules_files) {
         for (char **f = e->rules_files; *f; f++)
             free(*f);

@@ -6,12 +6,14 @@
  *     var HOME_NET = [10.0.0.0/8, 192.168.0.0/16]
  *     rules = local.rules                 (repeatable; relative to the file's folder)
  *     default-rules = no                  (as --no-default-rules)
+ *     threshold-file = threshold.config   (as --threshold-file)
  *
  * Invariants: every line is either blank, a comment, or a known setting, else the
  * load fails with "FILE:LINE: what is wrong"; a variable's value is checked where it
  * is written (with the variables before it); the command line wins over the file:
  * --var replaces the file's variable of that name, --rules files come after the
- * file's, --no-default-rules cannot be undone by the file.
+ * file's, --threshold-file replaces the file's, --no-default-rules cannot be undone
+ * by the file.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -57,6 +59,10 @@ int sw_rules_opts_add_var(sw_rules_opts *o, const char *item)
 
 static char *keep(sw_rules_opts *o, char *s)
 {
+    if (s && o->nowned == sizeof(o->owned) / sizeof(o->owned[0])) {
+        free(s);
+        return NULL;
+    }
     if (s)
         o->owned[o->nowned++] = s;
     return s;
@@ -129,7 +135,7 @@ static int read_config(sw_rules_opts *o, size_t *nfiles, size_t *nvars)
         char *eq = strchr(s, '=');
         if (!eq) {
             fprintf(stderr, "%s%s:%u: expected 'setting = value' (var NAME = VALUE, rules = FILE, "
-                            "default-rules = yes|no)\n", o->prefix, path, ln);
+                            "threshold-file = FILE, default-rules = yes|no)\n", o->prefix, path, ln);
             rc = 1;
             break;
         }
@@ -196,8 +202,23 @@ static int read_config(sw_rules_opts *o, size_t *nfiles, size_t *nvars)
             }
             if (!b)
                 o->no_default_rules = 1;
+        } else if (!strcmp(key, "threshold-file")) {
+            if (o->config_threshold) {
+                fprintf(stderr, "%s%s:%u: threshold-file given twice\n", o->prefix, path, ln);
+                rc = 1;
+                break;
+            }
+            o->config_threshold = 1;
+            char *p = keep(o, config_path(path, val));
+            if (!p) {
+                fprintf(stderr, "%s: out of memory\n", o->prog);
+                rc = 1;
+                break;
+            }
+            if (!o->threshold_file)       /* --threshold-file wins */
+                o->threshold_file = p;
         } else {
-            fprintf(stderr, "%s%s:%u: unknown setting '%s' (var NAME, rules, default-rules)\n", o->prefix, path, ln, key);
+            fprintf(stderr, "%s%s:%u: unknown setting '%s' (var NAME, rules, threshold-file, default-rules)\n", o->prefix, path, ln, key);
             rc = 1;
             break;
         }

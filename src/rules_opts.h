@@ -1,6 +1,7 @@
 /*
  * rules_opts.h — the rule options `seqwatch run` and `seqwatch rules` share
- * (--rules, --var, --config, --no-default-rules) and the --config file they read.
+ * (--rules, --var, --config, --no-default-rules, --threshold-file) and the --config
+ * file they read.
  */
 #ifndef SW_RULES_OPTS_H
 #define SW_RULES_OPTS_H
@@ -18,11 +19,13 @@ typedef struct sw_rules_opts {
     size_t      ncli_vars;
     const char *config;                       /* --config FILE, or NULL */
     int         no_default_rules;             /* --no-default-rules */
+    const char *threshold_file;               /* --threshold-file, else the config's */
     /* filled by sw_rules_opts_resolve: the config's entries first, then the command
      * line's (a --var replaces the config's variable of the same name in place) */
     const char *files[SW_RULES_OPT_FILES + 1];
     const char *vars[SW_RULES_OPT_VARS + 1];
-    char       *owned[SW_RULES_OPT_FILES + SW_RULES_OPT_VARS];
+    char       *owned[SW_RULES_OPT_FILES + SW_RULES_OPT_VARS + 1];
+    int         config_threshold;             /* the config had a threshold-file line */
     size_t      nowned;
 } sw_rules_opts;
 

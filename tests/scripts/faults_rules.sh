@@ -89,5 +89,13 @@ all=$(wc -l < all.jsonl); site=$(wc -l < site.jsonl); ovl=$(python3 -c 'import j
 printf 'var HOME_NET 10.0.0.0/8\nalert tcp $HOME_NET any -> any any (event:desync; sid:7;)\n' > v.rules
 printf 'rule = local.rules\n' > c.conf
 refused "a site file redefining HOME_NET" "^seqwatch run: v\\.rules:1: variable HOME_NET was already used" --rules v.rules
+printf 'suppress gen_id 1, sig_id 2300012, track by_src\n' > t.config
+refused "a bad --threshold-file line" "^seqwatch run: t\\.config:1: suppress: track needs an ip\$" --threshold-file t.config
+refused "a missing --threshold-file" "^seqwatch run: none\\.config: No such file or directory\$" --threshold-file none.config
 refused "a bad --config line" "^seqwatch run: c\\.conf:1: unknown setting 'rule'" --config c.conf
+
+# a threshold file silences what it names, and only that
+printf 'suppress gen_id 1, sig_id 2300011\n' > s.config
+"$P" run -r "$DEMO" --threshold-file s.config --json sup.jsonl --no-db -q || fail "--threshold-file: exit $?"
+[ "$(wc -l < sup.jsonl)" -eq $((all - ovl)) ] || fail "--threshold-file: $(wc -l < sup.jsonl) alerts of $all ($ovl overlaps)"
 echo "ok: every unusable rules file refused before anything ran"

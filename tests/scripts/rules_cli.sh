@@ -87,7 +87,7 @@ printf 'var HOME_NET = 10.0.0.0/8\nvar DNS = [1.2.3.4/40]\n' > "$T/bad.conf"
 grep -q "^$T/bad.conf:2: var DNS: neither an address (bad prefix length" "$T/err" || fail "bad config var: $(cat "$T/err")"
 printf 'rules = a.rules\nfrob = 1\n' > "$T/bad.conf"
 "$P" rules check --config "$T/bad.conf" 2>"$T/err" >/dev/null; [ $? = 1 ] || fail "unknown setting: exit"
-grep -Fxq "$T/bad.conf:2: unknown setting 'frob' (var NAME, rules, default-rules)" "$T/err" || fail "unknown setting: $(cat "$T/err")"
+grep -Fxq "$T/bad.conf:2: unknown setting 'frob' (var NAME, rules, threshold-file, default-rules)" "$T/err" || fail "unknown setting: $(cat "$T/err")"
 printf 'default-rules = no\n' > "$T/nodef.conf"
 "$P" rules check --config "$T/nodef.conf" "$SRC/rules/default.rules" >"$T/out" 2>/dev/null || fail "default-rules = no"
 [ "$(cat "$T/out")" = "$SRC/rules/default.rules: 19 rules OK" ] || fail "default-rules = no: $(cat "$T/out")"
@@ -126,4 +126,22 @@ assert all(set(x["equivalent"]) == {"suricata", "snort", "zeek"} for x in e)
 "$P" events mac_change | grep -q '^  Snort 3: *129:9' || fail "events mac_change"
 "$P" events nosuch 2>"$T/err"; [ $? = 2 ] || fail "unknown event exit"
 grep -q "^seqwatch events: unknown event 'nosuch'" "$T/err" || fail "unknown event message"
+
+# --threshold-file: Suricata's threshold.config syntax, counted by check, errors as
+# FILE:LINE, lines naming no loaded alert rule warned about; also from --config
+cat > "$T/etc/threshold.config" <<'C'
+suppress gen_id 1, sig_id 2300012, track by_either, ip [10.0.0.0/8, 192.168.0.0/16]
+threshold gen_id 1, sig_id 2300011, type limit, track by_rule, count 1, seconds 3600
+suppress gen_id 1, sig_id 9999
+C
+"$P" rules check --threshold-file "$T/etc/threshold.config" >"$T/out" 2>"$T/err" || fail "threshold file rejected: $(cat "$T/err")"
+grep -Fxq "$T/etc/threshold.config: 3 entries OK" "$T/out" || fail "threshold check: $(cat "$T/out")"
+grep -Fxq "warning: $T/etc/threshold.config:3: suppress gen_id 1, sig_id 9999 names no loaded alert rule" "$T/err" \
+    || fail "threshold lint: $(cat "$T/err")"
+printf 'threshold-file = threshold.config\n' > "$T/etc/t.conf"
+"$P" rules check --config "$T/etc/t.conf" 2>/dev/null | grep -Fxq "$T/etc/threshold.config: 3 entries OK" || fail "threshold-file in --config"
+printf 'suppress gen_id 1, sig_id 2300012\nrate_filter gen_id 1, sig_id 2300011, track by_rule, count 1, seconds 1, new_action pass, timeout 10\n' > "$T/bad.thr"
+"$P" rules check --threshold-file "$T/bad.thr" >/dev/null 2>"$T/err"; [ $? = 1 ] || fail "rate_filter: exit"
+grep -q "^$T/bad.thr:2: rate_filter is not supported: " "$T/err" || fail "rate_filter: $(cat "$T/err")"
+
 echo "rules_cli: ok"

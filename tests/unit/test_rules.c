@@ -458,8 +458,8 @@ static const err_case err_cases[] = {
     { R("event:desync; sid:1; threshold: type limit, track by_src, count 1;"), NULL, "t.rules:1: threshold: missing seconds" },
     { R("event:desync; sid:1; threshold: type sometimes, track by_src, count 1, seconds 1;"), NULL,
       "t.rules:1: threshold: bad type 'sometimes' (limit, threshold, both, backoff)" },
-    { R("event:desync; sid:1; threshold: type limit, track by_both, count 1, seconds 1;"), NULL,
-      "t.rules:1: threshold: bad track 'by_both' (by_src, by_dst, by_flow, by_rule)" },
+    { R("event:desync; sid:1; threshold: type limit, track by_either, count 1, seconds 1;"), NULL,
+      "t.rules:1: threshold: bad track 'by_either' (by_src, by_dst, by_both, by_flow, by_rule)" },
     { R("event:desync; sid:1; threshold: type limit, track by_src, count 0, seconds 1;"), NULL,
       "t.rules:1: threshold: bad count '0' (1..4294967295)" },
     { R("event:desync; sid:1; threshold: type limit, track by_src, count 1, seconds 0;"), NULL,
@@ -1101,6 +1101,171 @@ static void test_lint(void **state)
     sw_ruleset_free(rs);
 }
 
+/* ----------------------------------------------------------- threshold file -- */
+
+static sw_ruleset *load_with_tf(const char *rules, const char *tf, const char *const *vars,
+                                char *err, size_t errlen)
+{
+    char path[] = "/tmp/sw_tf_XXXXXX";
+    write_file(path, tf);
+    sw_rules_spec spec = { .base_name = "t.rules", .base_text = rules, .vars = vars,
+                           .threshold_file = path };
+    sw_ruleset *rs = sw_ruleset_load(&spec, err, errlen);
+    if (!rs) {   /* messages name the temporary file: report them as "tf:LINE: ..." */
+        size_t pl = strlen(path);
+        if (!strncmp(err, path, pl)) {
+            memmove(err + 2, err + pl, strlen(err + pl) + 1);
+            memcpy(err, "tf", 2);
+        }
+    }
+    unlink(path);
+    return rs;
+}
+
+static void test_threshold_file_suppress(void **state)
+{
+    (void)state;
+    const char *rules =
+        "alert tcp any any <> any any (event:rst_injection; sid:10;)\n"
+        "alert tcp any any <> any any (event:fin_injection; sid:11;)\n"
+        "alert tcp any any <> any any (event:desync; gid:3; sid:12;)\n"
+        "alert tcp any any <> any any (event:ack_storm; sid:13;)\n";
+    const char *vars[] = { "DMZ=[203.0.113.0/24]", NULL };
+    char err[1024] = "";
+    sw_ruleset *rs = load_with_tf(rules,
+        "# comments and blank lines\n\n"
+        "suppress gen_id 1, sig_id 10, track by_src, ip [10.0.0.0/8, 192.168.1.1]\n"
+        "suppress gen_id 1, sig_id 11, track by_dst, ip $DMZ\n"
+        "suppress gen_id 3, sig_id 12\n"
+        "suppress gen_id 1, sig_id 13, track by_either, ip 198.51.100.7\n", vars, err, sizeof(err));
+    if (!rs)
+        fail_msg("%s", err);
+    assert_int_equal(sw_ruleset_threshold_entries(rs), 4);
+    sw_event ev = mkev(SW_EV_RST_INJECTION, "10.2.3.4", 1, "203.0.113.5", 2, 0);
+    assert_int_equal(verdict(rs, &ev, NULL), SW_MATCH_SUPPRESSED);     /* by_src */
+    ev = mkev(SW_EV_RST_INJECTION, "203.0.113.5", 2, "10.2.3.4", 1, 1);
+    assert_int_equal(verdict(rs, &ev, NULL), SW_MATCH_ALERT);          /* 10/8 is the dst */
+    ev = mkev(SW_EV_FIN_INJECTION, "10.2.3.4", 1, "203.0.113.5", 2, 0);
+    assert_int_equal(verdict(rs, &ev, NULL), SW_MATCH_SUPPRESSED);     /* by_dst, a variable */
+    ev = mkev(SW_EV_FIN_INJECTION, "203.0.113.5", 2, "10.2.3.4", 1, 1);
+    assert_int_equal(verdict(rs, &ev, NULL), SW_MATCH_ALERT);
+    ev = mkev(SW_EV_DESYNC, "192.0.2.1", 1, "192.0.2.2", 2, 0);
+    assert_int_equal(verdict(rs, &ev, NULL), SW_MATCH_SUPPRESSED);     /* every event of 3:12 */
+    ev = mkev(SW_EV_ACK_STORM, "192.0.2.1", 1, "198.51.100.7", 2, 0);
+    assert_int_equal(verdict(rs, &ev, NULL), SW_MATCH_SUPPRESSED);     /* by_either, as dst */
+    ev = mkev(SW_EV_ACK_STORM, "198.51.100.7", 1, "192.0.2.1", 2, 0);
+    assert_int_equal(verdict(rs, &ev, NULL), SW_MATCH_SUPPRESSED);     /* ... and as src */
+    ev = mkev(SW_EV_ACK_STORM, "198.51.100.8", 1, "192.0.2.1", 2, 0);
+    assert_int_equal(verdict(rs, &ev, NULL), SW_MATCH_ALERT);
+    char warn[4096] = "";
+    sw_ruleset_lint(rs, collect_warning, warn);
+    assert_null(strstr(warn, "names no loaded alert rule"));
+    sw_ruleset_free(rs);
+
+    /* gid 1 is not gid 3; sig_id 0 names every sid of the gid; a line naming no loaded
+     * alert rule is a lint warning */
+    rs = load_with_tf(rules, "suppress gen_id 1, sig_id 12\nsuppress gen_id 1, sig_id 0, track by_src, ip 10.0.0.0/8\n",
+                      NULL, err, sizeof(err));
+    assert_non_null(rs);
+    ev = mkev(SW_EV_DESYNC, "192.0.2.1", 1, "192.0.2.2", 2, 0);
+    assert_int_equal(verdict(rs, &ev, NULL), SW_MATCH_ALERT);
+    ev = mkev(SW_EV_ACK_STORM, "10.0.0.1", 1, "192.0.2.1", 2, 0);
+    assert_int_equal(verdict(rs, &ev, NULL), SW_MATCH_SUPPRESSED);
+    ev = mkev(SW_EV_DESYNC, "10.0.0.1", 1, "192.0.2.2", 2, 0);
+    assert_int_equal(verdict(rs, &ev, NULL), SW_MATCH_ALERT);          /* gid 3 */
+    warn[0] = 0;
+    sw_ruleset_lint(rs, collect_warning, warn);
+    assert_non_null(strstr(warn, ":1: suppress gen_id 1, sig_id 12 names no loaded alert rule"));
+    assert_null(strstr(warn, ":2: suppress"));
+    sw_ruleset_free(rs);
+}
+
+static void test_threshold_file_thresholds(void **state)
+{
+    (void)state;
+    const char *rules =
+        "alert tcp any any <> any any (event:rst_injection; sid:10; threshold: type limit, track by_flow, count 5, seconds 60;)\n"
+        "alert tcp any any <> any any (event:fin_injection; sid:11;)\n"
+        "alert tcp any any <> any any (event:desync; sid:12; threshold: type limit, track by_rule, count 2, seconds 60;)\n";
+    char err[1024] = "";
+    sw_ruleset *rs = load_with_tf(rules,
+        "threshold gen_id 1, sig_id 10, type limit, track by_rule, count 1, seconds 60\n"
+        "event_filter gen_id 1, sig_id 0, type both, track by_both, count 2, seconds 10\n", NULL, err, sizeof(err));
+    if (!rs)
+        fail_msg("%s", err);
+    sw_matcher *mt = sw_matcher_new(1024);
+    sw_rule_match m;
+    /* sid 10: the file's exact entry replaces the rule's threshold (limit 1 by_rule) */
+    int alerts = 0;
+    for (int i = 0; i < 4; i++) {
+        sw_event ev = mkev(SW_EV_RST_INJECTION, "192.0.2.1", 1, "192.0.2.2", 2, 0);
+        ev.flow_id = (uint64_t)i + 1;                  /* other flows: by_rule still caps */
+        alerts += sw_ruleset_match(rs, mt, &ev, &m) == SW_MATCH_ALERT;
+    }
+    assert_int_equal(alerts, 1);
+    /* sid 11 has no threshold: the wildcard entry (both, count 2, by_both) applies */
+    int got[4];
+    const char *src[4] = { "192.0.2.1", "192.0.2.1", "192.0.2.9", "192.0.2.1" };
+    for (int i = 0; i < 4; i++) {
+        sw_event ev = mkev(SW_EV_FIN_INJECTION, src[i], 1, "192.0.2.2", 2, 0);
+        ev.ts_us = 1000000 + (uint64_t)i;
+        got[i] = sw_ruleset_match(rs, mt, &ev, &m);
+    }
+    assert_int_equal(got[0], SW_MATCH_SUPPRESSED);
+    assert_int_equal(got[1], SW_MATCH_ALERT);          /* 2nd of the pair 192.0.2.1 -> .2 */
+    assert_int_equal(got[2], SW_MATCH_SUPPRESSED);     /* another pair: its 1st */
+    assert_int_equal(got[3], SW_MATCH_SUPPRESSED);     /* both: once per window */
+    /* sid 12 keeps its own threshold: a wildcard entry does not override a rule's option */
+    alerts = 0;
+    for (int i = 0; i < 5; i++) {
+        sw_event ev = mkev(SW_EV_DESYNC, "192.0.2.1", 1, "192.0.2.2", 2, 0);
+        alerts += sw_ruleset_match(rs, mt, &ev, &m) == SW_MATCH_ALERT;
+    }
+    assert_int_equal(alerts, 2);
+    sw_matcher_free(mt);
+    sw_ruleset_free(rs);
+}
+
+static void test_threshold_file_errors(void **state)
+{
+    (void)state;
+    static const struct { const char *tf, *want; } cases[] = {
+        { "rate_filter gen_id 1, sig_id 10, track by_rule, count 10, seconds 1, new_action pass, timeout 60\n",
+          "tf:1: rate_filter is not supported: seqwatch is passive and has no action for it to change (use threshold ... type limit to cap alerts)" },
+        { "\nsupress gen_id 1, sig_id 10\n", "tf:2: unknown keyword 'supress' (expected suppress, threshold or event_filter)" },
+        { "suppress sig_id 10\n", "tf:1: missing gen_id" },
+        { "suppress gen_id 1\n", "tf:1: missing sig_id" },
+        { "suppress gen_id 1, sig_id x\n", "tf:1: bad sig_id 'x' (0..4294967295, 0 = every sid)" },
+        { "suppress gen_id 1, sig_id 10, track by_src\n", "tf:1: suppress: track needs an ip" },
+        { "suppress gen_id 1, sig_id 10, ip 10.0.0.1\n", "tf:1: suppress: ip needs a track (by_src, by_dst or by_either)" },
+        { "suppress gen_id 1, sig_id 10, track by_rule, ip 10.0.0.1\n", "tf:1: suppress: bad track 'by_rule' (by_src, by_dst, by_either)" },
+        { "suppress gen_id 1, sig_id 10, track by_src, ip 10.0.0.0/33\n", "tf:1: suppress: ip: bad prefix length in '10.0.0.0/33' (0..32)" },
+        { "suppress gen_id 1, sig_id 10, track by_src, ip $NOPE\n", "tf:1: suppress: ip: undefined variable $NOPE" },
+        { "suppress gen_id 1, sig_id 10, count 3\n", "tf:1: suppress: unknown key 'count' (gen_id, sig_id, track, ip)" },
+        { "suppress gen_id 1, sig_id 10, sig_id 11\n", "tf:1: 'sig_id' given twice" },
+        { "suppress gen_id 1,, sig_id 10\n", "tf:1: empty element" },
+        { "threshold gen_id 1, sig_id 10, type limit, track by_src, count 1\n", "tf:1: threshold: missing seconds" },
+        { "threshold gen_id 1, sig_id 10, type flood, track by_src, count 1, seconds 1\n",
+          "tf:1: threshold: bad type 'flood' (limit, threshold, both, backoff)" },
+        { "threshold gen_id 1, sig_id 10, type limit, track by_src, count 1, seconds 1\n"
+          "threshold gen_id 1, sig_id 10, type limit, track by_dst, count 2, seconds 1\n",
+          "tf:2: a threshold for gen_id 1, sig_id 10 is already set at line 1" },
+    };
+    char err[1024];
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        err[0] = 0;
+        sw_ruleset *rs = load_with_tf("alert tcp any any <> any any (event:rst_injection; sid:10;)\n",
+                                      cases[i].tf, NULL, err, sizeof(err));
+        if (rs || strcmp(err, cases[i].want) != 0)
+            fail_msg("case %zu:\n%s\nexpected: %s\ngot:      %s", i, cases[i].tf, cases[i].want,
+                     rs ? "(loaded)" : err);
+    }
+    /* a missing threshold file */
+    sw_rules_spec spec = { .base_name = "t.rules", .base_text = "", .threshold_file = "/nonexistent/t.config" };
+    assert_null(sw_ruleset_load(&spec, err, sizeof(err)));
+    assert_string_equal(err, "/nonexistent/t.config: No such file or directory");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1123,6 +1288,9 @@ int main(void)
         cmocka_unit_test(test_site_rules),
         cmocka_unit_test(test_site_variables_and_tunables),
         cmocka_unit_test(test_lint),
+        cmocka_unit_test(test_threshold_file_suppress),
+        cmocka_unit_test(test_threshold_file_thresholds),
+        cmocka_unit_test(test_threshold_file_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
