@@ -117,6 +117,9 @@ typedef struct sw_alert {
     uint16_t    src_port, dest_port;
     const char *alert_id;
     const char *json;         /* one line, no trailing newline */
+    int         update;       /* 1: the closing update of a folded alert: same alert_id,
+                                 hijack.fold gives the count and the first/last times
+                                 (docs/schema.md); not counted as a new alert */
 } sw_alert;
 
 typedef void (*sw_alert_cb)(void *user, const sw_alert *alert);
@@ -181,6 +184,8 @@ typedef struct sw_stats {
                                           because their table was full */
     uint64_t stream_payload_peak;      /* peak of the stream bytes held (payload only,
                                           without segment headers) */
+    uint64_t alerts_folded;            /* repeats counted into an earlier alert's fold */
+    uint64_t fold_evictions;           /* folds closed early because their table was full */
 } sw_stats;
 
 /* Create an engine. On failure returns NULL and writes a one-line reason to err. */

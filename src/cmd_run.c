@@ -310,6 +310,8 @@ static json_t *summary_json(sw_engine *e, const sw_stats *st, double elapsed, un
     json_object_set_new(o, "alerts", json_integer((json_int_t)st->alerts));
     json_object_set_new(o, "alerts_suppressed", json_integer((json_int_t)st->alerts_suppressed));
     json_object_set_new(o, "threshold_evictions", json_integer((json_int_t)st->threshold_evictions));
+    json_object_set_new(o, "alerts_folded", json_integer((json_int_t)st->alerts_folded));
+    json_object_set_new(o, "fold_evictions", json_integer((json_int_t)st->fold_evictions));
     json_object_set_new(o, "anomalies", json_integer((json_int_t)st->anomalies));
     json_object_set_new(o, "workers", json_integer((json_int_t)workers));
     json_object_set_new(o, "elapsed_seconds", json_real(elapsed));
@@ -364,6 +366,9 @@ static void print_summary(sw_engine *e, const sw_stats *st, double elapsed, int 
     fprintf(stderr, "  alerts           %llu (events %llu, suppressed by thresholds %llu, anomalies %llu)\n",
             (unsigned long long)st->alerts, (unsigned long long)st->events,
             (unsigned long long)st->alerts_suppressed, (unsigned long long)st->anomalies);
+    if (st->alerts_folded || st->fold_evictions)
+        fprintf(stderr, "  repeats folded   %llu into earlier alerts (folds closed early, table full: %llu)\n",
+                (unsigned long long)st->alerts_folded, (unsigned long long)st->fold_evictions);
     if (st->checksum_errors && st->checksum_errors * 2 > st->tcp_packets + st->checksum_errors)
         fprintf(stderr, "  note: most TCP/IP packets (%llu) had a bad checksum and were ignored; a capture\n"
                         "        taken on a host with checksum offload looks like this: rerun with --checksum off\n",

@@ -19,6 +19,7 @@
 #include "detector/detector.h"
 #include "rules/checks.h"
 #include "rules/ruleset.h"
+#include "rules/fold.h"
 #include "storage/alert_json.h"
 #include "storage/jsonl.h"
 #include "storage/store.h"
@@ -41,6 +42,7 @@ struct sw_engine {
     sw_checks *checks;           /* with a pool: holds the per-host ISN table only */
     sw_ruleset *rules;
     sw_matcher *matcher;
+    sw_fold *fold;               /* repeats fold (rules/fold.c), driven by event times */
 
     sw_alert_cb alert_cb;
     void *alert_user;
@@ -53,8 +55,15 @@ struct sw_engine {
     uint64_t capture_drops;
     int outputs_closed;
 
-    uint64_t events, alerts, suppressed, passed, anomalies, ordinal;
+    uint64_t events, alerts, suppressed, passed, anomalies, ordinal, updates;
 };
+
+/* Repeats fold: at most FOLD_MAX open folds; an occurrence FOLD_IDLE_US (packet time)
+ * or more after its fold's last repeat is a new alert (docs/detections.md). Folds
+ * close with their update then, at the end (sw_engine_flush), or when the table is
+ * full — not by other connections' times, so every --workers N gives the same. */
+#define FOLD_MAX     16384u
+#define FOLD_IDLE_US (60ull * 1000000u)
 
 void sw_config_init(sw_config *c)
 {
@@ -105,8 +114,15 @@ static sw_ruleset *load_rules(const sw_config *cfg, char *err, size_t errlen)
     return sw_ruleset_load(&spec, err, errlen);
 }
 
-/* Render and deliver one record to every sink. */
-static void deliver(sw_engine *e, const sw_event *ev, const sw_rule_match *m, const char *etype)
+/* Write one rendered document to every sink. ts_us/event/flow/ports come from the
+ * document's event; update marks a fold's closing update. */
+static void emit(sw_engine *e, json_t *doc, uint64_t ts_us, sw_event_id id, const sw_rule_match *m,
+                 const char *etype, uint64_t flow_id, uint16_t sport, uint16_t dport, int update);
+
+/* Render and deliver one record to every sink; *keep (if not NULL) gets a reference
+ * to the document. */
+static void deliver(sw_engine *e, const sw_event *ev, const sw_rule_match *m, const char *etype,
+                    json_t **keep)
 {
     /* The alert_id's ordinal: the event's number within its connection (so the ids do
      * not depend on how connections interleave, e.g. with --workers); an event without
@@ -115,6 +131,15 @@ static void deliver(sw_engine *e, const sw_event *ev, const sw_rule_match *m, co
     json_t *doc = sw_alert_to_json(ev, m, etype, e->sensor, ordinal);
     if (!doc)
         return;
+    emit(e, doc, ev->ts_us, ev->id, m, etype, ev->flow_id, ev->sport, ev->dport, 0);
+    if (keep)
+        *keep = json_incref(doc);
+    json_decref(doc);
+}
+
+static void emit(sw_engine *e, json_t *doc, uint64_t ts_us, sw_event_id id, const sw_rule_match *m,
+                 const char *etype, uint64_t flow_id, uint16_t sport, uint16_t dport, int update)
+{
     char *text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
     if (text) {
         if (e->jsonl)
@@ -122,11 +147,12 @@ static void deliver(sw_engine *e, const sw_event *ev, const sw_rule_match *m, co
         if (e->writer)
             sw_store_writer_push(e->writer, text);
         if (e->alert_cb) {
-            const sw_event_def *def = sw_event_def_get(ev->id);
+            const sw_event_def *def = sw_event_def_get(id);
             char src[64], dst[64];
             sw_alert a;
             memset(&a, 0, sizeof(a));
-            a.ts_us = ev->ts_us;
+            a.ts_us = ts_us;
+            a.update = update;
             a.event = def ? def->name : "?";
             a.event_type = etype;
             if (m) {
@@ -139,15 +165,15 @@ static void deliver(sw_engine *e, const sw_event *ev, const sw_rule_match *m, co
                 a.severity = def->severity;
                 a.msg = def->description;
             }
-            a.flow_id = ev->flow_id;
+            a.flow_id = flow_id;
             json_t *v = json_object_get(doc, "src_ip");
             snprintf(src, sizeof(src), "%s", json_is_string(v) ? json_string_value(v) : "");
             v = json_object_get(doc, "dest_ip");
             snprintf(dst, sizeof(dst), "%s", json_is_string(v) ? json_string_value(v) : "");
             a.src_ip = src;
             a.dest_ip = dst;
-            a.src_port = ev->sport;
-            a.dest_port = ev->dport;
+            a.src_port = sport;
+            a.dest_port = dport;
             v = json_object_get(doc, "alert_id");
             a.alert_id = json_is_string(v) ? json_string_value(v) : "";
             a.json = text;
@@ -155,7 +181,44 @@ static void deliver(sw_engine *e, const sw_event *ev, const sw_rule_match *m, co
         }
         free(text);
     }
-    json_decref(doc);
+}
+
+/* A fold closes after absorbing repeats: one update of its first alert. */
+static void on_fold_close(void *user, json_t *doc, const sw_fold_info *info)
+{
+    sw_engine *e = user;
+    json_t *h = json_object_get(doc, "hijack");
+    json_t *alert = json_object_get(doc, "alert");
+    if (!json_is_object(h))
+        return;
+    char first[40], last[40];
+    sw_format_timestamp(info->first_us, first, sizeof(first));
+    sw_format_timestamp(info->last_us, last, sizeof(last));
+    json_t *fold = json_pack("{s:I, s:s, s:s, s:b}", "count", (json_int_t)info->count,
+                             "first", first, "last", last, "final", 1);
+    if (!fold)
+        return;
+    if (info->last_evidence)
+        json_object_set(fold, "last_evidence", info->last_evidence);
+    json_object_set_new(h, "fold", fold);
+    sw_rule_match m;
+    memset(&m, 0, sizeof(m));
+    json_t *v;
+    if (json_is_object(alert)) {
+        m.sid = (uint32_t)json_integer_value(json_object_get(alert, "signature_id"));
+        m.gid = (uint32_t)json_integer_value(json_object_get(alert, "gid"));
+        m.rev = (uint32_t)json_integer_value(json_object_get(alert, "rev"));
+        m.priority = (int)json_integer_value(json_object_get(alert, "severity"));
+        m.msg = json_string_value(json_object_get(alert, "signature"));
+    }
+    int id = sw_event_lookup(json_string_value(json_object_get(h, "event")));
+    uint64_t flow = (v = json_object_get(doc, "flow_id")) && json_is_integer(v)
+                        ? (uint64_t)json_integer_value(v) : 0;
+    uint16_t sport = (uint16_t)json_integer_value(json_object_get(doc, "src_port"));
+    uint16_t dport = (uint16_t)json_integer_value(json_object_get(doc, "dest_port"));
+    e->updates++;
+    emit(e, doc, info->first_us, id < 0 ? SW_EV_COUNT : (sw_event_id)id, &m, "alert", flow,
+         sport, dport, 1);
 }
 
 /* The checks' emit callback: every event passes through the rule engine. */
@@ -167,19 +230,28 @@ static void on_event(void *user, sw_event *ev)
     if (def && def->informational) {
         if (e->cfg.anomalies) {
             e->anomalies++;
-            deliver(e, ev, NULL, "anomaly");
+            deliver(e, ev, NULL, "anomaly", NULL);
         }
         return;
     }
     sw_rule_match m;
     memset(&m, 0, sizeof(m));
     switch (sw_ruleset_match(e->rules, e->matcher, ev, &m)) {
-    case SW_MATCH_ALERT:
+    case SW_MATCH_ALERT: {
+        if (sw_fold_repeat(e->fold, ev, m.gid, m.sid))
+            break;                       /* a repeat: counted into its fold */
         e->alerts++;
-        deliver(e, ev, &m, "alert");
+        json_t *doc = NULL;
+        deliver(e, ev, &m, "alert", &doc);
+        sw_fold_open(e->fold, ev, m.gid, m.sid, doc);
+        json_decref(doc);
         break;
+    }
     case SW_MATCH_SUPPRESSED:
-        e->suppressed++;
+        /* a repeat of a folded alert that a threshold would have suppressed counts in
+         * the fold: the fold shows how often it happened */
+        if (!sw_fold_repeat(e->fold, ev, m.gid, m.sid))
+            e->suppressed++;
         break;
     case SW_MATCH_PASS:
         e->passed++;
@@ -280,12 +352,13 @@ sw_engine *sw_engine_new(const sw_config *cfg_in, char *err, size_t errlen)
     if (!e->rules)
         goto fail;
     e->matcher = sw_matcher_new(65536);
+    e->fold = sw_fold_new(FOLD_MAX, FOLD_IDLE_US, on_fold_close, e);
     sw_checks_config cc;
     memset(&cc, 0, sizeof(cc));
     cc.history_packets = e->cfg.history_packets;
     cc.tun = *sw_ruleset_tunables(e->rules);
     e->checks = sw_checks_new(&cc, on_event, e);
-    if (!e->matcher || !e->checks) {
+    if (!e->matcher || !e->checks || !e->fold) {
         set_err(err, errlen, "out of memory");
         goto fail;
     }
@@ -378,6 +451,8 @@ void sw_engine_flush(sw_engine *e)
         sw_detector_flush(e->det);
     if (e && e->pool)
         sw_pool_flush(e->pool);
+    if (e)
+        sw_fold_expire(e->fold, UINT64_MAX);   /* every fold closes with its update */
 }
 
 int sw_engine_reload_rules(sw_engine *e, const char *rules_file, char *err, size_t errlen)
@@ -419,6 +494,8 @@ void sw_engine_get_stats(const sw_engine *e, sw_stats *out)
     out->alerts_suppressed = e->suppressed;
     out->anomalies = e->anomalies;
     out->threshold_evictions = sw_matcher_evictions(e->matcher);
+    out->alerts_folded = sw_fold_folded(e->fold);
+    out->fold_evictions = sw_fold_evictions(e->fold);
 }
 
 size_t sw_engine_decode_errors(const sw_engine *e, const char **names, uint64_t *counts, size_t max)
@@ -477,6 +554,7 @@ void sw_engine_free(sw_engine *e)
     sw_detector_free(e->det);
     sw_checks_free(e->checks);
     sw_matcher_free(e->matcher);
+    sw_fold_free(e->fold);
     sw_ruleset_free(e->rules);
     if (e->vars) {
         for (char **v = e->vars; *v; v++)
