@@ -39,8 +39,9 @@ static void run_usage(FILE *f)
 "usage: seqwatch run (-r FILE | -i IFACE) [OPTIONS]\n"
 "\n"
 "Watch TCP traffic and raise alerts on session hijacking and injection. Alerts go\n"
-"to stdout as JSON lines (EVE-compatible) unless --json says otherwise, and into\n"
-"the SQLite database (seqwatch.db in the working directory unless --db/--no-db).\n"
+"to stdout as JSON lines (EVE-compatible) unless --json says otherwise — on a\n"
+"terminal, as one readable line each instead (--fast) — and into the SQLite\n"
+"database (seqwatch.db in the working directory unless --db/--no-db).\n"
 "Progress and the end-of-run summary go to stderr.\n"
 "\n"
 "Input:\n"
@@ -78,6 +79,13 @@ static void run_usage(FILE *f)
 "Output:\n"
 "      --json FILE|-        JSON-lines alerts to FILE ('-' = stdout, the default)\n"
 "      --no-json            no JSON-lines output\n"
+"      --fast               one line per alert on stdout, like Suricata's fast.log:\n"
+"                           time, severity, event, connection, what was seen,\n"
+"                           [gid:sid:rev]. The default when stdout is a terminal\n"
+"                           and --json does not name it (JSON lines then go only\n"
+"                           where --json says); to a pipe, JSON lines as before\n"
+"      --no-fast            never print the one-line form (on a terminal without\n"
+"                           --json: JSON lines on stdout, as before)\n"
 "      --db FILE            SQLite alert database (default seqwatch.db)\n"
 "      --no-db              no database\n"
 "      --sensor NAME        sensor name in every alert (default: the host name)\n"
@@ -120,7 +128,7 @@ enum {
     O_JSON, O_NO_JSON, O_DB, O_NO_DB, O_SENSOR, O_SUMMARY_JSON, O_NO_PROGRESS, O_MAX_FLOWS,
     O_T_SYN, O_T_EST, O_T_CLOSE, O_MEMCAP, O_FLOWCAP, O_DEPTH, O_RET_S, O_RET_B, O_SEED,
     O_USER, O_GROUP, O_WORKERS, O_FANOUT, O_NO_DEFAULT_RULES, O_CONFIG,
-    O_THRESHOLD_FILE,
+    O_THRESHOLD_FILE, O_FAST, O_NO_FAST,
 };
 
 static const struct option run_opts[] = {
@@ -141,6 +149,8 @@ static const struct option run_opts[] = {
     {"history", required_argument, 0, O_HISTORY},
     {"json", required_argument, 0, O_JSON},
     {"no-json", no_argument, 0, O_NO_JSON},
+    {"fast", no_argument, 0, O_FAST},
+    {"no-fast", no_argument, 0, O_NO_FAST},
     {"db", required_argument, 0, O_DB},
     {"no-db", no_argument, 0, O_NO_DB},
     {"sensor", required_argument, 0, O_SENSOR},
@@ -378,6 +388,48 @@ static void print_summary(sw_engine *e, const sw_stats *st, double elapsed, int 
                 (unsigned long long)recv, (unsigned long long)drop, (unsigned long long)ifdrop);
 }
 
+/* --fast: one line per alert (and per closing update of a folded alert). */
+typedef struct fast_out {
+    FILE *f;
+    int clear_progress;          /* the progress line shares the terminal: clear it first */
+    int failed;
+} fast_out;
+
+static void fast_endpoint(char *buf, size_t len, const char *ip, uint16_t port)
+{
+    snprintf(buf, len, strchr(ip, ':') ? "[%s]:%u" : "%s:%u", ip, (unsigned)port);
+}
+
+static void fast_alert(void *user, const sw_alert *a)
+{
+    fast_out *fo = user;
+    time_t secs = (time_t)(a->ts_us / 1000000u);
+    struct tm tm;
+    char when[40] = "?", src[80], dst[80], count[48] = "";
+    if (gmtime_r(&secs, &tm))
+        strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+    fast_endpoint(src, sizeof(src), a->src_ip, a->src_port);
+    fast_endpoint(dst, sizeof(dst), a->dest_ip, a->dest_port);
+    json_error_t je;
+    json_t *doc = json_loads(a->json, 0, &je);
+    json_t *h = doc ? json_object_get(doc, "hijack") : NULL;
+    const char *what = json_string_value(json_object_get(h, "description"));
+    if (a->update) {
+        json_t *fold = json_object_get(h, "fold");
+        const char *last = json_string_value(json_object_get(fold, "last"));
+        snprintf(count, sizeof(count), " x%lld until %.26s",
+                 (long long)json_integer_value(json_object_get(fold, "count")), last ? last + 11 : "?");
+    }
+    if (fo->clear_progress)
+        fputs("\r\033[K", stderr);
+    if (fprintf(fo->f, "%s.%06u  [sev %d] %s%s  %s -> %s  %s  [%u:%u:%u]%s\n", when,
+                (unsigned)(a->ts_us % 1000000u), a->severity, a->event, count, src, dst,
+                what ? what : (a->msg ? a->msg : ""), a->gid, a->sid, a->rev,
+                a->update ? " (update)" : "") < 0)
+        fo->failed = 1;
+    json_decref(doc);
+}
+
 static void progress(sw_capture *cap, const sw_stats *st, int final)
 {
     uint64_t off = sw_capture_offset(cap), total = sw_capture_size(cap);
@@ -402,6 +454,7 @@ int sw_cmd_run(int argc, char **argv)
     sw_config_init(&cfg);
     const char *rfile = NULL, *iface = NULL, *bpf = NULL, *summary_path = NULL;
     const char *json_path = "-", *db_path = "seqwatch.db", *user = NULL, *group = NULL;
+    int json_given = 0, fast = -1;      /* fast: -1 automatic, 0 off, 1 on */
     static sw_rules_opts ro;     /* static: large, and one run per process */
     sw_rules_opts_init(&ro, "seqwatch run");
     ro.prefix = "seqwatch run: ";
@@ -451,8 +504,10 @@ int sw_cmd_run(int argc, char **argv)
             if (sw_cli_parse_uint(optarg, 64, &v)) return bad_value("history", optarg);
             cfg.history_packets = (uint32_t)v;
             break;
-        case O_JSON: json_path = optarg; break;
-        case O_NO_JSON: json_path = NULL; break;
+        case O_JSON: json_path = optarg; json_given = 1; break;
+        case O_NO_JSON: json_path = NULL; json_given = 1; break;
+        case O_FAST: fast = 1; break;
+        case O_NO_FAST: fast = 0; break;
         case O_DB: db_path = optarg; break;
         case O_NO_DB: db_path = NULL; break;
         case O_SENSOR: cfg.sensor_name = optarg; break;
@@ -524,6 +579,14 @@ int sw_cmd_run(int argc, char **argv)
         fprintf(stderr, "seqwatch run: --fanout needs a live capture (-i IFACE)\n");
         return 2;
     }
+    if (fast < 0)   /* a terminal gets the one-line form unless --json sends JSON there */
+        fast = isatty(STDOUT_FILENO) && !(json_given && json_path && !strcmp(json_path, "-"));
+    if (fast && json_given && json_path && !strcmp(json_path, "-")) {
+        fprintf(stderr, "seqwatch run: --fast and --json - both write to stdout; give --json a file\n");
+        return 2;
+    }
+    if (fast && !json_given)
+        json_path = NULL;               /* JSON lines would go to stdout */
     if (sw_rules_opts_resolve(&ro) != 0) {
         sw_rules_opts_free(&ro);
         return 1;
@@ -601,6 +664,9 @@ int sw_cmd_run(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     int tty_progress = !quiet && show_progress && !live && isatty(STDERR_FILENO);
+    fast_out fo = { stdout, tty_progress, 0 };
+    if (fast)
+        sw_engine_set_alert_cb(e, fast_alert, &fo);
     double t0 = now_wall(), next_progress = t0 + 0.5;
     uint64_t npkts = 0, recv = 0, drop = 0, ifdrop = 0;
     int rc = 0;
@@ -653,6 +719,11 @@ int sw_cmd_run(int argc, char **argv)
         }
     }
     sw_engine_flush(e);
+    if (fast && (fflush(stdout) != 0 || ferror(stdout) || fo.failed)) {
+        fprintf(stderr, "seqwatch run: cannot write the alert lines to stdout: %s\n",
+                strerror(errno ? errno : EIO));
+        rc = 1;
+    }
     if (live && sw_capture_stats(cap, &recv, &drop, &ifdrop) == 0)
         sw_engine_set_capture_drops(e, drop + ifdrop);
     if (sw_engine_close_outputs(e, err, sizeof(err)) != 0) {
