@@ -445,6 +445,11 @@ static int define_var(parser *p, const char *name, size_t nlen, const char *val,
         return fail(p, "variable %s already defined at %s:%u; set it with --var or --config "
                     "instead", old->name, p->src_names[old->src], old->line);
     }
+    /* the same value again (a copy of the old default.rules: `var HOME_NET any`) changes
+     * nothing: accepted */
+    if (old && old->builtin && old->used && strlen(old->value) == vlen &&
+        memcmp(old->value, val, vlen) == 0)
+        return 0;
     if (old && old->builtin && old->used)
         return fail(p, "variable %s was already used with its built-in value '%s' (%s:%u); "
                     "set it with --var or --config instead", old->name, old->value,

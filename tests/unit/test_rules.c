@@ -1021,6 +1021,17 @@ static void test_site_variables_and_tunables(void **state)
              "(<built-in default.rules>:", site);
     assert_memory_equal(err, expect, strlen(expect));
     assert_non_null(strstr(err, "set it with --var or --config instead"));
+    /* ... unless it gives the value in force (a copy of the old default.rules) */
+    char same[] = "/tmp/sw_site4_XXXXXX";
+    write_file(same, "var HOME_NET any\nvar EXTERNAL_NET any\nalert tcp $HOME_NET any -> any any (event:desync; sid:1000005;)\n");
+    const char *same_files[] = { same, NULL };
+    spec.files = same_files;
+    sw_ruleset *rs0 = sw_ruleset_load(&spec, err, sizeof(err));
+    if (!rs0)
+        fail_msg("%s", err);
+    sw_ruleset_free(rs0);
+    unlink(same);
+    spec.files = files;
     /* ... a command-line variable does; the file's line is then checked and ignored */
     const char *vars[] = { "HOME_NET=192.168.0.0/16", NULL };
     spec.vars = vars;
