@@ -27,7 +27,7 @@
 extern "C" {
 #endif
 
-#define SW_API_VERSION 1
+#define SW_API_VERSION 2
 
 /* Marks the functions the shared library exports: the library is built with
  * -fvisibility=hidden, so everything else in it stays internal. */
@@ -79,7 +79,7 @@ typedef struct sw_config {
     uint64_t retain_bytes;         /* and at most this many per direction (default 256 KiB) */
 
     /* detection */
-    const char *rules_file;        /* NULL: the built-in default rules */
+    const char *rules_file;        /* NULL: the built-in default rules; a file replaces them */
     const char *rules_text;        /* rules given as text (takes precedence over rules_file) */
     const char *const *vars;       /* NULL-terminated list of "NAME=VALUE" rule variables */
     int      anomalies;            /* 1: also emit informational events as anomaly records */
@@ -100,6 +100,16 @@ typedef struct sw_config {
     /* the capture file read, written as "pcap_filename" in every alert (NULL: a
      * live capture, no such field) */
     const char *pcap_filename;
+    /* site rules (API version 2; added at the end so older callers keep working) */
+    const char *const *rules_files; /* NULL-terminated site rule files loaded on top of the
+                                       base rules (the built-in default rules, or rules_file /
+                                       rules_text when set): a site rule with the sid of a base
+                                       rule replaces it; site rules are matched first */
+    int      no_default_rules;     /* 1: no built-in default rules (only rules_files, or
+                                      rules_file / rules_text when set) */
+    const char *threshold_file;    /* suppress / threshold lines in Suricata's
+                                      threshold.config syntax, or NULL (reloaded with the
+                                      rules) */
 } sw_config;
 
 SW_API void sw_config_init(sw_config *cfg);
@@ -118,6 +128,9 @@ typedef struct sw_alert {
     uint16_t    src_port, dest_port;
     const char *alert_id;
     const char *json;         /* one line, no trailing newline */
+    int         update;       /* 1: the closing update of a folded alert: same alert_id,
+                                 hijack.fold gives the count and the first/last times
+                                 (docs/schema.md); not counted as a new alert */
 } sw_alert;
 
 typedef void (*sw_alert_cb)(void *user, const sw_alert *alert);
@@ -195,6 +208,8 @@ typedef struct sw_stats {
     uint64_t out_lost;                 /* records in none of the engine's outputs */
     uint64_t frames;                   /* calls of sw_engine_feed: the frame numbers
                                           alerts carry as pcap_cnt (from 1) */
+    uint64_t alerts_folded;            /* repeats counted into an earlier alert's fold */
+    uint64_t fold_evictions;           /* folds closed early because their table was full */
 } sw_stats;
 
 /* Create an engine. On failure returns NULL and writes a one-line reason to err. */
@@ -220,8 +235,10 @@ SW_API int sw_linktype_supported(int linktype);
 /* End every connection: final stream flushes, pending checks, close notices. */
 SW_API void sw_engine_flush(sw_engine *e);
 
-/* Replace the rules without losing flow state. On error the old rules stay and err
- * holds "file:line: reason". Returns 0 on success. */
+/* Replace the rules without losing flow state. rules_file NULL reloads the configured
+ * set (the base rules, every rules_files entry, read again); a file replaces the base
+ * rules file and reloads the rest. On error the old rules stay and err holds
+ * "file:line: reason". Returns 0 on success. */
 SW_API int sw_engine_reload_rules(sw_engine *e, const char *rules_file, char *err, size_t errlen);
 
 SW_API void sw_engine_get_stats(const sw_engine *e, sw_stats *out);

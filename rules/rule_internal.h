@@ -19,6 +19,9 @@
 #define SW_SET_NODES_MAX    4096u         /* entries of one address/port after variable expansion */
 #define SW_VARS_MAX         1024u         /* variables (file + command line) */
 #define SW_VAR_NAME_MAX     64u           /* bytes in a variable name */
+#define SW_RULE_FILES_MAX   64u           /* site rule files in one set (besides the base) */
+#define SW_TUN_MAX          8             /* tunable options (rule_parse.c checks the count) */
+#define SW_TF_ENTRIES_MAX   65536u        /* suppress/threshold lines in a threshold file */
 
 #define SW_NODE_NONE UINT32_MAX
 
@@ -44,7 +47,8 @@ typedef struct sw_set {
 } sw_set;
 
 enum { SW_THR_NONE = 0, SW_THR_LIMIT, SW_THR_THRESHOLD, SW_THR_BOTH, SW_THR_BACKOFF };
-enum { SW_TRACK_SRC = 0, SW_TRACK_DST, SW_TRACK_FLOW, SW_TRACK_RULE };
+enum { SW_TRACK_SRC = 0, SW_TRACK_DST, SW_TRACK_FLOW, SW_TRACK_RULE, SW_TRACK_BOTH,
+       SW_TRACK_EITHER /* suppress only */, SW_TRACK_NONE /* suppress without ip */ };
 
 typedef struct sw_threshold {
     uint8_t  type;          /* SW_THR_* */
@@ -67,7 +71,25 @@ typedef struct sw_rule {
     char        *classtype;
     char        *metadata;  /* NULL if none */
     sw_threshold thr;
+    uint16_t     srcfile;   /* index into sw_ruleset.src_names */
+    uint8_t      base;      /* 1: from the base (default) rules, 0: a site rule file */
+    uint8_t      replaced;  /* base rule replaced by a site rule with its sid (parse time) */
+    uint8_t      tun_mask;  /* bit t: this rule sets tunable t to tun_val[t] */
+    uint32_t     tun_val[SW_TUN_MAX];
+    int32_t      tf_thr;    /* threshold file: the entry that replaces thr, or -1 (finish) */
+    uint8_t      tf_sup;    /* threshold file: 1 if a suppress entry names this rule (finish) */
 } sw_rule;
+
+/* One line of a threshold file (Suricata's threshold.config syntax). */
+enum { SW_TF_SUPPRESS = 0, SW_TF_THRESHOLD };
+typedef struct sw_tfentry {
+    uint8_t      kind;      /* SW_TF_* */
+    uint8_t      track;     /* suppress: SW_TRACK_SRC/DST/EITHER/NONE */
+    uint32_t     gid, sid;  /* 0 = every gid / every sid */
+    sw_set       ip;        /* suppress with track: the addresses it silences */
+    sw_threshold thr;       /* threshold */
+    unsigned     line;
+} sw_tfentry;
 
 struct sw_ruleset {
     sw_rule    *rules;      /* file order */
@@ -79,13 +101,21 @@ struct sw_ruleset {
     uint32_t    nalert[SW_EV_COUNT];
     sw_tunables tun;
     char        hash[65];
+    char      **src_names;  /* the base and each site file, load order */
+    size_t      nsrc;
+    size_t      nreplaced;  /* base rules replaced by a site rule with the same sid */
+    sw_tfentry *tf;         /* threshold file entries, file order */
+    size_t      ntf;
+    int         tf_src;     /* src_names index of the threshold file, or -1 */
 };
 
 /* ruleset.c */
 void sw_rule_release(sw_rule *r);
 void sw_tunables_default(sw_tunables *t);
-/* Builds the per-event indices and the hash; 0, or -1 on allocation failure. */
-int sw_ruleset_finish(sw_ruleset *rs, const char *text, size_t len);
+/* Builds the per-event indices (site rules before base rules, each in load order) and
+ * stores the hash (sha256 of every source's bytes in load order); 0, or -1 on
+ * allocation failure. */
+int sw_ruleset_finish(sw_ruleset *rs, const unsigned char sha256[32]);
 int sw_set_match_addr(const sw_set *s, int ip_version, const uint8_t *ip);
 int sw_set_match_port(const sw_set *s, uint16_t port);
 

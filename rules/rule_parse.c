@@ -10,6 +10,10 @@
  * Every input is bounded: file size, logical line length, rule count, list nesting,
  * list size, expanded address/port entries, variable count (caps in rule_internal.h).
  * Command-line variables ("NAME=VALUE") win over `var` lines of the same name.
+ * A set may be built from several sources (the base rules, then site files): a
+ * site rule replaces the base rule with its sid; HOME_NET and EXTERNAL_NET exist
+ * ("any") until something defines them, and a `var` line may redefine them only
+ * before a rule used them (so every rule sees one value).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -18,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <sodium.h>
 #include "rules/rule_internal.h"
 
 enum { VK_ANY = 0, VK_ADDR, VK_PORT };
@@ -27,8 +32,19 @@ typedef struct var_def {
     char    *value;
     uint8_t  kind;        /* VK_*: what the value may be used as */
     uint8_t  cmdline;     /* given in the vars list */
+    uint8_t  builtin;     /* the built-in default, not yet defined by anyone */
+    uint8_t  used;        /* a rule used it (use_src:use_line the first such rule) */
+    uint16_t src, use_src;
     unsigned line;        /* defining line (file vars) */
+    unsigned use_line;
 } var_def;
+
+/* Variables that exist before anything defines them, so every rule file (the
+ * default rules, a site file loaded without them) may use them. */
+static const struct { const char *name, *value; } builtin_vars[] = {
+    { "HOME_NET", "any" },
+    { "EXTERNAL_NET", "any" },
+};
 
 /* Tunable options: name, owning event, range. Order = index in tun_* arrays. */
 enum { TUN_TTL_DELTA = 0, TUN_ACK_STORM_COUNT, TUN_ACK_STORM_MS, TUN_SPRAY_COUNT, TUN_SPRAY_MS,
@@ -48,6 +64,7 @@ static const struct {
     { "tsval_jump_seconds", SW_EV_TSVAL_REGRESSION, 1, 2147483 },
     { "isn_min_conns",      SW_EV_ISN_PREDICTABLE,  2, 1000000 },
 };
+_Static_assert(TUN_COUNT <= SW_TUN_MAX, "sw_rule.tun_val too small");
 
 typedef struct parser {
     const char *fname;
@@ -65,6 +82,15 @@ typedef struct parser {
     char       *vbuf;              /* option value scratch, SW_RULE_LINE_MAX + 1 bytes */
     uint32_t    tun_val[TUN_COUNT];
     unsigned    tun_line[TUN_COUNT]; /* 0 = not set */
+    uint16_t    tun_src[TUN_COUNT];
+    uint16_t    src;               /* source being parsed (index into src_names) */
+    int         base;              /* 1: parsing the base rules */
+    int         in_rule;           /* 1: parsing a rule header (variables count as used) */
+    char      **src_names;
+    size_t      nsrc, nreplaced;
+    int         tf_mode;           /* 1: parsing a threshold file */
+    sw_tfentry *tf;
+    size_t      ntf, captf;
 } parser;
 
 static int fail(parser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -278,6 +304,11 @@ static uint32_t parse_var_ref(setctx *c, const char **sp, const char *e, int dep
     var_def *v = var_find(c->p, t, n);
     if (!v)
         return set_err(c, "undefined variable $%.*s", (int)(n > 64 ? 64 : n), t);
+    if (c->p->in_rule && !v->used) {
+        v->used = 1;
+        v->use_src = c->p->src;
+        v->use_line = c->p->line;
+    }
     if (c->port && v->kind == VK_ADDR)
         return set_err(c, "$%s is an address variable, used as a port", v->name);
     if (!c->port && v->kind == VK_PORT)
@@ -408,8 +439,21 @@ static int define_var(parser *p, const char *name, size_t nlen, const char *val,
     var_def *old = var_find(p, name, nlen);
     if (old && old->cmdline && cmdline)
         return fail(p, "variable %s given twice", old->name);
-    if (old && !old->cmdline)
-        return fail(p, "variable %s already defined at line %u", old->name, old->line);
+    if (old && !old->cmdline && !old->builtin) {
+        if (old->src == p->src)
+            return fail(p, "variable %s already defined at line %u", old->name, old->line);
+        return fail(p, "variable %s already defined at %s:%u; set it with --var or --config "
+                    "instead", old->name, p->src_names[old->src], old->line);
+    }
+    /* the same value again (a copy of the old default.rules: `var HOME_NET any`) changes
+     * nothing: accepted */
+    if (old && old->builtin && old->used && strlen(old->value) == vlen &&
+        memcmp(old->value, val, vlen) == 0)
+        return 0;
+    if (old && old->builtin && old->used)
+        return fail(p, "variable %s was already used with its built-in value '%s' (%s:%u); "
+                    "set it with --var or --config instead", old->name, old->value,
+                    p->src_names[old->use_src], old->use_line);
 
     /* Validate the value now, so the error points at the definition. */
     char m1[256], m2[256];
@@ -435,8 +479,23 @@ static int define_var(parser *p, const char *name, size_t nlen, const char *val,
     if (kind == VK_ANY)
         kind = as_addr == 0 && as_port == 0 ? VK_ANY : as_addr == 0 ? VK_ADDR : VK_PORT;
 
-    if (old)   /* a file line for a variable given on the command line: the latter wins */
+    if (old && old->cmdline)   /* a file line for a command-line variable: the latter wins */
         return 0;
+    if (old) {                 /* the first definition of a built-in variable */
+        char *nv = malloc(vlen + 1);
+        if (!nv)
+            return fail(p, "out of memory");
+        memcpy(nv, val, vlen);
+        nv[vlen] = 0;
+        free(old->value);
+        old->value = nv;
+        old->kind = (uint8_t)kind;
+        old->builtin = 0;
+        old->cmdline = (uint8_t)cmdline;
+        old->src = p->src;
+        old->line = p->line;
+        return 0;
+    }
     if (p->nvars >= SW_VARS_MAX)
         return fail(p, "too many variables (max %u)", SW_VARS_MAX);
     if (p->nvars == p->capvars) {
@@ -457,8 +516,20 @@ static int define_var(parser *p, const char *name, size_t nlen, const char *val,
     v->value[vlen] = 0;
     v->kind = (uint8_t)kind;
     v->cmdline = (uint8_t)cmdline;
+    v->src = p->src;
     v->line = p->line;
     p->nvars++;
+    return 0;
+}
+
+static int define_builtin_vars(parser *p)
+{
+    for (size_t i = 0; i < sizeof(builtin_vars) / sizeof(builtin_vars[0]); i++) {
+        const char *n = builtin_vars[i].name, *v = builtin_vars[i].value;
+        if (define_var(p, n, strlen(n), v, strlen(v), VK_ADDR, 0) != 0)
+            return -1;
+        var_find(p, n, strlen(n))->builtin = 1;
+    }
     return 0;
 }
 
@@ -627,7 +698,8 @@ static int threshold_piece(parser *p, rule_build *b, const char *s, size_t n)
         else if (VAL("by_dst")) t->track = SW_TRACK_DST;
         else if (VAL("by_flow")) t->track = SW_TRACK_FLOW;
         else if (VAL("by_rule")) t->track = SW_TRACK_RULE;
-        else return fail(p, "threshold: bad track '%.*s' (by_src, by_dst, by_flow, by_rule)",
+        else if (VAL("by_both")) t->track = SW_TRACK_BOTH;
+        else return fail(p, "threshold: bad track '%.*s' (by_src, by_dst, by_both, by_flow, by_rule)",
                          (int)(vn > 64 ? 64 : vn), v);
         break;
     case 2:
@@ -648,10 +720,9 @@ static int threshold_piece(parser *p, rule_build *b, const char *s, size_t n)
     return 0;
 }
 
-static int parse_threshold(parser *p, rule_build *b, const char *v)
+/* The keys a threshold needs, once threshold_piece has read them all. */
+static int threshold_check(parser *p, rule_build *b)
 {
-    if (for_each_piece(p, b, "threshold", v, threshold_piece) != 0)
-        return -1;
     uint32_t seen = b->seen >> 24;
     sw_threshold *t = &b->r.thr;
     if (!(seen & 1))
@@ -672,6 +743,13 @@ static int parse_threshold(parser *p, rule_build *b, const char *v)
             return fail(p, "threshold: multiplier is only for type backoff");
     }
     return 0;
+}
+
+static int parse_threshold(parser *p, rule_build *b, const char *v)
+{
+    if (for_each_piece(p, b, "threshold", v, threshold_piece) != 0)
+        return -1;
+    return threshold_check(p, b);
 }
 
 static int valid_classtype(const char *s)
@@ -891,13 +969,17 @@ static int next_token(parser *p, const char **sp, const char *e, const char **to
     return 0;
 }
 
-static int sid_insert(parser *p, uint32_t sid, size_t ridx)
+/* The sid table's slot for sid: the one holding the rule with that sid, or the empty
+ * one where it goes. NULL when out of memory (p failed). */
+static uint32_t *sid_slot(parser *p, uint32_t sid)
 {
     if (p->nrules * 2 >= p->sidcap) {
         size_t nc = p->sidcap ? p->sidcap * 2 : 64;
         uint32_t *nt = calloc(nc, sizeof(*nt));
-        if (!nt)
-            return fail(p, "out of memory");
+        if (!nt) {
+            fail(p, "out of memory");
+            return NULL;
+        }
         for (size_t i = 0; i < p->sidcap; i++) {
             if (!p->sidtab[i])
                 continue;
@@ -912,14 +994,27 @@ static int sid_insert(parser *p, uint32_t sid, size_t ridx)
         p->sidcap = nc;
     }
     size_t h = (size_t)(sid * 2654435761u) & (p->sidcap - 1);
-    while (p->sidtab[h]) {
-        const sw_rule *o = &p->rules[p->sidtab[h] - 1];
-        if (o->sid == sid)
-            return fail(p, "duplicate sid %u (first used at line %u)", sid, o->line);
+    while (p->sidtab[h] && p->rules[p->sidtab[h] - 1].sid != sid)
         h = (h + 1) & (p->sidcap - 1);
+    return &p->sidtab[h];
+}
+
+/* The tunables in effect, from the rules not replaced (after a replacement). */
+static void tun_recompute(parser *p)
+{
+    memset(p->tun_line, 0, sizeof(p->tun_line));
+    for (size_t i = 0; i < p->nrules; i++) {
+        const sw_rule *r = &p->rules[i];
+        if (r->replaced)
+            continue;
+        for (int t = 0; t < TUN_COUNT; t++) {
+            if ((r->tun_mask & (1u << t)) && !p->tun_line[t]) {
+                p->tun_val[t] = r->tun_val[t];
+                p->tun_line[t] = r->line;
+                p->tun_src[t] = r->srcfile;
+            }
+        }
     }
-    p->sidtab[h] = (uint32_t)(ridx + 1);
-    return 0;
 }
 
 static int rule_line(parser *p, int pass, const char *s, const char *e)
@@ -959,13 +1054,16 @@ static int rule_line(parser *p, int pass, const char *s, const char *e)
     }
 #undef TOKIS
     char msg[400];
+    p->in_rule = 1;
     if (parse_set(p, tok[1], tl[1], 0, &r->src, msg, sizeof(msg)) != 0 ||
         parse_set(p, tok[2], tl[2], 1, &r->sport, msg, sizeof(msg)) != 0 ||
         parse_set(p, tok[4], tl[4], 0, &r->dst, msg, sizeof(msg)) != 0 ||
         parse_set(p, tok[5], tl[5], 1, &r->dport, msg, sizeof(msg)) != 0) {
+        p->in_rule = 0;
         fail(p, "%s", msg);
         goto bad;
     }
+    p->in_rule = 0;
     s = skip_ws(s, e);
     if (s >= e) {
         fail(p, "missing '(' options");
@@ -993,17 +1091,43 @@ static int rule_line(parser *p, int pass, const char *s, const char *e)
         fail(p, "threshold has no meaning on a pass rule");
         goto bad;
     }
+    uint32_t *slot = sid_slot(p, r->sid);
+    if (!slot)
+        goto bad;
+    if (*slot) {
+        sw_rule *o = &p->rules[*slot - 1];
+        if (o->base && !p->base) {           /* a site rule replaces the base rule */
+            o->replaced = 1;
+            p->nreplaced++;
+            if (o->tun_mask)
+                tun_recompute(p);
+        } else if (o->srcfile == p->src) {
+            fail(p, "duplicate sid %u (first used at line %u)", r->sid, o->line);
+            goto bad;
+        } else {
+            fail(p, "duplicate sid %u (first used at %s:%u)", r->sid, p->src_names[o->srcfile], o->line);
+            goto bad;
+        }
+    }
+    r->srcfile = p->src;
+    r->base = (uint8_t)p->base;
     for (int t = 0; t < TUN_COUNT; t++) {
         if (!b.tun_set[t])
             continue;
+        r->tun_mask |= (uint8_t)(1u << t);
+        r->tun_val[t] = b.tun_val[t];
         if (tunable_defs[t].event != r->event) {
             fail(p, "option %s applies only to rules for event %s", tunable_defs[t].name,
                  sw_event_def_get(tunable_defs[t].event)->name);
             goto bad;
         }
         if (p->tun_line[t] && p->tun_val[t] != b.tun_val[t]) {
-            fail(p, "%s %u conflicts with %u set at line %u", tunable_defs[t].name, b.tun_val[t],
-                 p->tun_val[t], p->tun_line[t]);
+            if (p->tun_src[t] == p->src)
+                fail(p, "%s %u conflicts with %u set at line %u", tunable_defs[t].name, b.tun_val[t],
+                     p->tun_val[t], p->tun_line[t]);
+            else
+                fail(p, "%s %u conflicts with %u set at %s:%u", tunable_defs[t].name, b.tun_val[t],
+                     p->tun_val[t], p->src_names[p->tun_src[t]], p->tun_line[t]);
             goto bad;
         }
     }
@@ -1034,13 +1158,13 @@ static int rule_line(parser *p, int pass, const char *s, const char *e)
         p->caprules = nc;
     }
     p->rules[p->nrules] = *r;
-    if (sid_insert(p, r->sid, p->nrules) != 0)
-        goto bad;   /* not counted: freed below through b.r */
+    *slot = (uint32_t)(p->nrules + 1);   /* the table is not resized since sid_slot */
     p->nrules++;
     for (int t = 0; t < TUN_COUNT; t++) {
         if (b.tun_set[t] && !p->tun_line[t]) {
             p->tun_val[t] = b.tun_val[t];
             p->tun_line[t] = p->line;
+            p->tun_src[t] = p->src;
         }
     }
     return 0;
@@ -1054,6 +1178,132 @@ static int word_is(const char *s, size_t n, const char *w)
     return n == strlen(w) && memcmp(s, w, n) == 0;
 }
 
+/* ----------------------------------------------------------- threshold file -- */
+
+/* One line of a threshold file:
+ *   suppress gen_id G, sig_id S[, track by_src|by_dst|by_either, ip ADDRESS]
+ *   threshold gen_id G, sig_id S, type T, track K, count N, seconds T   (event_filter too)
+ * Keys are comma-separated "key value" pairs; commas inside [ ] belong to the value. */
+static int tf_line(parser *p, const char *w, size_t wn, const char *s, const char *e)
+{
+    int kind;
+    if (word_is(w, wn, "suppress"))
+        kind = SW_TF_SUPPRESS;
+    else if (word_is(w, wn, "threshold") || word_is(w, wn, "event_filter"))
+        kind = SW_TF_THRESHOLD;
+    else if (word_is(w, wn, "rate_filter"))
+        return fail(p, "rate_filter is not supported: seqwatch is passive and has no action for "
+                    "it to change (use threshold ... type limit to cap alerts)");
+    else
+        return fail(p, "unknown keyword '%.*s' (expected suppress, threshold or event_filter)",
+                    (int)(wn > 32 ? 32 : wn), w);
+    if (p->ntf >= SW_TF_ENTRIES_MAX)
+        return fail(p, "too many entries (max %u)", SW_TF_ENTRIES_MAX);
+    sw_tfentry x;
+    memset(&x, 0, sizeof(x));
+    x.kind = (uint8_t)kind;
+    x.track = SW_TRACK_NONE;
+    x.line = p->line;
+    rule_build b;                 /* threshold keys are read as the rule option's */
+    memset(&b, 0, sizeof(b));
+    unsigned seen = 0;            /* 1 gen_id, 2 sig_id, 4 track (suppress), 8 ip */
+    const char *ipv = NULL;
+    size_t ipn = 0;
+    while (s < e) {
+        const char *a = skip_ws(s, e), *z = a;
+        int depth = 0;
+        while (z < e && (depth > 0 || *z != ',')) {
+            if (*z == '[')
+                depth++;
+            else if (*z == ']' && depth > 0)
+                depth--;
+            z++;
+        }
+        s = z < e ? z + 1 : e;
+        while (z > a && is_ws(z[-1]))
+            z--;
+        if (z == a)
+            return fail(p, "empty element");
+        const char *k = a;
+        while (a < z && !is_ws(*a))
+            a++;
+        size_t kn = (size_t)(a - k);
+        const char *v = skip_ws(a, z);
+        size_t vn = (size_t)(z - v);
+        unsigned bit = word_is(k, kn, "gen_id") ? 1 : word_is(k, kn, "sig_id") ? 2 : 0;
+        if (kind == SW_TF_SUPPRESS && !bit)
+            bit = word_is(k, kn, "track") ? 4 : word_is(k, kn, "ip") ? 8 : 0;
+        if (!bit) {
+            if (kind == SW_TF_SUPPRESS)
+                return fail(p, "suppress: unknown key '%.*s' (gen_id, sig_id, track, ip)",
+                            (int)(kn > 32 ? 32 : kn), k);
+            if (threshold_piece(p, &b, k, (size_t)(z - k)) != 0)
+                return -1;
+            continue;
+        }
+        if (seen & bit)
+            return fail(p, "'%.*s' given twice", (int)kn, k);
+        seen |= bit;
+        if (vn == 0)
+            return fail(p, "'%.*s' needs a value", (int)kn, k);
+        if (bit == 1 && parse_u32(v, vn, 0, UINT32_MAX, &x.gid) != 0)
+            return fail(p, "bad gen_id '%.*s' (0..4294967295, 0 = every gid)", (int)(vn > 32 ? 32 : vn), v);
+        if (bit == 2 && parse_u32(v, vn, 0, UINT32_MAX, &x.sid) != 0)
+            return fail(p, "bad sig_id '%.*s' (0..4294967295, 0 = every sid)", (int)(vn > 32 ? 32 : vn), v);
+        if (bit == 4) {
+            if (word_is(v, vn, "by_src")) x.track = SW_TRACK_SRC;
+            else if (word_is(v, vn, "by_dst")) x.track = SW_TRACK_DST;
+            else if (word_is(v, vn, "by_either")) x.track = SW_TRACK_EITHER;
+            else return fail(p, "suppress: bad track '%.*s' (by_src, by_dst, by_either)",
+                             (int)(vn > 32 ? 32 : vn), v);
+        }
+        if (bit == 8) {
+            ipv = v;
+            ipn = vn;
+        }
+    }
+    if (!(seen & 1))
+        return fail(p, "missing gen_id");
+    if (!(seen & 2))
+        return fail(p, "missing sig_id");
+    if (kind == SW_TF_SUPPRESS) {
+        if ((seen & 4) && !(seen & 8))
+            return fail(p, "suppress: track needs an ip");
+        if ((seen & 8) && !(seen & 4))
+            return fail(p, "suppress: ip needs a track (by_src, by_dst or by_either)");
+        if (ipv) {
+            char msg[400];
+            p->in_rule = 1;
+            int r = parse_set(p, ipv, ipn, 0, &x.ip, msg, sizeof(msg));
+            p->in_rule = 0;
+            if (r != 0)
+                return fail(p, "suppress: ip: %s", msg);
+        }
+    } else {
+        if (threshold_check(p, &b) != 0)
+            return -1;
+        x.thr = b.r.thr;
+        for (size_t i = 0; i < p->ntf; i++) {
+            const sw_tfentry *o = &p->tf[i];
+            if (o->kind == SW_TF_THRESHOLD && o->gid == x.gid && o->sid == x.sid)
+                return fail(p, "a threshold for gen_id %u, sig_id %u is already set at line %u",
+                            x.gid, x.sid, o->line);
+        }
+    }
+    if (p->ntf == p->captf) {
+        size_t nc = p->captf ? p->captf * 2 : 16;
+        sw_tfentry *nt = realloc(p->tf, nc * sizeof(*nt));
+        if (!nt) {
+            free(x.ip.nodes);
+            return fail(p, "out of memory");
+        }
+        p->tf = nt;
+        p->captf = nc;
+    }
+    p->tf[p->ntf++] = x;
+    return 0;
+}
+
 static int process_line(parser *p, const char *s, const char *e)
 {
     s = skip_ws(s, e);
@@ -1063,6 +1313,8 @@ static int process_line(parser *p, const char *s, const char *e)
     while (s < e && !is_ws(*s) && *s != '(')
         s++;
     size_t n = (size_t)(s - w);
+    if (p->tf_mode)
+        return tf_line(p, w, n, s, e);
     if (word_is(w, n, "alert"))
         return rule_line(p, 0, s, e);
     if (word_is(w, n, "pass"))
@@ -1092,39 +1344,23 @@ static void parser_free(parser *p)
     free(p->rules);
     free(p->sidtab);
     free(p->vbuf);
+    for (size_t i = 0; i < p->ntf; i++)
+        free(p->tf[i].ip.nodes);
+    free(p->tf);
+    if (p->src_names) {
+        for (size_t i = 0; i < p->nsrc; i++)
+            free(p->src_names[i]);
+        free(p->src_names);
+    }
 }
 
-sw_ruleset *sw_ruleset_load_text(const char *name, const char *text, const char *const *vars,
-                                 char *err, size_t errlen)
+/* Parse one source's text (logical lines: continuations joined) into p. */
+static int parse_source(parser *p, const char *text, char *lbuf)
 {
-    parser p;
-    memset(&p, 0, sizeof(p));
-    p.fname = name ? name : "<rules>";
-    p.err = err;
-    p.errlen = errlen;
-    if (err && errlen)
-        err[0] = 0;
-    if (!text) {
-        fail(&p, "no rule text");
-        return NULL;
-    }
     size_t len = strlen(text);
-    char *lbuf = NULL;
-    sw_ruleset *rs = NULL;
-    if (len > SW_RULE_TEXT_MAX) {
-        fail(&p, "rule text too large (max %u bytes)", SW_RULE_TEXT_MAX);
-        goto out;
-    }
-    p.vbuf = malloc(SW_RULE_LINE_MAX + 1);
-    lbuf = malloc(SW_RULE_LINE_MAX + 1);
-    if (!p.vbuf || !lbuf) {
-        fail(&p, "out of memory");
-        goto out;
-    }
-    for (size_t i = 0; vars && vars[i]; i++)
-        if (cmdline_var(&p, vars[i]) != 0)
-            goto out;
-
+    p->line = 0;
+    if (len > SW_RULE_TEXT_MAX)
+        return fail(p, "rule text too large (max %u bytes)", SW_RULE_TEXT_MAX);
     const char *s = text, *end = text + len;
     unsigned lineno = 0;
     while (s < end) {
@@ -1151,50 +1387,19 @@ sw_ruleset *sw_ruleset_load_text(const char *name, const char *text, const char 
             if (!cont || s >= end)
                 break;
         }
-        p.line = start;
-        if (toolong) {
-            fail(&p, "line too long (max %u bytes)", SW_RULE_LINE_MAX);
-            goto out;
-        }
-        if (process_line(&p, lbuf, lbuf + ll) != 0)
-            goto out;
+        p->line = start;
+        if (toolong)
+            return fail(p, "line too long (max %u bytes)", SW_RULE_LINE_MAX);
+        if (process_line(p, lbuf, lbuf + ll) != 0)
+            return -1;
     }
-
-    rs = calloc(1, sizeof(*rs));
-    if (!rs) {
-        fail(&p, "out of memory");
-        goto out;
-    }
-    rs->rules = p.rules;
-    rs->n = p.nrules;
-    p.rules = NULL;
-    p.nrules = 0;
-    sw_tunables_default(&rs->tun);
-    if (p.tun_line[TUN_TTL_DELTA]) rs->tun.ttl_delta = (int)p.tun_val[TUN_TTL_DELTA];
-    if (p.tun_line[TUN_ACK_STORM_COUNT]) rs->tun.ack_storm_count = p.tun_val[TUN_ACK_STORM_COUNT];
-    if (p.tun_line[TUN_ACK_STORM_MS]) rs->tun.ack_storm_ms = p.tun_val[TUN_ACK_STORM_MS];
-    if (p.tun_line[TUN_SPRAY_COUNT]) rs->tun.spray_count = p.tun_val[TUN_SPRAY_COUNT];
-    if (p.tun_line[TUN_SPRAY_MS]) rs->tun.spray_ms = p.tun_val[TUN_SPRAY_MS];
-    if (p.tun_line[TUN_DESYNC_COUNT]) rs->tun.desync_count = p.tun_val[TUN_DESYNC_COUNT];
-    if (p.tun_line[TUN_TSVAL_JUMP]) rs->tun.tsval_jump_seconds = p.tun_val[TUN_TSVAL_JUMP];
-    if (p.tun_line[TUN_ISN_MIN_CONNS]) rs->tun.isn_min_conns = p.tun_val[TUN_ISN_MIN_CONNS];
-    if (sw_ruleset_finish(rs, text, len) != 0) {
-        sw_ruleset_free(rs);
-        rs = NULL;
-        p.line = lineno;
-        fail(&p, "out of memory");
-        goto out;
-    }
-out:
-    free(lbuf);
-    parser_free(&p);
-    return rs;
+    p->line = lineno;
+    return 0;
 }
 
-sw_ruleset *sw_ruleset_load_file(const char *path, const char *const *vars, char *err, size_t errlen)
+/* Read a whole rule file (NUL-terminated copy). NULL with err filled on failure. */
+static char *read_rule_file(const char *path, char *err, size_t errlen)
 {
-    if (err && errlen)
-        err[0] = 0;
     FILE *f = fopen(path, "rb");
     if (!f) {
         if (err && errlen)
@@ -1246,7 +1451,170 @@ sw_ruleset *sw_ruleset_load_file(const char *path, const char *const *vars, char
         free(buf);
         return NULL;
     }
-    sw_ruleset *rs = sw_ruleset_load_text(path, buf, vars, err, errlen);
-    free(buf);
+    return buf;
+}
+
+static int add_source(parser *p, const char *name)
+{
+    char **nn = realloc(p->src_names, (p->nsrc + 1) * sizeof(char *));
+    if (!nn)
+        return fail(p, "out of memory");
+    p->src_names = nn;
+    if (!(nn[p->nsrc] = dup_str(name)))
+        return fail(p, "out of memory");
+    p->src = (uint16_t)p->nsrc++;
+    p->fname = p->src_names[p->src];
+    return 0;
+}
+
+sw_ruleset *sw_ruleset_load(const sw_rules_spec *spec, char *err, size_t errlen)
+{
+    parser p;
+    memset(&p, 0, sizeof(p));
+    p.fname = "<rules>";
+    p.err = err;
+    p.errlen = errlen;
+    if (err && errlen)
+        err[0] = 0;
+    size_t nfiles = 0;
+    while (spec->files && spec->files[nfiles])
+        nfiles++;
+    char *lbuf = NULL, *fbuf = NULL;
+    sw_ruleset *rs = NULL;
+    crypto_hash_sha256_state hs;
+    crypto_hash_sha256_init(&hs);
+    if (nfiles > SW_RULE_FILES_MAX) {
+        fail(&p, "too many rule files (max %u)", SW_RULE_FILES_MAX);
+        goto out;
+    }
+    p.vbuf = malloc(SW_RULE_LINE_MAX + 1);
+    lbuf = malloc(SW_RULE_LINE_MAX + 1);
+    if (!p.vbuf || !lbuf) {
+        fail(&p, "out of memory");
+        goto out;
+    }
+    if (define_builtin_vars(&p) != 0)
+        goto out;
+    for (size_t i = 0; spec->vars && spec->vars[i]; i++)
+        if (cmdline_var(&p, spec->vars[i]) != 0)
+            goto out;
+
+    /* the base: text, a file, or nothing */
+    if (spec->base_text || spec->base_file) {
+        const char *text = spec->base_text;
+        const char *name = text ? (spec->base_name ? spec->base_name : "<rules>") : spec->base_file;
+        if (!text && !(text = fbuf = read_rule_file(spec->base_file, err, errlen))) {
+            p.failed = 1;
+            goto out;
+        }
+        if (add_source(&p, name) != 0)
+            goto out;
+        p.base = 1;
+        if (parse_source(&p, text, lbuf) != 0)
+            goto out;
+        crypto_hash_sha256_update(&hs, (const unsigned char *)text, strlen(text));
+        free(fbuf);
+        fbuf = NULL;
+    }
+    p.base = 0;
+    for (size_t f = 0; f < nfiles; f++) {
+        if (!(fbuf = read_rule_file(spec->files[f], err, errlen))) {
+            p.failed = 1;
+            goto out;
+        }
+        if (add_source(&p, spec->files[f]) != 0 || parse_source(&p, fbuf, lbuf) != 0)
+            goto out;
+        crypto_hash_sha256_update(&hs, (const unsigned char *)fbuf, strlen(fbuf));
+        free(fbuf);
+        fbuf = NULL;
+    }
+
+    int tf_src = -1;
+    if (spec->threshold_text || spec->threshold_file) {
+        const char *text = spec->threshold_text;
+        const char *name = text ? (spec->threshold_name ? spec->threshold_name : "<threshold>")
+                                : spec->threshold_file;
+        if (!text && !(text = fbuf = read_rule_file(spec->threshold_file, err, errlen))) {
+            p.failed = 1;
+            goto out;
+        }
+        if (add_source(&p, name) != 0)
+            goto out;
+        tf_src = p.src;
+        p.tf_mode = 1;
+        if (parse_source(&p, text, lbuf) != 0)
+            goto out;
+        p.tf_mode = 0;
+        crypto_hash_sha256_update(&hs, (const unsigned char *)text, strlen(text));
+        free(fbuf);
+        fbuf = NULL;
+    }
+
+    rs = calloc(1, sizeof(*rs));
+    if (!rs) {
+        fail(&p, "out of memory");
+        goto out;
+    }
+    rs->tf = p.tf;
+    rs->ntf = p.ntf;
+    rs->tf_src = tf_src;
+    p.tf = NULL;
+    p.ntf = 0;
+    /* drop the base rules that site rules replaced */
+    size_t keep = 0;
+    for (size_t i = 0; i < p.nrules; i++) {
+        if (p.rules[i].replaced)
+            sw_rule_release(&p.rules[i]);
+        else
+            p.rules[keep++] = p.rules[i];
+    }
+    rs->rules = p.rules;
+    rs->n = keep;
+    rs->nreplaced = p.nreplaced;
+    rs->src_names = p.src_names;
+    rs->nsrc = p.nsrc;
+    p.src_names = NULL;
+    p.nsrc = 0;
+    p.rules = NULL;
+    p.nrules = 0;
+    sw_tunables_default(&rs->tun);
+    if (p.tun_line[TUN_TTL_DELTA]) rs->tun.ttl_delta = (int)p.tun_val[TUN_TTL_DELTA];
+    if (p.tun_line[TUN_ACK_STORM_COUNT]) rs->tun.ack_storm_count = p.tun_val[TUN_ACK_STORM_COUNT];
+    if (p.tun_line[TUN_ACK_STORM_MS]) rs->tun.ack_storm_ms = p.tun_val[TUN_ACK_STORM_MS];
+    if (p.tun_line[TUN_SPRAY_COUNT]) rs->tun.spray_count = p.tun_val[TUN_SPRAY_COUNT];
+    if (p.tun_line[TUN_SPRAY_MS]) rs->tun.spray_ms = p.tun_val[TUN_SPRAY_MS];
+    if (p.tun_line[TUN_DESYNC_COUNT]) rs->tun.desync_count = p.tun_val[TUN_DESYNC_COUNT];
+    if (p.tun_line[TUN_TSVAL_JUMP]) rs->tun.tsval_jump_seconds = p.tun_val[TUN_TSVAL_JUMP];
+    if (p.tun_line[TUN_ISN_MIN_CONNS]) rs->tun.isn_min_conns = p.tun_val[TUN_ISN_MIN_CONNS];
+    unsigned char h[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256_final(&hs, h);
+    if (sw_ruleset_finish(rs, h) != 0) {
+        sw_ruleset_free(rs);
+        rs = NULL;
+        fail(&p, "out of memory");
+        goto out;
+    }
+out:
+    free(fbuf);
+    free(lbuf);
+    parser_free(&p);
     return rs;
+}
+
+sw_ruleset *sw_ruleset_load_text(const char *name, const char *text, const char *const *vars,
+                                 char *err, size_t errlen)
+{
+    if (!text) {
+        if (err && errlen)
+            snprintf(err, errlen, "%s:0: no rule text", name ? name : "<rules>");
+        return NULL;
+    }
+    sw_rules_spec spec = { .base_name = name ? name : "<rules>", .base_text = text, .vars = vars };
+    return sw_ruleset_load(&spec, err, errlen);
+}
+
+sw_ruleset *sw_ruleset_load_file(const char *path, const char *const *vars, char *err, size_t errlen)
+{
+    sw_rules_spec spec = { .base_file = path, .vars = vars };
+    return sw_ruleset_load(&spec, err, errlen);
 }

@@ -11,6 +11,7 @@
  * most max_entries entries keyed with a seeded SipHash (libsodium crypto_shorthash);
  * when full, the least recently used entry is evicted and counted.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sodium.h>
@@ -35,8 +36,35 @@ void sw_rule_release(sw_rule *r)
     memset(r, 0, sizeof(*r));
 }
 
-int sw_ruleset_finish(sw_ruleset *rs, const char *text, size_t len)
+static int tf_names(const sw_tfentry *x, const sw_rule *r)
 {
+    return (x->gid == 0 || x->gid == r->gid) && (x->sid == 0 || x->sid == r->sid);
+}
+
+int sw_ruleset_finish(sw_ruleset *rs, const unsigned char sha256[32])
+{
+    /* threshold file: per rule, the threshold entry in effect (an exact gid:sid entry
+     * wins over the rule's own threshold option, which wins over a wildcard entry)
+     * and whether any suppress entry names it */
+    for (size_t i = 0; i < rs->n; i++) {
+        sw_rule *r = &rs->rules[i];
+        r->tf_thr = -1;
+        r->tf_sup = 0;
+        int wild = -1;
+        for (size_t j = 0; j < rs->ntf; j++) {
+            const sw_tfentry *x = &rs->tf[j];
+            if (!tf_names(x, r))
+                continue;
+            if (x->kind == SW_TF_SUPPRESS)
+                r->tf_sup = 1;
+            else if (x->gid == r->gid && x->sid == r->sid)
+                r->tf_thr = (int32_t)j;
+            else if (wild < 0)
+                wild = (int)j;
+        }
+        if (r->tf_thr < 0 && r->thr.type == SW_THR_NONE && wild >= 0)
+            r->tf_thr = wild;
+    }
     for (size_t i = 0; i < rs->n; i++) {
         const sw_rule *r = &rs->rules[i];
         if (r->pass)
@@ -51,16 +79,18 @@ int sw_ruleset_finish(sw_ruleset *rs, const char *text, size_t len)
             return -1;
         rs->npass[e] = rs->nalert[e] = 0;
     }
-    for (size_t i = 0; i < rs->n; i++) {
-        const sw_rule *r = &rs->rules[i];
-        if (r->pass)
-            rs->pass_idx[r->event][rs->npass[r->event]++] = (uint32_t)i;
-        else
-            rs->alert_idx[r->event][rs->nalert[r->event]++] = (uint32_t)i;
+    for (int base = 0; base < 2; base++) {          /* site rules first */
+        for (size_t i = 0; i < rs->n; i++) {
+            const sw_rule *r = &rs->rules[i];
+            if (r->base != base)
+                continue;
+            if (r->pass)
+                rs->pass_idx[r->event][rs->npass[r->event]++] = (uint32_t)i;
+            else
+                rs->alert_idx[r->event][rs->nalert[r->event]++] = (uint32_t)i;
+        }
     }
-    unsigned char h[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256(h, (const unsigned char *)text, len);
-    sodium_bin2hex(rs->hash, sizeof(rs->hash), h, sizeof(h));
+    sodium_bin2hex(rs->hash, sizeof(rs->hash), sha256, crypto_hash_sha256_BYTES);
     return 0;
 }
 
@@ -75,6 +105,12 @@ void sw_ruleset_free(sw_ruleset *rs)
         free(rs->pass_idx[e]);
         free(rs->alert_idx[e]);
     }
+    for (size_t i = 0; i < rs->nsrc; i++)
+        free(rs->src_names[i]);
+    free(rs->src_names);
+    for (size_t i = 0; i < rs->ntf; i++)
+        free(rs->tf[i].ip.nodes);
+    free(rs->tf);
     free(rs);
 }
 
@@ -111,7 +147,117 @@ int sw_ruleset_rule_info(const sw_ruleset *rs, size_t i, sw_rule_info *out)
     out->classtype = r->classtype;
     out->priority = r->priority;
     out->line = r->line;
+    out->file = r->srcfile < rs->nsrc ? rs->src_names[r->srcfile] : "";
+    out->base = r->base;
     return 0;
+}
+
+size_t sw_ruleset_replaced(const sw_ruleset *rs)
+{
+    return rs ? rs->nreplaced : 0;
+}
+
+size_t sw_ruleset_threshold_entries(const sw_ruleset *rs)
+{
+    return rs ? rs->ntf : 0;
+}
+
+/* 1 when set a is "any" (matches every address or port). */
+static int set_is_any(const sw_set *a)
+{
+    return a->n == 1 && a->nodes[0].kind == SW_NODE_ANY && !a->nodes[0].neg;
+}
+
+static int set_same(const sw_set *a, const sw_set *b)
+{
+    return a->n == b->n && memcmp(a->nodes, b->nodes, a->n * sizeof(*a->nodes)) == 0;
+}
+
+/* 1 when pass rule p's field set covers alert rule a's: `any`, or the same expression. */
+static int covers(const sw_set *p, const sw_set *a)
+{
+    return set_is_any(p) || set_same(p, a);
+}
+
+/* 1 when pass rule p matches every event alert rule a matches (conservatively: fields
+ * that are `any` or written the same; a `<>` alert rule needs a `<>` pass rule or a
+ * pass rule whose fields are all `any`). */
+static int pass_shadows(const sw_rule *p, const sw_rule *a)
+{
+    if (p->flow_dir >= 0 && p->flow_dir != a->flow_dir)
+        return 0;
+    int straight = covers(&p->src, &a->src) && covers(&p->sport, &a->sport) &&
+                   covers(&p->dst, &a->dst) && covers(&p->dport, &a->dport);
+    if (!a->bidir)
+        return straight || (p->bidir && covers(&p->src, &a->dst) && covers(&p->sport, &a->dport) &&
+                            covers(&p->dst, &a->src) && covers(&p->dport, &a->sport));
+    int all_any = set_is_any(&p->src) && set_is_any(&p->sport) && set_is_any(&p->dst) &&
+                  set_is_any(&p->dport);
+    return all_any || (p->bidir && straight);
+}
+
+static void rule_where(const sw_ruleset *rs, const sw_rule *r, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s:%u", r->srcfile < rs->nsrc ? rs->src_names[r->srcfile] : "?", r->line);
+}
+
+size_t sw_ruleset_lint(const sw_ruleset *rs, sw_rule_warn_fn fn, void *user)
+{
+    if (!rs)
+        return 0;
+    size_t n = 0, nuncov = 0, ul = 0;
+    char msg[2048], w1[600], w2[600], uncov[1024] = "";
+    for (int e = 0; e < SW_EV_COUNT; e++) {
+        const sw_event_def *def = sw_event_def_get((sw_event_id)e);
+        if (def->informational)
+            continue;
+        if (rs->nalert[e] == 0) {
+            int k = snprintf(uncov + ul, sizeof(uncov) - ul, "%s%s", nuncov ? ", " : "", def->name);
+            if (k > 0 && (size_t)k < sizeof(uncov) - ul)
+                ul += (size_t)k;
+            nuncov++;
+            continue;
+        }
+        for (uint32_t i = 0; i < rs->nalert[e]; i++) {
+            const sw_rule *a = &rs->rules[rs->alert_idx[e][i]];
+            for (uint32_t j = 0; j < rs->npass[e]; j++) {
+                const sw_rule *p = &rs->rules[rs->pass_idx[e][j]];
+                if (!pass_shadows(p, a))
+                    continue;
+                rule_where(rs, a, w1, sizeof(w1));
+                rule_where(rs, p, w2, sizeof(w2));
+                snprintf(msg, sizeof(msg), "%s: alert rule sid %u (%s) never alerts: pass rule sid %u at %s "
+                         "silences everything it matches", w1, a->sid, def->name, p->sid, w2);
+                if (fn)
+                    fn(user, msg);
+                n++;
+                break;
+            }
+        }
+    }
+    /* threshold file lines that name no loaded alert rule */
+    for (size_t j = 0; j < rs->ntf; j++) {
+        const sw_tfentry *x = &rs->tf[j];
+        int hit = 0;
+        for (size_t i = 0; i < rs->n && !hit; i++)
+            hit = !rs->rules[i].pass && tf_names(x, &rs->rules[i]);
+        if (hit)
+            continue;
+        snprintf(msg, sizeof(msg), "%s:%u: %s gen_id %u, sig_id %u names no loaded alert rule",
+                 rs->tf_src >= 0 ? rs->src_names[rs->tf_src] : "?", x->line,
+                 x->kind == SW_TF_SUPPRESS ? "suppress" : "threshold", x->gid, x->sid);
+        if (fn)
+            fn(user, msg);
+        n++;
+    }
+    if (nuncov) {
+        snprintf(msg, sizeof(msg), "%zu event%s no alert rule and never raise%s an alert: %s", nuncov,
+                 nuncov == 1 ? " has" : "s have", nuncov == 1 ? "s" : "", uncov);
+        if (fn)
+            fn(user, msg);
+        n++;
+    }
+    return n;
 }
 
 /* -------------------------------------------------------------- matching -- */
@@ -202,6 +348,7 @@ typedef struct thr_key {
     uint32_t conn_instance;
     uint64_t flow_id;
     uint8_t  ip[16];
+    uint8_t  ip2[16];       /* by_both: the destination */
 } thr_key;
 
 typedef struct thr_entry {
@@ -370,10 +517,10 @@ static thr_entry *matcher_get(sw_matcher *m, const thr_key *k, int *fresh)
     return &m->e[i];   /* m->e is not reallocated by maybe_grow_buckets */
 }
 
-/* 1: alert, 0: suppressed. */
-static int threshold_allows(sw_matcher *mt, const sw_rule *r, const sw_event *ev)
+/* 1: alert, 0: suppressed. t is the rule's threshold or the threshold file's. */
+static int threshold_allows(sw_matcher *mt, const sw_rule *r, const sw_threshold *t,
+                            const sw_event *ev)
 {
-    const sw_threshold *t = &r->thr;
     thr_key k;
     memset(&k, 0, sizeof(k));
     k.gid = r->gid;
@@ -388,6 +535,11 @@ static int threshold_allows(sw_matcher *mt, const sw_rule *r, const sw_event *ev
     case SW_TRACK_DST:
         k.ipver = ev->ip_version;
         memcpy(k.ip, ev->dst_ip, 16);
+        break;
+    case SW_TRACK_BOTH:
+        k.ipver = ev->ip_version;
+        memcpy(k.ip, ev->src_ip, 16);
+        memcpy(k.ip2, ev->dst_ip, 16);
         break;
     case SW_TRACK_FLOW:
         k.flow_id = ev->flow_id;
@@ -439,6 +591,34 @@ static int threshold_allows(sw_matcher *mt, const sw_rule *r, const sw_event *ev
     return 1;
 }
 
+/* 1 when a suppress entry of the threshold file silences rule r's event. */
+static int suppressed(const sw_ruleset *rs, const sw_rule *r, const sw_event *ev)
+{
+    for (size_t j = 0; j < rs->ntf; j++) {
+        const sw_tfentry *x = &rs->tf[j];
+        if (x->kind != SW_TF_SUPPRESS || !tf_names(x, r))
+            continue;
+        switch (x->track) {
+        case SW_TRACK_NONE:
+            return 1;
+        case SW_TRACK_SRC:
+            if (sw_set_match_addr(&x->ip, ev->ip_version, ev->src_ip))
+                return 1;
+            break;
+        case SW_TRACK_DST:
+            if (sw_set_match_addr(&x->ip, ev->ip_version, ev->dst_ip))
+                return 1;
+            break;
+        case SW_TRACK_EITHER:
+            if (sw_set_match_addr(&x->ip, ev->ip_version, ev->src_ip) ||
+                sw_set_match_addr(&x->ip, ev->ip_version, ev->dst_ip))
+                return 1;
+            break;
+        }
+    }
+    return 0;
+}
+
 static void fill_match(const sw_rule *r, sw_rule_match *out)
 {
     if (!out)
@@ -472,7 +652,10 @@ sw_match_verdict sw_ruleset_match(const sw_ruleset *rs, sw_matcher *mt, const sw
         if (!rule_matches(r, ev))
             continue;
         fill_match(r, out);
-        if (r->thr.type != SW_THR_NONE && !threshold_allows(mt, r, ev))
+        if (r->tf_sup && suppressed(rs, r, ev))
+            return SW_MATCH_SUPPRESSED;
+        const sw_threshold *t = r->tf_thr >= 0 ? &rs->tf[r->tf_thr].thr : &r->thr;
+        if (t->type != SW_THR_NONE && !threshold_allows(mt, r, t, ev))
             return SW_MATCH_SUPPRESSED;
         return SW_MATCH_ALERT;
     }

@@ -29,6 +29,27 @@ typedef struct sw_tunables {
 sw_ruleset *sw_ruleset_load_file(const char *path, const char *const *vars, char *err, size_t errlen);
 sw_ruleset *sw_ruleset_load_text(const char *name, const char *text, const char *const *vars,
                                  char *err, size_t errlen);
+
+/* A rule set made of a base (the built-in default rules, a base file or text, or
+ * nothing) and site rule files loaded on top of it, as Suricata loads its rule files:
+ * - a site rule whose sid is used by a base rule replaces that base rule;
+ * - two site rules with one sid, or two base rules, are an error;
+ * - site rules are matched before base rules (each group in load order);
+ * - variables: built-in HOME_NET and EXTERNAL_NET ("any") unless vars or a file
+ *   defines them; vars ("NAME=VALUE", the command line and --config) win over `var`
+ *   lines; a `var` line may redefine a built-in variable only before a rule used it.
+ * Errors are "FILE:LINE: what is wrong" for the file that has the problem. */
+typedef struct sw_rules_spec {
+    const char *base_name;           /* name of base_text in messages */
+    const char *base_text;           /* base rules as text, or NULL */
+    const char *base_file;           /* base rules from a file (when base_text is NULL), or NULL */
+    const char *const *files;        /* NULL-terminated site rule files, may be NULL */
+    const char *const *vars;         /* NULL-terminated "NAME=VALUE", may be NULL */
+    const char *threshold_file;      /* suppress/threshold lines (threshold.config syntax), or NULL */
+    const char *threshold_text;      /* ... given as text instead (wins over threshold_file) */
+    const char *threshold_name;      /* name of threshold_text in messages */
+} sw_rules_spec;
+sw_ruleset *sw_ruleset_load(const sw_rules_spec *spec, char *err, size_t errlen);
 void sw_ruleset_free(sw_ruleset *rs);
 size_t sw_ruleset_count(const sw_ruleset *rs);
 /* The tunables in effect; rs NULL gives the defaults. */
@@ -45,7 +66,19 @@ typedef struct sw_rule_info {
     const char *classtype;
     int      priority;
     unsigned line;               /* first line of the rule in its file */
+    const char *file;            /* the file (or base name) it comes from */
+    int      base;               /* 1: a base (default) rule, 0: a site rule */
 } sw_rule_info;
+/* Base rules replaced by a site rule with the same sid. */
+size_t sw_ruleset_replaced(const sw_ruleset *rs);
+/* Suppress and threshold lines loaded from the threshold file. */
+size_t sw_ruleset_threshold_entries(const sw_ruleset *rs);
+/* Problems a rule set loads with but a user should hear of (`seqwatch rules check`):
+ * catalogue events that no alert rule covers, alert rules that a pass rule for the
+ * same event silences entirely. Calls fn once per warning, with a one-line message;
+ * returns the number of warnings. */
+typedef void (*sw_rule_warn_fn)(void *user, const char *msg);
+size_t sw_ruleset_lint(const sw_ruleset *rs, sw_rule_warn_fn fn, void *user);
 /* Rule i in file order (0 <= i < sw_ruleset_count). Returns 0, or -1 if out of range. */
 int sw_ruleset_rule_info(const sw_ruleset *rs, size_t i, sw_rule_info *out);
 

@@ -26,6 +26,7 @@
 #include "detector/capture.h"
 #include "src/cli.h"
 #include "src/commands.h"
+#include "src/rules_opts.h"
 
 static volatile sig_atomic_t g_stop, g_hup;
 
@@ -38,8 +39,9 @@ static void run_usage(FILE *f)
 "usage: seqwatch run (-r FILE | -i IFACE) [OPTIONS]\n"
 "\n"
 "Watch TCP traffic and raise alerts on session hijacking and injection. Alerts go\n"
-"to stdout as JSON lines (EVE-compatible) unless --json says otherwise, and into\n"
-"the SQLite database (seqwatch.db in the working directory unless --db/--no-db).\n"
+"to stdout as JSON lines (EVE-compatible) unless --json says otherwise — on a\n"
+"terminal, as one readable line each instead (--fast) — and into the SQLite\n"
+"database (seqwatch.db in the working directory unless --db/--no-db).\n"
 "Progress and the end-of-run summary go to stderr.\n"
 "\n"
 "Input:\n"
@@ -60,14 +62,31 @@ static void run_usage(FILE *f)
 "                           taken on a host with checksum offload.\n"
 "\n"
 "Detection:\n"
-"      --rules FILE         rule file (default: the built-in default.rules)\n"
+"      --rules FILE         add a site rule file (repeatable); the built-in default\n"
+"                           rules stay loaded, a site rule with a default rule's sid\n"
+"                           replaces it, a pass rule silences what it matches\n"
+"      --no-default-rules   leave the built-in default rules out (only --rules files)\n"
 "      --var NAME=VALUE     set a rule variable, e.g. --var HOME_NET=10.0.0.0/8\n"
+"                           (HOME_NET and EXTERNAL_NET are 'any' unless set)\n"
+"      --threshold-file FILE  suppress and threshold lines in Suricata's\n"
+"                           threshold.config syntax (suppress gen_id 1, sig_id N,\n"
+"                           track by_src, ip 10.0.0.0/8; threshold ... type limit)\n"
+"      --config FILE        read 'var NAME = VALUE', 'rules = FILE',\n"
+"                           'threshold-file = FILE' and 'default-rules = no' lines\n"
+"                           from FILE (the command line wins; see docs/rules.md)\n"
 "      --anomalies          also write informational events as anomaly records\n"
 "      --history N          packets per connection kept for the alert ladder (default 8)\n"
 "\n"
 "Output:\n"
 "      --json FILE|-        JSON-lines alerts to FILE ('-' = stdout, the default)\n"
 "      --no-json            no JSON-lines output\n"
+"      --fast               one line per alert on stdout, like Suricata's fast.log:\n"
+"                           time, severity, event, connection, what was seen,\n"
+"                           [gid:sid:rev]. The default when stdout is a terminal\n"
+"                           and --json does not name it (JSON lines then go only\n"
+"                           where --json says); to a pipe, JSON lines as before\n"
+"      --no-fast            never print the one-line form (on a terminal without\n"
+"                           --json: JSON lines on stdout, as before)\n"
 "      --db FILE            SQLite alert database (default seqwatch.db)\n"
 "      --no-db              no database\n"
 "      --sensor NAME        sensor name, the host field of every alert (default: the\n"
@@ -111,7 +130,8 @@ enum {
     O_NO_PROMISC = 256, O_SNAPLEN, O_BUFSIZE, O_CHECKSUM, O_RULES, O_VAR, O_ANOM, O_HISTORY,
     O_JSON, O_NO_JSON, O_DB, O_NO_DB, O_SENSOR, O_SUMMARY_JSON, O_NO_PROGRESS, O_MAX_FLOWS,
     O_T_SYN, O_T_EST, O_T_CLOSE, O_MEMCAP, O_FLOWCAP, O_DEPTH, O_RET_S, O_RET_B, O_SEED,
-    O_USER, O_GROUP, O_WORKERS, O_FANOUT,
+    O_USER, O_GROUP, O_WORKERS, O_FANOUT, O_NO_DEFAULT_RULES, O_CONFIG,
+    O_THRESHOLD_FILE, O_FAST, O_NO_FAST,
 };
 
 static const struct option run_opts[] = {
@@ -125,10 +145,15 @@ static const struct option run_opts[] = {
     {"checksum", required_argument, 0, O_CHECKSUM},
     {"rules", required_argument, 0, O_RULES},
     {"var", required_argument, 0, O_VAR},
+    {"no-default-rules", no_argument, 0, O_NO_DEFAULT_RULES},
+    {"config", required_argument, 0, O_CONFIG},
+    {"threshold-file", required_argument, 0, O_THRESHOLD_FILE},
     {"anomalies", no_argument, 0, O_ANOM},
     {"history", required_argument, 0, O_HISTORY},
     {"json", required_argument, 0, O_JSON},
     {"no-json", no_argument, 0, O_NO_JSON},
+    {"fast", no_argument, 0, O_FAST},
+    {"no-fast", no_argument, 0, O_NO_FAST},
     {"db", required_argument, 0, O_DB},
     {"no-db", no_argument, 0, O_NO_DB},
     {"sensor", required_argument, 0, O_SENSOR},
@@ -153,7 +178,6 @@ static const struct option run_opts[] = {
     {0, 0, 0, 0},
 };
 
-#define MAX_VARS 64
 
 static double now_wall(void)
 {
@@ -314,6 +338,8 @@ static json_t *summary_json(sw_engine *e, const sw_stats *st, double elapsed, un
     json_object_set_new(o, "alerts", json_integer((json_int_t)st->alerts));
     json_object_set_new(o, "alerts_suppressed", json_integer((json_int_t)st->alerts_suppressed));
     json_object_set_new(o, "threshold_evictions", json_integer((json_int_t)st->threshold_evictions));
+    json_object_set_new(o, "alerts_folded", json_integer((json_int_t)st->alerts_folded));
+    json_object_set_new(o, "fold_evictions", json_integer((json_int_t)st->fold_evictions));
     json_object_set_new(o, "anomalies", json_integer((json_int_t)st->anomalies));
     json_object_set_new(o, "workers", json_integer((json_int_t)workers));
     json_object_set_new(o, "elapsed_seconds", json_real(elapsed));
@@ -368,6 +394,9 @@ static void print_summary(sw_engine *e, const sw_stats *st, double elapsed, int 
     fprintf(stderr, "  alerts           %llu (events %llu, suppressed by thresholds %llu, anomalies %llu)\n",
             (unsigned long long)st->alerts, (unsigned long long)st->events,
             (unsigned long long)st->alerts_suppressed, (unsigned long long)st->anomalies);
+    if (st->alerts_folded || st->fold_evictions)
+        fprintf(stderr, "  repeats folded   %llu into earlier alerts (folds closed early, table full: %llu)\n",
+                (unsigned long long)st->alerts_folded, (unsigned long long)st->fold_evictions);
     if (st->checksum_errors && st->checksum_errors * 2 > st->tcp_packets + st->checksum_errors)
         fprintf(stderr, "  note: most TCP/IP packets (%llu) had a bad checksum and were ignored; a capture\n"
                         "        taken on a host with checksum offload looks like this: rerun with --checksum off\n",
@@ -399,6 +428,48 @@ static void print_lines(const char *msg)
     }
 }
 
+/* --fast: one line per alert (and per closing update of a folded alert). */
+typedef struct fast_out {
+    FILE *f;
+    int clear_progress;          /* the progress line shares the terminal: clear it first */
+    int failed;
+} fast_out;
+
+static void fast_endpoint(char *buf, size_t len, const char *ip, uint16_t port)
+{
+    snprintf(buf, len, strchr(ip, ':') ? "[%s]:%u" : "%s:%u", ip, (unsigned)port);
+}
+
+static void fast_alert(void *user, const sw_alert *a)
+{
+    fast_out *fo = user;
+    time_t secs = (time_t)(a->ts_us / 1000000u);
+    struct tm tm;
+    char when[40] = "?", src[80], dst[80], count[48] = "";
+    if (gmtime_r(&secs, &tm))
+        strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+    fast_endpoint(src, sizeof(src), a->src_ip, a->src_port);
+    fast_endpoint(dst, sizeof(dst), a->dest_ip, a->dest_port);
+    json_error_t je;
+    json_t *doc = json_loads(a->json, 0, &je);
+    json_t *h = doc ? json_object_get(doc, "hijack") : NULL;
+    const char *what = json_string_value(json_object_get(h, "description"));
+    if (a->update) {
+        json_t *fold = json_object_get(h, "fold");
+        const char *last = json_string_value(json_object_get(fold, "last"));
+        snprintf(count, sizeof(count), " x%lld until %.26s",
+                 (long long)json_integer_value(json_object_get(fold, "count")), last ? last + 11 : "?");
+    }
+    if (fo->clear_progress)
+        fputs("\r\033[K", stderr);
+    if (fprintf(fo->f, "%s.%06u  [sev %d] %s%s  %s -> %s  %s  [%u:%u:%u]%s\n", when,
+                (unsigned)(a->ts_us % 1000000u), a->severity, a->event, count, src, dst,
+                what ? what : (a->msg ? a->msg : ""), a->gid, a->sid, a->rev,
+                a->update ? " (update)" : "") < 0)
+        fo->failed = 1;
+    json_decref(doc);
+}
+
 static void progress(sw_capture *cap, const sw_stats *st, int final)
 {
     uint64_t off = sw_capture_offset(cap), total = sw_capture_size(cap);
@@ -423,8 +494,10 @@ int sw_cmd_run(int argc, char **argv)
     sw_config_init(&cfg);
     const char *rfile = NULL, *iface = NULL, *bpf = NULL, *summary_path = NULL;
     const char *json_path = "-", *db_path = "seqwatch.db", *user = NULL, *group = NULL;
-    const char *vars[MAX_VARS + 1];
-    size_t nvars = 0;
+    int json_given = 0, fast = -1;      /* fast: -1 automatic, 0 off, 1 on */
+    static sw_rules_opts ro;     /* static: large, and one run per process */
+    sw_rules_opts_init(&ro, "seqwatch run");
+    ro.prefix = "seqwatch run: ";
     uint64_t count = 0, v;
     int promisc = 1, quiet = 0, show_progress = 1;
     long fanout = -1;
@@ -456,22 +529,25 @@ int sw_cmd_run(int argc, char **argv)
             cfg.checksum = b ? SW_CHECKSUM_ON : SW_CHECKSUM_OFF;
             break;
         }
-        case O_RULES: cfg.rules_file = optarg; break;
+        case O_RULES:
+            if (sw_rules_opts_add_file(&ro, optarg)) return 2;
+            break;
+        case O_NO_DEFAULT_RULES: ro.no_default_rules = 1; break;
+        case O_CONFIG: ro.config = optarg; break;
+        case O_THRESHOLD_FILE: ro.threshold_file = optarg; break;
         case O_VAR:
             if (!strchr(optarg, '=') || optarg[0] == '=') return bad_value("var", optarg);
-            if (nvars == MAX_VARS) {
-                fprintf(stderr, "seqwatch run: too many --var options (at most %d)\n", MAX_VARS);
-                return 2;
-            }
-            vars[nvars++] = optarg;
+            if (sw_rules_opts_add_var(&ro, optarg)) return 2;
             break;
         case O_ANOM: cfg.anomalies = 1; break;
         case O_HISTORY:
             if (sw_cli_parse_uint(optarg, 64, &v)) return bad_value("history", optarg);
             cfg.history_packets = (uint32_t)v;
             break;
-        case O_JSON: json_path = optarg; break;
-        case O_NO_JSON: json_path = NULL; break;
+        case O_JSON: json_path = optarg; json_given = 1; break;
+        case O_NO_JSON: json_path = NULL; json_given = 1; break;
+        case O_FAST: fast = 1; break;
+        case O_NO_FAST: fast = 0; break;
         case O_DB: db_path = optarg; break;
         case O_NO_DB: db_path = NULL; break;
         case O_SENSOR: cfg.sensor_name = optarg; break;
@@ -543,9 +619,24 @@ int sw_cmd_run(int argc, char **argv)
         fprintf(stderr, "seqwatch run: --fanout needs a live capture (-i IFACE)\n");
         return 2;
     }
-    vars[nvars] = NULL;
-    if (nvars)
-        cfg.vars = vars;
+    if (fast < 0)   /* a terminal gets the one-line form unless --json sends JSON there */
+        fast = isatty(STDOUT_FILENO) && !(json_given && json_path && !strcmp(json_path, "-"));
+    if (fast && json_given && json_path && !strcmp(json_path, "-")) {
+        fprintf(stderr, "seqwatch run: --fast and --json - both write to stdout; give --json a file\n");
+        return 2;
+    }
+    if (fast && !json_given)
+        json_path = NULL;               /* JSON lines would go to stdout */
+    if (sw_rules_opts_resolve(&ro) != 0) {
+        sw_rules_opts_free(&ro);
+        return 1;
+    }
+    if (ro.vars[0])
+        cfg.vars = ro.vars;
+    if (ro.files[0])
+        cfg.rules_files = ro.files;
+    cfg.no_default_rules = ro.no_default_rules;
+    cfg.threshold_file = ro.threshold_file;
 
     char err[512];
     sw_capture *cap = rfile ? sw_capture_open_file(rfile, bpf, err, sizeof(err))
@@ -616,6 +707,9 @@ int sw_cmd_run(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     int tty_progress = !quiet && show_progress && !live && isatty(STDERR_FILENO);
+    fast_out fo = { stdout, tty_progress, 0 };
+    if (fast)
+        sw_engine_set_alert_cb(e, fast_alert, &fo);
     double t0 = now_wall(), next_progress = t0 + 0.5;
     uint64_t npkts = 0, recv = 0, drop = 0, ifdrop = 0;
     int rc = 0;
@@ -627,11 +721,13 @@ int sw_cmd_run(int argc, char **argv)
             g_hup = 0;
             if (sw_engine_reopen_outputs(e, err, sizeof(err)) != 0)
                 fprintf(stderr, "seqwatch run: cannot reopen the JSON output: %s\n", err);
-            if (live && cfg.rules_file) {
-                if (sw_engine_reload_rules(e, cfg.rules_file, err, sizeof(err)) != 0)
+            if (live && (ro.files[0] || ro.config || ro.threshold_file)) {
+                /* every rule file and the threshold file are read again (the --config
+                 * file is read at start only) */
+                if (sw_engine_reload_rules(e, NULL, err, sizeof(err)) != 0)
                     fprintf(stderr, "seqwatch run: rules not reloaded, the old rules stay: %s\n", err);
                 else
-                    fprintf(stderr, "seqwatch run: rules reloaded from %s\n", cfg.rules_file);
+                    fprintf(stderr, "seqwatch run: rules reloaded\n");
             }
         }
         const uint8_t *frame;
@@ -666,6 +762,11 @@ int sw_cmd_run(int argc, char **argv)
         }
     }
     sw_engine_flush(e);
+    if (fast && (fflush(stdout) != 0 || ferror(stdout) || fo.failed)) {
+        fprintf(stderr, "seqwatch run: cannot write the alert lines to stdout: %s\n",
+                strerror(errno ? errno : EIO));
+        rc = 1;
+    }
     if (live && sw_capture_stats(cap, &recv, &drop, &ifdrop) == 0)
         sw_engine_set_capture_drops(e, drop + ifdrop);
     char cerr[1100];

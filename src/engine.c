@@ -7,6 +7,7 @@
  * them in reverse order; an alert is rendered to JSON once and that same text goes to
  * every sink, so the JSON lines, the database and the callback always agree.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include "detector/detector.h"
 #include "rules/checks.h"
 #include "rules/ruleset.h"
+#include "rules/fold.h"
 #include "storage/alert_json.h"
 #include "storage/jsonl.h"
 #include "storage/store.h"
@@ -29,6 +31,9 @@ struct sw_engine {
     sw_config cfg;
     char *sensor;
     char *rules_file;            /* NULL: built-in rules */
+    char *rules_text;            /* rules given as text (kept for reloads) */
+    char **rules_files;          /* NULL-terminated copies of the site rule files */
+    char *threshold_file;
     char *json_path, *db_path, *source_name, *pcap_filename;
     uint64_t frames;             /* frames fed: the number of the last one (pcap_cnt) */
     char **vars;                 /* NULL-terminated copies */
@@ -38,6 +43,7 @@ struct sw_engine {
     sw_checks *checks;           /* with a pool: holds the per-host ISN table only */
     sw_ruleset *rules;
     sw_matcher *matcher;
+    sw_fold *fold;               /* repeats fold (rules/fold.c), driven by event times */
 
     sw_alert_cb alert_cb;
     void *alert_user;
@@ -52,8 +58,15 @@ struct sw_engine {
     uint64_t records;            /* delivered to the outputs */
     uint64_t json_written, json_failed, db_written, db_failed, lost;  /* final, at close */
 
-    uint64_t events, alerts, suppressed, passed, anomalies, ordinal;
+    uint64_t events, alerts, suppressed, passed, anomalies, ordinal, updates;
 };
+
+/* Repeats fold: at most FOLD_MAX open folds; an occurrence FOLD_IDLE_US (packet time)
+ * or more after its fold's last repeat is a new alert (docs/detections.md). Folds
+ * close with their update then, at the end (sw_engine_flush), or when the table is
+ * full — not by other connections' times, so every --workers N gives the same. */
+#define FOLD_MAX     16384u
+#define FOLD_IDLE_US (60ull * 1000000u)
 
 void sw_config_init(sw_config *c)
 {
@@ -83,19 +96,36 @@ static void set_err(char *err, size_t len, const char *msg)
         snprintf(err, len, "%s", msg);
 }
 
-/* Load the rule set the configuration names: text, file, or the built-in rules. */
+/* Load the rule set the configuration names: the base (text, file, or the built-in
+ * rules unless no_default_rules) and the site rule files on top of it. */
 static sw_ruleset *load_rules(const sw_config *cfg, char *err, size_t errlen)
 {
-    if (cfg->rules_text)
-        return sw_ruleset_load_text("<rules>", cfg->rules_text, cfg->vars, err, errlen);
-    if (cfg->rules_file)
-        return sw_ruleset_load_file(cfg->rules_file, cfg->vars, err, errlen);
-    return sw_ruleset_load_text("<built-in default.rules>", sw_default_rules_text, cfg->vars,
-                                err, errlen);
+    sw_rules_spec spec;
+    memset(&spec, 0, sizeof(spec));
+    if (cfg->rules_text) {
+        spec.base_name = "<rules>";
+        spec.base_text = cfg->rules_text;
+    } else if (cfg->rules_file) {
+        spec.base_file = cfg->rules_file;
+    } else if (!cfg->no_default_rules) {
+        spec.base_name = "<built-in default.rules>";
+        spec.base_text = sw_default_rules_text;
+    }
+    spec.files = cfg->rules_files;
+    spec.vars = cfg->vars;
+    spec.threshold_file = cfg->threshold_file;
+    return sw_ruleset_load(&spec, err, errlen);
 }
 
-/* Render and deliver one record to every sink. */
-static void deliver(sw_engine *e, const sw_event *ev, const sw_rule_match *m, const char *etype)
+/* Write one rendered document to every sink. ts_us/event/flow/ports come from the
+ * document's event; update marks a fold's closing update. */
+static void emit(sw_engine *e, json_t *doc, uint64_t ts_us, sw_event_id id, const sw_rule_match *m,
+                 const char *etype, uint64_t flow_id, uint16_t sport, uint16_t dport, int update);
+
+/* Render and deliver one record to every sink; *keep (if not NULL) gets a reference
+ * to the document. */
+static void deliver(sw_engine *e, const sw_event *ev, const sw_rule_match *m, const char *etype,
+                    json_t **keep)
 {
     /* The alert_id's ordinal: the event's number within its connection (so the ids do
      * not depend on how connections interleave, e.g. with --workers); an event without
@@ -104,6 +134,15 @@ static void deliver(sw_engine *e, const sw_event *ev, const sw_rule_match *m, co
     json_t *doc = sw_alert_to_json_ex(ev, m, etype, e->sensor, ordinal, e->pcap_filename);
     if (!doc)
         return;
+    emit(e, doc, ev->ts_us, ev->id, m, etype, ev->flow_id, ev->sport, ev->dport, 0);
+    if (keep)
+        *keep = json_incref(doc);
+    json_decref(doc);
+}
+
+static void emit(sw_engine *e, json_t *doc, uint64_t ts_us, sw_event_id id, const sw_rule_match *m,
+                 const char *etype, uint64_t flow_id, uint16_t sport, uint16_t dport, int update)
+{
     char *text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
     if (text) {
         int in_json = 0;
@@ -113,11 +152,12 @@ static void deliver(sw_engine *e, const sw_event *ev, const sw_rule_match *m, co
         if (e->writer)
             sw_store_writer_push_ex(e->writer, text, in_json ? SW_PUSH_ELSEWHERE : 0);
         if (e->alert_cb) {
-            const sw_event_def *def = sw_event_def_get(ev->id);
+            const sw_event_def *def = sw_event_def_get(id);
             char src[64], dst[64];
             sw_alert a;
             memset(&a, 0, sizeof(a));
-            a.ts_us = ev->ts_us;
+            a.ts_us = ts_us;
+            a.update = update;
             a.event = def ? def->name : "?";
             a.event_type = etype;
             if (m) {
@@ -130,15 +170,15 @@ static void deliver(sw_engine *e, const sw_event *ev, const sw_rule_match *m, co
                 a.severity = def->severity;
                 a.msg = def->description;
             }
-            a.flow_id = ev->flow_id;
+            a.flow_id = flow_id;
             json_t *v = json_object_get(doc, "src_ip");
             snprintf(src, sizeof(src), "%s", json_is_string(v) ? json_string_value(v) : "");
             v = json_object_get(doc, "dest_ip");
             snprintf(dst, sizeof(dst), "%s", json_is_string(v) ? json_string_value(v) : "");
             a.src_ip = src;
             a.dest_ip = dst;
-            a.src_port = ev->sport;
-            a.dest_port = ev->dport;
+            a.src_port = sport;
+            a.dest_port = dport;
             v = json_object_get(doc, "alert_id");
             a.alert_id = json_is_string(v) ? json_string_value(v) : "";
             a.json = text;
@@ -146,7 +186,44 @@ static void deliver(sw_engine *e, const sw_event *ev, const sw_rule_match *m, co
         }
         free(text);
     }
-    json_decref(doc);
+}
+
+/* A fold closes after absorbing repeats: one update of its first alert. */
+static void on_fold_close(void *user, json_t *doc, const sw_fold_info *info)
+{
+    sw_engine *e = user;
+    json_t *h = json_object_get(doc, "hijack");
+    json_t *alert = json_object_get(doc, "alert");
+    if (!json_is_object(h))
+        return;
+    char first[40], last[40];
+    sw_format_timestamp(info->first_us, first, sizeof(first));
+    sw_format_timestamp(info->last_us, last, sizeof(last));
+    json_t *fold = json_pack("{s:I, s:s, s:s, s:b}", "count", (json_int_t)info->count,
+                             "first", first, "last", last, "final", 1);
+    if (!fold)
+        return;
+    if (info->last_evidence)
+        json_object_set(fold, "last_evidence", info->last_evidence);
+    json_object_set_new(h, "fold", fold);
+    sw_rule_match m;
+    memset(&m, 0, sizeof(m));
+    json_t *v;
+    if (json_is_object(alert)) {
+        m.sid = (uint32_t)json_integer_value(json_object_get(alert, "signature_id"));
+        m.gid = (uint32_t)json_integer_value(json_object_get(alert, "gid"));
+        m.rev = (uint32_t)json_integer_value(json_object_get(alert, "rev"));
+        m.priority = (int)json_integer_value(json_object_get(alert, "severity"));
+        m.msg = json_string_value(json_object_get(alert, "signature"));
+    }
+    int id = sw_event_lookup(json_string_value(json_object_get(h, "event")));
+    uint64_t flow = (v = json_object_get(doc, "flow_id")) && json_is_integer(v)
+                        ? (uint64_t)json_integer_value(v) : 0;
+    uint16_t sport = (uint16_t)json_integer_value(json_object_get(doc, "src_port"));
+    uint16_t dport = (uint16_t)json_integer_value(json_object_get(doc, "dest_port"));
+    e->updates++;
+    emit(e, doc, info->first_us, id < 0 ? SW_EV_COUNT : (sw_event_id)id, &m, "alert", flow,
+         sport, dport, 1);
 }
 
 /* The checks' emit callback: every event passes through the rule engine. */
@@ -158,19 +235,28 @@ static void on_event(void *user, sw_event *ev)
     if (def && def->informational) {
         if (e->cfg.anomalies) {
             e->anomalies++;
-            deliver(e, ev, NULL, "anomaly");
+            deliver(e, ev, NULL, "anomaly", NULL);
         }
         return;
     }
     sw_rule_match m;
     memset(&m, 0, sizeof(m));
     switch (sw_ruleset_match(e->rules, e->matcher, ev, &m)) {
-    case SW_MATCH_ALERT:
+    case SW_MATCH_ALERT: {
+        if (sw_fold_repeat(e->fold, ev, m.gid, m.sid))
+            break;                       /* a repeat: counted into its fold */
         e->alerts++;
-        deliver(e, ev, &m, "alert");
+        json_t *doc = NULL;
+        deliver(e, ev, &m, "alert", &doc);
+        sw_fold_open(e->fold, ev, m.gid, m.sid, doc);
+        json_decref(doc);
         break;
+    }
     case SW_MATCH_SUPPRESSED:
-        e->suppressed++;
+        /* a repeat of a folded alert that a threshold would have suppressed counts in
+         * the fold: the fold shows how often it happened */
+        if (!sw_fold_repeat(e->fold, ev, m.gid, m.sid))
+            e->suppressed++;
         break;
     case SW_MATCH_PASS:
         e->passed++;
@@ -218,6 +304,15 @@ sw_engine *sw_engine_new(const sw_config *cfg_in, char *err, size_t errlen)
         sw_config_init(&defaults);
         cfg_in = &defaults;
     }
+    /* A caller built against API version 1 passes the shorter struct: the fields it
+     * lacks keep their sw_config_init defaults. */
+    sw_config full;
+    if (cfg_in->struct_size == offsetof(sw_config, rules_files)) {
+        sw_config_init(&full);
+        memcpy(&full, cfg_in, offsetof(sw_config, rules_files));
+        full.struct_size = sizeof(sw_config);
+        cfg_in = &full;
+    }
     if (cfg_in->struct_size != sizeof(sw_config)) {
         set_err(err, errlen, "sw_config was not initialised with sw_config_init (API mismatch)");
         return NULL;
@@ -238,6 +333,9 @@ sw_engine *sw_engine_new(const sw_config *cfg_in, char *err, size_t errlen)
     e->pcap_filename = dup_or_null(cfg_in->pcap_filename);
     e->cfg.pcap_filename = e->pcap_filename;
     e->vars = dup_vars(cfg_in->vars);
+    e->rules_text = dup_or_null(cfg_in->rules_text);
+    e->threshold_file = dup_or_null(cfg_in->threshold_file);
+    e->rules_files = cfg_in->rules_files ? dup_vars(cfg_in->rules_files) : NULL;
     /* Pointers in the copy refer to our own strings from here on. */
     e->cfg.sensor_name = e->sensor;
     e->cfg.rules_file = e->rules_file;
@@ -245,7 +343,15 @@ sw_engine *sw_engine_new(const sw_config *cfg_in, char *err, size_t errlen)
     e->cfg.db_path = e->db_path;
     e->cfg.source_name = e->source_name;
     e->cfg.vars = (const char *const *)e->vars;
-    e->cfg.rules_text = NULL;
+    e->cfg.rules_text = e->rules_text;
+    e->cfg.rules_files = (const char *const *)e->rules_files;
+    e->cfg.threshold_file = e->threshold_file;
+    if (!e->sensor || !e->vars || (cfg_in->rules_text && !e->rules_text) ||
+        (cfg_in->rules_files && !e->rules_files) ||
+        (cfg_in->threshold_file && !e->threshold_file)) {
+        set_err(err, errlen, "out of memory");
+        goto fail;
+    }
     if (e->cfg.workers == 0)
         e->cfg.workers = 1;
 
@@ -253,12 +359,13 @@ sw_engine *sw_engine_new(const sw_config *cfg_in, char *err, size_t errlen)
     if (!e->rules)
         goto fail;
     e->matcher = sw_matcher_new(65536);
+    e->fold = sw_fold_new(FOLD_MAX, FOLD_IDLE_US, on_fold_close, e);
     sw_checks_config cc;
     memset(&cc, 0, sizeof(cc));
     cc.history_packets = e->cfg.history_packets;
     cc.tun = *sw_ruleset_tunables(e->rules);
     e->checks = sw_checks_new(&cc, on_event, e);
-    if (!e->matcher || !e->checks) {
+    if (!e->matcher || !e->checks || !e->fold) {
         set_err(err, errlen, "out of memory");
         goto fail;
     }
@@ -356,13 +463,17 @@ void sw_engine_flush(sw_engine *e)
         sw_detector_flush(e->det);
     if (e && e->pool)
         sw_pool_flush(e->pool);
+    if (e)
+        sw_fold_expire(e->fold, UINT64_MAX);   /* every fold closes with its update */
 }
 
 int sw_engine_reload_rules(sw_engine *e, const char *rules_file, char *err, size_t errlen)
 {
     sw_config c = e->cfg;
-    c.rules_text = NULL;
-    c.rules_file = rules_file ? rules_file : e->rules_file;
+    if (rules_file) {
+        c.rules_text = NULL;
+        c.rules_file = rules_file;
+    }
     sw_ruleset *rs = load_rules(&c, err, errlen);
     if (!rs)
         return -1;
@@ -370,6 +481,9 @@ int sw_engine_reload_rules(sw_engine *e, const char *rules_file, char *err, size
         free(e->rules_file);
         e->rules_file = strdup(rules_file);
         e->cfg.rules_file = e->rules_file;
+        free(e->rules_text);
+        e->rules_text = NULL;
+        e->cfg.rules_text = NULL;
     }
     sw_ruleset_free(e->rules);
     e->rules = rs;
@@ -412,6 +526,8 @@ void sw_engine_get_stats(const sw_engine *e, sw_stats *out)
             out->out_db_failed = ws.dropped + ws.invalid;
         }
     }
+    out->alerts_folded = sw_fold_folded(e->fold);
+    out->fold_evictions = sw_fold_evictions(e->fold);
 }
 
 size_t sw_engine_decode_errors(const sw_engine *e, const char **names, uint64_t *counts, size_t max)
@@ -511,6 +627,7 @@ void sw_engine_free(sw_engine *e)
     sw_detector_free(e->det);
     sw_checks_free(e->checks);
     sw_matcher_free(e->matcher);
+    sw_fold_free(e->fold);
     sw_ruleset_free(e->rules);
     if (e->vars) {
         for (char **v = e->vars; *v; v++)
@@ -519,6 +636,13 @@ void sw_engine_free(sw_engine *e)
     }
     free(e->sensor);
     free(e->rules_file);
+    free(e->rules_text);
+    free(e->threshold_file);
+    if (e->rules_files) {
+        for (char **f = e->rules_files; *f; f++)
+            free(*f);
+        free(e->rules_files);
+    }
     free(e->json_path);
     free(e->db_path);
     free(e->source_name);

@@ -274,12 +274,13 @@ static sqlite3_stmt *prepare_filtered(sqlite3 *db, const char *head, const sw_qu
 enum {
     C_ALERT_ID, C_TS_US, C_TS, C_EVENT, C_EVENT_TYPE, C_SID, C_GID, C_REV, C_SIGNATURE,
     C_CATEGORY, C_SEVERITY, C_SRC_IP, C_SRC_PORT, C_DEST_IP, C_DEST_PORT, C_PROTO, C_FLOW,
-    C_SENSOR, C_SOURCE, C_DOC, C_COUNT
+    C_SENSOR, C_SOURCE, C_DOC, C_COUNT, C_FOLD
 };
 
 #define LIST_COLUMNS                                                                      \
     "alert_id, ts_us, ts, event, event_type, signature_id, gid, rev, signature, category," \
-    " severity, src_ip, src_port, dest_ip, dest_port, proto, flow_id, sensor, source, doc, id"
+    " severity, src_ip, src_port, dest_ip, dest_port, proto, flow_id, sensor, source, doc, id," \
+    " json_extract(doc, '$.hijack.fold.count')"
 
 static const char *col_text(sqlite3_stmt *st, int c)
 {
@@ -455,7 +456,10 @@ long sw_query_print(sqlite3 *db, const sw_query_filter *f, sw_query_format fmt, 
             ts[10] = ' ';
             ts[23] = '\0';   /* milliseconds */
             r->cell[T_TIME] = strdup(ts);
-            if (sqlite3_column_type(st, C_EVENT) != SQLITE_NULL)
+            if (sqlite3_column_int64(st, C_FOLD) > 1)   /* a folded alert: its count */
+                r->cell[T_EVENT] = fmt_dup("%s x%lld", col_text(st, C_EVENT),
+                                           (long long)sqlite3_column_int64(st, C_FOLD));
+            else if (sqlite3_column_type(st, C_EVENT) != SQLITE_NULL)
                 r->cell[T_EVENT] = strdup(col_text(st, C_EVENT));
             else
                 r->cell[T_EVENT] = fmt_dup("%s", col_text(st, C_SIGNATURE));

@@ -532,6 +532,23 @@ static const char insert_sql[] =
     " ?18, ?19, ?20, ?21, ?22)"
     " ON CONFLICT (alert_id) DO NOTHING";
 
+/* A folded alert's closing update (hijack.fold.final, docs/schema.md) replaces the
+ * stored document of its alert_id (count, last time) instead of adding a row. */
+static const char upsert_sql[] =
+    "INSERT INTO alerts (alert_id, ts, ts_us, event, event_type, signature_id, gid, rev,"
+    " signature, category, severity, src_ip, src_port, dest_ip, dest_port, proto, flow_id,"
+    " sensor, source, doc)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
+    " ?18, ?19, ?20)"
+    " ON CONFLICT (alert_id) DO UPDATE SET doc = excluded.doc";
+
+/* 1 when doc is a fold's closing update. */
+static int is_fold_update(const json_t *hijack)
+{
+    const json_t *fold = hijack ? json_object_get(hijack, "fold") : NULL;
+    return json_is_object(fold) && json_is_true(json_object_get(fold, "final"));
+}
+
 static void bind_str(sqlite3_stmt *st, int i, const json_t *obj, const char *key)
 {
     const json_t *v = obj ? json_object_get(obj, key) : NULL;
@@ -614,18 +631,18 @@ int sw_store_insert_run(sqlite3 *db, const json_t *doc, const char *text, int64_
         }
         text = owned;
     }
-    sqlite3_stmt *st = cached_stmt(db, insert_sql);
-    if (!st) {
-        snprintf(err, errlen, "%s", sqlite3_errmsg(db));
-        free(owned);
-        return -2;
-    }
     const json_t *alert = json_object_get(doc, "alert");
     if (!json_is_object(alert))
         alert = NULL;
     const json_t *hijack = json_object_get(doc, "hijack");
     if (!json_is_object(hijack))
         hijack = NULL;
+    sqlite3_stmt *st = cached_stmt(db, is_fold_update(hijack) ? upsert_sql : insert_sql);
+    if (!st) {
+        snprintf(err, errlen, "%s", sqlite3_errmsg(db));
+        free(owned);
+        return -2;
+    }
 
     sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 2, ts, -1, SQLITE_TRANSIENT);

@@ -76,4 +76,26 @@ fi
 printf 'alert tcp any any <> any any (event:overlap_mismatch; sid:1;)\n' > good.rules
 "$P" run -r "$DEMO" --rules good.rules --json out.jsonl --no-db -q || fail "a good rules file: exit $?"
 [ "$(wc -l < out.jsonl)" -ge 1 ] || fail "a good rules file raised nothing on the demo"
+
+# site rules load on top of the defaults: the one-line local.rules silences
+# the overlap alert only, and --no-default-rules leaves its pass rule alone
+printf 'pass tcp any any <> any any (event:overlap_mismatch; sid:1000001;)\n' > local.rules
+"$P" run -r "$DEMO" --json all.jsonl --no-db -q || fail "demo: exit $?"
+"$P" run -r "$DEMO" --rules local.rules --json site.jsonl --no-db -q || fail "demo with local.rules: exit $?"
+all=$(wc -l < all.jsonl); site=$(wc -l < site.jsonl); ovl=$(python3 -c 'import json,sys; print(sum(json.loads(l)["hijack"]["event"] == "overlap_mismatch" for l in open(sys.argv[1])))' all.jsonl)
+[ "$ovl" -ge 1 ] && [ "$site" -eq $((all - ovl)) ] || fail "local.rules: $site alerts of $all ($ovl overlaps)"
+"$P" run -r "$DEMO" --rules local.rules --no-default-rules --json none.jsonl --no-db -q || fail "--no-default-rules: exit $?"
+[ ! -s none.jsonl ] || fail "--no-default-rules with one pass rule still alerted"
+printf 'var HOME_NET 10.0.0.0/8\nalert tcp $HOME_NET any -> any any (event:desync; sid:7;)\n' > v.rules
+printf 'rule = local.rules\n' > c.conf
+refused "a site file redefining HOME_NET" "^seqwatch run: v\\.rules:1: variable HOME_NET was already used" --rules v.rules
+printf 'suppress gen_id 1, sig_id 2300012, track by_src\n' > t.config
+refused "a bad --threshold-file line" "^seqwatch run: t\\.config:1: suppress: track needs an ip\$" --threshold-file t.config
+refused "a missing --threshold-file" "^seqwatch run: none\\.config: No such file or directory\$" --threshold-file none.config
+refused "a bad --config line" "^seqwatch run: c\\.conf:1: unknown setting 'rule'" --config c.conf
+
+# a threshold file silences what it names, and only that
+printf 'suppress gen_id 1, sig_id 2300011\n' > s.config
+"$P" run -r "$DEMO" --threshold-file s.config --json sup.jsonl --no-db -q || fail "--threshold-file: exit $?"
+[ "$(wc -l < sup.jsonl)" -eq $((all - ovl)) ] || fail "--threshold-file: $(wc -l < sup.jsonl) alerts of $all ($ovl overlaps)"
 echo "ok: every unusable rules file refused before anything ran"

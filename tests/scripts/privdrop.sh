@@ -148,7 +148,8 @@ else
   met=0
 fi
 stop_sensor "$T/out3"
-nj=$(lines "$T/out3/a.jsonl")
+# closing updates of folded alerts (hijack.fold) repeat an alert_id: not a row
+nj=$(grep -cv '"fold":{"count":' "$T/out3/a.jsonl")
 [ "$nj" -ge 1 ] || fail "no alert from the forged RSTs"
 nd=$(db_count "$T/out3/a.db" "$(hostname)") || fail "cannot read the database"
 [ "$nd" -eq "$nj" ] || fail "database: $nd of $nj alerts"

@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
+#include <unistd.h>
 #include <cmocka.h>
 #include <jansson.h>
 
@@ -133,6 +135,23 @@ static void test_synack_bad_ack_alert_has_eve_fields(void **state)
     json_decref(r.last_doc);
 }
 
+/* A SYN and a SYN-ACK that acknowledges `ack` instead of the client's ISN + 1. */
+static void synack_bad_trace(pb_trace *t, uint16_t sport, uint32_t ack)
+{
+    pb_trace_init(t, 1, 1700000000000000ull);
+    pb_conn c;
+    pb_conn_init(&c, t, "10.1.0.1", sport, "10.1.0.2", 80, 1000, 5000);
+    pb_seg s;
+    pb_conn_seg(&c, 0, &s);
+    s.flags = SW_TH_SYN;
+    s.ack = 0;
+    pb_trace_add(t, &s);
+    pb_conn_seg(&c, 1, &s);
+    s.flags = SW_TH_SYN | SW_TH_ACK;
+    s.ack = ack;
+    pb_trace_add(t, &s);
+}
+
 static void test_alert_document_fields(void **state)
 {
     (void)state;
@@ -140,18 +159,7 @@ static void test_alert_document_fields(void **state)
     memset(&r, 0, sizeof(r));
     sw_engine *e = new_engine(&r);
     pb_trace t;
-    pb_trace_init(&t, 1, 1700000000000000ull);
-    pb_conn c;
-    pb_conn_init(&c, &t, "10.1.0.1", 40002, "10.1.0.2", 80, 1000, 5000);
-    pb_seg s;
-    pb_conn_seg(&c, 0, &s);
-    s.flags = SW_TH_SYN;
-    s.ack = 0;
-    pb_trace_add(&t, &s);
-    pb_conn_seg(&c, 1, &s);
-    s.flags = SW_TH_SYN | SW_TH_ACK;
-    s.ack = 424242;
-    pb_trace_add(&t, &s);
+    synack_bad_trace(&t, 40002, 424242);
     pb_trace_each(&t, feed, e);
     sw_engine_flush(e);
     assert_non_null(r.last_doc);
@@ -207,6 +215,75 @@ static void test_unknown_linktype(void **state)
     sw_engine_free(e);
 }
 
+/* A trace whose SYN-ACK acknowledges the wrong ISN: one synack_bad_ack event. */
+static int synack_alerts(const sw_config *cfg, sw_engine **keep)
+{
+    rec_t r;
+    memset(&r, 0, sizeof(r));
+    char err[512] = "";
+    sw_engine *e = sw_engine_new(cfg, err, sizeof(err));
+    if (!e)
+        fail_msg("engine: %s", err);
+    sw_engine_set_alert_cb(e, on_alert, &r);
+    pb_trace t;
+    synack_bad_trace(&t, 40001, 777777);
+    pb_trace_each(&t, feed, e);
+    sw_engine_flush(e);
+    pb_trace_free(&t);
+    json_decref(r.last_doc);
+    if (keep)
+        *keep = e;
+    else
+        sw_engine_free(e);
+    return r.alerts;
+}
+
+static void test_site_rule_files(void **state)
+{
+    (void)state;
+    char site[] = "/tmp/sw_engine_site_XXXXXX";
+    int fd = mkstemp(site);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    fputs("pass tcp 10.1.0.0/16 any <> any any (event:synack_bad_ack; sid:1000001;)\n", f);
+    fclose(f);
+    const char *files[] = { site, NULL };
+    sw_config cfg;
+    sw_config_init(&cfg);
+    cfg.seed_set = 1;
+    assert_true(synack_alerts(&cfg, NULL) >= 1);          /* the default rules alert */
+    cfg.rules_files = files;
+    assert_int_equal(synack_alerts(&cfg, NULL), 0);       /* the site pass rule silences */
+
+    /* a site alert rule without the default rules; SIGHUP-style reload re-reads it */
+    f = fopen(site, "w");
+    fputs("alert tcp any any <> any any (event:synack_bad_ack; sid:1000002;)\n", f);
+    fclose(f);
+    cfg.no_default_rules = 1;
+    sw_engine *e = NULL;
+    assert_int_equal(synack_alerts(&cfg, &e), 1);
+    f = fopen(site, "w");
+    fputs("alert tcp any any <> any any (event:synack_bad_ack; sid:1000002; bogus:1;)\n", f);
+    fclose(f);
+    char err[512] = "";
+    assert_int_equal(sw_engine_reload_rules(e, NULL, err, sizeof(err)), -1);
+    char expect[600];
+    snprintf(expect, sizeof(expect), "%s:1: ", site);
+    assert_memory_equal(err, expect, strlen(expect));
+    f = fopen(site, "w");
+    fputs("# nothing\n", f);
+    fclose(f);
+    assert_int_equal(sw_engine_reload_rules(e, NULL, err, sizeof(err)), 0);
+    sw_engine_free(e);
+    unlink(site);
+
+    /* a caller built against API version 1 passes the shorter struct */
+    sw_config_init(&cfg);
+    cfg.seed_set = 1;
+    cfg.struct_size = (uint32_t)offsetof(sw_config, rules_files);
+    assert_true(synack_alerts(&cfg, NULL) >= 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -216,6 +293,7 @@ int main(void)
         cmocka_unit_test(test_bad_rules_refused),
         cmocka_unit_test(test_uninitialised_config_refused),
         cmocka_unit_test(test_unknown_linktype),
+        cmocka_unit_test(test_site_rule_files),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

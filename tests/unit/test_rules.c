@@ -418,7 +418,7 @@ static const err_case err_cases[] = {
     { "alert tcp !any any -> any any (event:desync; sid:1;)\n", NULL, "t.rules:1: '!any' matches nothing" },
     { "alert tcp [[[[[[[[[1.1.1.1]]]]]]]]] any -> any any (event:desync; sid:1;)\n", NULL,
       "t.rules:1: lists and variables nested too deep (max 8 levels)" },
-    { "alert tcp $HOME_NET any -> any any (event:desync; sid:1;)\n", NULL, "t.rules:1: undefined variable $HOME_NET" },
+    { "alert tcp $DMZ any -> any any (event:desync; sid:1;)\n", NULL, "t.rules:1: undefined variable $DMZ" },
     { "alert tcp $ any -> any any (event:desync; sid:1;)\n", NULL, "t.rules:1: '$' without a variable name" },
     { "portvar P 80\nalert tcp $P any -> any any (event:desync; sid:1;)\n", NULL,
       "t.rules:2: $P is a port variable, used as an address" },
@@ -458,8 +458,8 @@ static const err_case err_cases[] = {
     { R("event:desync; sid:1; threshold: type limit, track by_src, count 1;"), NULL, "t.rules:1: threshold: missing seconds" },
     { R("event:desync; sid:1; threshold: type sometimes, track by_src, count 1, seconds 1;"), NULL,
       "t.rules:1: threshold: bad type 'sometimes' (limit, threshold, both, backoff)" },
-    { R("event:desync; sid:1; threshold: type limit, track by_both, count 1, seconds 1;"), NULL,
-      "t.rules:1: threshold: bad track 'by_both' (by_src, by_dst, by_flow, by_rule)" },
+    { R("event:desync; sid:1; threshold: type limit, track by_either, count 1, seconds 1;"), NULL,
+      "t.rules:1: threshold: bad track 'by_either' (by_src, by_dst, by_both, by_flow, by_rule)" },
     { R("event:desync; sid:1; threshold: type limit, track by_src, count 0, seconds 1;"), NULL,
       "t.rules:1: threshold: bad count '0' (1..4294967295)" },
     { R("event:desync; sid:1; threshold: type limit, track by_src, count 1, seconds 0;"), NULL,
@@ -910,6 +910,373 @@ static void test_default_rules(void **state)
     sw_ruleset_free(rs);
 }
 
+/* ------------------------------------------------------- site rule files -- */
+
+static void write_file(char *path, const char *text)
+{
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void collect_warning(void *user, const char *msg)
+{
+    char *buf = user;
+    strncat(buf, msg, 4095 - strlen(buf));
+    strncat(buf, "\n", 4095 - strlen(buf));
+}
+
+static void test_site_rules(void **state)
+{
+    (void)state;
+    char site1[] = "/tmp/sw_site1_XXXXXX", site2[] = "/tmp/sw_site2_XXXXXX";
+    write_file(site1,
+        "# replaces the default rule for overlap_mismatch (sid 2300011), and adds one\n"
+        "alert tcp any any <> any any (msg:\"site overlap\"; event:overlap_mismatch; priority:1; sid:2300011; rev:2;)\n"
+        "alert tcp 10.9.0.0/16 any -> any any (msg:\"site rst\"; event:rst_injection; priority:1; sid:1000001;)\n");
+    write_file(site2, "pass tcp 10.9.9.9 any <> any any (event:rst_injection; sid:1000002;)\n");
+    const char *files[] = { site1, site2, NULL };
+    char err[1024] = "";
+    sw_rules_spec spec = { .base_name = "<built-in default.rules>", .base_text = sw_default_rules_text,
+                           .files = files };
+    sw_ruleset *rs = sw_ruleset_load(&spec, err, sizeof(err));
+    assert_non_null(rs);
+    sw_ruleset *def = load(sw_default_rules_text, NULL);
+    size_t ndef = sw_ruleset_count(def);
+    /* the defaults, minus the one replaced, plus the three site rules */
+    assert_int_equal(sw_ruleset_count(rs), ndef - 1 + 3);
+    assert_int_equal(sw_ruleset_replaced(rs), 1);
+    assert_string_not_equal(sw_ruleset_hash(rs), sw_ruleset_hash(def));
+    size_t seen_site = 0, seen_2300011 = 0;
+    for (size_t i = 0; i < sw_ruleset_count(rs); i++) {
+        sw_rule_info r;
+        assert_int_equal(sw_ruleset_rule_info(rs, i, &r), 0);
+        if (r.sid == 2300011) {
+            seen_2300011++;
+            assert_false(r.base);
+            assert_string_equal(r.file, site1);
+            assert_int_equal(r.line, 2);
+            assert_int_equal(r.rev, 2);
+        }
+        if (!r.base)
+            seen_site++;
+        else
+            assert_string_equal(r.file, "<built-in default.rules>");
+    }
+    assert_int_equal(seen_2300011, 1);
+    assert_int_equal(seen_site, 3);
+
+    /* the replacement decides the overlap alerts */
+    sw_event ev = mkev(SW_EV_OVERLAP_MISMATCH, "192.0.2.1", 1000, "198.51.100.2", 23, 0);
+    sw_rule_match m;
+    assert_int_equal(sw_ruleset_match(rs, NULL, &ev, &m), SW_MATCH_ALERT);
+    assert_int_equal(m.sid, 2300011);
+    assert_string_equal(m.msg, "site overlap");
+    /* site rules are matched before the default rule for the same event */
+    ev = mkev(SW_EV_RST_INJECTION, "10.9.1.1", 1000, "198.51.100.2", 23, 0);
+    assert_int_equal(sw_ruleset_match(rs, NULL, &ev, &m), SW_MATCH_ALERT);
+    assert_int_equal(m.sid, 1000001);
+    ev = mkev(SW_EV_RST_INJECTION, "10.8.1.1", 1000, "198.51.100.2", 23, 0);
+    assert_int_equal(sw_ruleset_match(rs, NULL, &ev, &m), SW_MATCH_ALERT);
+    assert_int_equal(m.sid, 2300008);
+    /* a pass rule in a second site file silences the default rule too */
+    ev = mkev(SW_EV_RST_INJECTION, "198.51.100.2", 23, "10.9.9.9", 1000, 1);
+    assert_int_equal(sw_ruleset_match(rs, NULL, &ev, &m), SW_MATCH_PASS);
+    sw_ruleset_free(rs);
+    sw_ruleset_free(def);
+
+    /* two site files with one sid: an error naming both places */
+    const char *dup[] = { site1, site1, NULL };
+    spec.files = dup;
+    assert_null(sw_ruleset_load(&spec, err, sizeof(err)));
+    char expect[600];
+    snprintf(expect, sizeof(expect), "%s:2: duplicate sid 2300011 (first used at %s:2)", site1, site1);
+    assert_string_equal(err, expect);
+
+    /* a missing site file */
+    const char *missing[] = { "/nonexistent/site.rules", NULL };
+    spec.files = missing;
+    assert_null(sw_ruleset_load(&spec, err, sizeof(err)));
+    assert_string_equal(err, "/nonexistent/site.rules: No such file or directory");
+    unlink(site1);
+    unlink(site2);
+}
+
+static void test_site_variables_and_tunables(void **state)
+{
+    (void)state;
+    char site[] = "/tmp/sw_site3_XXXXXX";
+    write_file(site, "var HOME_NET 10.0.0.0/8\nalert tcp $HOME_NET any -> any any (event:desync; sid:1000003;)\n");
+    const char *files[] = { site, NULL };
+    char err[1024] = "";
+    sw_rules_spec spec = { .base_name = "<built-in default.rules>", .base_text = sw_default_rules_text,
+                           .files = files };
+    /* the default rules used the built-in HOME_NET: a site file may not change it */
+    assert_null(sw_ruleset_load(&spec, err, sizeof(err)));
+    char expect[600];
+    snprintf(expect, sizeof(expect), "%s:1: variable HOME_NET was already used with its built-in value 'any' "
+             "(<built-in default.rules>:", site);
+    assert_memory_equal(err, expect, strlen(expect));
+    assert_non_null(strstr(err, "set it with --var or --config instead"));
+    /* ... unless it gives the value in force (a copy of the old default.rules) */
+    char same[] = "/tmp/sw_site4_XXXXXX";
+    write_file(same, "var HOME_NET any\nvar EXTERNAL_NET any\nalert tcp $HOME_NET any -> any any (event:desync; sid:1000005;)\n");
+    const char *same_files[] = { same, NULL };
+    spec.files = same_files;
+    sw_ruleset *rs0 = sw_ruleset_load(&spec, err, sizeof(err));
+    if (!rs0)
+        fail_msg("%s", err);
+    sw_ruleset_free(rs0);
+    unlink(same);
+    spec.files = files;
+    /* ... a command-line variable does; the file's line is then checked and ignored */
+    const char *vars[] = { "HOME_NET=192.168.0.0/16", NULL };
+    spec.vars = vars;
+    sw_ruleset *rs = sw_ruleset_load(&spec, err, sizeof(err));
+    assert_non_null(rs);
+    sw_event ev = mkev(SW_EV_DESYNC, "192.168.1.1", 1000, "203.0.113.9", 80, 0);
+    sw_rule_match m;
+    assert_int_equal(sw_ruleset_match(rs, NULL, &ev, &m), SW_MATCH_ALERT);
+    assert_int_equal(m.sid, 1000003);
+    ev = mkev(SW_EV_DESYNC, "203.0.113.8", 1000, "203.0.113.9", 80, 0);   /* outside HOME_NET */
+    assert_int_equal(sw_ruleset_match(rs, NULL, &ev, &m), SW_MATCH_NONE);
+    sw_ruleset_free(rs);
+    /* without the default rules the site file defines HOME_NET itself */
+    spec.base_text = NULL;
+    spec.vars = NULL;
+    rs = sw_ruleset_load(&spec, err, sizeof(err));
+    assert_non_null(rs);
+    assert_int_equal(sw_ruleset_count(rs), 1);
+    ev = mkev(SW_EV_DESYNC, "10.1.1.1", 1000, "203.0.113.9", 80, 0);
+    assert_int_equal(sw_ruleset_match(rs, NULL, &ev, &m), SW_MATCH_ALERT);
+    sw_ruleset_free(rs);
+    /* the built-in variables exist for a file alone */
+    rs = load("alert tcp $EXTERNAL_NET any <> $HOME_NET any (event:desync; sid:1;)\n", NULL);
+    assert_int_equal(sw_ruleset_match(rs, NULL, &ev, &m), SW_MATCH_ALERT);
+    sw_ruleset_free(rs);
+    unlink(site);
+    strcpy(site, "/tmp/sw_site3_XXXXXX");
+
+    /* a site rule replacing the default ttl_anomaly rule sets its own ttl_delta (the
+     * default rule's ttl_delta:5 goes with it); another site rule must agree */
+    write_file(site, "alert tcp any any <> any any (event:ttl_anomaly; ttl_delta:12; sid:2300012;)\n");
+    spec.base_text = sw_default_rules_text;
+    rs = sw_ruleset_load(&spec, err, sizeof(err));
+    assert_non_null(rs);
+    assert_int_equal(sw_ruleset_tunables(rs)->ttl_delta, 12);
+    sw_ruleset_free(rs);
+    unlink(site);
+    strcpy(site, "/tmp/sw_site3_XXXXXX");
+    write_file(site, "alert tcp 10.0.0.0/8 any <> any any (event:ttl_anomaly; ttl_delta:12; sid:1000004;)\n");
+    assert_null(sw_ruleset_load(&spec, err, sizeof(err)));
+    snprintf(expect, sizeof(expect), "%s:1: ttl_delta 12 conflicts with 5 set at <built-in default.rules>:", site);
+    assert_memory_equal(err, expect, strlen(expect));
+    unlink(site);
+}
+
+static void test_lint(void **state)
+{
+    (void)state;
+    char warn[4096] = "";
+    sw_ruleset *rs = load(sw_default_rules_text, NULL);
+    assert_int_equal(sw_ruleset_lint(rs, collect_warning, warn), 0);
+    assert_string_equal(warn, "");
+    sw_ruleset_free(rs);
+
+    rs = load("alert tcp any any <> $HOME_NET any (event:overlap_mismatch; sid:1;)\n"
+              "alert tcp 10.0.0.0/8 any -> any 23 (event:rst_injection; sid:2;)\n"
+              "pass tcp any any -> any 80 (event:overlap_mismatch; sid:3;)\n"
+              "pass tcp 10.0.0.0/8 any <> any any (event:rst_injection; sid:4;)\n"
+              "alert tcp 10.0.0.0/8 any -> any any (event:desync; sid:5;)\n"
+              "pass tcp 10.1.0.0/16 any -> any any (event:desync; sid:6;)\n", NULL);
+    /* sid 1 (<>) is not wholly covered by a one-way pass rule to port 80; sid 2 is by sid 4
+     * (same source, the rest any); sid 5 only partly by sid 6 */
+    size_t n = sw_ruleset_lint(rs, collect_warning, warn);
+    assert_int_equal(n, 2);
+    assert_non_null(strstr(warn, "t.rules:2: alert rule sid 2 (rst_injection) never alerts: pass rule sid 4 at t.rules:4"));
+    assert_null(strstr(warn, "sid 1 "));
+    assert_null(strstr(warn, "sid 5 "));
+    assert_non_null(strstr(warn, "16 events have no alert rule and never raise an alert: synack_bad_ack, "));
+    assert_null(strstr(warn, "challenge_ack"));   /* informational events need no rule */
+    sw_ruleset_free(rs);
+    warn[0] = 0;
+    rs = load("alert tcp any any <> any any (event:overlap_mismatch; sid:1;)\n"
+              "pass tcp any any -> any any (event:overlap_mismatch; sid:3;)\n", NULL);
+    n = sw_ruleset_lint(rs, collect_warning, warn);
+    /* a one-way pass rule whose fields are all `any` matches either way round */
+    assert_non_null(strstr(warn, "t.rules:1: alert rule sid 1 (overlap_mismatch) never alerts: pass rule sid 3"));
+    assert_int_equal(n, 2);   /* and the 18 events without a rule */
+    sw_ruleset_free(rs);
+}
+
+/* ----------------------------------------------------------- threshold file -- */
+
+static sw_ruleset *load_with_tf(const char *rules, const char *tf, const char *const *vars,
+                                char *err, size_t errlen)
+{
+    char path[] = "/tmp/sw_tf_XXXXXX";
+    write_file(path, tf);
+    sw_rules_spec spec = { .base_name = "t.rules", .base_text = rules, .vars = vars,
+                           .threshold_file = path };
+    sw_ruleset *rs = sw_ruleset_load(&spec, err, errlen);
+    if (!rs) {   /* messages name the temporary file: report them as "tf:LINE: ..." */
+        size_t pl = strlen(path);
+        if (!strncmp(err, path, pl)) {
+            memmove(err + 2, err + pl, strlen(err + pl) + 1);
+            memcpy(err, "tf", 2);
+        }
+    }
+    unlink(path);
+    return rs;
+}
+
+static void test_threshold_file_suppress(void **state)
+{
+    (void)state;
+    const char *rules =
+        "alert tcp any any <> any any (event:rst_injection; sid:10;)\n"
+        "alert tcp any any <> any any (event:fin_injection; sid:11;)\n"
+        "alert tcp any any <> any any (event:desync; gid:3; sid:12;)\n"
+        "alert tcp any any <> any any (event:ack_storm; sid:13;)\n";
+    const char *vars[] = { "DMZ=[203.0.113.0/24]", NULL };
+    char err[1024] = "";
+    sw_ruleset *rs = load_with_tf(rules,
+        "# comments and blank lines\n\n"
+        "suppress gen_id 1, sig_id 10, track by_src, ip [10.0.0.0/8, 192.168.1.1]\n"
+        "suppress gen_id 1, sig_id 11, track by_dst, ip $DMZ\n"
+        "suppress gen_id 3, sig_id 12\n"
+        "suppress gen_id 1, sig_id 13, track by_either, ip 198.51.100.7\n", vars, err, sizeof(err));
+    if (!rs)
+        fail_msg("%s", err);
+    assert_int_equal(sw_ruleset_threshold_entries(rs), 4);
+    sw_event ev = mkev(SW_EV_RST_INJECTION, "10.2.3.4", 1, "203.0.113.5", 2, 0);
+    assert_int_equal(verdict(rs, &ev, NULL), SW_MATCH_SUPPRESSED);     /* by_src */
+    ev = mkev(SW_EV_RST_INJECTION, "203.0.113.5", 2, "10.2.3.4", 1, 1);
+    assert_int_equal(verdict(rs, &ev, NULL), SW_MATCH_ALERT);          /* 10/8 is the dst */
+    ev = mkev(SW_EV_FIN_INJECTION, "10.2.3.4", 1, "203.0.113.5", 2, 0);
+    assert_int_equal(verdict(rs, &ev, NULL), SW_MATCH_SUPPRESSED);     /* by_dst, a variable */
+    ev = mkev(SW_EV_FIN_INJECTION, "203.0.113.5", 2, "10.2.3.4", 1, 1);
+    assert_int_equal(verdict(rs, &ev, NULL), SW_MATCH_ALERT);
+    ev = mkev(SW_EV_DESYNC, "192.0.2.1", 1, "192.0.2.2", 2, 0);
+    assert_int_equal(verdict(rs, &ev, NULL), SW_MATCH_SUPPRESSED);     /* every event of 3:12 */
+    ev = mkev(SW_EV_ACK_STORM, "192.0.2.1", 1, "198.51.100.7", 2, 0);
+    assert_int_equal(verdict(rs, &ev, NULL), SW_MATCH_SUPPRESSED);     /* by_either, as dst */
+    ev = mkev(SW_EV_ACK_STORM, "198.51.100.7", 1, "192.0.2.1", 2, 0);
+    assert_int_equal(verdict(rs, &ev, NULL), SW_MATCH_SUPPRESSED);     /* ... and as src */
+    ev = mkev(SW_EV_ACK_STORM, "198.51.100.8", 1, "192.0.2.1", 2, 0);
+    assert_int_equal(verdict(rs, &ev, NULL), SW_MATCH_ALERT);
+    char warn[4096] = "";
+    sw_ruleset_lint(rs, collect_warning, warn);
+    assert_null(strstr(warn, "names no loaded alert rule"));
+    sw_ruleset_free(rs);
+
+    /* gid 1 is not gid 3; sig_id 0 names every sid of the gid; a line naming no loaded
+     * alert rule is a lint warning */
+    rs = load_with_tf(rules, "suppress gen_id 1, sig_id 12\nsuppress gen_id 1, sig_id 0, track by_src, ip 10.0.0.0/8\n",
+                      NULL, err, sizeof(err));
+    assert_non_null(rs);
+    ev = mkev(SW_EV_DESYNC, "192.0.2.1", 1, "192.0.2.2", 2, 0);
+    assert_int_equal(verdict(rs, &ev, NULL), SW_MATCH_ALERT);
+    ev = mkev(SW_EV_ACK_STORM, "10.0.0.1", 1, "192.0.2.1", 2, 0);
+    assert_int_equal(verdict(rs, &ev, NULL), SW_MATCH_SUPPRESSED);
+    ev = mkev(SW_EV_DESYNC, "10.0.0.1", 1, "192.0.2.2", 2, 0);
+    assert_int_equal(verdict(rs, &ev, NULL), SW_MATCH_ALERT);          /* gid 3 */
+    warn[0] = 0;
+    sw_ruleset_lint(rs, collect_warning, warn);
+    assert_non_null(strstr(warn, ":1: suppress gen_id 1, sig_id 12 names no loaded alert rule"));
+    assert_null(strstr(warn, ":2: suppress"));
+    sw_ruleset_free(rs);
+}
+
+static void test_threshold_file_thresholds(void **state)
+{
+    (void)state;
+    const char *rules =
+        "alert tcp any any <> any any (event:rst_injection; sid:10; threshold: type limit, track by_flow, count 5, seconds 60;)\n"
+        "alert tcp any any <> any any (event:fin_injection; sid:11;)\n"
+        "alert tcp any any <> any any (event:desync; sid:12; threshold: type limit, track by_rule, count 2, seconds 60;)\n";
+    char err[1024] = "";
+    sw_ruleset *rs = load_with_tf(rules,
+        "threshold gen_id 1, sig_id 10, type limit, track by_rule, count 1, seconds 60\n"
+        "event_filter gen_id 1, sig_id 0, type both, track by_both, count 2, seconds 10\n", NULL, err, sizeof(err));
+    if (!rs)
+        fail_msg("%s", err);
+    sw_matcher *mt = sw_matcher_new(1024);
+    sw_rule_match m;
+    /* sid 10: the file's exact entry replaces the rule's threshold (limit 1 by_rule) */
+    int alerts = 0;
+    for (int i = 0; i < 4; i++) {
+        sw_event ev = mkev(SW_EV_RST_INJECTION, "192.0.2.1", 1, "192.0.2.2", 2, 0);
+        ev.flow_id = (uint64_t)i + 1;                  /* other flows: by_rule still caps */
+        alerts += sw_ruleset_match(rs, mt, &ev, &m) == SW_MATCH_ALERT;
+    }
+    assert_int_equal(alerts, 1);
+    /* sid 11 has no threshold: the wildcard entry (both, count 2, by_both) applies */
+    int got[4];
+    const char *src[4] = { "192.0.2.1", "192.0.2.1", "192.0.2.9", "192.0.2.1" };
+    for (int i = 0; i < 4; i++) {
+        sw_event ev = mkev(SW_EV_FIN_INJECTION, src[i], 1, "192.0.2.2", 2, 0);
+        ev.ts_us = 1000000 + (uint64_t)i;
+        got[i] = sw_ruleset_match(rs, mt, &ev, &m);
+    }
+    assert_int_equal(got[0], SW_MATCH_SUPPRESSED);
+    assert_int_equal(got[1], SW_MATCH_ALERT);          /* 2nd of the pair 192.0.2.1 -> .2 */
+    assert_int_equal(got[2], SW_MATCH_SUPPRESSED);     /* another pair: its 1st */
+    assert_int_equal(got[3], SW_MATCH_SUPPRESSED);     /* both: once per window */
+    /* sid 12 keeps its own threshold: a wildcard entry does not override a rule's option */
+    alerts = 0;
+    for (int i = 0; i < 5; i++) {
+        sw_event ev = mkev(SW_EV_DESYNC, "192.0.2.1", 1, "192.0.2.2", 2, 0);
+        alerts += sw_ruleset_match(rs, mt, &ev, &m) == SW_MATCH_ALERT;
+    }
+    assert_int_equal(alerts, 2);
+    sw_matcher_free(mt);
+    sw_ruleset_free(rs);
+}
+
+static void test_threshold_file_errors(void **state)
+{
+    (void)state;
+    static const struct { const char *tf, *want; } cases[] = {
+        { "rate_filter gen_id 1, sig_id 10, track by_rule, count 10, seconds 1, new_action pass, timeout 60\n",
+          "tf:1: rate_filter is not supported: seqwatch is passive and has no action for it to change (use threshold ... type limit to cap alerts)" },
+        { "\nsupress gen_id 1, sig_id 10\n", "tf:2: unknown keyword 'supress' (expected suppress, threshold or event_filter)" },
+        { "suppress sig_id 10\n", "tf:1: missing gen_id" },
+        { "suppress gen_id 1\n", "tf:1: missing sig_id" },
+        { "suppress gen_id 1, sig_id x\n", "tf:1: bad sig_id 'x' (0..4294967295, 0 = every sid)" },
+        { "suppress gen_id 1, sig_id 10, track by_src\n", "tf:1: suppress: track needs an ip" },
+        { "suppress gen_id 1, sig_id 10, ip 10.0.0.1\n", "tf:1: suppress: ip needs a track (by_src, by_dst or by_either)" },
+        { "suppress gen_id 1, sig_id 10, track by_rule, ip 10.0.0.1\n", "tf:1: suppress: bad track 'by_rule' (by_src, by_dst, by_either)" },
+        { "suppress gen_id 1, sig_id 10, track by_src, ip 10.0.0.0/33\n", "tf:1: suppress: ip: bad prefix length in '10.0.0.0/33' (0..32)" },
+        { "suppress gen_id 1, sig_id 10, track by_src, ip $NOPE\n", "tf:1: suppress: ip: undefined variable $NOPE" },
+        { "suppress gen_id 1, sig_id 10, count 3\n", "tf:1: suppress: unknown key 'count' (gen_id, sig_id, track, ip)" },
+        { "suppress gen_id 1, sig_id 10, sig_id 11\n", "tf:1: 'sig_id' given twice" },
+        { "suppress gen_id 1,, sig_id 10\n", "tf:1: empty element" },
+        { "threshold gen_id 1, sig_id 10, type limit, track by_src, count 1\n", "tf:1: threshold: missing seconds" },
+        { "threshold gen_id 1, sig_id 10, type flood, track by_src, count 1, seconds 1\n",
+          "tf:1: threshold: bad type 'flood' (limit, threshold, both, backoff)" },
+        { "threshold gen_id 1, sig_id 10, type limit, track by_src, count 1, seconds 1\n"
+          "threshold gen_id 1, sig_id 10, type limit, track by_dst, count 2, seconds 1\n",
+          "tf:2: a threshold for gen_id 1, sig_id 10 is already set at line 1" },
+    };
+    char err[1024];
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        err[0] = 0;
+        sw_ruleset *rs = load_with_tf("alert tcp any any <> any any (event:rst_injection; sid:10;)\n",
+                                      cases[i].tf, NULL, err, sizeof(err));
+        if (rs || strcmp(err, cases[i].want) != 0)
+            fail_msg("case %zu:\n%s\nexpected: %s\ngot:      %s", i, cases[i].tf, cases[i].want,
+                     rs ? "(loaded)" : err);
+    }
+    /* a missing threshold file */
+    sw_rules_spec spec = { .base_name = "t.rules", .base_text = "", .threshold_file = "/nonexistent/t.config" };
+    assert_null(sw_ruleset_load(&spec, err, sizeof(err)));
+    assert_string_equal(err, "/nonexistent/t.config: No such file or directory");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -929,6 +1296,12 @@ int main(void)
         cmocka_unit_test(test_threshold_tracking),
         cmocka_unit_test(test_matcher_eviction),
         cmocka_unit_test(test_default_rules),
+        cmocka_unit_test(test_site_rules),
+        cmocka_unit_test(test_site_variables_and_tunables),
+        cmocka_unit_test(test_lint),
+        cmocka_unit_test(test_threshold_file_suppress),
+        cmocka_unit_test(test_threshold_file_thresholds),
+        cmocka_unit_test(test_threshold_file_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

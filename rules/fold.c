@@ -1,0 +1,253 @@
+/*
+ * fold.c — repeats fold (docs/detections.md, "Repeats fold"). The rule engine's
+ * alerts pass here: the first occurrence of (event, rule, connection instance,
+ * direction[, overlap range start]) is raised at once and opens a fold; later
+ * occurrences are counted into it (with the last one's evidence) and raise nothing.
+ * A fold that absorbed repeats is closed by one update of the first alert (same
+ * alert_id) through the callback: when its key comes again idle_us (packet time) or
+ * more after its last repeat (that occurrence is then a new alert), at the end of
+ * the input (sw_fold_expire with UINT64_MAX), or when the table is full (the one
+ * idle longest, counted).
+ *
+ * Invariants: whether an occurrence folds depends only on its own key's packet
+ * times, never on other connections' events or on how they interleave (so
+ * --workers N gives the same documents as one worker; only a full table depends
+ * on the order); at most max entries; keys hashed with a seeded SipHash (libsodium
+ * crypto_shorthash); the activity list is in order of the last repeat as delivered.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sodium.h>
+#include "rules/fold.h"
+
+typedef struct fold_key {
+    uint64_t flow_id;
+    uint32_t conn_instance;
+    uint32_t gid, sid;
+    uint32_t range_seq;     /* overlap_mismatch: the first range's seq, else 0 */
+    uint16_t event;
+    uint8_t  dir, pad;
+} fold_key;
+
+typedef struct fold_entry {
+    fold_key key;
+    json_t  *doc;           /* the first alert's document */
+    json_t  *last_ev;       /* the last repeat's evidence, or NULL */
+    uint64_t count, first_us, last_us;
+    uint32_t hnext, lprev, lnext;
+} fold_entry;
+
+#define NIL UINT32_MAX
+
+struct sw_fold {
+    uint32_t    max, nused, nalloc, nbuckets;
+    fold_entry *e;
+    uint32_t   *buckets;
+    uint32_t    free_head;          /* free entries, chained through hnext */
+    uint32_t    lru_head, lru_tail; /* head = idle longest */
+    uint64_t    idle_us, evictions, folded;
+    sw_fold_close_cb cb;
+    void       *user;
+    uint8_t     seed[crypto_shorthash_KEYBYTES];
+};
+
+sw_fold *sw_fold_new(uint32_t max_entries, uint64_t idle_us, sw_fold_close_cb cb, void *user)
+{
+    if (sodium_init() < 0)
+        return NULL;
+    sw_fold *f = calloc(1, sizeof(*f));
+    if (!f)
+        return NULL;
+    f->max = max_entries ? max_entries : 1;
+    f->nbuckets = 1;
+    while (f->nbuckets < f->max && f->nbuckets < (1u << 20))
+        f->nbuckets <<= 1;
+    f->buckets = malloc(f->nbuckets * sizeof(uint32_t));
+    if (!f->buckets) {
+        free(f);
+        return NULL;
+    }
+    for (uint32_t i = 0; i < f->nbuckets; i++)
+        f->buckets[i] = NIL;
+    f->free_head = f->lru_head = f->lru_tail = NIL;
+    f->idle_us = idle_us;
+    f->cb = cb;
+    f->user = user;
+    randombytes_buf(f->seed, sizeof(f->seed));
+    return f;
+}
+
+static void entry_release(fold_entry *x)
+{
+    json_decref(x->doc);
+    json_decref(x->last_ev);
+    x->doc = x->last_ev = NULL;
+}
+
+void sw_fold_free(sw_fold *f)
+{
+    if (!f)
+        return;
+    for (uint32_t i = f->lru_head; i != NIL; i = f->e[i].lnext)
+        entry_release(&f->e[i]);
+    free(f->e);
+    free(f->buckets);
+    free(f);
+}
+
+uint64_t sw_fold_evictions(const sw_fold *f) { return f ? f->evictions : 0; }
+uint64_t sw_fold_folded(const sw_fold *f) { return f ? f->folded : 0; }
+
+static void make_key(fold_key *k, const sw_event *ev, uint32_t gid, uint32_t sid)
+{
+    memset(k, 0, sizeof(*k));
+    k->flow_id = ev->flow_id;
+    k->conn_instance = ev->conn_instance;
+    k->gid = gid;
+    k->sid = sid;
+    k->event = (uint16_t)ev->id;
+    k->dir = (uint8_t)(ev->dir & 1);
+    if (ev->id == SW_EV_OVERLAP_MISMATCH && ev->evidence) {
+        json_t *seq = json_object_get(ev->evidence, "seq");
+        if (json_is_integer(seq))
+            k->range_seq = (uint32_t)json_integer_value(seq);
+    }
+}
+
+static uint32_t bucket_of(const sw_fold *f, const fold_key *k)
+{
+    uint64_t h;
+    crypto_shorthash((unsigned char *)&h, (const unsigned char *)k, sizeof(*k), f->seed);
+    return (uint32_t)(h ^ (h >> 32)) & (f->nbuckets - 1);
+}
+
+static void lru_unlink(sw_fold *f, uint32_t i)
+{
+    fold_entry *x = &f->e[i];
+    if (x->lprev != NIL) f->e[x->lprev].lnext = x->lnext; else f->lru_head = x->lnext;
+    if (x->lnext != NIL) f->e[x->lnext].lprev = x->lprev; else f->lru_tail = x->lprev;
+    x->lprev = x->lnext = NIL;
+}
+
+static void lru_push_tail(sw_fold *f, uint32_t i)
+{
+    fold_entry *x = &f->e[i];
+    x->lnext = NIL;
+    x->lprev = f->lru_tail;
+    if (f->lru_tail != NIL) f->e[f->lru_tail].lnext = i; else f->lru_head = i;
+    f->lru_tail = i;
+}
+
+static uint32_t find(const sw_fold *f, const fold_key *k)
+{
+    for (uint32_t i = f->buckets[bucket_of(f, k)]; i != NIL; i = f->e[i].hnext)
+        if (memcmp(&f->e[i].key, k, sizeof(*k)) == 0)
+            return i;
+    return NIL;
+}
+
+/* Close entry i: the update (if it absorbed repeats), then back to the free list. */
+static void close_entry(sw_fold *f, uint32_t i)
+{
+    fold_entry *x = &f->e[i];
+    uint32_t *pp = &f->buckets[bucket_of(f, &x->key)];
+    while (*pp != NIL && *pp != i)
+        pp = &f->e[*pp].hnext;
+    if (*pp == i)
+        *pp = x->hnext;
+    lru_unlink(f, i);
+    if (x->count > 1 && f->cb) {
+        sw_fold_info info = { x->count, x->first_us, x->last_us, x->last_ev };
+        f->cb(f->user, x->doc, &info);
+    }
+    entry_release(x);
+    x->hnext = f->free_head;
+    f->free_head = i;
+    f->nused--;
+}
+
+int sw_fold_repeat(sw_fold *f, const sw_event *ev, uint32_t gid, uint32_t sid)
+{
+    if (!f)
+        return 0;
+    fold_key k;
+    make_key(&k, ev, gid, sid);
+    uint32_t i = find(f, &k);
+    if (i == NIL)
+        return 0;
+    fold_entry *x = &f->e[i];
+    if (ev->ts_us >= x->last_us && ev->ts_us - x->last_us >= f->idle_us) {
+        close_entry(f, i);               /* idle too long: this one is a new alert */
+        return 0;
+    }
+    x->count++;
+    if (ev->ts_us > x->last_us)
+        x->last_us = ev->ts_us;
+    json_decref(x->last_ev);
+    x->last_ev = NULL;
+    json_t *first = json_object_get(x->doc, "hijack");
+    first = first ? json_object_get(first, "evidence") : NULL;
+    if (ev->evidence && !(first && json_equal(first, ev->evidence)))
+        x->last_ev = json_deep_copy(ev->evidence);
+    lru_unlink(f, i);
+    lru_push_tail(f, i);
+    f->folded++;
+    return 1;
+}
+
+void sw_fold_open(sw_fold *f, const sw_event *ev, uint32_t gid, uint32_t sid, json_t *doc)
+{
+    if (!f || !doc)
+        return;
+    fold_key k;
+    make_key(&k, ev, gid, sid);
+    if (find(f, &k) != NIL)
+        return;                          /* cannot happen: the caller asked repeat first */
+    if (f->nused == f->max && f->lru_head != NIL) {
+        close_entry(f, f->lru_head);     /* full: the one idle longest closes early */
+        f->evictions++;
+    }
+    uint32_t i;
+    if (f->free_head != NIL) {
+        i = f->free_head;
+        f->free_head = f->e[i].hnext;
+    } else {
+        if (f->nused == f->nalloc) {
+            if (f->nalloc == f->max)
+                return;                  /* cannot happen: full means evicted above */
+            uint32_t na = f->nalloc ? f->nalloc * 2 : 64;
+            if (na > f->max)
+                na = f->max;
+            fold_entry *ne = realloc(f->e, (size_t)na * sizeof(*ne));
+            if (!ne)
+                return;                  /* no memory: the alert stands alone, unfolded */
+            f->e = ne;
+            f->nalloc = na;
+        }
+        i = f->nused;   /* entries below nused are in use or on the free list */
+    }
+    fold_entry *x = &f->e[i];
+    memset(x, 0, sizeof(*x));
+    x->key = k;
+    x->doc = json_incref(doc);
+    x->count = 1;
+    x->first_us = x->last_us = ev->ts_us;
+    uint32_t b = bucket_of(f, &k);
+    x->hnext = f->buckets[b];
+    f->buckets[b] = i;
+    x->lprev = x->lnext = NIL;
+    lru_push_tail(f, i);
+    f->nused++;
+}
+
+void sw_fold_expire(sw_fold *f, uint64_t now_us)
+{
+    if (!f)
+        return;
+    while (f->lru_head != NIL) {
+        const fold_entry *x = &f->e[f->lru_head];
+        if (now_us != UINT64_MAX && (now_us < x->last_us || now_us - x->last_us < f->idle_us))
+            break;
+        close_entry(f, f->lru_head);
+    }
+}

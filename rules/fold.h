@@ -1,0 +1,47 @@
+/*
+ * fold.h — repeats fold: the same event of the same rule on the same connection
+ * instance and direction (for overlap_mismatch: the same injected range, i.e. its
+ * retransmissions) becomes one alert with a count, instead of one alert each time.
+ */
+#ifndef SW_FOLD_H
+#define SW_FOLD_H
+#include <stdint.h>
+#include <jansson.h>
+#include "rules/event.h"
+
+typedef struct sw_fold sw_fold;
+
+/* What a closed fold absorbed: count occurrences (the first alert included) from
+ * first_us to last_us; last_evidence is the last repeat's evidence (NULL when it
+ * equals the first's). */
+typedef struct sw_fold_info {
+    uint64_t count;
+    uint64_t first_us, last_us;
+    json_t  *last_evidence;
+} sw_fold_info;
+
+/* Called for each fold that closes after absorbing repeats (count >= 2), with the
+ * first alert's document (the callee may add to it; the fold frees it after). */
+typedef void (*sw_fold_close_cb)(void *user, json_t *doc, const sw_fold_info *info);
+
+/* At most max_entries open folds (the one idle longest is closed early when full,
+ * and counted); an occurrence idle_us or more after its fold's last repeat starts a
+ * new alert (closing the old fold). */
+sw_fold *sw_fold_new(uint32_t max_entries, uint64_t idle_us, sw_fold_close_cb cb, void *user);
+void sw_fold_free(sw_fold *f);          /* does not call the callback */
+
+/* If an open fold matches ev (raised by rule gid:sid) and its last repeat is less
+ * than idle_us before ev, count it there and return 1: the caller raises nothing.
+ * Otherwise return 0 (a fold idle too long is closed first). */
+int sw_fold_repeat(sw_fold *f, const sw_event *ev, uint32_t gid, uint32_t sid);
+/* Open a fold for the alert just raised for ev; doc is its document (a reference is
+ * taken). */
+void sw_fold_open(sw_fold *f, const sw_event *ev, uint32_t gid, uint32_t sid, json_t *doc);
+/* Close the folds whose last repeat is idle_us or more before now_us (all of them
+ * with UINT64_MAX: the end of the input). */
+void sw_fold_expire(sw_fold *f, uint64_t now_us);
+
+uint64_t sw_fold_evictions(const sw_fold *f);   /* closed early because the table was full */
+uint64_t sw_fold_folded(const sw_fold *f);      /* repeats absorbed */
+
+#endif

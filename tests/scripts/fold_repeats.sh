@@ -1,0 +1,52 @@
+#!/bin/bash
+# fold_repeats.sh — repeats fold as a user sees it: the QUANTUM INSERT capture's
+# injected HTTP response, retransmitted for 30 s, is one overlap_mismatch alert at
+# once plus one closing update (same alert_id, hijack.fold: count 293, first/last),
+# one database row whose stored document carries the count, `seqwatch query` showing
+# it, and `seqwatch ingest` of the JSON lines giving the same rows. The demo (no
+# repeats) is unchanged: 7 alerts, no update.
+set -u
+P=${SW_PROGRAM:?SW_PROGRAM not set}
+SRC=${SW_SOURCE_DIR:?SW_SOURCE_DIR not set}
+SHARED=${SW_SHARED_DIR:-$SRC/../shared}
+T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+
+"$P" run -r "$SRC/tests/traces/demo-hijack.pcap" --json "$T/demo.jsonl" --no-db -q || fail "demo run"
+[ "$(wc -l < "$T/demo.jsonl")" = 7 ] || fail "demo: $(wc -l < "$T/demo.jsonl") lines"
+grep -q '"fold"' "$T/demo.jsonl" && fail "demo: an update without repeats"
+
+Q=$SHARED/pcaps/fox-it-quantuminsert/bro.org-harlemshake-inject.pcap
+if [ ! -f "$Q" ]; then
+  echo "skip: $Q not found (public captures absent); the demo part passed"
+  exit 0
+fi
+"$P" run -r "$Q" --json "$T/q.jsonl" --db "$T/q.db" -q || fail "quantum run"
+python3 - "$T/q.jsonl" <<'PY' || fail "quantum JSON lines"
+import json, sys
+docs = [json.loads(l) for l in open(sys.argv[1])]
+ovl = [d for d in docs if d["hijack"]["event"] == "overlap_mismatch"]
+assert len(ovl) == 2, [d["hijack"].get("fold") for d in ovl]
+first, upd = ovl
+assert "fold" not in first["hijack"], "the first alert is sent as before"
+f = upd["hijack"]["fold"]
+assert upd["alert_id"] == first["alert_id"]
+assert f["final"] is True and f["count"] == 293, f
+assert f["first"] == first["timestamp"] and f["last"] > f["first"], f
+assert f["last_evidence"]["second_version"]["ts_us"] > first["hijack"]["evidence"]["second_version"]["ts_us"]
+upd2 = dict(upd); upd2["hijack"] = {k: v for k, v in upd["hijack"].items() if k != "fold"}
+assert upd2 == first, "the update is the first alert plus hijack.fold"
+assert len(docs) == 4, len(docs)
+PY
+rows=$(sqlite3 "$T/q.db" "SELECT count(*) FROM alerts") || fail "sqlite3"
+[ "$rows" = 3 ] || fail "database: $rows rows, want 3"
+cnt=$(sqlite3 "$T/q.db" "SELECT json_extract(doc, '$.hijack.fold.count') FROM alerts WHERE event = 'overlap_mismatch'")
+[ "$cnt" = 293 ] || fail "stored count: '$cnt'"
+"$P" query --db "$T/q.db" --format table | grep -Eq '^[0-9-]+ [0-9:.]+ +overlap_mismatch x293 +1 +2300011 ' \
+  || fail "query table: $("$P" query --db "$T/q.db" --format table)"
+# ingesting the JSON lines: the update replaces the stored document, no extra row
+"$P" ingest --db "$T/i.db" "$T/q.jsonl" >/dev/null 2>&1 || fail "ingest"
+[ "$(sqlite3 "$T/i.db" "SELECT count(*) FROM alerts")" = 3 ] || fail "ingest: rows"
+[ "$(sqlite3 "$T/i.db" "SELECT json_extract(doc, '$.hijack.fold.count') FROM alerts WHERE event = 'overlap_mismatch'")" = 293 ] \
+  || fail "ingest: count"
+echo "fold_repeats: ok (293 overlap_mismatch -> 1 alert + 1 update)"

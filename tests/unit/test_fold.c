@@ -1,0 +1,187 @@
+/*
+ * test_fold.c — repeats fold (rules/fold.c): which occurrences fold (same event,
+ * rule, connection instance, direction; overlaps: same range start), the closing
+ * update's count/first/last/last evidence, the idle rule, the end-of-input close,
+ * and the bounded table (the oldest fold closes early and is counted).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "rules/fold.h"
+
+typedef struct closed {
+    int n;
+    uint64_t count[16], first[16], last[16];
+    int has_last_ev[16];
+    char id[16][16];
+} closed;
+
+static void on_close(void *user, json_t *doc, const sw_fold_info *info)
+{
+    closed *c = user;
+    if (c->n >= 16)
+        return;
+    c->count[c->n] = info->count;
+    c->first[c->n] = info->first_us;
+    c->last[c->n] = info->last_us;
+    c->has_last_ev[c->n] = info->last_evidence != NULL;
+    snprintf(c->id[c->n], sizeof(c->id[0]), "%s", json_string_value(json_object_get(doc, "alert_id")));
+    c->n++;
+}
+
+static sw_event ev_at(sw_event_id id, uint64_t flow, uint32_t inst, int dir, uint64_t ts, uint32_t seq)
+{
+    sw_event ev;
+    memset(&ev, 0, sizeof(ev));
+    ev.id = id;
+    ev.flow_id = flow;
+    ev.conn_instance = inst;
+    ev.dir = dir;
+    ev.ts_us = ts;
+    ev.evidence = json_pack("{s:I}", "seq", (json_int_t)seq);
+    return ev;
+}
+
+static json_t *doc_for(const char *id, const sw_event *ev)
+{
+    return json_pack("{s:s, s:{s:O}}", "alert_id", id, "hijack", "evidence", ev->evidence);
+}
+
+/* Offer ev: 1 if it folded, else open a fold for it as alert `id`. */
+static int offer(sw_fold *f, sw_event *ev, const char *id)
+{
+    int r = sw_fold_repeat(f, ev, 1, 2300011);
+    if (!r) {
+        json_t *d = doc_for(id, ev);
+        sw_fold_open(f, ev, 1, 2300011, d);
+        json_decref(d);
+    }
+    json_decref(ev->evidence);
+    ev->evidence = NULL;
+    return r;
+}
+
+static void test_same_range_folds(void **state)
+{
+    (void)state;
+    closed c;
+    memset(&c, 0, sizeof(c));
+    sw_fold *f = sw_fold_new(64, 60000000u, on_close, &c);
+    assert_non_null(f);
+    sw_event ev = ev_at(SW_EV_OVERLAP_MISMATCH, 7, 0, 1, 1000000, 500);
+    assert_int_equal(offer(f, &ev, "a1"), 0);                 /* the first: an alert */
+    for (int i = 1; i <= 292; i++) {                          /* its retransmissions */
+        ev = ev_at(SW_EV_OVERLAP_MISMATCH, 7, 0, 1, 1000000 + (uint64_t)i * 100000, 500);
+        assert_int_equal(offer(f, &ev, "x"), 1);
+    }
+    /* not repeats: another range, the other direction, another connection instance,
+     * another flow, another event */
+    ev = ev_at(SW_EV_OVERLAP_MISMATCH, 7, 0, 1, 2000000, 900);
+    assert_int_equal(offer(f, &ev, "a2"), 0);
+    ev = ev_at(SW_EV_OVERLAP_MISMATCH, 7, 0, 0, 2000000, 500);
+    assert_int_equal(offer(f, &ev, "a3"), 0);
+    ev = ev_at(SW_EV_OVERLAP_MISMATCH, 7, 1, 1, 2000000, 500);
+    assert_int_equal(offer(f, &ev, "a4"), 0);
+    ev = ev_at(SW_EV_OVERLAP_MISMATCH, 8, 0, 1, 2000000, 500);
+    assert_int_equal(offer(f, &ev, "a5"), 0);
+    ev = ev_at(SW_EV_TTL_ANOMALY, 7, 0, 1, 2000000, 500);
+    assert_int_equal(offer(f, &ev, "a6"), 0);
+    /* for other events the range does not matter */
+    ev = ev_at(SW_EV_TTL_ANOMALY, 7, 0, 1, 2100000, 777);
+    assert_int_equal(offer(f, &ev, "x"), 1);
+    assert_int_equal(sw_fold_folded(f), 293);
+    assert_int_equal(c.n, 0);                                  /* nothing closed yet */
+
+    sw_fold_expire(f, UINT64_MAX);                             /* the end of the input */
+    assert_int_equal(c.n, 2);                                  /* only folds with repeats */
+    int oi = strcmp(c.id[0], "a1") == 0 ? 0 : 1;
+    assert_string_equal(c.id[oi], "a1");
+    assert_int_equal(c.count[oi], 293);
+    assert_int_equal(c.first[oi], 1000000);
+    assert_int_equal(c.last[oi], 1000000 + 292ull * 100000);
+    assert_false(c.has_last_ev[oi]);                           /* same evidence as the first */
+    assert_string_equal(c.id[1 - oi], "a6");
+    assert_int_equal(c.count[1 - oi], 2);
+    assert_true(c.has_last_ev[1 - oi]);                        /* seq 777: it differs */
+    sw_fold_free(f);
+}
+
+static void test_idle_starts_a_new_alert(void **state)
+{
+    (void)state;
+    closed c;
+    memset(&c, 0, sizeof(c));
+    sw_fold *f = sw_fold_new(64, 60000000u, on_close, &c);
+    sw_event ev = ev_at(SW_EV_RST_INJECTION, 1, 0, 0, 1000000, 0);
+    assert_int_equal(offer(f, &ev, "b1"), 0);
+    ev = ev_at(SW_EV_RST_INJECTION, 1, 0, 0, 60999999, 0);     /* 59.999999 s later */
+    assert_int_equal(offer(f, &ev, "x"), 1);
+    ev = ev_at(SW_EV_RST_INJECTION, 1, 0, 0, 120999999, 0);    /* 60 s after the last */
+    assert_int_equal(offer(f, &ev, "b2"), 0);                  /* a new alert ... */
+    assert_int_equal(c.n, 1);                                  /* ... and b1's update */
+    assert_string_equal(c.id[0], "b1");
+    assert_int_equal(c.count[0], 2);
+    /* expiry by time closes idle folds only */
+    sw_fold_expire(f, 120999999 + 59999999);
+    assert_int_equal(c.n, 1);
+    ev = ev_at(SW_EV_RST_INJECTION, 1, 0, 0, 121000000, 0);
+    assert_int_equal(offer(f, &ev, "x"), 1);
+    sw_fold_expire(f, 121000000 + 60000000);
+    assert_int_equal(c.n, 2);
+    assert_string_equal(c.id[1], "b2");
+    /* a fold without repeats closes silently */
+    ev = ev_at(SW_EV_RST_INJECTION, 2, 0, 0, 1, 0);
+    assert_int_equal(offer(f, &ev, "b3"), 0);
+    sw_fold_expire(f, UINT64_MAX);
+    assert_int_equal(c.n, 2);
+    sw_fold_free(f);
+}
+
+static void test_bounded_table(void **state)
+{
+    (void)state;
+    closed c;
+    memset(&c, 0, sizeof(c));
+    sw_fold *f = sw_fold_new(4, 60000000u, on_close, &c);
+    char id[16];
+    for (uint64_t flow = 1; flow <= 4; flow++) {
+        snprintf(id, sizeof(id), "c%llu", (unsigned long long)flow);
+        sw_event ev = ev_at(SW_EV_DESYNC, flow, 0, 0, flow, 0);
+        assert_int_equal(offer(f, &ev, id), 0);
+        ev = ev_at(SW_EV_DESYNC, flow, 0, 0, flow + 10, 0);
+        assert_int_equal(offer(f, &ev, "x"), 1);
+    }
+    sw_event ev = ev_at(SW_EV_DESYNC, 1, 0, 0, 100, 0);         /* flow 1 active again */
+    assert_int_equal(offer(f, &ev, "x"), 1);
+    ev = ev_at(SW_EV_DESYNC, 5, 0, 0, 200, 0);                  /* full: flow 2 goes */
+    assert_int_equal(offer(f, &ev, "c5"), 0);
+    assert_int_equal(sw_fold_evictions(f), 1);
+    assert_int_equal(c.n, 1);
+    assert_string_equal(c.id[0], "c2");
+    assert_int_equal(c.count[0], 2);
+    ev = ev_at(SW_EV_DESYNC, 1, 0, 0, 300, 0);                  /* flow 1 still folds */
+    assert_int_equal(offer(f, &ev, "x"), 1);
+    sw_fold_expire(f, UINT64_MAX);
+    assert_int_equal(c.n, 4);                                   /* c1, c3, c4 (c5 had none) */
+    for (int i = 1; i < 4; i++)
+        if (!strcmp(c.id[i], "c1"))
+            assert_int_equal(c.count[i], 4);
+    sw_fold_free(f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_same_range_folds),
+        cmocka_unit_test(test_idle_starts_a_new_alert),
+        cmocka_unit_test(test_bounded_table),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
