@@ -154,6 +154,10 @@ else
   [ -f "$tree/src/decode.h" ] || { say "unpacked tarball has no src/decode.h"; exit 1; }
   touch "$tree/.seqwatch-unpacked"
 fi
+# The tarball carries the release maker's configure output (/usr/local paths, other
+# features); the plugin must be built with the pinned header of the Debian package,
+# and suricata-common.h would find this one first (the plugin's CMake refuses it).
+if [ -f "$tree/src/autoconf.h" ]; then mv "$tree/src/autoconf.h" "$tree/src/autoconf.h.upstream"; fi
 t3=$(date +%s.%N)
 awk -v a="$t0" -v b="$t1" -v c="$t2" -v d="$t3" 'BEGIN { printf "install-suricata: timings: package %.1f s, source %.1f s\n", b - a, d - c }' >&2
 suricata -V >&2 || true
