@@ -134,24 +134,37 @@ static int parse_size(const char *v, uint64_t *out)
     return 0;
 }
 
+/* Add NAME=VALUE, replacing an earlier value of NAME (the engine refuses a name
+ * given twice). */
 static int add_var(char ***vars, size_t *n, const char *name, const char *val)
 {
+    size_t nl = strlen(name), len = nl + strlen(val) + 2;
+    char *item = malloc(len);
+    if (!item)
+        return -1;
+    snprintf(item, len, "%s=%s", name, val);
+    /* in place: a later variable may refer to this one ($HOME_NET) */
+    for (size_t i = 0; i < *n; i++) {
+        if (strncmp((*vars)[i], name, nl) == 0 && (*vars)[i][nl] == '=') {
+            free((*vars)[i]);
+            (*vars)[i] = item;
+            return 0;
+        }
+    }
     char **nv = realloc(*vars, (*n + 2) * sizeof(char *));
-    if (!nv)
+    if (!nv) {
+        free(item);
         return -1;
+    }
     *vars = nv;
-    size_t len = strlen(name) + strlen(val) + 2;
-    nv[*n] = malloc(len);
-    if (!nv[*n])
-        return -1;
-    snprintf(nv[*n], len, "%s=%s", name, val);
+    nv[*n] = item;
     nv[++*n] = NULL;
     return 0;
 }
 
 /* The rule variables: Suricata's vars.address-groups and vars.port-groups (unless
- * `suricata-vars: no`), then the plugin's own `vars:` map, which wins (the engine
- * keeps the last value of a name). */
+ * `suricata-vars: no`), then the plugin's own `vars:` map, which replaces a value
+ * of the same name. */
 static int collect_vars(ConfNode *conf, char ***vars)
 {
     size_t n = 0;
@@ -176,7 +189,17 @@ static int collect_vars(ConfNode *conf, char ***vars)
     ConfNode *own = conf ? ConfNodeLookupChild(conf, "vars") : NULL, *c;
     if (own) {
         TAILQ_FOREACH (c, &own->head, next) {
-            if (c->name && c->val && add_var(vars, &n, c->name, c->val) != 0)
+            if (!c->name || !c->val)
+                continue;
+            /* Suricata's yaml loader turns '_' in keys into '-' (outside its own
+             * vars section): HOME_NET arrives as HOME-NET. Variable names have no
+             * '-', so turn it back. */
+            char name[128];
+            snprintf(name, sizeof name, "%s", c->name);
+            for (char *q = name; *q; q++)
+                if (*q == '-')
+                    *q = '_';
+            if (add_var(vars, &n, name, c->val) != 0)
                 return -1;
         }
     }

@@ -64,7 +64,7 @@ suri() {
   local y=$1 pcap=$2 out=$3; shift 3
   rm -rf "$out"; mkdir -p "$out"
   "$SURI" -c "$y" -S /dev/null -r "$pcap" -l "$out" "$@" >"$out/stdout" 2>&1 \
-    || { echo "FAIL: suricata exited $? on $pcap:"; tail -5 "$out/stdout" "$out/suricata.log"; return 1; }
+    || { echo "FAIL: suricata exited $? on $pcap:"; tail -n 5 "$out/stdout" "$out/suricata.log"; return 1; }
   grep -q 'seqwatch .*plugin registered' "$out/suricata.log" \
     || { echo "FAIL: the plugin did not register:"; grep -i seqwatch "$out/suricata.log"; return 1; }
 }
