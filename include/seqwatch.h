@@ -27,6 +27,9 @@
 extern "C" {
 #endif
 
+/* 2: sw_engine_feed2 (a host tag per frame, returned with every alert of that
+ *    connection as sw_alert.host_tag), sw_engine_advance, sw_alert.host_tag and
+ *    sw_alert.conn_instance. Version 1 calls are unchanged. */
 #define SW_API_VERSION 2
 
 /* Marks the functions the shared library exports: the library is built with
@@ -128,6 +131,12 @@ typedef struct sw_alert {
     uint16_t    src_port, dest_port;
     const char *alert_id;
     const char *json;         /* one line, no trailing newline */
+    /* since SW_API_VERSION 2 */
+    uint64_t    host_tag;     /* the tag passed with the last frame of this connection
+                                 through sw_engine_feed2 (0: none, or fed with
+                                 sw_engine_feed, or workers > 1) — also for alerts
+                                 raised later (timeouts, the final flush) */
+    uint32_t    conn_instance; /* the connection instance (reuse of one 4-tuple) */
     int         update;       /* 1: the closing update of a folded alert: same alert_id,
                                  hijack.fold gives the count and the first/last times
                                  (docs/schema.md); not counted as a new alert */
@@ -223,6 +232,27 @@ SW_API void sw_engine_set_stream_cb(sw_engine *e, sw_stream_cb cb, void *user);
  * type is not supported (the frame is then not counted). */
 SW_API int sw_engine_feed(sw_engine *e, int linktype, uint64_t ts_us,
                           const uint8_t *frame, uint32_t caplen, uint32_t wirelen);
+
+/* Since SW_API_VERSION 2. A frame as a host IDS hands it over. */
+typedef struct sw_frame {
+    int            linktype;   /* SW_LINK_* */
+    uint64_t       ts_us;      /* capture time */
+    const uint8_t *data;
+    uint32_t       caplen, wirelen;
+    uint64_t       host_tag;   /* the host's id of this frame's connection (e.g.
+                                  Suricata's flow_id); 0 = none */
+} sw_frame;
+
+/* sw_engine_feed with a host tag: the tag is remembered per connection instance
+ * (the last non-zero tag of its frames) and returned as sw_alert.host_tag in every
+ * alert of that connection, including those raised at a timeout or at the flush.
+ * With workers > 1 tags are not kept (host_tag is then 0). Returns as sw_engine_feed. */
+int sw_engine_feed2(sw_engine *e, const sw_frame *f);
+
+/* Packet time has reached ts_us without a frame (a host's capture timeout while
+ * the link is idle): expire the connections that have timed out by then, raising
+ * their alerts now. Time never goes back: an older ts_us does nothing. */
+void sw_engine_advance(sw_engine *e, uint64_t ts_us);
 
 /* With workers > 1: hand over the frames still queued and deliver the alerts that are
  * ready. Call it when the capture is idle (a read timeout), so alerts do not wait for

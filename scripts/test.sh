@@ -1,6 +1,7 @@
 #!/bin/bash
 # test.sh — install what is missing, build, and run the whole test suite: unit and
-# program tests, the end-to-end lab (real Linux TCP stacks in network namespaces;
+# program tests, the Suricata plugin with Debian's suricata (skipped with a message
+# where the package cannot be installed), the end-to-end lab (real Linux TCP stacks in network namespaces;
 # skipped where namespaces cannot be made), the same suite again under
 # AddressSanitizer + UndefinedBehaviorSanitizer (with the structure validators on),
 # the worker tests under ThreadSanitizer, and a bounded fuzzing smoke run.
@@ -23,12 +24,33 @@ tally() {  # tally LOGFILE: add a ctest log's counts to the totals
 
 step() { echo; echo "=== $*"; }
 
+step "Suricata 7.0.10 for the plugin lane (scripts/install-suricata.sh, private apt config in build/apt)"
+mkdir -p build
+suri_flags=(-DSW_SURICATA_PLUGIN=OFF); suri_lane=0
+if suri_out=$(bash scripts/install-suricata.sh build 2>build/install-suricata.log); then
+  suri_flags=(-DSW_SURICATA_PLUGIN=ON "-D${suri_out##*$'\n'}"); suri_lane=1
+  grep timings build/install-suricata.log
+else
+  rc=$?
+  if [ $rc -eq 3 ]; then
+    echo "suricata lane SKIPPED: $(grep 'cannot install' build/install-suricata.log | tail -1)"
+  else
+    echo "installing Suricata failed (rc $rc):"; tail -20 build/install-suricata.log; status=1; failed=$((failed + 1))
+  fi
+fi
+
 step "build (RelWithDebInfo, -Werror)"
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null && cmake --build build -j"$JOBS" || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo "${suri_flags[@]}" >/dev/null && cmake --build build -j"$JOBS" || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
 
 step "unit and program tests"
-(cd build && ctest --output-on-failure -j"$JOBS" -LE e2e) 2>&1 | tee build/ctest-main.log; [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+(cd build && ctest --output-on-failure -j"$JOBS" -LE 'e2e|suricata') 2>&1 | tee build/ctest-main.log; [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 tally build/ctest-main.log
+
+if [ $suri_lane -eq 1 ]; then
+  step "Suricata plugin: Debian's suricata with seqwatch-suricata.so (ctest -L suricata)"
+  (cd build && ctest --output-on-failure -L suricata) 2>&1 | tee build/ctest-suricata.log; [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+  tally build/ctest-suricata.log
+fi
 
 step "end-to-end lab (ctest -L e2e)"
 (cd build && ctest -V -L e2e) 2>&1 | tee build/ctest-e2e.log; [ "${PIPESTATUS[0]}" -eq 0 ] || status=1

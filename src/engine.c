@@ -24,6 +24,7 @@
 #include "storage/jsonl.h"
 #include "storage/store.h"
 #include "src/workers.h"
+#include "src/host_tag.h"
 
 extern const char sw_default_rules_text[];
 
@@ -59,6 +60,13 @@ struct sw_engine {
     uint64_t json_written, json_failed, db_written, db_failed, lost;  /* final, at close */
 
     uint64_t events, alerts, suppressed, passed, anomalies, ordinal, updates;
+
+    /* sw_engine_feed2: the host's tag per connection instance (one worker only). The
+     * engine sits between the detector and the checks to note, for each packet, the
+     * tag of the frame being fed; it forgets a connection after its last events. */
+    sw_observer checks_obs;
+    sw_host_tags *tags;          /* created on the first tagged frame */
+    uint64_t cur_tag;
 };
 
 /* Repeats fold: at most FOLD_MAX open folds; an occurrence FOLD_IDLE_US (packet time)
@@ -182,6 +190,8 @@ static void emit(sw_engine *e, json_t *doc, uint64_t ts_us, sw_event_id id, cons
             v = json_object_get(doc, "alert_id");
             a.alert_id = json_is_string(v) ? json_string_value(v) : "";
             a.json = text;
+            a.host_tag = sw_host_tags_get(e->tags, ev->flow_id);
+            a.conn_instance = ev->conn_instance;
             e->alert_cb(e->alert_user, &a);
         }
         free(text);
@@ -293,6 +303,65 @@ static char **dup_vars(const char *const *vars)
     return out;
 }
 
+/* The observer the detector calls: the checks' own, with the host tag of the frame
+ * being fed noted per connection on the way (tag_* functions), and forgotten after the
+ * connection's last events (on_conn_end, on_flow_free run the checks first). */
+static void tag_packet(void *ctx, const sw_pkt_obs *o)
+{
+    sw_engine *e = ctx;
+    if (e->cur_tag && o->flow)
+        sw_host_tags_set(e->tags, o->flow->conn.flow_id, e->cur_tag);
+    if (e->checks_obs.on_packet)
+        e->checks_obs.on_packet(e->checks_obs.ctx, o);
+}
+
+static void pass_state(void *ctx, const sw_state_obs *o)
+{
+    sw_engine *e = ctx;
+    if (e->checks_obs.on_state)
+        e->checks_obs.on_state(e->checks_obs.ctx, o);
+}
+
+static void pass_overlap(void *ctx, const sw_overlap_obs *o)
+{
+    sw_engine *e = ctx;
+    if (e->checks_obs.on_overlap)
+        e->checks_obs.on_overlap(e->checks_obs.ctx, o);
+}
+
+static void pass_stream(void *ctx, sw_flow *flow, const sw_stream_chunk *c)
+{
+    sw_engine *e = ctx;
+    if (e->checks_obs.on_stream)
+        e->checks_obs.on_stream(e->checks_obs.ctx, flow, c);
+}
+
+static void tag_conn_start(void *ctx, const sw_conn_obs *o)
+{
+    sw_engine *e = ctx;
+    if (e->cur_tag && o->flow)
+        sw_host_tags_set(e->tags, o->flow->conn.flow_id, e->cur_tag);
+    if (e->checks_obs.on_conn_start)
+        e->checks_obs.on_conn_start(e->checks_obs.ctx, o);
+}
+
+static void tag_conn_end(void *ctx, const sw_conn_obs *o)
+{
+    sw_engine *e = ctx;
+    if (e->checks_obs.on_conn_end)
+        e->checks_obs.on_conn_end(e->checks_obs.ctx, o);
+    if (o->flow)
+        sw_host_tags_del(e->tags, o->flow->conn.flow_id);
+}
+
+static void tag_flow_free(void *ctx, sw_flow *f)
+{
+    sw_engine *e = ctx;
+    if (e->checks_obs.on_flow_free)
+        e->checks_obs.on_flow_free(e->checks_obs.ctx, f);
+    sw_host_tags_del(e->tags, f->conn.flow_id);
+}
+
 sw_engine *sw_engine_new(const sw_config *cfg_in, char *err, size_t errlen)
 {
     if (sodium_init() < 0) {
@@ -375,8 +444,12 @@ sw_engine *sw_engine_new(const sw_config *cfg_in, char *err, size_t errlen)
         if (!e->pool)
             goto fail;
     } else {
-        sw_observer obs;
-        sw_checks_observer(e->checks, &obs);
+        sw_checks_observer(e->checks, &e->checks_obs);
+        sw_observer obs = {
+            .ctx = e, .on_packet = tag_packet, .on_state = pass_state,
+            .on_conn_start = tag_conn_start, .on_conn_end = tag_conn_end,
+            .on_overlap = pass_overlap, .on_stream = pass_stream, .on_flow_free = tag_flow_free,
+        };
         e->det = sw_detector_new(&e->cfg, &obs, err, errlen);
         if (!e->det)
             goto fail;
@@ -437,6 +510,30 @@ int sw_engine_feed(sw_engine *e, int linktype, uint64_t ts_us,
         return 0;
     }
     return sw_detector_feed(e->det, linktype, ts_us, frame, caplen, wirelen);
+}
+
+int sw_engine_feed2(sw_engine *e, const sw_frame *f)
+{
+    if (f->host_tag && !e->tags && e->det) {
+        e->tags = sw_host_tags_new(e->cfg.max_flows);
+        /* without memory for the table the alerts only lack host_tag */
+    }
+    e->cur_tag = e->tags ? f->host_tag : 0;
+    int rc = sw_engine_feed(e, f->linktype, f->ts_us, f->data, f->caplen, f->wirelen);
+    e->cur_tag = 0;
+    return rc;
+}
+
+void sw_engine_advance(sw_engine *e, uint64_t ts_us)
+{
+    if (!e || ts_us <= e->run.end_us)
+        return;
+    if (e->run.start_us == 0)
+        return;     /* nothing fed yet: there is nothing to expire */
+    e->run.end_us = ts_us;
+    if (e->det)
+        sw_detector_tick(e->det, ts_us);
+    /* with a pool the workers' time moves with the frames they are given */
 }
 
 void sw_engine_poll(sw_engine *e)
@@ -625,6 +722,7 @@ void sw_engine_free(sw_engine *e)
     sw_engine_close_outputs(e, NULL, 0);
     sw_pool_free(e->pool);
     sw_detector_free(e->det);
+    sw_host_tags_free(e->tags);
     sw_checks_free(e->checks);
     sw_matcher_free(e->matcher);
     sw_fold_free(e->fold);
