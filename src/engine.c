@@ -128,7 +128,8 @@ static sw_ruleset *load_rules(const sw_config *cfg, char *err, size_t errlen)
 /* Write one rendered document to every sink. ts_us/event/flow/ports come from the
  * document's event; update marks a fold's closing update. */
 static void emit(sw_engine *e, json_t *doc, uint64_t ts_us, sw_event_id id, const sw_rule_match *m,
-                 const char *etype, uint64_t flow_id, uint16_t sport, uint16_t dport, int update);
+                 const char *etype, uint64_t flow_id, uint32_t conn_instance, uint16_t sport,
+                 uint16_t dport, int update);
 
 /* Render and deliver one record to every sink; *keep (if not NULL) gets a reference
  * to the document. */
@@ -142,14 +143,15 @@ static void deliver(sw_engine *e, const sw_event *ev, const sw_rule_match *m, co
     json_t *doc = sw_alert_to_json_ex(ev, m, etype, e->sensor, ordinal, e->pcap_filename);
     if (!doc)
         return;
-    emit(e, doc, ev->ts_us, ev->id, m, etype, ev->flow_id, ev->sport, ev->dport, 0);
+    emit(e, doc, ev->ts_us, ev->id, m, etype, ev->flow_id, ev->conn_instance, ev->sport, ev->dport, 0);
     if (keep)
         *keep = json_incref(doc);
     json_decref(doc);
 }
 
 static void emit(sw_engine *e, json_t *doc, uint64_t ts_us, sw_event_id id, const sw_rule_match *m,
-                 const char *etype, uint64_t flow_id, uint16_t sport, uint16_t dport, int update)
+                 const char *etype, uint64_t flow_id, uint32_t conn_instance, uint16_t sport,
+                 uint16_t dport, int update)
 {
     char *text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
     if (text) {
@@ -190,8 +192,8 @@ static void emit(sw_engine *e, json_t *doc, uint64_t ts_us, sw_event_id id, cons
             v = json_object_get(doc, "alert_id");
             a.alert_id = json_is_string(v) ? json_string_value(v) : "";
             a.json = text;
-            a.host_tag = sw_host_tags_get(e->tags, ev->flow_id);
-            a.conn_instance = ev->conn_instance;
+            a.host_tag = sw_host_tags_get(e->tags, flow_id);
+            a.conn_instance = conn_instance;
             e->alert_cb(e->alert_user, &a);
         }
         free(text);
@@ -231,9 +233,10 @@ static void on_fold_close(void *user, json_t *doc, const sw_fold_info *info)
                         ? (uint64_t)json_integer_value(v) : 0;
     uint16_t sport = (uint16_t)json_integer_value(json_object_get(doc, "src_port"));
     uint16_t dport = (uint16_t)json_integer_value(json_object_get(doc, "dest_port"));
+    uint32_t inst = (uint32_t)json_integer_value(json_object_get(h, "conn_instance"));
     e->updates++;
     emit(e, doc, info->first_us, id < 0 ? SW_EV_COUNT : (sw_event_id)id, &m, "alert", flow,
-         sport, dport, 1);
+         inst, sport, dport, 1);
 }
 
 /* The checks' emit callback: every event passes through the rule engine. */
