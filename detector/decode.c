@@ -439,8 +439,17 @@ DEC_INLINE sw_decode_result decode_ipv4(sw_packet *p, const uint8_t *ip, uint32_
         return SW_DEC_ERR_IPV4_BAD_TOTLEN;
     if (l4->verify && !csum_ok(sw_csum_acc(0, ip, hlen)))
         return SW_DEC_ERR_IPV4_BAD_CHECKSUM;
-    if (frag & (IPV4_MF | IPV4_OFFMASK))
+    if (frag & (IPV4_MF | IPV4_OFFMASK)) {
+        p->frag_proto = ip[9];
+        p->frag_mf = (frag & IPV4_MF) != 0;
+        p->frag_hdr_len = hlen;
+        p->frag_id = p->ip_id;
+        p->frag_off = (uint32_t)(frag & IPV4_OFFMASK) * 8;
+        p->frag_data = ip + hlen;
+        p->frag_len = totlen - hlen;
+        p->frag_cut = totlen > ip_cap;
         return SW_DEC_FRAGMENT;
+    }
     if (ip[9] != IPPROTO_NUM_TCP)
         return SW_DEC_NOT_TCP;
     l4->tcp = ip + hlen;
@@ -457,7 +466,7 @@ DEC_INLINE sw_decode_result decode_ipv4(sw_packet *p, const uint8_t *ip, uint32_
 DEC_INLINE sw_decode_result decode_ipv6(sw_packet *p, const uint8_t *ip, uint32_t ip_cap,
                                         uint32_t ip_wire, l4_view *l4)
 {
-    uint32_t end, pos = 40, next, nhdr = 0;
+    uint32_t end, pos = 40, next, nhdr = 0, nh_pos = 6;
     const uint8_t *pseudo_dst;
     int rt_unknown = 0;
     if (ip_cap < 40)
@@ -503,14 +512,25 @@ DEC_INLINE sw_decode_result decode_ipv6(sw_packet *p, const uint8_t *ip, uint32_
             return SW_DEC_ERR_IPV6_TRUNCATED;
         if (next == IPPROTO_NUM_FRAGMENT) {
             uint16_t fo = rd16(e + 2);
-            if (fo & (IPV6_FRAG_OFFMASK | IPV6_FRAG_MF))
-                return SW_DEC_FRAGMENT; /* an atomic fragment (0, M=0) goes on */
+            if (fo & (IPV6_FRAG_OFFMASK | IPV6_FRAG_MF)) {
+                p->frag_proto = e[0];
+                p->frag_mf = (fo & IPV6_FRAG_MF) != 0;
+                p->frag_hdr_len = pos;
+                p->frag_nh_pos = nh_pos;
+                p->frag_id = rd32(e + 4);
+                p->frag_off = fo & IPV6_FRAG_OFFMASK;
+                p->frag_data = e + 8;
+                p->frag_len = end - pos - 8;
+                p->frag_cut = end > ip_cap;
+                return SW_DEC_FRAGMENT;
+            }                           /* an atomic fragment (0, M=0) goes on */
         } else if (next == IPPROTO_NUM_ROUTING) {
             const uint8_t *fd = ipv6_final_dst(e, elen, &rt_unknown);
             if (fd)
                 pseudo_dst = fd;
         }
         next = e[0];
+        nh_pos = pos;
         pos += elen;
     }
     l4->tcp = ip + pos;

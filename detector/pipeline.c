@@ -1,6 +1,6 @@
 /*
- * pipeline.c — the detector pipeline (detector/detector.h): decode -> flow table ->
- * TCP tracker -> reassembly, publishing observations to one observer.
+ * pipeline.c — the detector pipeline (detector/detector.h): decode -> defrag -> flow
+ * table -> TCP tracker -> reassembly, publishing observations to one observer.
  *
  * Invariants:
  *  - Every frame with a supported link type is counted exactly once, by its decode
@@ -8,6 +8,11 @@
  *    checksum is counted and changes no state (no flow is created for it). The
  *    decoder's notes on SW_DEC_TCP packets (bad_options, snap_truncated) are
  *    counted once per packet carrying them.
+ *  - An IP fragment is counted as SW_DEC_FRAGMENT and goes to the defragmenter; the
+ *    datagram it completes is decoded once (as raw IP, with the link-layer fields of
+ *    the completing fragment) and counted again by its own result; a reassembled TCP
+ *    segment then takes exactly the path of any other (ip_frags says how many
+ *    fragments it came in).
  *  - For one TCP packet the observer sees, in this order: on_conn_end (old instance,
  *    on reuse), on_conn_start (new instance), on_state (each end that changed),
  *    on_packet, then reassembly's on_overlap / on_stream.
@@ -30,6 +35,7 @@
 #include <string.h>
 #include <sodium.h>
 
+#include "detector/defrag.h"
 #include "detector/flow.h"
 #include "detector/packet.h"
 #include "detector/reasm.h"
@@ -50,6 +56,7 @@ struct sw_detector {
     sw_observer robs;                /* what reassembly calls: fills chunks, then obs */
     sw_flow_table *ft;
     sw_reasm_ctx *rc;
+    sw_defrag *df;
     int verify;
     uint64_t now_us;                 /* largest packet time seen */
     uint64_t first_us;
@@ -163,6 +170,38 @@ static void on_release(void *user, sw_flow *f, int why)
         ne->flow = NULL;
 }
 
+/* ---- fragments ---- */
+
+/* The defragmenter saw overlapping fragments with different bytes: publish it with
+ * the connection of the first fragment's ports when that is tracked. */
+static void df_on_overlap(void *user, const sw_frag_overlap_obs *o)
+{
+    sw_detector *d = user;
+    if (!d->obs.on_frag_overlap)
+        return;
+    sw_flow *f = NULL;
+    int dir = 0;
+    if (o->have_ports && o->proto == 6) {
+        sw_packet q;
+        memset(&q, 0, sizeof q);
+        q.ip_version = o->ip_version;
+        q.src_ip = o->src_ip;
+        q.dst_ip = o->dst_ip;
+        q.sport = o->sport;
+        q.dport = o->dport;
+        q.nvlan = o->pkt->nvlan;
+        q.vlan[0] = o->pkt->vlan[0];
+        q.vlan[1] = o->pkt->vlan[1];
+        sw_flow_key k;
+        int src_ep;
+        sw_flow_key_from_packet(&k, &src_ep, &q);
+        f = sw_flow_lookup(d->ft, &k);
+        if (f && sw_tcp_track_used(&f->conn))
+            dir = src_ep == f->conn.client_ep ? 0 : 1;
+    }
+    d->obs.on_frag_overlap(d->obs.ctx, o, f, dir);
+}
+
 /* ---- construction ---- */
 
 sw_detector *sw_detector_new(const sw_config *cfg, const sw_observer *obs, char *err, size_t errlen)
@@ -214,6 +253,21 @@ sw_detector *sw_detector_new(const sw_config *cfg, const sw_observer *obs, char 
     d->rc = sw_reasm_ctx_new(&rc, &d->robs);
     if (!d->rc)
         goto oom;
+
+    sw_defrag_config dc;
+    memset(&dc, 0, sizeof dc);
+    dc.policy = (int)cfg->frag_policy;
+    dc.max_contexts = cfg->frag_max_contexts;
+    dc.memcap = cfg->frag_memcap;
+    dc.max_fragments = cfg->frag_max_fragments;
+    dc.timeout_v4_s = 30;            /* Linux net.ipv4.ipfrag_time */
+    dc.timeout_v6_s = 60;            /* Linux net.ipv6.ip6frag_time */
+    dc.vlan_aware = 1;
+    memcpy(dc.seed, fc.seed, sizeof dc.seed);
+    dc.seed[0] ^= 0x5a;              /* not the flow table's key */
+    d->df = sw_defrag_new(&dc, df_on_overlap, d);
+    if (!d->df)
+        goto oom;
     return d;
 oom:
     if (err && errlen)
@@ -228,6 +282,7 @@ void sw_detector_free(sw_detector *d)
         return;
     sw_flow_table_free(d->ft);      /* ends what is left, as a flush would */
     sw_reasm_ctx_free(d->rc);
+    sw_defrag_free(d->df);
     free(d);
 }
 
@@ -355,6 +410,32 @@ static void track(sw_detector *d, const sw_packet *p)
     reassemble(d, f, p, &o, &res);
 }
 
+/* A fragment: when it completes its datagram, decode that once and track it. */
+static void defragment(sw_detector *d, const sw_packet *fp)
+{
+    const uint8_t *dg;
+    uint32_t len, nfrags;
+    if (!sw_defrag_add(d->df, fp, &dg, &len, &nfrags))
+        return;
+    sw_packet p;
+    sw_decode_result r = sw_decode(&p, fp->ip_version == 6 ? SW_LINK_IPV6 : SW_LINK_IPV4,
+                                   fp->ts_us, dg, len, len, d->verify);
+    p.has_mac = fp->has_mac;
+    memcpy(p.src_mac, fp->src_mac, 6);
+    memcpy(p.dst_mac, fp->dst_mac, 6);
+    p.nvlan = fp->nvlan;
+    p.vlan[0] = fp->vlan[0];
+    p.vlan[1] = fp->vlan[1];
+    p.ip_frags = (uint16_t)(nfrags > 0xffff ? 0xffff : nfrags);
+    if ((unsigned)r < SW_DEC_NRESULTS)
+        d->dec[r]++;
+    if (r == SW_DEC_TCP) {
+        d->bad_options += p.bad_options != 0;
+        d->snap_truncated += p.snap_truncated != 0;
+        track(d, &p);
+    }
+}
+
 int sw_detector_feed(sw_detector *d, int linktype, uint64_t ts_us,
                      const uint8_t *frame, uint32_t caplen, uint32_t wirelen)
 {
@@ -376,6 +457,8 @@ int sw_detector_feed(sw_detector *d, int linktype, uint64_t ts_us,
         d->bad_options += p.bad_options != 0;
         d->snap_truncated += p.snap_truncated != 0;
         track(d, &p);
+    } else if (r == SW_DEC_FRAGMENT) {
+        defragment(d, &p);
     }
     return 0;
 }
@@ -393,6 +476,7 @@ void sw_detector_tick(sw_detector *d, uint64_t ts_us)
     if (ts_us > d->now_us)
         d->now_us = ts_us;
     sw_flow_expire(d->ft, ts_us);
+    sw_defrag_expire(d->df, ts_us);
 }
 
 void sw_detector_flush(sw_detector *d)
@@ -451,6 +535,21 @@ void sw_detector_stats(const sw_detector *d, sw_stats *out)
     out->stream_mem_peak = rc.mem_peak;
     out->stream_payload_peak = rc.payload_peak;
     out->stream_segments_refused = rc.segments_dropped_cap;
+    sw_defrag_counters dc;
+    sw_defrag_counters_get(d->df, &dc);
+    out->frag_reassembled = dc.reassembled;
+    out->frag_timed_out = dc.timed_out;
+    out->frag_evicted = dc.evicted;
+    out->frag_too_many = dc.too_many;
+    out->frag_overlaps = dc.overlaps;
+    out->frag_overlap_mismatches = dc.overlap_mismatches;
+    out->frag_overlap_drops = dc.overlap_drops;
+    out->frag_duplicates = dc.duplicates;
+    out->frag_invalid = dc.invalid;
+    out->frag_cut = dc.cut;
+    out->frag_tiny_tcp = dc.tiny_tcp;
+    out->frag_not_tcp = dc.not_tcp;
+    out->frag_mem_peak = dc.mem_peak;
     if (d->any_packet) {
         out->first_ts_us = d->first_us;
         out->last_ts_us = d->now_us;

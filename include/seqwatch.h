@@ -47,6 +47,20 @@ typedef enum sw_checksum_mode {
     SW_CHECKSUM_OFF = 1,  /* do not verify (captures taken on a host with offload) */
 } sw_checksum_mode;
 
+/* Which bytes the IP defragmenter keeps where fragments overlap: the receiving stack's
+ * policy (docs/decoding.md has the table). */
+typedef enum sw_frag_policy {
+    SW_FRAG_LINUX = 0,    /* Linux 6.x (default): a fragment inside what is held is a
+                             duplicate (dropped); any other overlap drops the datagram */
+    SW_FRAG_FIRST,        /* the bytes that came first */
+    SW_FRAG_LAST,         /* the bytes that came last */
+    SW_FRAG_BSD,          /* the old bytes, unless the new fragment starts before the old */
+    SW_FRAG_WINDOWS,      /* the old bytes, unless the new fragment starts before and ends
+                             after the old one */
+    SW_FRAG_SOLARIS,      /* the old bytes, unless the new fragment starts before and ends
+                             at or after the old one */
+} sw_frag_policy;
+
 typedef struct sw_engine sw_engine;
 
 /* Engine configuration. Always initialise with sw_config_init() and then change
@@ -88,6 +102,12 @@ typedef struct sw_config {
     uint32_t workers;              /* worker threads (default 1: run on the caller's thread;
                                       2..256: connections are spread over that many
                                       threads, max_flows and stream_memcap shared out) */
+
+    /* IP defragmentation */
+    sw_frag_policy frag_policy;    /* overlap policy (default SW_FRAG_LINUX) */
+    uint32_t frag_max_contexts;    /* datagrams being reassembled at once (default 1024) */
+    uint64_t frag_memcap;          /* bytes of fragment data held (default 4 MiB) */
+    uint32_t frag_max_fragments;   /* fragments per datagram (default 128) */
 } sw_config;
 
 void sw_config_init(sw_config *cfg);
@@ -170,6 +190,21 @@ typedef struct sw_stats {
                                           because their table was full */
     uint64_t stream_payload_peak;      /* peak of the stream bytes held (payload only,
                                           without segment headers) */
+    /* IP defragmentation (`fragments` above counts every fragment frame) */
+    uint64_t frag_reassembled;         /* datagrams completed and decoded as one packet */
+    uint64_t frag_timed_out;           /* contexts dropped at their timeout (30 s IPv4, 60 s IPv6) */
+    uint64_t frag_evicted;             /* contexts dropped, stalest first, at the context or byte cap */
+    uint64_t frag_too_many;            /* datagrams dropped at the fragments-per-datagram cap */
+    uint64_t frag_overlaps;            /* fragments overlapping data already held */
+    uint64_t frag_overlap_mismatches;  /* ... with different bytes (ip_fragment_overlap) */
+    uint64_t frag_overlap_drops;       /* datagrams the policy drops for an overlap (linux) */
+    uint64_t frag_duplicates;          /* fragments wholly inside data held (dropped by linux) */
+    uint64_t frag_invalid;             /* fragments a receiver rejects: empty, past 65535, end
+                                          inconsistent with the last fragment, header too long */
+    uint64_t frag_cut;                 /* fragments cut by the snap length (not reassembled) */
+    uint64_t frag_tiny_tcp;            /* first fragments too short to hold the TCP header */
+    uint64_t frag_not_tcp;             /* IPv4 fragments of another protocol (not reassembled) */
+    uint64_t frag_mem_peak;            /* peak bytes of fragment data held */
 } sw_stats;
 
 /* Create an engine. On failure returns NULL and writes a one-line reason to err. */
@@ -219,6 +254,10 @@ size_t sw_engine_decode_errors(const sw_engine *e, const char **names, uint64_t 
 void sw_engine_free(sw_engine *e);
 
 const char *sw_version(void);
+
+/* A frag policy by its name ("linux", "first", "last", "bsd", "windows", "solaris"):
+ * the sw_frag_policy value, or -1. */
+int sw_frag_policy_from_name(const char *name);
 
 #ifdef __cplusplus
 }

@@ -57,6 +57,9 @@ static void run_usage(FILE *f)
 "      --checksum on|off    verify IP/TCP checksums (default on; a bad packet is\n"
 "                           counted and changes no state). Use off for captures\n"
 "                           taken on a host with checksum offload.\n"
+"      --frag-policy P      which bytes IP reassembly keeps where fragments overlap:\n"
+"                           linux (default: Linux 6.x, an overlap drops the datagram),\n"
+"                           first, last, bsd, windows, solaris (docs/decoding.md)\n"
 "\n"
 "Detection:\n"
 "      --rules FILE         rule file (default: the built-in default.rules)\n"
@@ -108,7 +111,7 @@ enum {
     O_NO_PROMISC = 256, O_SNAPLEN, O_BUFSIZE, O_CHECKSUM, O_RULES, O_VAR, O_ANOM, O_HISTORY,
     O_JSON, O_NO_JSON, O_DB, O_NO_DB, O_SENSOR, O_SUMMARY_JSON, O_NO_PROGRESS, O_MAX_FLOWS,
     O_T_SYN, O_T_EST, O_T_CLOSE, O_MEMCAP, O_FLOWCAP, O_DEPTH, O_RET_S, O_RET_B, O_SEED,
-    O_USER, O_GROUP, O_WORKERS, O_FANOUT,
+    O_USER, O_GROUP, O_WORKERS, O_FANOUT, O_FRAG_POLICY,
 };
 
 static const struct option run_opts[] = {
@@ -120,6 +123,7 @@ static const struct option run_opts[] = {
     {"snaplen", required_argument, 0, O_SNAPLEN},
     {"buffer-size", required_argument, 0, O_BUFSIZE},
     {"checksum", required_argument, 0, O_CHECKSUM},
+    {"frag-policy", required_argument, 0, O_FRAG_POLICY},
     {"rules", required_argument, 0, O_RULES},
     {"var", required_argument, 0, O_VAR},
     {"anomalies", no_argument, 0, O_ANOM},
@@ -259,6 +263,21 @@ static json_t *summary_json(sw_engine *e, const sw_stats *st, double elapsed, un
     json_object_set_new(o, "non_ip_packets", json_integer((json_int_t)st->non_ip_packets));
     json_object_set_new(o, "fragments", json_integer((json_int_t)st->fragments));
     json_object_set_new(o, "checksum_errors", json_integer((json_int_t)st->checksum_errors));
+    json_t *fr = json_object();
+    json_object_set_new(fr, "reassembled", json_integer((json_int_t)st->frag_reassembled));
+    json_object_set_new(fr, "timed_out", json_integer((json_int_t)st->frag_timed_out));
+    json_object_set_new(fr, "evicted", json_integer((json_int_t)st->frag_evicted));
+    json_object_set_new(fr, "too_many_fragments", json_integer((json_int_t)st->frag_too_many));
+    json_object_set_new(fr, "overlaps", json_integer((json_int_t)st->frag_overlaps));
+    json_object_set_new(fr, "overlap_mismatches", json_integer((json_int_t)st->frag_overlap_mismatches));
+    json_object_set_new(fr, "overlap_drops", json_integer((json_int_t)st->frag_overlap_drops));
+    json_object_set_new(fr, "duplicates", json_integer((json_int_t)st->frag_duplicates));
+    json_object_set_new(fr, "invalid", json_integer((json_int_t)st->frag_invalid));
+    json_object_set_new(fr, "cut_by_snaplen", json_integer((json_int_t)st->frag_cut));
+    json_object_set_new(fr, "tiny_tcp_first", json_integer((json_int_t)st->frag_tiny_tcp));
+    json_object_set_new(fr, "not_tcp", json_integer((json_int_t)st->frag_not_tcp));
+    json_object_set_new(fr, "mem_peak", json_integer((json_int_t)st->frag_mem_peak));
+    json_object_set_new(o, "defrag", fr);
     json_t *de = json_object();
     const char *names[64];
     uint64_t counts[64];
@@ -321,6 +340,18 @@ static void print_summary(sw_engine *e, const sw_stats *st, double elapsed, int 
     fprintf(stderr, "  tcp / other ip / non-ip  %llu / %llu / %llu, fragments %llu\n",
             (unsigned long long)st->tcp_packets, (unsigned long long)st->non_tcp_packets,
             (unsigned long long)st->non_ip_packets, (unsigned long long)st->fragments);
+    if (st->fragments)
+        fprintf(stderr, "  ip fragments     %llu datagrams reassembled; timed out %llu, evicted at cap %llu, "
+                        "too many fragments %llu, refused %llu, cut %llu, not TCP %llu; overlaps %llu "
+                        "(different bytes %llu, datagrams dropped %llu, duplicates %llu); tiny first "
+                        "fragments %llu\n",
+                (unsigned long long)st->frag_reassembled, (unsigned long long)st->frag_timed_out,
+                (unsigned long long)st->frag_evicted, (unsigned long long)st->frag_too_many,
+                (unsigned long long)st->frag_invalid, (unsigned long long)st->frag_cut,
+                (unsigned long long)st->frag_not_tcp, (unsigned long long)st->frag_overlaps,
+                (unsigned long long)st->frag_overlap_mismatches,
+                (unsigned long long)st->frag_overlap_drops, (unsigned long long)st->frag_duplicates,
+                (unsigned long long)st->frag_tiny_tcp);
     fprintf(stderr, "  decode errors    %llu", (unsigned long long)st->decode_errors);
     const char *names[64];
     uint64_t counts[64];
@@ -414,6 +445,12 @@ int sw_cmd_run(int argc, char **argv)
             int b = sw_cli_parse_bool(optarg);
             if (b < 0) return bad_value("checksum", optarg);
             cfg.checksum = b ? SW_CHECKSUM_ON : SW_CHECKSUM_OFF;
+            break;
+        }
+        case O_FRAG_POLICY: {
+            int fp = sw_frag_policy_from_name(optarg);
+            if (fp < 0) return bad_value("frag-policy", optarg);
+            cfg.frag_policy = (sw_frag_policy)fp;
             break;
         }
         case O_RULES: cfg.rules_file = optarg; break;

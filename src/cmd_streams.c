@@ -92,6 +92,9 @@ static void streams_usage(FILE *f)
 "      --checksum on|off    verify IP/TCP checksums (default on: a packet with a bad\n"
 "                           checksum is not used); off for captures taken on a host\n"
 "                           with checksum offload\n"
+"      --frag-policy P      which bytes IP reassembly keeps where fragments overlap:\n"
+"                           linux (default: Linux 6.x, an overlap drops the datagram),\n"
+"                           first, last, bsd, windows, solaris (docs/decoding.md)\n"
 "      --stream-depth SIZE  write at most SIZE bytes per direction (default 0 =\n"
 "                           unlimited); e.g. 1M\n"
 "      --stream-memcap SIZE out-of-order bytes held in all flows (default 256M)\n"
@@ -107,7 +110,7 @@ static void streams_usage(FILE *f)
 "2 usage error.\n", GAP_LIST_MAX);
 }
 
-enum { O_MANIFEST = 256, O_CHECKSUM, O_DEPTH, O_MEMCAP, O_FLOWCAP, O_MAXFLOWS, O_TEST, O_MAXOPEN };
+enum { O_MANIFEST = 256, O_CHECKSUM, O_DEPTH, O_MEMCAP, O_FLOWCAP, O_MAXFLOWS, O_TEST, O_MAXOPEN, O_FRAG_POLICY };
 
 static const struct option streams_opts[] = {
     {"read", required_argument, 0, 'r'},
@@ -115,6 +118,7 @@ static const struct option streams_opts[] = {
     {"manifest", required_argument, 0, O_MANIFEST},
     {"filter", required_argument, 0, 'f'},
     {"checksum", required_argument, 0, O_CHECKSUM},
+    {"frag-policy", required_argument, 0, O_FRAG_POLICY},
     {"stream-depth", required_argument, 0, O_DEPTH},
     {"stream-memcap", required_argument, 0, O_MEMCAP},
     {"stream-flow-cap", required_argument, 0, O_FLOWCAP},
@@ -428,6 +432,12 @@ int sw_cmd_streams(int argc, char **argv)
             int b = sw_cli_parse_bool(optarg);
             if (b < 0) return bad_value("checksum", optarg);
             cfg.checksum = b ? SW_CHECKSUM_ON : SW_CHECKSUM_OFF;
+            break;
+        }
+        case O_FRAG_POLICY: {
+            int fp = sw_frag_policy_from_name(optarg);
+            if (fp < 0) return bad_value("frag-policy", optarg);
+            cfg.frag_policy = (sw_frag_policy)fp;
             break;
         }
         case O_DEPTH:

@@ -16,6 +16,7 @@
 
 #include "seqwatch.h"
 #include "detector/detector.h"
+#include "detector/defrag.h"
 #include "rules/checks.h"
 #include "rules/ruleset.h"
 #include "storage/alert_json.h"
@@ -68,9 +69,15 @@ void sw_config_init(sw_config *c)
     c->retain_bytes = 256u << 10;
     c->history_packets = 8;
     c->workers = 1;
+    c->frag_policy = SW_FRAG_LINUX;
+    c->frag_max_contexts = 1024;
+    c->frag_memcap = 4ull << 20;       /* as Linux's ipfrag_high_thresh */
+    c->frag_max_fragments = 128;
 }
 
 const char *sw_version(void) { return SW_VERSION; }
+
+int sw_frag_policy_from_name(const char *name) { return sw_frag_policy_parse(name); }
 
 static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
 
@@ -215,6 +222,10 @@ sw_engine *sw_engine_new(const sw_config *cfg_in, char *err, size_t errlen)
     }
     if (cfg_in->struct_size != sizeof(sw_config)) {
         set_err(err, errlen, "sw_config was not initialised with sw_config_init (API mismatch)");
+        return NULL;
+    }
+    if (!sw_frag_policy_name((int)cfg_in->frag_policy)) {
+        set_err(err, errlen, "sw_config.frag_policy is not a sw_frag_policy value");
         return NULL;
     }
     sw_engine *e = calloc(1, sizeof(*e));
