@@ -44,6 +44,8 @@ typedef struct sw_flow {
     struct sw_reasm_dir *rdir[2];         /* reassembly per direction (lazily created) */
     void    *obs_state;                   /* owned by the observer (checks), freed through it */
     uint8_t  tclass;                      /* sw_flow_tclass */
+    uint8_t  csum_ok[2];                  /* key endpoint sent a packet whose checksum
+                                             verified (checksum mode auto) */
 } sw_flow;
 
 typedef struct sw_flow_table sw_flow_table;

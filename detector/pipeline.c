@@ -8,6 +8,11 @@
  *    checksum is counted and changes no state (no flow is created for it). The
  *    decoder's notes on SW_DEC_TCP packets (bad_options, snap_truncated) are
  *    counted once per packet carrying them.
+ *  - Checksum mode auto: a TCP segment whose checksum fails is taken (decoded again
+ *    without verification) only if its checksum field is the offload signature and
+ *    its sender is a learned offloading host, or becomes one: it has sent no packet
+ *    with a verified checksum on that connection (detector/offload.c). Every other bad checksum
+ *    is counted and changes no state, as in mode on.
  *  - An IP fragment is counted as SW_DEC_FRAGMENT and goes to the defragmenter; the
  *    datagram it completes is decoded once (as raw IP, with the link-layer fields of
  *    the completing fragment) and counted again by its own result; a reassembled TCP
@@ -37,6 +42,7 @@
 
 #include "detector/defrag.h"
 #include "detector/flow.h"
+#include "detector/offload.h"
 #include "detector/packet.h"
 #include "detector/reasm.h"
 #include "detector/tcp_track.h"
@@ -57,6 +63,8 @@ struct sw_detector {
     sw_flow_table *ft;
     sw_reasm_ctx *rc;
     sw_defrag *df;
+    sw_offload *off;                 /* checksum mode auto: the offloading hosts */
+    uint64_t offload_accepted;
     int verify;
     uint64_t now_us;                 /* largest packet time seen */
     uint64_t first_us;
@@ -268,6 +276,14 @@ sw_detector *sw_detector_new(const sw_config *cfg, const sw_observer *obs, char 
     d->df = sw_defrag_new(&dc, df_on_overlap, d);
     if (!d->df)
         goto oom;
+    if (cfg->checksum == SW_CHECKSUM_AUTO) {
+        uint8_t os[16];
+        memcpy(os, fc.seed, sizeof os);
+        os[0] ^= 0xa5;               /* not the flow table's key */
+        d->off = sw_offload_new(1024, os);
+        if (!d->off)
+            goto oom;
+    }
     return d;
 oom:
     if (err && errlen)
@@ -283,6 +299,7 @@ void sw_detector_free(sw_detector *d)
     sw_flow_table_free(d->ft);      /* ends what is left, as a flush would */
     sw_reasm_ctx_free(d->rc);
     sw_defrag_free(d->df);
+    sw_offload_free(d->off);
     free(d);
 }
 
@@ -364,6 +381,8 @@ static void track(sw_detector *d, const sw_packet *p)
             return;
     }
     sw_flow_touch(d->ft, f, p->ts_us);
+    if (p->csum_checked)
+        f->csum_ok[src_ep] = 1;
 
     int new_inst = 0;
     if (sw_tcp_track_starts_instance(&f->conn, p, src_ep)) {
@@ -436,11 +455,30 @@ static void defragment(sw_detector *d, const sw_packet *fp)
     }
 }
 
+/* Checksum mode auto: may this bad-checksum segment be taken as its sender's
+ * offloaded packet? (p is decoded up to its TCP header.) */
+static int offload_take(sw_detector *d, const sw_packet *p)
+{
+    if (!sw_offload_signature(p))
+        return 0;
+    sw_flow_key k;
+    int src_ep;
+    sw_flow_key_from_packet(&k, &src_ep, p);
+    sw_flow *f = sw_flow_lookup(d->ft, &k);
+    /* a sender not yet learned whose checksums verified on this connection does not
+     * offload: a signature packet in its name is chaff */
+    return sw_offload_learn(d->off, p, !(f && f->csum_ok[src_ep]));
+}
+
 int sw_detector_feed(sw_detector *d, int linktype, uint64_t ts_us,
                      const uint8_t *frame, uint32_t caplen, uint32_t wirelen)
 {
     sw_packet p;
     sw_decode_result r = sw_decode(&p, linktype, ts_us, frame, caplen, wirelen, d->verify);
+    if (r == SW_DEC_ERR_TCP_BAD_CHECKSUM && d->off && offload_take(d, &p)) {
+        r = sw_decode(&p, linktype, ts_us, frame, caplen, wirelen, 0);
+        d->offload_accepted += r == SW_DEC_TCP;
+    }
     if (r == SW_DEC_ERR_UNKNOWN_LINK)
         return -1;
     d->packets++;
@@ -461,6 +499,11 @@ int sw_detector_feed(sw_detector *d, int linktype, uint64_t ts_us,
         defragment(d, &p);
     }
     return 0;
+}
+
+size_t sw_detector_offload_hosts(const sw_detector *d, sw_offload_host *out, size_t max)
+{
+    return d ? sw_offload_hosts(d->off, out, max) : 0;
 }
 
 void sw_detector_want_names(sw_detector *d, int on)
@@ -550,6 +593,9 @@ void sw_detector_stats(const sw_detector *d, sw_stats *out)
     out->frag_tiny_tcp = dc.tiny_tcp;
     out->frag_not_tcp = dc.not_tcp;
     out->frag_mem_peak = dc.mem_peak;
+    out->checksum_offload_accepted = d->offload_accepted;
+    out->offload_hosts = sw_offload_hosts(d->off, NULL, 0);
+    out->offload_hosts_refused = sw_offload_refused(d->off);
     if (d->any_packet) {
         out->first_ts_us = d->first_us;
         out->last_ts_us = d->now_us;

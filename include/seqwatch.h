@@ -45,6 +45,8 @@ extern "C" {
 typedef enum sw_checksum_mode {
     SW_CHECKSUM_ON = 0,   /* verify; a bad packet is counted and changes no state */
     SW_CHECKSUM_OFF = 1,  /* do not verify (captures taken on a host with offload) */
+    SW_CHECKSUM_AUTO = 2, /* verify, but take the packets of a host whose own outgoing
+                             TCP packets show the offload signature (the default) */
 } sw_checksum_mode;
 
 /* Which bytes the IP defragmenter keeps where fragments overlap: the receiving stack's
@@ -205,6 +207,12 @@ typedef struct sw_stats {
     uint64_t frag_tiny_tcp;            /* first fragments too short to hold the TCP header */
     uint64_t frag_not_tcp;             /* IPv4 fragments of another protocol (not reassembled) */
     uint64_t frag_mem_peak;            /* peak bytes of fragment data held */
+    /* checksum mode auto */
+    uint64_t checksum_offload_accepted;/* packets taken without a valid checksum: their
+                                          sender showed the offload signature */
+    uint64_t offload_hosts;            /* hosts treated as offloading (workers > 1: summed
+                                          per worker; sw_engine_offload_hosts merges) */
+    uint64_t offload_hosts_refused;    /* signature packets dropped: host table full */
 } sw_stats;
 
 /* Create an engine. On failure returns NULL and writes a one-line reason to err. */
@@ -254,6 +262,18 @@ size_t sw_engine_decode_errors(const sw_engine *e, const char **names, uint64_t 
 void sw_engine_free(sw_engine *e);
 
 const char *sw_version(void);
+
+/* A host checksum mode auto treated as offloading (sw_engine_offload_hosts). */
+typedef struct sw_offload_host {
+    char     addr[46];            /* textual address */
+    uint64_t packets;             /* its packets taken without a valid checksum */
+} sw_offload_host;
+
+/* The hosts treated as offloading (checksum mode auto), in the order they were
+ * learned: returns their number; out[i] is filled for i < max. With workers > 1, call
+ * it after sw_engine_flush (a host learned by several workers appears once, its
+ * counts added). */
+size_t sw_engine_offload_hosts(const sw_engine *e, sw_offload_host *out, size_t max);
 
 /* A frag policy by its name ("linux", "first", "last", "bsd", "windows", "solaris"):
  * the sw_frag_policy value, or -1. */

@@ -54,9 +54,11 @@ static void run_usage(FILE *f)
 "                           mode, so several seqwatch processes on one interface\n"
 "                           (same filter) each get a share of the connections, both\n"
 "                           directions to the same process: one sensor per core\n"
-"      --checksum on|off    verify IP/TCP checksums (default on; a bad packet is\n"
-"                           counted and changes no state). Use off for captures\n"
-"                           taken on a host with checksum offload.\n"
+"      --checksum auto|on|off  verify IP/TCP checksums; a bad packet is counted and\n"
+"                           changes no state. auto (default): also take the packets\n"
+"                           of a host whose own outgoing TCP packets carry the\n"
+"                           checksum offload signature (a capture on that host);\n"
+"                           on: take none; off: verify nothing\n"
 "      --frag-policy P      which bytes IP reassembly keeps where fragments overlap:\n"
 "                           linux (default: Linux 6.x, an overlap drops the datagram),\n"
 "                           first, last, bsd, windows, solaris (docs/decoding.md)\n"
@@ -278,6 +280,17 @@ static json_t *summary_json(sw_engine *e, const sw_stats *st, double elapsed, un
     json_object_set_new(fr, "not_tcp", json_integer((json_int_t)st->frag_not_tcp));
     json_object_set_new(fr, "mem_peak", json_integer((json_int_t)st->frag_mem_peak));
     json_object_set_new(o, "defrag", fr);
+    json_t *ck = json_object();
+    json_object_set_new(ck, "offload_accepted", json_integer((json_int_t)st->checksum_offload_accepted));
+    json_object_set_new(ck, "offload_hosts_refused", json_integer((json_int_t)st->offload_hosts_refused));
+    json_t *hl = json_array();
+    sw_offload_host oh[64];
+    size_t noh = sw_engine_offload_hosts(e, oh, 64);
+    for (size_t i = 0; i < noh && i < 64; i++)
+        json_array_append_new(hl, json_pack("{s:s,s:I}", "host", oh[i].addr,
+                                            "packets", (json_int_t)oh[i].packets));
+    json_object_set_new(ck, "offload_hosts", hl);
+    json_object_set_new(o, "checksum", ck);
     json_t *de = json_object();
     const char *names[64];
     uint64_t counts[64];
@@ -327,6 +340,36 @@ static json_t *summary_json(sw_engine *e, const sw_stats *st, double elapsed, un
         json_object_set_new(o, "capture", cap);
     }
     return o;
+}
+
+/* The hosts checksum mode auto treated as offloading. */
+static void print_offload(sw_engine *e, const sw_stats *st)
+{
+    sw_offload_host oh[64];
+    size_t n = sw_engine_offload_hosts(e, oh, 64);
+    if (!n)
+        return;
+    fprintf(stderr, "  checksum offload %llu packets taken without a valid checksum from %zu offloading host%s:",
+            (unsigned long long)st->checksum_offload_accepted, n, n == 1 ? "" : "s");
+    for (size_t i = 0; i < n && i < 64; i++)
+        fprintf(stderr, "%s %s (%llu)", i ? "," : "", oh[i].addr, (unsigned long long)oh[i].packets);
+    fprintf(stderr, "%s\n", n > 64 ? ", ..." : "");
+}
+
+/* Printed even with -q: most packets were dropped for their checksum. */
+static void print_checksum_note(const sw_stats *st, sw_checksum_mode mode)
+{
+    if (!st->checksum_errors || st->checksum_errors * 2 <= st->tcp_packets + st->checksum_errors)
+        return;
+    if (mode == SW_CHECKSUM_ON)
+        fprintf(stderr, "seqwatch: note: most TCP/IP packets (%llu) had a bad checksum and were ignored; a capture\n"
+                        "        taken on a host with checksum offload looks like this: rerun with --checksum auto\n",
+                (unsigned long long)st->checksum_errors);
+    else
+        fprintf(stderr, "seqwatch: note: most TCP/IP packets (%llu) had a bad checksum (not the offload\n"
+                        "        signature) and were ignored; rewritten or TSO traffic looks like this: rerun\n"
+                        "        with --checksum off if you trust the capture\n",
+                (unsigned long long)st->checksum_errors);
 }
 
 static void print_summary(sw_engine *e, const sw_stats *st, double elapsed, int live,
@@ -381,10 +424,7 @@ static void print_summary(sw_engine *e, const sw_stats *st, double elapsed, int 
     fprintf(stderr, "  alerts           %llu (events %llu, suppressed by thresholds %llu, anomalies %llu)\n",
             (unsigned long long)st->alerts, (unsigned long long)st->events,
             (unsigned long long)st->alerts_suppressed, (unsigned long long)st->anomalies);
-    if (st->checksum_errors && st->checksum_errors * 2 > st->tcp_packets + st->checksum_errors)
-        fprintf(stderr, "  note: most TCP/IP packets (%llu) had a bad checksum and were ignored; a capture\n"
-                        "        taken on a host with checksum offload looks like this: rerun with --checksum off\n",
-                (unsigned long long)st->checksum_errors);
+    print_offload(e, st);
     if (live)
         fprintf(stderr, "  capture          received %llu, dropped by kernel %llu, by interface %llu\n",
                 (unsigned long long)recv, (unsigned long long)drop, (unsigned long long)ifdrop);
@@ -442,9 +482,9 @@ int sw_cmd_run(int argc, char **argv)
             if (sw_cli_parse_size(optarg, &bufsize) || bufsize > (1ull << 31)) return bad_value("buffer-size", optarg);
             break;
         case O_CHECKSUM: {
-            int b = sw_cli_parse_bool(optarg);
+            int b = strcmp(optarg, "auto") == 0 ? 2 : sw_cli_parse_bool(optarg);
             if (b < 0) return bad_value("checksum", optarg);
-            cfg.checksum = b ? SW_CHECKSUM_ON : SW_CHECKSUM_OFF;
+            cfg.checksum = b == 2 ? SW_CHECKSUM_AUTO : b ? SW_CHECKSUM_ON : SW_CHECKSUM_OFF;
             break;
         }
         case O_FRAG_POLICY: {
@@ -672,6 +712,7 @@ int sw_cmd_run(int argc, char **argv)
         progress(cap, &st, 1);
     if (!quiet)
         print_summary(e, &st, elapsed, live, recv, drop, ifdrop);
+    print_checksum_note(&st, cfg.checksum);
     if (summary_path) {
         json_t *o = summary_json(e, &st, elapsed, cfg.workers ? cfg.workers : 1u, live, recv, drop, ifdrop, cfg.source_name);
         int ok;

@@ -89,9 +89,10 @@ static void streams_usage(FILE *f)
 "  -o, --output-dir DIR     directory for the stream files (created if missing)\n"
 "      --manifest FILE      write the manifest to FILE instead of stdout ('-' = stdout)\n"
 "  -f, --filter BPF         only packets matching this BPF expression\n"
-"      --checksum on|off    verify IP/TCP checksums (default on: a packet with a bad\n"
-"                           checksum is not used); off for captures taken on a host\n"
-"                           with checksum offload\n"
+"      --checksum auto|on|off  verify IP/TCP checksums (a packet with a bad checksum\n"
+"                           is not used). auto (default): also take the packets of a\n"
+"                           host whose own outgoing TCP packets carry the checksum\n"
+"                           offload signature; on: take none; off: verify nothing\n"
 "      --frag-policy P      which bytes IP reassembly keeps where fragments overlap:\n"
 "                           linux (default: Linux 6.x, an overlap drops the datagram),\n"
 "                           first, last, bsd, windows, solaris (docs/decoding.md)\n"
@@ -429,9 +430,9 @@ int sw_cmd_streams(int argc, char **argv)
         case 'h': streams_usage(stdout); return 0;
         case O_MANIFEST: manifest_path = optarg; break;
         case O_CHECKSUM: {
-            int b = sw_cli_parse_bool(optarg);
+            int b = strcmp(optarg, "auto") == 0 ? 2 : sw_cli_parse_bool(optarg);
             if (b < 0) return bad_value("checksum", optarg);
-            cfg.checksum = b ? SW_CHECKSUM_ON : SW_CHECKSUM_OFF;
+            cfg.checksum = b == 2 ? SW_CHECKSUM_AUTO : b ? SW_CHECKSUM_ON : SW_CHECKSUM_OFF;
             break;
         }
         case O_FRAG_POLICY: {

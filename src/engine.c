@@ -61,7 +61,7 @@ void sw_config_init(sw_config *c)
     c->timeout_syn = 30;
     c->timeout_established = 3600;
     c->timeout_closing = 60;
-    c->checksum = SW_CHECKSUM_ON;
+    c->checksum = SW_CHECKSUM_AUTO;
     c->stream_memcap = 256ull << 20;
     c->stream_flow_cap = 4ull << 20;
     c->stream_depth = 0;
@@ -404,6 +404,15 @@ size_t sw_engine_decode_errors(const sw_engine *e, const char **names, uint64_t 
         }
     }
     return n;
+}
+
+size_t sw_engine_offload_hosts(const sw_engine *e, sw_offload_host *out, size_t max)
+{
+    if (!e)
+        return 0;
+    if (e->det)
+        return sw_detector_offload_hosts(e->det, out, max);
+    return e->pool ? sw_pool_offload_hosts(e->pool, out, max) : 0;
 }
 
 int sw_engine_reopen_outputs(sw_engine *e, char *err, size_t errlen)
