@@ -66,6 +66,7 @@ struct sw_detector {
     sw_offload *off;                 /* checksum mode auto: the offloading hosts */
     uint64_t offload_accepted;
     int verify;
+    int vlan_ignore;                 /* VLAN tags are not part of the flow key */
     uint64_t now_us;                 /* largest packet time seen */
     uint64_t first_us;
     int any_packet;
@@ -178,6 +179,16 @@ static void on_release(void *user, sw_flow *f, int why)
         ne->flow = NULL;
 }
 
+/* The flow key of a packet; with --vlan ignore without its VLAN tags. */
+static void flow_key(const sw_detector *d, sw_flow_key *k, int *src_ep, const sw_packet *p)
+{
+    sw_flow_key_from_packet(k, src_ep, p);
+    if (d->vlan_ignore) {
+        k->nvlan = 0;
+        k->vlan[0] = k->vlan[1] = 0;
+    }
+}
+
 /* ---- fragments ---- */
 
 /* The defragmenter saw overlapping fragments with different bytes: publish it with
@@ -202,7 +213,7 @@ static void df_on_overlap(void *user, const sw_frag_overlap_obs *o)
         q.vlan[1] = o->pkt->vlan[1];
         sw_flow_key k;
         int src_ep;
-        sw_flow_key_from_packet(&k, &src_ep, &q);
+        flow_key(d, &k, &src_ep, &q);
         f = sw_flow_lookup(d->ft, &k);
         if (f && sw_tcp_track_used(&f->conn))
             dir = src_ep == f->conn.client_ep ? 0 : 1;
@@ -232,6 +243,7 @@ sw_detector *sw_detector_new(const sw_config *cfg, const sw_observer *obs, char 
     if (obs)
         d->obs = *obs;
     d->verify = cfg->checksum != SW_CHECKSUM_OFF;
+    d->vlan_ignore = cfg->vlan_ignore != 0;
 
     sw_flow_table_config fc;
     memset(&fc, 0, sizeof fc);
@@ -270,7 +282,7 @@ sw_detector *sw_detector_new(const sw_config *cfg, const sw_observer *obs, char 
     dc.max_fragments = cfg->frag_max_fragments;
     dc.timeout_v4_s = 30;            /* Linux net.ipv4.ipfrag_time */
     dc.timeout_v6_s = 60;            /* Linux net.ipv6.ip6frag_time */
-    dc.vlan_aware = 1;
+    dc.vlan_aware = !d->vlan_ignore;
     memcpy(dc.seed, fc.seed, sizeof dc.seed);
     dc.seed[0] ^= 0x5a;              /* not the flow table's key */
     d->df = sw_defrag_new(&dc, df_on_overlap, d);
@@ -373,7 +385,7 @@ static void track(sw_detector *d, const sw_packet *p)
 
     sw_flow_key k;
     int src_ep;
-    sw_flow_key_from_packet(&k, &src_ep, p);
+    flow_key(d, &k, &src_ep, p);
     sw_flow *f = sw_flow_lookup(d->ft, &k);
     if (!f) {
         f = sw_flow_create(d->ft, &k, p->ts_us);
@@ -463,7 +475,7 @@ static int offload_take(sw_detector *d, const sw_packet *p)
         return 0;
     sw_flow_key k;
     int src_ep;
-    sw_flow_key_from_packet(&k, &src_ep, p);
+    flow_key(d, &k, &src_ep, p);
     sw_flow *f = sw_flow_lookup(d->ft, &k);
     /* a sender not yet learned whose checksums verified on this connection does not
      * offload: a signature packet in its name is chaff */

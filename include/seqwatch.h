@@ -110,6 +110,11 @@ typedef struct sw_config {
     uint32_t frag_max_contexts;    /* datagrams being reassembled at once (default 1024) */
     uint64_t frag_memcap;          /* bytes of fragment data held (default 4 MiB) */
     uint32_t frag_max_fragments;   /* fragments per datagram (default 128) */
+
+    /* VLAN: 0 (default) a flow is keyed by its VLAN tags as well as its addresses and
+     * ports; 1 the tags are ignored, so a connection whose two directions carry
+     * different VLAN IDs (a trunk capture at a router) is one connection */
+    int      vlan_ignore;
 } sw_config;
 
 void sw_config_init(sw_config *cfg);

@@ -59,6 +59,9 @@ static void run_usage(FILE *f)
 "                           of a host whose own outgoing TCP packets carry the\n"
 "                           checksum offload signature (a capture on that host);\n"
 "                           on: take none; off: verify nothing\n"
+"      --vlan aware|ignore  aware (default): VLAN tags are part of a connection's\n"
+"                           identity; ignore: a connection whose directions carry\n"
+"                           different VLAN IDs (trunk capture at a router) is one\n"
 "      --frag-policy P      which bytes IP reassembly keeps where fragments overlap:\n"
 "                           linux (default: Linux 6.x, an overlap drops the datagram),\n"
 "                           first, last, bsd, windows, solaris (docs/decoding.md)\n"
@@ -113,7 +116,7 @@ enum {
     O_NO_PROMISC = 256, O_SNAPLEN, O_BUFSIZE, O_CHECKSUM, O_RULES, O_VAR, O_ANOM, O_HISTORY,
     O_JSON, O_NO_JSON, O_DB, O_NO_DB, O_SENSOR, O_SUMMARY_JSON, O_NO_PROGRESS, O_MAX_FLOWS,
     O_T_SYN, O_T_EST, O_T_CLOSE, O_MEMCAP, O_FLOWCAP, O_DEPTH, O_RET_S, O_RET_B, O_SEED,
-    O_USER, O_GROUP, O_WORKERS, O_FANOUT, O_FRAG_POLICY,
+    O_USER, O_GROUP, O_WORKERS, O_FANOUT, O_FRAG_POLICY, O_VLAN,
 };
 
 static const struct option run_opts[] = {
@@ -126,6 +129,7 @@ static const struct option run_opts[] = {
     {"buffer-size", required_argument, 0, O_BUFSIZE},
     {"checksum", required_argument, 0, O_CHECKSUM},
     {"frag-policy", required_argument, 0, O_FRAG_POLICY},
+    {"vlan", required_argument, 0, O_VLAN},
     {"rules", required_argument, 0, O_RULES},
     {"var", required_argument, 0, O_VAR},
     {"anomalies", no_argument, 0, O_ANOM},
@@ -487,6 +491,11 @@ int sw_cmd_run(int argc, char **argv)
             cfg.checksum = b == 2 ? SW_CHECKSUM_AUTO : b ? SW_CHECKSUM_ON : SW_CHECKSUM_OFF;
             break;
         }
+        case O_VLAN:
+            if (strcmp(optarg, "aware") == 0) cfg.vlan_ignore = 0;
+            else if (strcmp(optarg, "ignore") == 0) cfg.vlan_ignore = 1;
+            else return bad_value("vlan", optarg);
+            break;
         case O_FRAG_POLICY: {
             int fp = sw_frag_policy_from_name(optarg);
             if (fp < 0) return bad_value("frag-policy", optarg);

@@ -93,6 +93,9 @@ static void streams_usage(FILE *f)
 "                           is not used). auto (default): also take the packets of a\n"
 "                           host whose own outgoing TCP packets carry the checksum\n"
 "                           offload signature; on: take none; off: verify nothing\n"
+"      --vlan aware|ignore  aware (default): VLAN tags are part of a connection's\n"
+"                           identity; ignore: a connection whose directions carry\n"
+"                           different VLAN IDs (trunk capture at a router) is one\n"
 "      --frag-policy P      which bytes IP reassembly keeps where fragments overlap:\n"
 "                           linux (default: Linux 6.x, an overlap drops the datagram),\n"
 "                           first, last, bsd, windows, solaris (docs/decoding.md)\n"
@@ -111,7 +114,7 @@ static void streams_usage(FILE *f)
 "2 usage error.\n", GAP_LIST_MAX);
 }
 
-enum { O_MANIFEST = 256, O_CHECKSUM, O_DEPTH, O_MEMCAP, O_FLOWCAP, O_MAXFLOWS, O_TEST, O_MAXOPEN, O_FRAG_POLICY };
+enum { O_MANIFEST = 256, O_CHECKSUM, O_DEPTH, O_MEMCAP, O_FLOWCAP, O_MAXFLOWS, O_TEST, O_MAXOPEN, O_FRAG_POLICY, O_VLAN };
 
 static const struct option streams_opts[] = {
     {"read", required_argument, 0, 'r'},
@@ -120,6 +123,7 @@ static const struct option streams_opts[] = {
     {"filter", required_argument, 0, 'f'},
     {"checksum", required_argument, 0, O_CHECKSUM},
     {"frag-policy", required_argument, 0, O_FRAG_POLICY},
+    {"vlan", required_argument, 0, O_VLAN},
     {"stream-depth", required_argument, 0, O_DEPTH},
     {"stream-memcap", required_argument, 0, O_MEMCAP},
     {"stream-flow-cap", required_argument, 0, O_FLOWCAP},
@@ -435,6 +439,11 @@ int sw_cmd_streams(int argc, char **argv)
             cfg.checksum = b == 2 ? SW_CHECKSUM_AUTO : b ? SW_CHECKSUM_ON : SW_CHECKSUM_OFF;
             break;
         }
+        case O_VLAN:
+            if (strcmp(optarg, "aware") == 0) cfg.vlan_ignore = 0;
+            else if (strcmp(optarg, "ignore") == 0) cfg.vlan_ignore = 1;
+            else return bad_value("vlan", optarg);
+            break;
         case O_FRAG_POLICY: {
             int fp = sw_frag_policy_from_name(optarg);
             if (fp < 0) return bad_value("frag-policy", optarg);
