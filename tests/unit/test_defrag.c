@@ -231,6 +231,34 @@ static void linux_partial_overlap(int v)
 }
 
 static void test_ipv4_linux_overlap_drops(void **st) { (void)st; linux_partial_overlap(4); }
+
+/* As the kernel of the e2e machine does (tests/e2e/frag_policy_probe.py): a partial
+ * overlap with the same bytes drops the datagram too (no report: nothing differs), and
+ * a fresh complete set with the same id afterwards is reassembled. */
+static void linux_same_bytes_then_fresh(int v)
+{
+    uint8_t fr[2048];
+    size_t fl = whole(fr, v, 1);
+    obs_rec r = {0};
+    sw_defrag *d = mk(SW_FRAG_LINUX, 16, 1 << 20, 16, &r);
+    sw_packet p;
+    assert_int_equal(add(d, fr, fl, 0, 32, 1, 6, NULL, 1, &p, NULL), 0);
+    assert_int_equal(add(d, fr, fl, 24, 16, 1, 6, NULL, 2, &p, NULL), 0);
+    assert_int_equal(ctr(d).overlap_drops, 1);
+    assert_int_equal(ctr(d).active, 0);
+    assert_int_equal(r.n, 0);
+    assert_int_equal(add(d, fr, fl, 0, 32, 1, 6, NULL, 4, &p, NULL), 0);
+    assert_int_equal(add(d, fr, fl, 32, 32, 0, 6, NULL, 5, &p, NULL), 1);
+    assert_memory_equal(p.payload, PAY, PLEN);
+    sw_defrag_free(d);
+}
+
+static void test_linux_same_bytes_overlap_then_fresh_set(void **st)
+{
+    (void)st;
+    linux_same_bytes_then_fresh(4);
+    linux_same_bytes_then_fresh(6);
+}
 static void test_ipv6_linux_overlap_drops(void **st) { (void)st; linux_partial_overlap(6); }
 
 /* The policies on three overlaps of a held fragment A by a new fragment B (different
@@ -627,6 +655,7 @@ int main(void)
         cmocka_unit_test(test_linux_duplicate_different_bytes),
         cmocka_unit_test(test_ipv4_linux_overlap_drops),
         cmocka_unit_test(test_ipv6_linux_overlap_drops),
+        cmocka_unit_test(test_linux_same_bytes_overlap_then_fresh_set),
         cmocka_unit_test(test_policies),
         cmocka_unit_test(test_tiny_first_fragment_splits_tcp_header),
         cmocka_unit_test(test_overlap_rewrites_tcp_header),
