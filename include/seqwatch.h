@@ -274,10 +274,10 @@ typedef struct sw_offload_host {
     uint64_t packets;             /* its packets taken without a valid checksum */
 } sw_offload_host;
 
-/* The hosts treated as offloading (checksum mode auto), in the order they were
- * learned: returns their number; out[i] is filled for i < max. With workers > 1, call
- * it after sw_engine_flush (a host learned by several workers appears once, its
- * counts added). */
+/* The hosts treated as offloading (checksum mode auto), sorted by their textual
+ * address: returns their number; out[i] is filled for i < max (the first max hosts
+ * learned, sorted). With workers > 1, call it after sw_engine_flush (a host learned
+ * by several workers appears once, its counts added). */
 size_t sw_engine_offload_hosts(const sw_engine *e, sw_offload_host *out, size_t max);
 
 /* A frag policy by its name ("linux", "first", "last", "bsd", "windows", "solaris"):

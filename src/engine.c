@@ -406,13 +406,20 @@ size_t sw_engine_decode_errors(const sw_engine *e, const char **names, uint64_t 
     return n;
 }
 
+static int offload_host_cmp(const void *a, const void *b)
+{
+    return strcmp(((const sw_offload_host *)a)->addr, ((const sw_offload_host *)b)->addr);
+}
+
 size_t sw_engine_offload_hosts(const sw_engine *e, sw_offload_host *out, size_t max)
 {
     if (!e)
         return 0;
-    if (e->det)
-        return sw_detector_offload_hosts(e->det, out, max);
-    return e->pool ? sw_pool_offload_hosts(e->pool, out, max) : 0;
+    size_t n = e->det ? sw_detector_offload_hosts(e->det, out, max)
+             : e->pool ? sw_pool_offload_hosts(e->pool, out, max) : 0;
+    if (out && n)                       /* the same order whatever the worker count */
+        qsort(out, n < max ? n : max, sizeof *out, offload_host_cmp);
+    return n;
 }
 
 int sw_engine_reopen_outputs(sw_engine *e, char *err, size_t errlen)
