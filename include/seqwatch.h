@@ -173,7 +173,7 @@ typedef struct sw_stats {
     uint64_t tcp_packets, non_tcp_packets, non_ip_packets;
     uint64_t decode_errors;            /* sum of the by-reason counters */
     uint64_t checksum_errors;          /* ip + tcp */
-    uint64_t fragments;                /* IP fragments seen (not reassembled) */
+    uint64_t fragments;                /* IP fragment frames (each goes to the defragmenter) */
     uint64_t flows;                    /* TCP flows created (4-tuple entries) */
     uint64_t flows_active;
     uint64_t flows_evicted_cap;        /* evicted because max_flows was reached */
