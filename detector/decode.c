@@ -10,6 +10,7 @@
  * Documented in docs/decoding.md; keep it in step.
  */
 #include "detector/packet.h"
+#include "seqwatch.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -23,6 +24,52 @@
 
 #define MAX_VLAN 2
 #define MAX_IPV6_EXT 8
+
+/* IP protocol / IPv6 next-header numbers (IANA) */
+#define IPPROTO_NUM_HOPOPTS 0
+#define IPPROTO_NUM_TCP 6
+#define IPPROTO_NUM_ROUTING 43
+#define IPPROTO_NUM_FRAGMENT 44
+#define IPPROTO_NUM_AH 51
+#define IPPROTO_NUM_DSTOPTS 60
+
+/* IPv4 flags / fragment offset field */
+#define IPV4_DF 0x4000u
+#define IPV4_MF 0x2000u
+#define IPV4_OFFMASK 0x1fffu
+
+/* IPv6 fragment header: offset in 8-byte units in the top 13 bits, M in bit 0 */
+#define IPV6_FRAG_OFFMASK 0xfff8u
+#define IPV6_FRAG_MF 0x0001u
+
+/* IPv6 routing header types whose final destination is known */
+#define IPV6_RT_TYPE0 0
+#define IPV6_RT_TYPE2 2
+#define IPV6_RT_SRH 4
+
+/* BSD loopback address families (AF_INET; AF_INET6 on NetBSD/OpenBSD, FreeBSD, macOS) */
+#define BSD_AF_INET 2
+#define BSD_AF_INET6_BSD 24
+#define BSD_AF_INET6_FREEBSD 28
+#define BSD_AF_INET6_DARWIN 30
+
+/* TCP option kinds (IANA) */
+#define TCPOPT_EOL 0
+#define TCPOPT_NOP 1
+#define TCPOPT_MSS 2
+#define TCPOPT_WSCALE 3
+#define TCPOPT_SACK_PERM 4
+#define TCPOPT_SACK 5
+#define TCPOPT_TIMESTAMP 8
+#define TCPOPT_FASTOPEN 34
+
+/* Each layer's decoder is forced inline into sw_decode(): the split is for the
+ * reader, the hot path stays one function. */
+#if defined(__GNUC__)
+#define DEC_INLINE static inline __attribute__((always_inline))
+#else
+#define DEC_INLINE static inline
+#endif
 
 static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
 static uint32_t rd32(const uint8_t *p)
@@ -152,9 +199,9 @@ static void parse_tcp_options(sw_packet *p, const uint8_t *o, uint32_t n)
     uint32_t i = 0;
     while (i < n) {
         uint8_t kind = o[i], len;
-        if (kind == 0)
+        if (kind == TCPOPT_EOL)
             break;
-        if (kind == 1) {
+        if (kind == TCPOPT_NOP) {
             i++;
             continue;
         }
@@ -168,24 +215,24 @@ static void parse_tcp_options(sw_packet *p, const uint8_t *o, uint32_t n)
             break;
         }
         switch (kind) {
-        case 2:
+        case TCPOPT_MSS:
             if (len != 4)
                 goto bad_len;
             t->has_mss = 1;
             t->mss = rd16(o + i + 2);
             break;
-        case 3:
+        case TCPOPT_WSCALE:
             if (len != 3)
                 goto bad_len;
             t->has_wscale = 1;
             t->wscale = o[i + 2];
             break;
-        case 4:
+        case TCPOPT_SACK_PERM:
             if (len != 2)
                 goto bad_len;
             t->sack_perm = 1;
             break;
-        case 5: {
+        case TCPOPT_SACK: {
             uint32_t nb, k;
             if (len < 10 || (len - 2) % 8)
                 goto bad_len;
@@ -200,14 +247,14 @@ static void parse_tcp_options(sw_packet *p, const uint8_t *o, uint32_t n)
             }
             break;
         }
-        case 8:
+        case TCPOPT_TIMESTAMP:
             if (len != 10)
                 goto bad_len;
             t->has_ts = 1;
             t->tsval = rd32(o + i + 2);
             t->tsecr = rd32(o + i + 6);
             break;
-        case 34:
+        case TCPOPT_FASTOPEN:
             if (len > 18)
                 goto bad_len;
             t->has_tfo = 1;
@@ -233,12 +280,12 @@ static const uint8_t *ipv6_final_dst(const uint8_t *e, uint32_t elen, int *unkno
     if (segleft == 0)
         return NULL;                   /* already at the final destination */
     switch (type) {
-    case 0:                            /* RFC 2460 type 0: last address in the list */
-    case 2:                            /* RFC 6275 type 2: one address */
+    case IPV6_RT_TYPE0:                /* RFC 2460 type 0: last address in the list */
+    case IPV6_RT_TYPE2:                /* RFC 6275 type 2: one address */
         if (elen >= 8 + 16 && (elen - 8) % 16 == 0)
             return e + elen - 16;
         break;
-    case 4:                            /* RFC 8754 SRH: segment list[0] is the last hop */
+    case IPV6_RT_SRH:                  /* RFC 8754 SRH: segment list[0] is the last hop */
         if (elen >= 8 + 16)
             return e + 8;
         break;
@@ -261,33 +308,24 @@ static void packet_clear(sw_packet *p)
     memset(b + i, 0, sizeof *p - i);
 }
 
-sw_decode_result sw_decode(sw_packet *p, int linktype, uint64_t ts_us,
-                           const uint8_t *frame, uint32_t caplen, uint32_t wirelen,
-                           int verify_checksums)
-{
-    uint32_t off = 0, proto = 0;       /* ethertype of the network layer */
-    const uint8_t *ip, *tcp;
-    uint32_t ip_cap, ip_wire;          /* bytes from ip: captured, on the wire */
-    uint32_t l4_cap, l4_wire;          /* bytes from tcp: captured, per the IP length */
-    uint32_t hlen;
-    const uint8_t *pseudo_dst = NULL;
-    int verify = verify_checksums != 0;
+/* What the network layer hands to the TCP decoder: where the segment starts, how
+ * many of its bytes were captured and how many the IP length gives, and the
+ * pseudo-header sum (when verify is still 1). */
+typedef struct l4_view {
+    const uint8_t *tcp;
+    uint32_t cap, wire;
     uint64_t sum;
+    int verify;
+} l4_view;
 
-    packet_clear(p);
-    if (wirelen < caplen)
-        wirelen = caplen;              /* a broken record header: trust what we hold */
-    p->ts_us = ts_us;
-    p->frame = frame;
-    p->caplen = caplen;
-    p->wirelen = wirelen;
-    p->linktype = linktype;
-    if (!frame)
-        caplen = 0;
-
-    /* ---- link layer: set off to the network header and proto to its type ---- */
+/* Link layer: the MACs and VLAN tags into p; *off to the network header and *proto
+ * to its ethertype. */
+DEC_INLINE sw_decode_result decode_link(sw_packet *p, int linktype, const uint8_t *frame,
+                                        uint32_t caplen, uint32_t *off_out, uint32_t *proto_out)
+{
+    uint32_t off = 0, proto = 0;
     switch (linktype) {
-    case 1:                            /* Ethernet */
+    case SW_LINK_ETHERNET:
         if (caplen < 14)
             return SW_DEC_ERR_LINK_TRUNCATED;
         memcpy(p->dst_mac, frame, 6);
@@ -296,7 +334,7 @@ sw_decode_result sw_decode(sw_packet *p, int linktype, uint64_t ts_us,
         proto = rd16(frame + 12);
         off = 14;
         break;
-    case 113:                          /* Linux cooked v1 */
+    case SW_LINK_LINUX_SLL:
         if (caplen < 16)
             return SW_DEC_ERR_LINK_TRUNCATED;
         if (rd16(frame + 4) == 6) {
@@ -306,7 +344,7 @@ sw_decode_result sw_decode(sw_packet *p, int linktype, uint64_t ts_us,
         proto = rd16(frame + 14);
         off = 16;
         break;
-    case 276:                          /* Linux cooked v2 */
+    case SW_LINK_LINUX_SLL2:
         if (caplen < 20)
             return SW_DEC_ERR_LINK_TRUNCATED;
         if (frame[11] == 6) {
@@ -316,8 +354,8 @@ sw_decode_result sw_decode(sw_packet *p, int linktype, uint64_t ts_us,
         proto = rd16(frame);
         off = 20;
         break;
-    case 101: case 12: case 14:        /* raw IP: version nibble decides */
-        if (caplen < 1)
+    case SW_LINK_RAW: case SW_LINK_DLT_RAW12: case SW_LINK_DLT_RAW14:
+        if (caplen < 1)                /* raw IP: the version nibble decides */
             return SW_DEC_ERR_LINK_TRUNCATED;
         switch (frame[0] >> 4) {
         case 4: proto = ETH_P_IPV4; break;
@@ -325,25 +363,27 @@ sw_decode_result sw_decode(sw_packet *p, int linktype, uint64_t ts_us,
         default: return SW_DEC_ERR_IPV4_BAD_VERSION;
         }
         break;
-    case 228:
+    case SW_LINK_IPV4:
         proto = ETH_P_IPV4;
         break;
-    case 229:
+    case SW_LINK_IPV6:
         proto = ETH_P_IPV6;
         break;
-    case 0:                            /* BSD NULL: family in the capturer's byte order */
-    case 108: {                        /* OpenBSD LOOP: network byte order */
+    case SW_LINK_NULL:                 /* BSD NULL: family in the capturer's byte order */
+    case SW_LINK_LOOP: {               /* OpenBSD LOOP: network byte order */
         uint32_t be, le;
+        int host_order = linktype == SW_LINK_NULL;
         if (caplen < 4)
             return SW_DEC_ERR_LINK_TRUNCATED;
         be = rd32(frame);
         le = (uint32_t)frame[0] | (uint32_t)frame[1] << 8 |
              (uint32_t)frame[2] << 16 | (uint32_t)frame[3] << 24;
         off = 4;
-        if (be == 2 || (linktype == 0 && le == 2))
+        if (be == BSD_AF_INET || (host_order && le == BSD_AF_INET))
             proto = ETH_P_IPV4;
-        else if (be == 24 || be == 28 || be == 30 ||
-                 (linktype == 0 && (le == 24 || le == 28 || le == 30)))
+        else if (be == BSD_AF_INET6_BSD || be == BSD_AF_INET6_FREEBSD || be == BSD_AF_INET6_DARWIN ||
+                 (host_order && (le == BSD_AF_INET6_BSD || le == BSD_AF_INET6_FREEBSD ||
+                                 le == BSD_AF_INET6_DARWIN)))
             proto = ETH_P_IPV6;
         else
             return SW_DEC_NOT_IP;
@@ -363,131 +403,160 @@ sw_decode_result sw_decode(sw_packet *p, int linktype, uint64_t ts_us,
         proto = rd16(frame + off + 2);
         off += 4;
     }
+    *off_out = off;
+    *proto_out = proto;
+    return SW_DEC_TCP;
+}
 
-    ip = frame + off;
-    ip_cap = caplen - off;
-    ip_wire = wirelen - off;
-
-    /* ---- network layer: set tcp, l4_cap, l4_wire and pseudo-header sum ---- */
-    if (proto == ETH_P_IPV4) {
-        uint32_t totlen;
-        uint16_t frag;
-        if (ip_cap < 20)
-            return SW_DEC_ERR_IPV4_TRUNCATED;
-        if (ip[0] >> 4 != 4)
-            return SW_DEC_ERR_IPV4_BAD_VERSION;
-        hlen = (uint32_t)(ip[0] & 0x0f) * 4;
-        if (hlen < 20)
-            return SW_DEC_ERR_IPV4_BAD_HLEN;
-        totlen = rd16(ip + 2);
-        p->ip_version = 4;
-        p->ip_hdr = ip;
-        p->ip_tos = ip[1];
-        p->ip_id = rd16(ip + 4);
-        frag = rd16(ip + 6);
-        p->ip_df = (frag & 0x4000) != 0;
-        p->ttl = ip[8];
-        p->src_ip = ip + 12;
-        p->dst_ip = ip + 16;
-        if (totlen < hlen)
-            return SW_DEC_ERR_IPV4_BAD_TOTLEN;
-        if (hlen > ip_cap)
-            return SW_DEC_ERR_IPV4_TRUNCATED;
-        if (totlen > ip_wire)
-            return SW_DEC_ERR_IPV4_BAD_TOTLEN;
-        if (verify && !csum_ok(sw_csum_acc(0, ip, hlen)))
-            return SW_DEC_ERR_IPV4_BAD_CHECKSUM;
-        if (frag & 0x3fff)             /* MF or a fragment offset */
-            return SW_DEC_FRAGMENT;
-        if (ip[9] != 6)
-            return SW_DEC_NOT_TCP;
-        tcp = ip + hlen;
-        l4_wire = totlen - hlen;
-        l4_cap = (totlen < ip_cap ? totlen : ip_cap) - hlen;
-        if (verify) {
-            uint8_t ph[4] = { 0, 6, (uint8_t)(l4_wire >> 8), (uint8_t)l4_wire };
-            sum = sw_csum_acc(sw_csum_acc(0, ip + 12, 8), ph, 4);
-        } else {
-            sum = 0;
-        }
-    } else if (proto == ETH_P_IPV6) {
-        uint32_t end, pos = 40, next, nhdr = 0;
-        int rt_unknown = 0;
-        if (ip_cap < 40)
-            return SW_DEC_ERR_IPV6_TRUNCATED;
-        if (ip[0] >> 4 != 6)
-            return SW_DEC_ERR_IPV6_BAD_VERSION;
-        p->ip_version = 6;
-        p->ip_hdr = ip;
-        p->ip_tos = (uint8_t)((ip[0] << 4) | (ip[1] >> 4));
-        p->ttl = ip[7];
-        p->src_ip = ip + 8;
-        p->dst_ip = ip + 24;
-        pseudo_dst = ip + 24;
-        end = 40 + (uint32_t)rd16(ip + 4);
-        if (end == 40 || end > ip_wire) /* 0 is a jumbogram (unsupported) or TSO */
-            return SW_DEC_ERR_IPV6_BAD_PAYLEN;
-        next = ip[6];
-        for (;;) {
-            const uint8_t *e = ip + pos;
-            uint32_t elen;
-            if (next == 6)
-                break;
-            if (next != 0 && next != 43 && next != 44 && next != 60 && next != 51)
-                return SW_DEC_NOT_TCP;  /* upper layer, 59 no-next-header, ESP, ... */
-            if (++nhdr > MAX_IPV6_EXT)
-                return SW_DEC_ERR_IPV6_EXT_CHAIN_TOO_LONG;
-            if (next == 0 && pos != 40)
-                return SW_DEC_ERR_IPV6_BAD_EXT; /* hop-by-hop must come first */
-            if (end - pos < 8)
-                return SW_DEC_ERR_IPV6_BAD_EXT;
-            if (ip_cap < pos + 8)
-                return SW_DEC_ERR_IPV6_TRUNCATED;
-            if (next == 44)
-                elen = 8;
-            else if (next == 51)
-                elen = ((uint32_t)e[1] + 2) * 4;
-            else
-                elen = ((uint32_t)e[1] + 1) * 8;
-            if (elen > end - pos)
-                return SW_DEC_ERR_IPV6_BAD_EXT;
-            if (elen > ip_cap - pos)
-                return SW_DEC_ERR_IPV6_TRUNCATED;
-            if (next == 44) {
-                uint16_t fo = rd16(e + 2);
-                if ((fo & 0xfff8) || (fo & 1))
-                    return SW_DEC_FRAGMENT; /* an atomic fragment (0, M=0) goes on */
-            } else if (next == 43) {
-                const uint8_t *fd = ipv6_final_dst(e, elen, &rt_unknown);
-                if (fd)
-                    pseudo_dst = fd;
-            }
-            next = e[0];
-            pos += elen;
-        }
-        tcp = ip + pos;
-        l4_wire = end - pos;
-        l4_cap = (end < ip_cap ? end : ip_cap) - pos;
-        if (rt_unknown)
-            verify = 0;                /* cannot know the pseudo-header destination */
-        if (verify) {
-            uint8_t ph[8] = { (uint8_t)(l4_wire >> 24), (uint8_t)(l4_wire >> 16),
-                              (uint8_t)(l4_wire >> 8), (uint8_t)l4_wire, 0, 0, 0, 6 };
-            sum = sw_csum_acc(sw_csum_acc(sw_csum_acc(0, ip + 8, 16), pseudo_dst, 16), ph, 8);
-        } else {
-            sum = 0;
-        }
-    } else {
-        return SW_DEC_NOT_IP;
+/* IPv4 header at ip (ip_cap bytes captured, ip_wire on the wire). */
+DEC_INLINE sw_decode_result decode_ipv4(sw_packet *p, const uint8_t *ip, uint32_t ip_cap,
+                                        uint32_t ip_wire, l4_view *l4)
+{
+    uint32_t totlen, hlen;
+    uint16_t frag;
+    if (ip_cap < 20)
+        return SW_DEC_ERR_IPV4_TRUNCATED;
+    if (ip[0] >> 4 != 4)
+        return SW_DEC_ERR_IPV4_BAD_VERSION;
+    hlen = (uint32_t)(ip[0] & 0x0f) * 4;
+    if (hlen < 20)
+        return SW_DEC_ERR_IPV4_BAD_HLEN;
+    totlen = rd16(ip + 2);
+    p->ip_version = 4;
+    p->ip_hdr = ip;
+    p->ip_tos = ip[1];
+    p->ip_id = rd16(ip + 4);
+    frag = rd16(ip + 6);
+    p->ip_df = (frag & IPV4_DF) != 0;
+    p->ttl = ip[8];
+    p->src_ip = ip + 12;
+    p->dst_ip = ip + 16;
+    if (totlen < hlen)
+        return SW_DEC_ERR_IPV4_BAD_TOTLEN;
+    if (hlen > ip_cap)
+        return SW_DEC_ERR_IPV4_TRUNCATED;
+    if (totlen > ip_wire)
+        return SW_DEC_ERR_IPV4_BAD_TOTLEN;
+    if (l4->verify && !csum_ok(sw_csum_acc(0, ip, hlen)))
+        return SW_DEC_ERR_IPV4_BAD_CHECKSUM;
+    if (frag & (IPV4_MF | IPV4_OFFMASK)) {
+        p->frag_proto = ip[9];
+        p->frag_mf = (frag & IPV4_MF) != 0;
+        p->frag_hdr_len = hlen;
+        p->frag_id = p->ip_id;
+        p->frag_off = (uint32_t)(frag & IPV4_OFFMASK) * 8;
+        p->frag_data = ip + hlen;
+        p->frag_len = totlen - hlen;
+        p->frag_cut = totlen > ip_cap;
+        return SW_DEC_FRAGMENT;
     }
+    if (ip[9] != IPPROTO_NUM_TCP)
+        return SW_DEC_NOT_TCP;
+    l4->tcp = ip + hlen;
+    l4->wire = totlen - hlen;
+    l4->cap = (totlen < ip_cap ? totlen : ip_cap) - hlen;
+    if (l4->verify) {
+        uint8_t ph[4] = { 0, IPPROTO_NUM_TCP, (uint8_t)(l4->wire >> 8), (uint8_t)l4->wire };
+        l4->sum = sw_csum_acc(sw_csum_acc(0, ip + 12, 8), ph, 4);
+    }
+    return SW_DEC_TCP;
+}
 
-    /* ---- TCP ---- */
-    if (l4_wire < 20 || l4_cap < 20)
+/* IPv6 header and its extension chain at ip. */
+DEC_INLINE sw_decode_result decode_ipv6(sw_packet *p, const uint8_t *ip, uint32_t ip_cap,
+                                        uint32_t ip_wire, l4_view *l4)
+{
+    uint32_t end, pos = 40, next, nhdr = 0, nh_pos = 6;
+    const uint8_t *pseudo_dst;
+    int rt_unknown = 0;
+    if (ip_cap < 40)
+        return SW_DEC_ERR_IPV6_TRUNCATED;
+    if (ip[0] >> 4 != 6)
+        return SW_DEC_ERR_IPV6_BAD_VERSION;
+    p->ip_version = 6;
+    p->ip_hdr = ip;
+    p->ip_tos = (uint8_t)((ip[0] << 4) | (ip[1] >> 4));
+    p->ttl = ip[7];
+    p->src_ip = ip + 8;
+    p->dst_ip = ip + 24;
+    pseudo_dst = ip + 24;
+    end = 40 + (uint32_t)rd16(ip + 4);
+    if (end == 40 || end > ip_wire)    /* 0 is a jumbogram (unsupported) or TSO */
+        return SW_DEC_ERR_IPV6_BAD_PAYLEN;
+    next = ip[6];
+    for (;;) {
+        const uint8_t *e = ip + pos;
+        uint32_t elen;
+        if (next == IPPROTO_NUM_TCP)
+            break;
+        if (next != IPPROTO_NUM_HOPOPTS && next != IPPROTO_NUM_ROUTING &&
+            next != IPPROTO_NUM_FRAGMENT && next != IPPROTO_NUM_DSTOPTS && next != IPPROTO_NUM_AH)
+            return SW_DEC_NOT_TCP;     /* upper layer, 59 no-next-header, ESP, ... */
+        if (++nhdr > MAX_IPV6_EXT)
+            return SW_DEC_ERR_IPV6_EXT_CHAIN_TOO_LONG;
+        if (next == IPPROTO_NUM_HOPOPTS && pos != 40)
+            return SW_DEC_ERR_IPV6_BAD_EXT; /* hop-by-hop must come first */
+        if (end - pos < 8)
+            return SW_DEC_ERR_IPV6_BAD_EXT;
+        if (ip_cap < pos + 8)
+            return SW_DEC_ERR_IPV6_TRUNCATED;
+        if (next == IPPROTO_NUM_FRAGMENT)
+            elen = 8;
+        else if (next == IPPROTO_NUM_AH)
+            elen = ((uint32_t)e[1] + 2) * 4;
+        else
+            elen = ((uint32_t)e[1] + 1) * 8;
+        if (elen > end - pos)
+            return SW_DEC_ERR_IPV6_BAD_EXT;
+        if (elen > ip_cap - pos)
+            return SW_DEC_ERR_IPV6_TRUNCATED;
+        if (next == IPPROTO_NUM_FRAGMENT) {
+            uint16_t fo = rd16(e + 2);
+            if (fo & (IPV6_FRAG_OFFMASK | IPV6_FRAG_MF)) {
+                p->frag_proto = e[0];
+                p->frag_mf = (fo & IPV6_FRAG_MF) != 0;
+                p->frag_hdr_len = pos;
+                p->frag_nh_pos = nh_pos;
+                p->frag_id = rd32(e + 4);
+                p->frag_off = fo & IPV6_FRAG_OFFMASK;
+                p->frag_data = e + 8;
+                p->frag_len = end - pos - 8;
+                p->frag_cut = end > ip_cap;
+                return SW_DEC_FRAGMENT;
+            }                           /* an atomic fragment (0, M=0) goes on */
+        } else if (next == IPPROTO_NUM_ROUTING) {
+            const uint8_t *fd = ipv6_final_dst(e, elen, &rt_unknown);
+            if (fd)
+                pseudo_dst = fd;
+        }
+        next = e[0];
+        nh_pos = pos;
+        pos += elen;
+    }
+    l4->tcp = ip + pos;
+    l4->wire = end - pos;
+    l4->cap = (end < ip_cap ? end : ip_cap) - pos;
+    if (rt_unknown)
+        l4->verify = 0;                /* cannot know the pseudo-header destination */
+    if (l4->verify) {
+        uint8_t ph[8] = { (uint8_t)(l4->wire >> 24), (uint8_t)(l4->wire >> 16),
+                          (uint8_t)(l4->wire >> 8), (uint8_t)l4->wire, 0, 0, 0, IPPROTO_NUM_TCP };
+        l4->sum = sw_csum_acc(sw_csum_acc(sw_csum_acc(0, ip + 8, 16), pseudo_dst, 16), ph, 8);
+    }
+    return SW_DEC_TCP;
+}
+
+/* TCP header, options and payload. */
+DEC_INLINE sw_decode_result decode_tcp(sw_packet *p, l4_view *l4)
+{
+    const uint8_t *tcp = l4->tcp;
+    uint32_t hlen;
+    if (l4->wire < 20 || l4->cap < 20)
         return SW_DEC_ERR_TCP_TRUNCATED;
     hlen = (uint32_t)(tcp[12] >> 4) * 4;
-    if (hlen < 20 || hlen > l4_wire)
+    if (hlen < 20 || hlen > l4->wire)
         return SW_DEC_ERR_TCP_BAD_HLEN;
-    if (hlen > l4_cap)
+    if (hlen > l4->cap)
         return SW_DEC_ERR_TCP_TRUNCATED;
     p->tcp_hdr = tcp;
     p->sport = rd16(tcp);
@@ -500,18 +569,53 @@ sw_decode_result sw_decode(sw_packet *p, int linktype, uint64_t ts_us,
     p->window = rd16(tcp + 14);
     p->urgptr = rd16(tcp + 18);
     p->payload = tcp + hlen;
-    p->payload_len = l4_cap - hlen;
-    p->payload_wire_len = l4_wire - hlen;
-    if (l4_cap < l4_wire) {
+    p->payload_len = l4->cap - hlen;
+    p->payload_wire_len = l4->wire - hlen;
+    if (l4->cap < l4->wire) {
         p->snap_truncated = 1;
-        verify = 0;                    /* the bytes to verify are not all here */
+        l4->verify = 0;                /* the bytes to verify are not all here */
     }
-    if (verify && !csum_ok(sw_csum_acc(sum, tcp, l4_wire)))
+    if (l4->verify && !csum_ok(sw_csum_acc(l4->sum, tcp, l4->wire)))
         return SW_DEC_ERR_TCP_BAD_CHECKSUM;
-    p->csum_checked = (uint8_t)verify;
+    p->csum_checked = (uint8_t)l4->verify;
     if (p->sport == 0 || p->dport == 0)
         return SW_DEC_ERR_TCP_BAD_PORT;
     if (hlen > 20)
         parse_tcp_options(p, tcp + 20, hlen - 20);
     return SW_DEC_TCP;
+}
+
+sw_decode_result sw_decode(sw_packet *p, int linktype, uint64_t ts_us,
+                           const uint8_t *frame, uint32_t caplen, uint32_t wirelen,
+                           int verify_checksums)
+{
+    uint32_t off = 0, proto = 0;       /* network header offset and ethertype */
+    l4_view l4;
+    sw_decode_result r;
+
+    packet_clear(p);
+    if (wirelen < caplen)
+        wirelen = caplen;              /* a broken record header: trust what we hold */
+    p->ts_us = ts_us;
+    p->frame = frame;
+    p->caplen = caplen;
+    p->wirelen = wirelen;
+    p->linktype = linktype;
+    if (!frame)
+        caplen = 0;
+
+    r = decode_link(p, linktype, frame, caplen, &off, &proto);
+    if (r != SW_DEC_TCP)
+        return r;
+    l4.verify = verify_checksums != 0;
+    l4.sum = 0;
+    if (proto == ETH_P_IPV4)
+        r = decode_ipv4(p, frame + off, caplen - off, wirelen - off, &l4);
+    else if (proto == ETH_P_IPV6)
+        r = decode_ipv6(p, frame + off, caplen - off, wirelen - off, &l4);
+    else
+        return SW_DEC_NOT_IP;
+    if (r != SW_DEC_TCP)
+        return r;
+    return decode_tcp(p, &l4);
 }

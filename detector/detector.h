@@ -33,6 +33,8 @@ void sw_detector_flush(sw_detector *d);
 
 /* Fill the detector's share of the counters (packets .. stream_*). */
 void sw_detector_stats(const sw_detector *d, sw_stats *out);
+/* Checksum mode auto: the hosts treated as offloading (see sw_engine_offload_hosts). */
+size_t sw_detector_offload_hosts(const sw_detector *d, sw_offload_host *out, size_t max);
 /* Decode errors by reason (SW_DEC_ERR_FIRST .. SW_DEC_NRESULTS-1). */
 uint64_t sw_detector_decode_count(const sw_detector *d, int reason);
 

@@ -45,6 +45,8 @@ typedef struct sw_flow {
     void    *obs_state;                   /* owned by the observer (checks), freed through it */
     uint8_t  tclass;                      /* sw_flow_tclass */
     uint64_t last_frame;                  /* frame number of the last packet (0: unknown) */
+    uint8_t  csum_ok[2];                  /* key endpoint sent a packet whose checksum
+                                             verified (checksum mode auto) */
 } sw_flow;
 
 typedef struct sw_flow_table sw_flow_table;

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include "detector/packet.h"
 #include "detector/flow.h"
+#include "detector/defrag.h"
 #include "seqwatch.h"
 
 /* Where a segment's sequence range falls against the receiver's window. */
@@ -125,6 +126,10 @@ typedef struct sw_observer {
     void (*on_stream)(void *ctx, sw_flow *flow, const sw_stream_chunk *c);
     /* the flow is about to be freed: release flow->obs_state */
     void (*on_flow_free)(void *ctx, sw_flow *flow);
+    /* IP fragments overlapped with different bytes (before the datagram is complete;
+     * flow: the connection of the first fragment's ports if it is tracked, else NULL;
+     * dir: the fragment sender's direction on that flow) */
+    void (*on_frag_overlap)(void *ctx, const sw_frag_overlap_obs *o, sw_flow *flow, int dir);
 } sw_observer;
 
 #endif

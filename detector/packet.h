@@ -110,6 +110,21 @@ typedef struct sw_packet {
                                     payload_wire_len); the TCP checksum was not verified */
     uint64_t frame_no;           /* the frame's number in the capture, from 1 (0: unknown);
                                     set by the pipeline, not by sw_decode */
+
+    /* IP fragment (filled for SW_DEC_FRAGMENT only; see detector/defrag.h) */
+    uint8_t  frag_proto;         /* IPv4 protocol / IPv6 next header after the fragment header */
+    uint8_t  frag_mf;            /* more fragments follow */
+    uint8_t  frag_cut;           /* the capture cut the fragment's data */
+    uint32_t frag_hdr_len;       /* IPv4: header length; IPv6: bytes before the fragment header */
+    uint32_t frag_nh_pos;        /* IPv6: offset from ip_hdr of the next-header byte that
+                                    names the fragment header */
+    uint32_t frag_id;            /* IPv4 identification / IPv6 fragment header id */
+    uint32_t frag_off;           /* offset of the fragment's data in the datagram, bytes */
+    const uint8_t *frag_data;    /* the fragment's data (frag_len bytes by the IP length) */
+    uint32_t frag_len;
+
+    /* a reassembled datagram: the number of fragments it came in (0: not fragmented) */
+    uint16_t ip_frags;
 } sw_packet;
 
 /* Decode one frame. Returns SW_DEC_TCP and a filled view, or another result (the

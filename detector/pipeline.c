@@ -1,6 +1,6 @@
 /*
- * pipeline.c — the detector pipeline (detector/detector.h): decode -> flow table ->
- * TCP tracker -> reassembly, publishing observations to one observer.
+ * pipeline.c — the detector pipeline (detector/detector.h): decode -> defrag -> flow
+ * table -> TCP tracker -> reassembly, publishing observations to one observer.
  *
  * Invariants:
  *  - Every frame with a supported link type is counted exactly once, by its decode
@@ -8,6 +8,16 @@
  *    checksum is counted and changes no state (no flow is created for it). The
  *    decoder's notes on SW_DEC_TCP packets (bad_options, snap_truncated) are
  *    counted once per packet carrying them.
+ *  - Checksum mode auto: a TCP segment whose checksum fails is taken (decoded again
+ *    without verification) only if its checksum field is the offload signature and
+ *    its sender is a learned offloading host, or becomes one: it has sent no packet
+ *    with a verified checksum on that connection (detector/offload.c). Every other bad checksum
+ *    is counted and changes no state, as in mode on.
+ *  - An IP fragment is counted as SW_DEC_FRAGMENT and goes to the defragmenter; the
+ *    datagram it completes is decoded once (as raw IP, with the link-layer fields of
+ *    the completing fragment) and counted again by its own result; a reassembled TCP
+ *    segment then takes exactly the path of any other (ip_frags says how many
+ *    fragments it came in).
  *  - For one TCP packet the observer sees, in this order: on_conn_end (old instance,
  *    on reuse), on_conn_start (new instance), on_state (each end that changed),
  *    on_packet, then reassembly's on_overlap / on_stream.
@@ -30,7 +40,9 @@
 #include <string.h>
 #include <sodium.h>
 
+#include "detector/defrag.h"
 #include "detector/flow.h"
+#include "detector/offload.h"
 #include "detector/packet.h"
 #include "detector/reasm.h"
 #include "detector/tcp_track.h"
@@ -50,7 +62,11 @@ struct sw_detector {
     sw_observer robs;                /* what reassembly calls: fills chunks, then obs */
     sw_flow_table *ft;
     sw_reasm_ctx *rc;
+    sw_defrag *df;
+    sw_offload *off;                 /* checksum mode auto: the offloading hosts */
+    uint64_t offload_accepted;
     int verify;
+    int vlan_ignore;                 /* VLAN tags are not part of the flow key */
     uint64_t now_us;                 /* largest packet time seen */
     uint64_t first_us;
     int any_packet;
@@ -166,6 +182,48 @@ static void on_release(void *user, sw_flow *f, int why)
         ne->flow = NULL;
 }
 
+/* The flow key of a packet; with --vlan ignore without its VLAN tags. */
+static void flow_key(const sw_detector *d, sw_flow_key *k, int *src_ep, const sw_packet *p)
+{
+    sw_flow_key_from_packet(k, src_ep, p);
+    if (d->vlan_ignore) {
+        k->nvlan = 0;
+        k->vlan[0] = k->vlan[1] = 0;
+    }
+}
+
+/* ---- fragments ---- */
+
+/* The defragmenter saw overlapping fragments with different bytes: publish it with
+ * the connection of the first fragment's ports when that is tracked. */
+static void df_on_overlap(void *user, const sw_frag_overlap_obs *o)
+{
+    sw_detector *d = user;
+    if (!d->obs.on_frag_overlap)
+        return;
+    sw_flow *f = NULL;
+    int dir = 0;
+    if (o->have_ports && o->proto == 6) {
+        sw_packet q;
+        memset(&q, 0, sizeof q);
+        q.ip_version = o->ip_version;
+        q.src_ip = o->src_ip;
+        q.dst_ip = o->dst_ip;
+        q.sport = o->sport;
+        q.dport = o->dport;
+        q.nvlan = o->pkt->nvlan;
+        q.vlan[0] = o->pkt->vlan[0];
+        q.vlan[1] = o->pkt->vlan[1];
+        sw_flow_key k;
+        int src_ep;
+        flow_key(d, &k, &src_ep, &q);
+        f = sw_flow_lookup(d->ft, &k);
+        if (f && sw_tcp_track_used(&f->conn))
+            dir = src_ep == f->conn.client_ep ? 0 : 1;
+    }
+    d->obs.on_frag_overlap(d->obs.ctx, o, f, dir);
+}
+
 /* ---- construction ---- */
 
 sw_detector *sw_detector_new(const sw_config *cfg, const sw_observer *obs, char *err, size_t errlen)
@@ -188,6 +246,7 @@ sw_detector *sw_detector_new(const sw_config *cfg, const sw_observer *obs, char 
     if (obs)
         d->obs = *obs;
     d->verify = cfg->checksum != SW_CHECKSUM_OFF;
+    d->vlan_ignore = cfg->vlan_ignore != 0;
 
     sw_flow_table_config fc;
     memset(&fc, 0, sizeof fc);
@@ -217,6 +276,29 @@ sw_detector *sw_detector_new(const sw_config *cfg, const sw_observer *obs, char 
     d->rc = sw_reasm_ctx_new(&rc, &d->robs);
     if (!d->rc)
         goto oom;
+
+    sw_defrag_config dc;
+    memset(&dc, 0, sizeof dc);
+    dc.policy = (int)cfg->frag_policy;
+    dc.max_contexts = cfg->frag_max_contexts;
+    dc.memcap = cfg->frag_memcap;
+    dc.max_fragments = cfg->frag_max_fragments;
+    dc.timeout_v4_s = 30;            /* Linux net.ipv4.ipfrag_time */
+    dc.timeout_v6_s = 60;            /* Linux net.ipv6.ip6frag_time */
+    dc.vlan_aware = !d->vlan_ignore;
+    memcpy(dc.seed, fc.seed, sizeof dc.seed);
+    dc.seed[0] ^= 0x5a;              /* not the flow table's key */
+    d->df = sw_defrag_new(&dc, df_on_overlap, d);
+    if (!d->df)
+        goto oom;
+    if (cfg->checksum == SW_CHECKSUM_AUTO) {
+        uint8_t os[16];
+        memcpy(os, fc.seed, sizeof os);
+        os[0] ^= 0xa5;               /* not the flow table's key */
+        d->off = sw_offload_new(1024, os);
+        if (!d->off)
+            goto oom;
+    }
     return d;
 oom:
     if (err && errlen)
@@ -231,6 +313,8 @@ void sw_detector_free(sw_detector *d)
         return;
     sw_flow_table_free(d->ft);      /* ends what is left, as a flush would */
     sw_reasm_ctx_free(d->rc);
+    sw_defrag_free(d->df);
+    sw_offload_free(d->off);
     free(d);
 }
 
@@ -304,7 +388,7 @@ static void track(sw_detector *d, const sw_packet *p)
 
     sw_flow_key k;
     int src_ep;
-    sw_flow_key_from_packet(&k, &src_ep, p);
+    flow_key(d, &k, &src_ep, p);
     sw_flow *f = sw_flow_lookup(d->ft, &k);
     if (!f) {
         f = sw_flow_create(d->ft, &k, p->ts_us);
@@ -313,6 +397,8 @@ static void track(sw_detector *d, const sw_packet *p)
     }
     sw_flow_touch(d->ft, f, p->ts_us);
     f->last_frame = p->frame_no;
+    if (p->csum_checked)
+        f->csum_ok[src_ep] = 1;
 
     int new_inst = 0;
     if (sw_tcp_track_starts_instance(&f->conn, p, src_ep)) {
@@ -359,11 +445,56 @@ static void track(sw_detector *d, const sw_packet *p)
     reassemble(d, f, p, &o, &res);
 }
 
+/* A fragment: when it completes its datagram, decode that once and track it. */
+static void defragment(sw_detector *d, const sw_packet *fp)
+{
+    const uint8_t *dg;
+    uint32_t len, nfrags;
+    if (!sw_defrag_add(d->df, fp, &dg, &len, &nfrags))
+        return;
+    sw_packet p;
+    sw_decode_result r = sw_decode(&p, fp->ip_version == 6 ? SW_LINK_IPV6 : SW_LINK_IPV4,
+                                   fp->ts_us, dg, len, len, d->verify);
+    p.has_mac = fp->has_mac;
+    memcpy(p.src_mac, fp->src_mac, 6);
+    memcpy(p.dst_mac, fp->dst_mac, 6);
+    p.nvlan = fp->nvlan;
+    p.vlan[0] = fp->vlan[0];
+    p.vlan[1] = fp->vlan[1];
+    p.ip_frags = (uint16_t)(nfrags > 0xffff ? 0xffff : nfrags);
+    if ((unsigned)r < SW_DEC_NRESULTS)
+        d->dec[r]++;
+    if (r == SW_DEC_TCP) {
+        d->bad_options += p.bad_options != 0;
+        d->snap_truncated += p.snap_truncated != 0;
+        track(d, &p);
+    }
+}
+
+/* Checksum mode auto: may this bad-checksum segment be taken as its sender's
+ * offloaded packet? (p is decoded up to its TCP header.) */
+static int offload_take(sw_detector *d, const sw_packet *p)
+{
+    if (!sw_offload_signature(p))
+        return 0;
+    sw_flow_key k;
+    int src_ep;
+    flow_key(d, &k, &src_ep, p);
+    sw_flow *f = sw_flow_lookup(d->ft, &k);
+    /* a sender not yet learned whose checksums verified on this connection does not
+     * offload: a signature packet in its name is chaff */
+    return sw_offload_learn(d->off, p, !(f && f->csum_ok[src_ep]));
+}
+
 int sw_detector_feed(sw_detector *d, int linktype, uint64_t ts_us,
                      const uint8_t *frame, uint32_t caplen, uint32_t wirelen)
 {
     sw_packet p;
     sw_decode_result r = sw_decode(&p, linktype, ts_us, frame, caplen, wirelen, d->verify);
+    if (r == SW_DEC_ERR_TCP_BAD_CHECKSUM && d->off && offload_take(d, &p)) {
+        r = sw_decode(&p, linktype, ts_us, frame, caplen, wirelen, 0);
+        d->offload_accepted += r == SW_DEC_TCP;
+    }
     if (r == SW_DEC_ERR_UNKNOWN_LINK)
         return -1;
     p.frame_no = d->frame_no;
@@ -381,6 +512,8 @@ int sw_detector_feed(sw_detector *d, int linktype, uint64_t ts_us,
         d->bad_options += p.bad_options != 0;
         d->snap_truncated += p.snap_truncated != 0;
         track(d, &p);
+    } else if (r == SW_DEC_FRAGMENT) {
+        defragment(d, &p);
     }
     return 0;
 }
@@ -389,6 +522,11 @@ void sw_detector_set_frame(sw_detector *d, uint64_t frame_no)
 {
     if (d)
         d->frame_no = frame_no;
+}
+
+size_t sw_detector_offload_hosts(const sw_detector *d, sw_offload_host *out, size_t max)
+{
+    return d ? sw_offload_hosts(d->off, out, max) : 0;
 }
 
 void sw_detector_want_names(sw_detector *d, int on)
@@ -404,6 +542,7 @@ void sw_detector_tick(sw_detector *d, uint64_t ts_us)
     if (ts_us > d->now_us)
         d->now_us = ts_us;
     sw_flow_expire(d->ft, ts_us);
+    sw_defrag_expire(d->df, ts_us);
 }
 
 void sw_detector_flush(sw_detector *d)
@@ -462,6 +601,24 @@ void sw_detector_stats(const sw_detector *d, sw_stats *out)
     out->stream_mem_peak = rc.mem_peak;
     out->stream_payload_peak = rc.payload_peak;
     out->stream_segments_refused = rc.segments_dropped_cap;
+    sw_defrag_counters dc;
+    sw_defrag_counters_get(d->df, &dc);
+    out->frag_reassembled = dc.reassembled;
+    out->frag_timed_out = dc.timed_out;
+    out->frag_evicted = dc.evicted;
+    out->frag_too_many = dc.too_many;
+    out->frag_overlaps = dc.overlaps;
+    out->frag_overlap_mismatches = dc.overlap_mismatches;
+    out->frag_overlap_drops = dc.overlap_drops;
+    out->frag_duplicates = dc.duplicates;
+    out->frag_invalid = dc.invalid;
+    out->frag_cut = dc.cut;
+    out->frag_tiny_tcp = dc.tiny_tcp;
+    out->frag_not_tcp = dc.not_tcp;
+    out->frag_mem_peak = dc.mem_peak;
+    out->checksum_offload_accepted = d->offload_accepted;
+    out->offload_hosts = sw_offload_hosts(d->off, NULL, 0);
+    out->offload_hosts_refused = sw_offload_refused(d->off);
     if (d->any_packet) {
         out->first_ts_us = d->first_us;
         out->last_ts_us = d->now_us;

@@ -56,7 +56,23 @@ extern "C" {
 typedef enum sw_checksum_mode {
     SW_CHECKSUM_ON = 0,   /* verify; a bad packet is counted and changes no state */
     SW_CHECKSUM_OFF = 1,  /* do not verify (captures taken on a host with offload) */
+    SW_CHECKSUM_AUTO = 2, /* verify, but take the packets of a host whose own outgoing
+                             TCP packets show the offload signature (the default) */
 } sw_checksum_mode;
+
+/* Which bytes the IP defragmenter keeps where fragments overlap: the receiving stack's
+ * policy (docs/decoding.md has the table). */
+typedef enum sw_frag_policy {
+    SW_FRAG_LINUX = 0,    /* Linux 6.x (default): a fragment inside what is held is a
+                             duplicate (dropped); any other overlap drops the datagram */
+    SW_FRAG_FIRST,        /* the bytes that came first */
+    SW_FRAG_LAST,         /* the bytes that came last */
+    SW_FRAG_BSD,          /* the old bytes, unless the new fragment starts before the old */
+    SW_FRAG_WINDOWS,      /* the old bytes, unless the new fragment starts before and ends
+                             after the old one */
+    SW_FRAG_SOLARIS,      /* the old bytes, unless the new fragment starts before and ends
+                             at or after the old one */
+} sw_frag_policy;
 
 typedef struct sw_engine sw_engine;
 
@@ -113,6 +129,16 @@ typedef struct sw_config {
     const char *threshold_file;    /* suppress / threshold lines in Suricata's
                                       threshold.config syntax, or NULL (reloaded with the
                                       rules) */
+    /* IP defragmentation */
+    sw_frag_policy frag_policy;    /* overlap policy (default SW_FRAG_LINUX) */
+    uint32_t frag_max_contexts;    /* datagrams being reassembled at once (default 1024) */
+    uint64_t frag_memcap;          /* bytes of fragment data held (default 4 MiB) */
+    uint32_t frag_max_fragments;   /* fragments per datagram (default 128) */
+
+    /* VLAN: 0 (default) a flow is keyed by its VLAN tags as well as its addresses and
+     * ports; 1 the tags are ignored, so a connection whose two directions carry
+     * different VLAN IDs (a trunk capture at a router) is one connection */
+    int      vlan_ignore;
 } sw_config;
 
 SW_API void sw_config_init(sw_config *cfg);
@@ -180,7 +206,7 @@ typedef struct sw_stats {
     uint64_t tcp_packets, non_tcp_packets, non_ip_packets;
     uint64_t decode_errors;            /* sum of the by-reason counters */
     uint64_t checksum_errors;          /* ip + tcp */
-    uint64_t fragments;                /* IP fragments seen (not reassembled) */
+    uint64_t fragments;                /* IP fragment frames (each goes to the defragmenter) */
     uint64_t flows;                    /* TCP flows created (4-tuple entries) */
     uint64_t flows_active;
     uint64_t flows_evicted_cap;        /* evicted because max_flows was reached */
@@ -219,6 +245,27 @@ typedef struct sw_stats {
                                           alerts carry as pcap_cnt (from 1) */
     uint64_t alerts_folded;            /* repeats counted into an earlier alert's fold */
     uint64_t fold_evictions;           /* folds closed early because their table was full */
+    /* IP defragmentation (`fragments` above counts every fragment frame) */
+    uint64_t frag_reassembled;         /* datagrams completed and decoded as one packet */
+    uint64_t frag_timed_out;           /* contexts dropped at their timeout (30 s IPv4, 60 s IPv6) */
+    uint64_t frag_evicted;             /* contexts dropped, stalest first, at the context or byte cap */
+    uint64_t frag_too_many;            /* datagrams dropped at the fragments-per-datagram cap */
+    uint64_t frag_overlaps;            /* fragments overlapping data already held */
+    uint64_t frag_overlap_mismatches;  /* ... with different bytes (ip_fragment_overlap) */
+    uint64_t frag_overlap_drops;       /* datagrams the policy drops for an overlap (linux) */
+    uint64_t frag_duplicates;          /* fragments wholly inside data held (dropped by linux) */
+    uint64_t frag_invalid;             /* fragments a receiver rejects: empty, past 65535, end
+                                          inconsistent with the last fragment, header too long */
+    uint64_t frag_cut;                 /* fragments cut by the snap length (not reassembled) */
+    uint64_t frag_tiny_tcp;            /* first fragments too short to hold the TCP header */
+    uint64_t frag_not_tcp;             /* IPv4 fragments of another protocol (not reassembled) */
+    uint64_t frag_mem_peak;            /* peak bytes of fragment data held */
+    /* checksum mode auto */
+    uint64_t checksum_offload_accepted;/* packets taken without a valid checksum: their
+                                          sender showed the offload signature */
+    uint64_t offload_hosts;            /* hosts treated as offloading (workers > 1: summed
+                                          per worker; sw_engine_offload_hosts merges) */
+    uint64_t offload_hosts_refused;    /* signature packets dropped: host table full */
 } sw_stats;
 
 /* Create an engine. On failure returns NULL and writes a one-line reason to err. */
@@ -291,6 +338,22 @@ SW_API size_t sw_engine_decode_errors(const sw_engine *e, const char **names, ui
 SW_API void sw_engine_free(sw_engine *e);
 
 SW_API const char *sw_version(void);
+
+/* A host checksum mode auto treated as offloading (sw_engine_offload_hosts). */
+typedef struct sw_offload_host {
+    char     addr[46];            /* textual address */
+    uint64_t packets;             /* its packets taken without a valid checksum */
+} sw_offload_host;
+
+/* The hosts treated as offloading (checksum mode auto), sorted by their textual
+ * address: returns their number; out[i] is filled for i < max (the first max hosts
+ * learned, sorted). With workers > 1, call it after sw_engine_flush (a host learned
+ * by several workers appears once, its counts added). */
+size_t sw_engine_offload_hosts(const sw_engine *e, sw_offload_host *out, size_t max);
+
+/* A frag policy by its name ("linux", "first", "last", "bsd", "windows", "solaris"):
+ * the sw_frag_policy value, or -1. */
+int sw_frag_policy_from_name(const char *name);
 
 #ifdef __cplusplus
 }

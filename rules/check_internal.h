@@ -353,6 +353,8 @@ void ck_reset_packet(struct sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_
 void ck_fingerprint_packet(struct sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o);
 void ck_desync_packet(struct sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o);
 void ck_overlap(struct sw_checks *c, ck_flow *fs, sw_flow *f, const sw_overlap_obs *o);
+/* the observer's on_frag_overlap (check_fragment.c) */
+void ck_frag_overlap(void *ctx, const sw_frag_overlap_obs *o, sw_flow *f, int dir);
 
 /* 1 if the packet belongs to an old sequence space left by an early desync (the
  * window checks then stay quiet: early_desync explains it). */

@@ -342,6 +342,8 @@ int ck_event_begin_mark(sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pa
         return -1;
     }
     ev->packets = ladder(c, fs, f, mark_ts, mark_seq, mark_flags);
+    if (p && p->ip_frags)              /* a reassembled IP datagram */
+        ck_ev_u(ev, "ip_fragments", p->ip_frags);
     return 0;
 }
 
@@ -867,4 +869,5 @@ void sw_checks_observer(sw_checks *c, sw_observer *out)
     out->on_overlap = ob_overlap;
     out->on_stream = ob_stream;
     out->on_flow_free = ob_flow_free;
+    out->on_frag_overlap = ck_frag_overlap;
 }

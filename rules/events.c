@@ -121,6 +121,12 @@ static const sw_event_def sw_catalogue[] = {
       "(informational)",
       3, 1, "misc-activity", SID0 + 20,
       "none" },
+    { SW_EV_IP_FRAGMENT_OVERLAP, "ip_fragment_overlap",
+      "two IP fragments of one datagram overlap with different bytes: the receiver's "
+      "reassembly policy decides which bytes its TCP layer gets",
+      2, 0, "misc-attack", SID0 + 21,
+      "Suricata: decoder.ipv4.frag_overlap / decoder.ipv6.frag_overlap (any overlap); "
+      "Snort 3: 123:8 (overlap); Zeek: weird fragment_inconsistency / fragment_overlap" },
 };
 
 _Static_assert(sizeof(sw_catalogue) / sizeof(sw_catalogue[0]) == SW_EV_COUNT,

@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "src/cli.h"
+#include "seqwatch.h"
 
 int sw_cli_parse_uint(const char *s, uint64_t max, uint64_t *out)
 {
@@ -77,4 +78,33 @@ int sw_cli_parse_bool(const char *s)
     if (!strcasecmp(s, "off") || !strcasecmp(s, "no") || !strcmp(s, "0") || !strcasecmp(s, "false"))
         return 0;
     return -1;
+}
+
+int sw_cli_parse_checksum(const char *s, struct sw_config *cfg)
+{
+    int b = s && strcmp(s, "auto") == 0 ? 2 : sw_cli_parse_bool(s);
+    if (b < 0)
+        return -1;
+    cfg->checksum = b == 2 ? SW_CHECKSUM_AUTO : b ? SW_CHECKSUM_ON : SW_CHECKSUM_OFF;
+    return 0;
+}
+
+int sw_cli_parse_vlan(const char *s, struct sw_config *cfg)
+{
+    if (s && strcmp(s, "aware") == 0)
+        cfg->vlan_ignore = 0;
+    else if (s && strcmp(s, "ignore") == 0)
+        cfg->vlan_ignore = 1;
+    else
+        return -1;
+    return 0;
+}
+
+int sw_cli_parse_frag_policy(const char *s, struct sw_config *cfg)
+{
+    int fp = sw_frag_policy_from_name(s);
+    if (fp < 0)
+        return -1;
+    cfg->frag_policy = (sw_frag_policy)fp;
+    return 0;
 }

@@ -13,5 +13,11 @@ int sw_cli_parse_uint(const char *s, uint64_t max, uint64_t *out);
 int sw_cli_parse_seed(const char *s, uint8_t out[16]);
 /* "on"/"off" (also yes/no, 1/0, true/false). Returns 1, 0, or -1 bad. */
 int sw_cli_parse_bool(const char *s);
+/* The capture options every reading command shares, into cfg: --checksum
+ * auto|on|off, --vlan aware|ignore, --frag-policy NAME. Returns 0 ok, -1 bad. */
+struct sw_config;
+int sw_cli_parse_checksum(const char *s, struct sw_config *cfg);
+int sw_cli_parse_vlan(const char *s, struct sw_config *cfg);
+int sw_cli_parse_frag_policy(const char *s, struct sw_config *cfg);
 
 #endif

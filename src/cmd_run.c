@@ -57,9 +57,17 @@ static void run_usage(FILE *f)
 "                           mode, so several seqwatch processes on one interface\n"
 "                           (same filter) each get a share of the connections, both\n"
 "                           directions to the same process: one sensor per core\n"
-"      --checksum on|off    verify IP/TCP checksums (default on; a bad packet is\n"
-"                           counted and changes no state). Use off for captures\n"
-"                           taken on a host with checksum offload.\n"
+"      --checksum auto|on|off  verify IP/TCP checksums; a bad packet is counted and\n"
+"                           changes no state. auto (default): also take the packets\n"
+"                           of a host whose own outgoing TCP packets carry the\n"
+"                           checksum offload signature (a capture on that host);\n"
+"                           on: take none; off: verify nothing\n"
+"      --vlan aware|ignore  aware (default): VLAN tags are part of a connection's\n"
+"                           identity; ignore: a connection whose directions carry\n"
+"                           different VLAN IDs (trunk capture at a router) is one\n"
+"      --frag-policy P      which bytes IP reassembly keeps where fragments overlap:\n"
+"                           linux (default: Linux 6.x, an overlap drops the datagram),\n"
+"                           first, last, bsd, windows, solaris (docs/decoding.md)\n"
 "\n"
 "Detection:\n"
 "      --rules FILE         add a site rule file (repeatable); the built-in default\n"
@@ -131,7 +139,7 @@ enum {
     O_JSON, O_NO_JSON, O_DB, O_NO_DB, O_SENSOR, O_SUMMARY_JSON, O_NO_PROGRESS, O_MAX_FLOWS,
     O_T_SYN, O_T_EST, O_T_CLOSE, O_MEMCAP, O_FLOWCAP, O_DEPTH, O_RET_S, O_RET_B, O_SEED,
     O_USER, O_GROUP, O_WORKERS, O_FANOUT, O_NO_DEFAULT_RULES, O_CONFIG,
-    O_THRESHOLD_FILE, O_FAST, O_NO_FAST,
+    O_THRESHOLD_FILE, O_FAST, O_NO_FAST, O_FRAG_POLICY, O_VLAN,
 };
 
 static const struct option run_opts[] = {
@@ -143,6 +151,8 @@ static const struct option run_opts[] = {
     {"snaplen", required_argument, 0, O_SNAPLEN},
     {"buffer-size", required_argument, 0, O_BUFSIZE},
     {"checksum", required_argument, 0, O_CHECKSUM},
+    {"frag-policy", required_argument, 0, O_FRAG_POLICY},
+    {"vlan", required_argument, 0, O_VLAN},
     {"rules", required_argument, 0, O_RULES},
     {"var", required_argument, 0, O_VAR},
     {"no-default-rules", no_argument, 0, O_NO_DEFAULT_RULES},
@@ -301,6 +311,32 @@ static json_t *summary_json(sw_engine *e, const sw_stats *st, double elapsed, un
     json_object_set_new(o, "non_ip_packets", json_integer((json_int_t)st->non_ip_packets));
     json_object_set_new(o, "fragments", json_integer((json_int_t)st->fragments));
     json_object_set_new(o, "checksum_errors", json_integer((json_int_t)st->checksum_errors));
+    json_t *fr = json_object();
+    json_object_set_new(fr, "reassembled", json_integer((json_int_t)st->frag_reassembled));
+    json_object_set_new(fr, "timed_out", json_integer((json_int_t)st->frag_timed_out));
+    json_object_set_new(fr, "evicted", json_integer((json_int_t)st->frag_evicted));
+    json_object_set_new(fr, "too_many_fragments", json_integer((json_int_t)st->frag_too_many));
+    json_object_set_new(fr, "overlaps", json_integer((json_int_t)st->frag_overlaps));
+    json_object_set_new(fr, "overlap_mismatches", json_integer((json_int_t)st->frag_overlap_mismatches));
+    json_object_set_new(fr, "overlap_drops", json_integer((json_int_t)st->frag_overlap_drops));
+    json_object_set_new(fr, "duplicates", json_integer((json_int_t)st->frag_duplicates));
+    json_object_set_new(fr, "invalid", json_integer((json_int_t)st->frag_invalid));
+    json_object_set_new(fr, "cut_by_snaplen", json_integer((json_int_t)st->frag_cut));
+    json_object_set_new(fr, "tiny_tcp_first", json_integer((json_int_t)st->frag_tiny_tcp));
+    json_object_set_new(fr, "not_tcp", json_integer((json_int_t)st->frag_not_tcp));
+    json_object_set_new(fr, "mem_peak", json_integer((json_int_t)st->frag_mem_peak));
+    json_object_set_new(o, "defrag", fr);
+    json_t *ck = json_object();
+    json_object_set_new(ck, "offload_accepted", json_integer((json_int_t)st->checksum_offload_accepted));
+    json_object_set_new(ck, "offload_hosts_refused", json_integer((json_int_t)st->offload_hosts_refused));
+    json_t *hl = json_array();
+    sw_offload_host oh[64];
+    size_t noh = sw_engine_offload_hosts(e, oh, 64);
+    for (size_t i = 0; i < noh && i < 64; i++)
+        json_array_append_new(hl, json_pack("{s:s,s:I}", "host", oh[i].addr,
+                                            "packets", (json_int_t)oh[i].packets));
+    json_object_set_new(ck, "offload_hosts", hl);
+    json_object_set_new(o, "checksum", ck);
     json_t *de = json_object();
     const char *names[64];
     uint64_t counts[64];
@@ -354,6 +390,36 @@ static json_t *summary_json(sw_engine *e, const sw_stats *st, double elapsed, un
     return o;
 }
 
+/* The hosts checksum mode auto treated as offloading. */
+static void print_offload(sw_engine *e, const sw_stats *st)
+{
+    sw_offload_host oh[64];
+    size_t n = sw_engine_offload_hosts(e, oh, 64);
+    if (!n)
+        return;
+    fprintf(stderr, "  checksum offload %llu packets taken without a valid checksum from %zu offloading host%s:",
+            (unsigned long long)st->checksum_offload_accepted, n, n == 1 ? "" : "s");
+    for (size_t i = 0; i < n && i < 64; i++)
+        fprintf(stderr, "%s %s (%llu)", i ? "," : "", oh[i].addr, (unsigned long long)oh[i].packets);
+    fprintf(stderr, "%s\n", n > 64 ? ", ..." : "");
+}
+
+/* Printed even with -q: most packets were dropped for their checksum. */
+static void print_checksum_note(const sw_stats *st, sw_checksum_mode mode)
+{
+    if (!st->checksum_errors || st->checksum_errors * 2 <= st->tcp_packets + st->checksum_errors)
+        return;
+    if (mode == SW_CHECKSUM_ON)
+        fprintf(stderr, "seqwatch: note: most TCP/IP packets (%llu) had a bad checksum and were ignored; a capture\n"
+                        "        taken on a host with checksum offload looks like this: rerun with --checksum auto\n",
+                (unsigned long long)st->checksum_errors);
+    else
+        fprintf(stderr, "seqwatch: note: most TCP/IP packets (%llu) had a bad checksum (not the offload\n"
+                        "        signature) and were ignored; rewritten or TSO traffic looks like this: rerun\n"
+                        "        with --checksum off if you trust the capture\n",
+                (unsigned long long)st->checksum_errors);
+}
+
 static void print_summary(sw_engine *e, const sw_stats *st, double elapsed, int live,
                           uint64_t recv, uint64_t drop, uint64_t ifdrop, int json_on, int db_on)
 {
@@ -365,6 +431,18 @@ static void print_summary(sw_engine *e, const sw_stats *st, double elapsed, int 
     fprintf(stderr, "  tcp / other ip / non-ip  %llu / %llu / %llu, fragments %llu\n",
             (unsigned long long)st->tcp_packets, (unsigned long long)st->non_tcp_packets,
             (unsigned long long)st->non_ip_packets, (unsigned long long)st->fragments);
+    if (st->fragments)
+        fprintf(stderr, "  ip fragments     %llu datagrams reassembled; timed out %llu, evicted at cap %llu, "
+                        "too many fragments %llu, refused %llu, cut %llu, not TCP %llu; overlaps %llu "
+                        "(different bytes %llu, datagrams dropped %llu, duplicates %llu); tiny first "
+                        "fragments %llu\n",
+                (unsigned long long)st->frag_reassembled, (unsigned long long)st->frag_timed_out,
+                (unsigned long long)st->frag_evicted, (unsigned long long)st->frag_too_many,
+                (unsigned long long)st->frag_invalid, (unsigned long long)st->frag_cut,
+                (unsigned long long)st->frag_not_tcp, (unsigned long long)st->frag_overlaps,
+                (unsigned long long)st->frag_overlap_mismatches,
+                (unsigned long long)st->frag_overlap_drops, (unsigned long long)st->frag_duplicates,
+                (unsigned long long)st->frag_tiny_tcp);
     fprintf(stderr, "  decode errors    %llu", (unsigned long long)st->decode_errors);
     const char *names[64];
     uint64_t counts[64];
@@ -397,10 +475,7 @@ static void print_summary(sw_engine *e, const sw_stats *st, double elapsed, int 
     if (st->alerts_folded || st->fold_evictions)
         fprintf(stderr, "  repeats folded   %llu into earlier alerts (folds closed early, table full: %llu)\n",
                 (unsigned long long)st->alerts_folded, (unsigned long long)st->fold_evictions);
-    if (st->checksum_errors && st->checksum_errors * 2 > st->tcp_packets + st->checksum_errors)
-        fprintf(stderr, "  note: most TCP/IP packets (%llu) had a bad checksum and were ignored; a capture\n"
-                        "        taken on a host with checksum offload looks like this: rerun with --checksum off\n",
-                (unsigned long long)st->checksum_errors);
+    print_offload(e, st);
     if (live)
         fprintf(stderr, "  capture          received %llu, dropped by kernel %llu, by interface %llu\n",
                 (unsigned long long)recv, (unsigned long long)drop, (unsigned long long)ifdrop);
@@ -523,10 +598,14 @@ int sw_cmd_run(int argc, char **argv)
         case O_BUFSIZE:
             if (sw_cli_parse_size(optarg, &bufsize) || bufsize > (1ull << 31)) return bad_value("buffer-size", optarg);
             break;
-        case O_CHECKSUM: {
-            int b = sw_cli_parse_bool(optarg);
-            if (b < 0) return bad_value("checksum", optarg);
-            cfg.checksum = b ? SW_CHECKSUM_ON : SW_CHECKSUM_OFF;
+        case O_CHECKSUM:
+            if (sw_cli_parse_checksum(optarg, &cfg)) return bad_value("checksum", optarg);
+            break;
+        case O_VLAN:
+            if (sw_cli_parse_vlan(optarg, &cfg)) return bad_value("vlan", optarg);
+            break;
+        case O_FRAG_POLICY:
+            if (sw_cli_parse_frag_policy(optarg, &cfg)) return bad_value("frag-policy", optarg);
             break;
         }
         case O_RULES:
@@ -780,6 +859,7 @@ int sw_cmd_run(int argc, char **argv)
         progress(cap, &st, 1);
     if (!quiet)
         print_summary(e, &st, elapsed, live, recv, drop, ifdrop, json_path != NULL, db_path != NULL);
+    print_checksum_note(&st, cfg.checksum);
     if (summary_path) {
         json_t *o = summary_json(e, &st, elapsed, cfg.workers ? cfg.workers : 1u, live, recv, drop, ifdrop, cfg.source_name);
         json_object_set_new(o, "outputs", outputs_json(&st, json_path != NULL, db_path != NULL));

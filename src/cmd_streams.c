@@ -89,9 +89,16 @@ static void streams_usage(FILE *f)
 "  -o, --output-dir DIR     directory for the stream files (created if missing)\n"
 "      --manifest FILE      write the manifest to FILE instead of stdout ('-' = stdout)\n"
 "  -f, --filter BPF         only packets matching this BPF expression\n"
-"      --checksum on|off    verify IP/TCP checksums (default on: a packet with a bad\n"
-"                           checksum is not used); off for captures taken on a host\n"
-"                           with checksum offload\n"
+"      --checksum auto|on|off  verify IP/TCP checksums (a packet with a bad checksum\n"
+"                           is not used). auto (default): also take the packets of a\n"
+"                           host whose own outgoing TCP packets carry the checksum\n"
+"                           offload signature; on: take none; off: verify nothing\n"
+"      --vlan aware|ignore  aware (default): VLAN tags are part of a connection's\n"
+"                           identity; ignore: a connection whose directions carry\n"
+"                           different VLAN IDs (trunk capture at a router) is one\n"
+"      --frag-policy P      which bytes IP reassembly keeps where fragments overlap:\n"
+"                           linux (default: Linux 6.x, an overlap drops the datagram),\n"
+"                           first, last, bsd, windows, solaris (docs/decoding.md)\n"
 "      --stream-depth SIZE  write at most SIZE bytes per direction (default 0 =\n"
 "                           unlimited); e.g. 1M\n"
 "      --stream-memcap SIZE out-of-order bytes held in all flows (default 256M)\n"
@@ -107,7 +114,7 @@ static void streams_usage(FILE *f)
 "2 usage error.\n", GAP_LIST_MAX);
 }
 
-enum { O_MANIFEST = 256, O_CHECKSUM, O_DEPTH, O_MEMCAP, O_FLOWCAP, O_MAXFLOWS, O_TEST, O_MAXOPEN };
+enum { O_MANIFEST = 256, O_CHECKSUM, O_DEPTH, O_MEMCAP, O_FLOWCAP, O_MAXFLOWS, O_TEST, O_MAXOPEN, O_FRAG_POLICY, O_VLAN };
 
 static const struct option streams_opts[] = {
     {"read", required_argument, 0, 'r'},
@@ -115,6 +122,8 @@ static const struct option streams_opts[] = {
     {"manifest", required_argument, 0, O_MANIFEST},
     {"filter", required_argument, 0, 'f'},
     {"checksum", required_argument, 0, O_CHECKSUM},
+    {"frag-policy", required_argument, 0, O_FRAG_POLICY},
+    {"vlan", required_argument, 0, O_VLAN},
     {"stream-depth", required_argument, 0, O_DEPTH},
     {"stream-memcap", required_argument, 0, O_MEMCAP},
     {"stream-flow-cap", required_argument, 0, O_FLOWCAP},
@@ -424,12 +433,15 @@ int sw_cmd_streams(int argc, char **argv)
         case 'q': quiet = 1; break;
         case 'h': streams_usage(stdout); return 0;
         case O_MANIFEST: manifest_path = optarg; break;
-        case O_CHECKSUM: {
-            int b = sw_cli_parse_bool(optarg);
-            if (b < 0) return bad_value("checksum", optarg);
-            cfg.checksum = b ? SW_CHECKSUM_ON : SW_CHECKSUM_OFF;
+        case O_CHECKSUM:
+            if (sw_cli_parse_checksum(optarg, &cfg)) return bad_value("checksum", optarg);
             break;
-        }
+        case O_VLAN:
+            if (sw_cli_parse_vlan(optarg, &cfg)) return bad_value("vlan", optarg);
+            break;
+        case O_FRAG_POLICY:
+            if (sw_cli_parse_frag_policy(optarg, &cfg)) return bad_value("frag-policy", optarg);
+            break;
         case O_DEPTH:
             if (sw_cli_parse_size(optarg, &cfg.stream_depth)) return bad_value("stream-depth", optarg);
             break;

@@ -17,6 +17,7 @@
 
 #include "seqwatch.h"
 #include "detector/detector.h"
+#include "detector/defrag.h"
 #include "rules/checks.h"
 #include "rules/ruleset.h"
 #include "rules/fold.h"
@@ -84,7 +85,7 @@ void sw_config_init(sw_config *c)
     c->timeout_syn = 30;
     c->timeout_established = 3600;
     c->timeout_closing = 60;
-    c->checksum = SW_CHECKSUM_ON;
+    c->checksum = SW_CHECKSUM_AUTO;
     c->stream_memcap = 256ull << 20;
     c->stream_flow_cap = 4ull << 20;
     c->stream_depth = 0;
@@ -92,9 +93,15 @@ void sw_config_init(sw_config *c)
     c->retain_bytes = 256u << 10;
     c->history_packets = 8;
     c->workers = 1;
+    c->frag_policy = SW_FRAG_LINUX;
+    c->frag_max_contexts = 1024;
+    c->frag_memcap = 4ull << 20;       /* as Linux's ipfrag_high_thresh */
+    c->frag_max_fragments = 128;
 }
 
 const char *sw_version(void) { return SW_VERSION; }
+
+int sw_frag_policy_from_name(const char *name) { return sw_frag_policy_parse(name); }
 
 static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
 
@@ -389,6 +396,10 @@ sw_engine *sw_engine_new(const sw_config *cfg_in, char *err, size_t errlen)
         set_err(err, errlen, "sw_config was not initialised with sw_config_init (API mismatch)");
         return NULL;
     }
+    if (!sw_frag_policy_name((int)cfg_in->frag_policy)) {
+        set_err(err, errlen, "sw_config.frag_policy is not a sw_frag_policy value");
+        return NULL;
+    }
     sw_engine *e = calloc(1, sizeof(*e));
     if (!e) {
         set_err(err, errlen, "out of memory");
@@ -640,6 +651,22 @@ size_t sw_engine_decode_errors(const sw_engine *e, const char **names, uint64_t 
                       : e->pool ? sw_pool_decode_count(e->pool, r) : 0;
         }
     }
+    return n;
+}
+
+static int offload_host_cmp(const void *a, const void *b)
+{
+    return strcmp(((const sw_offload_host *)a)->addr, ((const sw_offload_host *)b)->addr);
+}
+
+size_t sw_engine_offload_hosts(const sw_engine *e, sw_offload_host *out, size_t max)
+{
+    if (!e)
+        return 0;
+    size_t n = e->det ? sw_detector_offload_hosts(e->det, out, max)
+             : e->pool ? sw_pool_offload_hosts(e->pool, out, max) : 0;
+    if (out && n)                       /* the same order whatever the worker count */
+        qsort(out, n < max ? n : max, sizeof *out, offload_host_cmp);
     return n;
 }
 

@@ -770,6 +770,28 @@ void sw_pool_stats(sw_pool *p, sw_stats *out)
     }
 }
 
+size_t sw_pool_offload_hosts(sw_pool *p, sw_offload_host *out, size_t max)
+{
+    size_t n = 0;
+    sw_offload_host one[64];
+    for (unsigned i = 0; i < p->n; i++) {
+        size_t k = sw_detector_offload_hosts(p->w[i].det, one, 64);
+        for (size_t j = 0; j < k && j < 64; j++) {
+            size_t m = 0;
+            while (m < n && m < max && strcmp(out[m].addr, one[j].addr) != 0)
+                m++;
+            if (m < n && m < max) {
+                out[m].packets += one[j].packets;
+            } else {
+                if (n < max)
+                    out[n] = one[j];
+                n++;
+            }
+        }
+    }
+    return n;
+}
+
 uint64_t sw_pool_decode_count(sw_pool *p, int reason)
 {
     if (reason < 0 || reason >= SW_DEC_NRESULTS)

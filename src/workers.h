@@ -45,6 +45,8 @@ void sw_pool_set_tunables(sw_pool *p, const sw_tunables *t);
  * flush or quiesce). */
 void sw_pool_stats(sw_pool *p, sw_stats *out);
 uint64_t sw_pool_decode_count(sw_pool *p, int reason);
+/* The offloading hosts of every worker, merged by address (after a flush). */
+size_t sw_pool_offload_hosts(sw_pool *p, sw_offload_host *out, size_t max);
 /* Frames worker i was given so far (tests of the dispatch; quiesce first for an exact
  * figure). 0 for i >= the number of workers. */
 uint64_t sw_pool_worker_frames(sw_pool *p, unsigned i);

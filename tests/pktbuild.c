@@ -558,3 +558,86 @@ void pb_conn_raw(pb_conn *c, int side, const pb_seg *over)
     s.ipv6_ext = over->ipv6_ext;
     conn_emit(c, side, &s, 0);
 }
+
+/* ---- IP fragments ---- */
+
+/* Offset of the IP header in a frame pb_build made; -1 if the link type is not one of
+ * those pb_fragment handles. */
+static long ip_offset(int linktype, const uint8_t *f, size_t len)
+{
+    size_t off;
+    uint16_t et;
+    switch (linktype) {
+    case 1:
+        off = 12;
+        break;
+    case 113:
+        off = 14;
+        break;
+    case 101: case 12: case 14: case 228: case 229:
+        return 0;
+    default:
+        return -1;
+    }
+    for (;;) {
+        if (off + 2 > len)
+            return -1;
+        et = (uint16_t)(f[off] << 8 | f[off + 1]);
+        if (et != 0x8100 && et != 0x88a8 && et != 0x9100)
+            return (long)off + 2;
+        off += 4;
+    }
+}
+
+size_t pb_fragment(uint8_t *out, size_t cap, int linktype, const uint8_t *frame, size_t flen,
+                   uint32_t off, uint32_t len, int mf, uint32_t id, const uint8_t *bytes)
+{
+    long io = ip_offset(linktype, frame, flen);
+    if (io < 0 || (size_t)io + 40 > flen)
+        return 0;
+    const uint8_t *ip = frame + io;
+    if ((ip[0] >> 4) == 4) {
+        size_t hl = (size_t)(ip[0] & 15) * 4;
+        size_t tot = (size_t)(ip[2] << 8 | ip[3]);
+        if ((off & 7) || tot < hl || off + len > tot - hl || (size_t)io + hl + len > cap ||
+            (size_t)io + tot > flen)
+            return 0;
+        memcpy(out, frame, (size_t)io + hl);
+        uint8_t *o = out + io;
+        memcpy(o + hl, bytes ? bytes : ip + hl + off, len);
+        put16(o + 2, (uint16_t)(hl + len));
+        put16(o + 4, (uint16_t)id);
+        put16(o + 6, (uint16_t)((mf ? 0x2000 : 0) | (off / 8)));
+        o[10] = o[11] = 0;
+        put16(o + 10, csum_fold(csum_add(0, o, hl)));
+        return (size_t)io + hl + len;
+    }
+    if ((ip[0] >> 4) == 6) {
+        size_t pl = (size_t)(ip[4] << 8 | ip[5]);
+        if ((off & 7) || off + len > pl || (size_t)io + 48 + len > cap || (size_t)io + 40 + pl > flen)
+            return 0;
+        memcpy(out, frame, (size_t)io + 40);
+        uint8_t *o = out + io;
+        o[40] = ip[6];                     /* fragment header: next header of the original */
+        o[41] = 0;
+        put16(o + 42, (uint16_t)(off | (mf ? 1 : 0)));
+        put32(o + 44, id);
+        o[6] = 44;
+        memcpy(o + 48, bytes ? bytes : ip + 40 + off, len);
+        put16(o + 4, (uint16_t)(8 + len));
+        return (size_t)io + 48 + len;
+    }
+    return 0;
+}
+
+void pb_trace_add_frag(pb_trace *t, const uint8_t *frame, size_t flen, uint32_t off, uint32_t len,
+                       int mf, uint32_t id, const uint8_t *bytes)
+{
+    uint8_t buf[70000];
+    size_t n = pb_fragment(buf, sizeof buf, t->linktype, frame, flen, off, len, mf, id, bytes);
+    if (!n) {
+        fprintf(stderr, "pb_trace_add_frag: cannot fragment (off %u len %u)\n", off, len);
+        abort();
+    }
+    pb_trace_add_raw(t, buf, n);
+}

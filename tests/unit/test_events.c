@@ -18,7 +18,7 @@ static const char *const expected_names[SW_EV_COUNT] = {
     "seq_out_of_window", "data_beyond_window", "ack_unsent_data", "rst_injection",
     "rst_out_of_window", "fin_injection", "overlap_mismatch", "ttl_anomaly",
     "tsval_regression", "tsecr_unsent_echo", "challenge_ack", "mac_change", "ack_storm",
-    "desync", "session_takeover", "blind_spray", "isn_predictable",
+    "desync", "session_takeover", "blind_spray", "isn_predictable", "ip_fragment_overlap",
 };
 
 static void test_rows_in_order(void **state)
