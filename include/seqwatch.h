@@ -349,11 +349,11 @@ typedef struct sw_offload_host {
  * address: returns their number; out[i] is filled for i < max (the first max hosts
  * learned, sorted). With workers > 1, call it after sw_engine_flush (a host learned
  * by several workers appears once, its counts added). */
-size_t sw_engine_offload_hosts(const sw_engine *e, sw_offload_host *out, size_t max);
+SW_API size_t sw_engine_offload_hosts(const sw_engine *e, sw_offload_host *out, size_t max);
 
 /* A frag policy by its name ("linux", "first", "last", "bsd", "windows", "solaris"):
  * the sw_frag_policy value, or -1. */
-int sw_frag_policy_from_name(const char *name);
+SW_API int sw_frag_policy_from_name(const char *name);
 
 #ifdef __cplusplus
 }

@@ -607,7 +607,6 @@ int sw_cmd_run(int argc, char **argv)
         case O_FRAG_POLICY:
             if (sw_cli_parse_frag_policy(optarg, &cfg)) return bad_value("frag-policy", optarg);
             break;
-        }
         case O_RULES:
             if (sw_rules_opts_add_file(&ro, optarg)) return 2;
             break;
