@@ -30,6 +30,7 @@ typedef enum sw_event_id {
     SW_EV_SESSION_TAKEOVER,
     SW_EV_BLIND_SPRAY,
     SW_EV_ISN_PREDICTABLE,
+    SW_EV_INSERTION_ATTEMPT,
     SW_EV_COUNT
 } sw_event_id;
 

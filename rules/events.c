@@ -121,6 +121,12 @@ static const sw_event_def sw_catalogue[] = {
       "(informational)",
       3, 1, "misc-activity", SID0 + 20,
       "none" },
+    { SW_EV_INSERTION_ATTEMPT, "insertion_attempt",
+      "a segment the receiver could not accept (TTL expires before it, PAWS-old timestamp, "
+      "outside its window) carries different bytes from the real ones for the same range",
+      3, 0, "misc-attack", SID0 + 21,
+      "Suricata: none; Snort 3: none (stream normalizer: 129:4 for PAWS); "
+      "Zeek: none" },
 };
 
 _Static_assert(sizeof(sw_catalogue) / sizeof(sw_catalogue[0]) == SW_EV_COUNT,
