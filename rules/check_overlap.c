@@ -164,6 +164,10 @@ void ck_overlap(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_overlap_obs *o)
          * kept the first. Otherwise its stack's overlap policy decides (unknown). */
         int acked = re->ack_seen && SEQ_GEQ(re->ack_max, o->seq + o->len);
         ck_ev_s(ev, "receiver_acknowledged", acked ? "first_version" : "unknown");
+        /* a data_injection held over this range: this event is the alert for it */
+        uint32_t marks = ck_inject_superseded(c, fs, s, o->seq, o->len);
+        if (marks)
+            ck_ev_o(ev, "foreign_fingerprint", ck_fp_names(marks));
     }
     if (sd->ttl_n >= CK_BASE_PKTS) {
         int m1 = o->old_meta.ttl == sd->ttl_base, m2 = o->new_meta.ttl == sd->ttl_base;

@@ -716,6 +716,7 @@ static void ob_packet(void *ctx, const sw_pkt_obs *o)
     ck_handshake_packet(c, fs, f, o);
     ck_reset_packet(c, fs, f, o);
     ck_window_packet(c, fs, f, o);
+    ck_inject_packet(c, fs, f, o);        /* before the fingerprint baselines move */
     ck_fingerprint_packet(c, fs, f, o);
     ck_desync_packet(c, fs, f, o);
     ck_dir_update(c, fs, f, o);
