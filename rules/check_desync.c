@@ -14,6 +14,14 @@
  * needs desync_count consecutive unacceptable segments from EACH side, ack_storm
  * needs ack_storm_count unacceptable pure ACKs from both sides within ack_storm_ms.
  *
+ * Only the real endpoints' own packets count (issue 14): a segment the tracker
+ * judged undeliverable by TTL, PAWS or checksum never reached its receiver, and one
+ * whose fingerprint is foreign (fingerprint_cmp.c) is not its endpoint's; neither
+ * counts for desync or ack_storm, nor resets a count. A seq_out_of_window raised by
+ * a foreign packet (sender_foreign) is no "out of sync" link of the takeover chain:
+ * a blind spray of forged far out-of-window segments is blind_spray /
+ * seq_out_of_window, never session_takeover.
+ *
  * Invariants: one desync and one session_takeover per connection instance, one
  * ack_storm per burst; the takeover chain holds at most CK_CHAIN_MAX events.
  */
@@ -100,6 +108,9 @@ void ck_desync_packet(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o
      * someone else) and is judged. */
     if (ck_reordered(f, &fs->d[o->dir], o))
         return;
+    if (o->verdict == SW_DELIV_TTL || o->verdict == SW_DELIV_PAWS ||
+        o->verdict == SW_DELIV_CHECKSUM || ck_fp_foreign(ck_fp_diff(fs, f, o)))
+        return;                       /* not the real endpoint's own packet */
     const char *why = unacceptable(fs, f, o);
     ck_dir *sd = &fs->d[o->dir];
     if (!why) {
@@ -144,15 +155,18 @@ static int chain_class(const sw_event *ev)
     switch (ev->id) {
     case SW_EV_OVERLAP_MISMATCH:
     case SW_EV_ACK_UNSENT_DATA:
+    case SW_EV_DATA_INJECTION:
         return 1;
     case SW_EV_TTL_ANOMALY:
     case SW_EV_TSVAL_REGRESSION:
     case SW_EV_TSECR_UNSENT_ECHO:
     case SW_EV_MAC_CHANGE:
         return json_is_true(json_object_get(ev->evidence, "in_window_data")) ? 1 : 0;
+    case SW_EV_SEQ_OUT_OF_WINDOW:
+        /* raised by a forged packet: it shows nothing of the real endpoints */
+        return json_is_true(json_object_get(ev->evidence, "sender_foreign")) ? 0 : 2;
     case SW_EV_DESYNC:
     case SW_EV_ACK_STORM:
-    case SW_EV_SEQ_OUT_OF_WINDOW:
         return 2;
     default:
         return 0;

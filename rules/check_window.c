@@ -117,6 +117,8 @@ static void oow_checks(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *
         sw_event ev;
         if (ck_event_begin(c, fs, f, p, s, SW_EV_SEQ_OUT_OF_WINDOW, &ev) == 0) {
             window_evidence(&ev, o, w, edge);
+            if (ck_fp_foreign(ck_fp_diff(fs, f, o)))
+                ck_ev_b(&ev, "sender_foreign", 1);   /* not the real endpoint's: no escalation */
             ck_ev_s(&ev, "position", "before_window");
             ck_ev_u(&ev, "bytes_before_window", (uint32_t)(o->rcv_nxt - end));
             ck_ev_u(&ev, "oldest_legitimate_seq", o->rcv_nxt - w - 1u);
@@ -149,6 +151,8 @@ static void oow_checks(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *
         pd->b[0] = (uint8_t)probe;
         if (ck_event_begin(c, fs, f, p, s, SW_EV_SEQ_OUT_OF_WINDOW, &pd->ev) == 0) {
             window_evidence(&pd->ev, o, w, edge);
+            if (ck_fp_foreign(ck_fp_diff(fs, f, o)))
+                ck_ev_b(&pd->ev, "sender_foreign", 1);
             ck_ev_s(&pd->ev, "position", "beyond_window");
             ck_ev_u(&pd->ev, "bytes_beyond_right_edge", (uint32_t)(seq - edge));
             ck_ruled_out(&pd->ev, "keepalive", "zero_window_probe", "window_shrink", NULL);

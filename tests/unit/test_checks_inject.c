@@ -145,6 +145,44 @@ static void test_real_sender_small_changes_benign(void **st)
     pb_trace_free(&t);
 }
 
+/* A blind spray: forged segments far outside both windows, with far-off ACKs, from
+ * another MAC and without the negotiated timestamps, in both directions; the real
+ * stacks answer each with a duplicate ACK and finish normally. The forged segments
+ * are not the endpoints' own: no desync, ack_storm or session_takeover. */
+static void test_blind_spray_no_escalation(void **st)
+{
+    (void)st;
+    pb_trace t;
+    pb_trace_init(&t, 1, 1700000000000000ull);
+    pb_conn c;
+    h_conn(&c, &t, 1);
+    h_chat(&c, 2);
+    for (int i = 0; i < 24; i++) {
+        int side = i & 1;
+        pb_seg s;
+        pb_conn_seg(&c, side, &s);
+        s.flags = SW_TH_ACK | SW_TH_PSH;
+        s.seq = c.nxt[side] + 0x40000000u + (uint32_t)i * 1000u;
+        s.ack = c.ackv[side] + 0x30000000u + (uint32_t)i * 777u;
+        s.payload = (const uint8_t *)"spray";
+        s.len = 5;
+        s.ts = 0;
+        memcpy(s.src_mac, EVIL_MAC, 6);
+        pb_trace_add(&t, &s);
+        pb_tick(&t, 1000);
+        pb_conn_ack(&c, 1 - side);                 /* the real receiver's duplicate ACK */
+    }
+    h_chat(&c, 1);
+    h_close(&c);
+    h_run(&H, &t);
+    assert_int_equal(H.count[SW_EV_DESYNC], 0);
+    assert_int_equal(H.count[SW_EV_ACK_STORM], 0);
+    assert_int_equal(H.count[SW_EV_SESSION_TAKEOVER], 0);
+    assert_int_equal(H.count[SW_EV_DATA_INJECTION], 0);
+    assert_true(H.count[SW_EV_BLIND_SPRAY] + H.count[SW_EV_SEQ_OUT_OF_WINDOW] > 0);
+    pb_trace_free(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -152,6 +190,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_injection_then_real_bytes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_foreign_not_acked, setup, teardown),
         cmocka_unit_test_setup_teardown(test_real_sender_small_changes_benign, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_blind_spray_no_escalation, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
