@@ -117,7 +117,7 @@ typedef struct ck_flow {
     uint32_t synack_ms;
     uint8_t  synack_ttl;
     uint8_t  storm_side[2];
-    uint8_t  pad;
+    uint8_t  rstw_hs;        /* the RST watch is of a handshake RST (check_reset.c) */
     uint32_t storm_start_ms;
     uint16_t storm_n, spray_n;
     uint32_t spray_start_ms, spray_last_ms;

@@ -110,6 +110,7 @@ static void flow_reset_instance(ck_flow *fs, uint32_t inst)
     fs->storm_side[0] = fs->storm_side[1] = 0;
     fs->storm_start_ms = fs->spray_start_ms = fs->spray_last_ms = 0;
     fs->rstw_us = 0;
+    fs->rstw_hs = 0;
     fs->rst_beyond_n = 0;
     fs->storm_n = fs->spray_n = 0;
     fs->emitted = 0;
