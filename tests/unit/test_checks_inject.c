@@ -149,9 +149,8 @@ static void test_real_sender_small_changes_benign(void **st)
  * another MAC and without the negotiated timestamps, in both directions; the real
  * stacks answer each with a duplicate ACK and finish normally. The forged segments
  * are not the endpoints' own: no desync, ack_storm or session_takeover. */
-static void test_blind_spray_no_escalation(void **st)
+static void blind_spray_run(int spoof_mac)
 {
-    (void)st;
     pb_trace t;
     pb_trace_init(&t, 1, 1700000000000000ull);
     pb_conn c;
@@ -167,7 +166,8 @@ static void test_blind_spray_no_escalation(void **st)
         s.payload = (const uint8_t *)"spray";
         s.len = 5;
         s.ts = 0;
-        memcpy(s.src_mac, EVIL_MAC, 6);
+        if (!spoof_mac)
+            memcpy(s.src_mac, EVIL_MAC, 6);
         pb_trace_add(&t, &s);
         pb_tick(&t, 1000);
         pb_conn_ack(&c, 1 - side);                 /* the real receiver's duplicate ACK */
@@ -183,6 +183,21 @@ static void test_blind_spray_no_escalation(void **st)
     pb_trace_free(&t);
 }
 
+static void test_blind_spray_no_escalation(void **st)
+{
+    (void)st;
+    blind_spray_run(0);
+}
+
+/* The same spray with the endpoints' own MACs (the e2e lab's attacker spoofs them):
+ * one mark only (timestamps missing), but the segments are far from their senders'
+ * positions and their ACKs far past anything sent: still no escalation. */
+static void test_blind_spray_spoofed_mac_no_escalation(void **st)
+{
+    (void)st;
+    blind_spray_run(1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -191,6 +206,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_foreign_not_acked, setup, teardown),
         cmocka_unit_test_setup_teardown(test_real_sender_small_changes_benign, setup, teardown),
         cmocka_unit_test_setup_teardown(test_blind_spray_no_escalation, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_blind_spray_spoofed_mac_no_escalation, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
