@@ -276,7 +276,11 @@ static void reassemble(sw_detector *d, sw_flow *f, const sw_packet *p, const sw_
     int aside = !res->accepted && !lagging && o->verdict != SW_DELIV_OK && !syn &&
                 !(p->flags & SW_TH_RST) && p->payload_len > 0 &&
                 (f->rdir[dir] || (f->conn.end[dir].nxt_known && o->verdict != SW_DELIV_WINDOW));
-    if (((res->accepted || lagging) && (p->payload_len > 0 || fin)) || aside) {
+    /* An RST's payload never reaches the application (Linux discards the segment
+     * when it resets the socket, RFC 9293 3.10.7.4; RFC 5961 allows diagnostic text
+     * in it): the RST itself is passed below, its bytes are not stream bytes. */
+    int rst = (p->flags & SW_TH_RST) != 0;
+    if (((res->accepted || lagging) && !rst && (p->payload_len > 0 || fin)) || aside) {
         sw_reasm_dir *rd = rdir_get(d, f, dir);
         if (rd) {
             sw_seg_meta m;

@@ -1574,6 +1574,28 @@ static void test_paws_verdict(void **state)
     pb_trace_free(&t);
 }
 
+
+/* The payload of an RST never reaches the application (Linux drops the segment when
+ * it resets): not stream bytes; the RST notice is still given. */
+static void test_rst_payload_not_delivered(void **state)
+{
+    (void)state;
+    pb_trace t;
+    pb_trace_init(&t, SW_LINK_ETHERNET, 1000000);
+    handshake(&t, -1, -1);
+    const uint32_t c1 = ISN_C + 1, s1 = ISN_S + 1;
+    addp(&t, 0, PA, c1, s1, 502, "hello");
+    addp(&t, 1, A, s1, c1 + 5, 502, NULL);
+    addp(&t, 0, RS | A, c1 + 5, s1, 0, "diagnostic text");
+    sw_detector *d = run(&t);
+    assert_int_equal(R.pk[5].reset, 1);
+    assert_int_equal(R.ndata[0], 5);
+    assert_memory_equal(R.data[0], "hello", 5);
+    assert_int_equal(R.nrst[0], 1);
+    sw_detector_free(d);
+    pb_trace_free(&t);
+}
+
 /* Deterministic pseudo-random storm on a few 4-tuples with a tiny table: no crash,
  * no sanitizer report, and every connection that started also ended. */
 static uint32_t rnd_state = 12345;
@@ -1677,6 +1699,7 @@ int main(void)
         cmocka_unit_test(test_ttl_verdict),
         cmocka_unit_test(test_ttl_verdict_settled_by_ack),
         cmocka_unit_test(test_paws_verdict),
+        cmocka_unit_test(test_rst_payload_not_delivered),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
