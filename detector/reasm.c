@@ -602,6 +602,25 @@ static int reserve(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t need)
     }
 }
 
+/* Account a node of allocation size sz holding len bytes to d and c (and back). */
+static void mem_add(sw_reasm_ctx *c, sw_reasm_dir *d, size_t sz, uint32_t len)
+{
+    d->mem += sz;
+    c->cnt.mem_in_use += sz;
+    if (c->cnt.mem_in_use > c->cnt.mem_peak)
+        c->cnt.mem_peak = c->cnt.mem_in_use;
+    c->cnt.payload_in_use += len;
+    if (c->cnt.payload_in_use > c->cnt.payload_peak)
+        c->cnt.payload_peak = c->cnt.payload_in_use;
+}
+
+static void mem_sub(sw_reasm_ctx *c, sw_reasm_dir *d, size_t sz, uint32_t len)
+{
+    d->mem -= sz;
+    c->cnt.mem_in_use -= sz;
+    c->cnt.payload_in_use -= len;
+}
+
 /* Store [off, off+len) as one node. The range must be free. Returns 0 if refused. */
 static int store(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t off, const uint8_t *data,
                  uint32_t len, const sw_seg_meta *meta, int urgent, uint64_t now)
@@ -640,13 +659,7 @@ static int store(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t off, const uint8_t *
         avl_insert(&d->root, n);
     }
 
-    d->mem += sz;
-    c->cnt.mem_in_use += sz;
-    if (c->cnt.mem_in_use > c->cnt.mem_peak)
-        c->cnt.mem_peak = c->cnt.mem_in_use;
-    c->cnt.payload_in_use += len;
-    if (c->cnt.payload_in_use > c->cnt.payload_peak)
-        c->cnt.payload_peak = c->cnt.payload_in_use;
+    mem_add(c, d, sz, len);
     if (off < d->next_off) {
         d->retained += len;
         lru_touch(c, d, now);
@@ -941,10 +954,7 @@ static void aside_unlink(sw_reasm_ctx *c, sw_reasm_dir *d, rnode **pp)
 {
     rnode *n = *pp;
     *pp = n->next;
-    size_t sz = class_size(n->cls);
-    d->mem -= sz;
-    c->cnt.mem_in_use -= sz;
-    c->cnt.payload_in_use -= n->len;
+    mem_sub(c, d, class_size(n->cls), n->len);
     node_release(c, n);
 }
 
@@ -1036,13 +1046,7 @@ void sw_reasm_aside(sw_reasm_ctx *c, sw_reasm_dir *d, uint32_t seq, const uint8_
     memcpy(n->data, p, keep);
     n->next = d->aside;
     d->aside = n;
-    d->mem += sz;
-    c->cnt.mem_in_use += sz;
-    if (c->cnt.mem_in_use > c->cnt.mem_peak)
-        c->cnt.mem_peak = c->cnt.mem_in_use;
-    c->cnt.payload_in_use += keep;
-    if (c->cnt.payload_in_use > c->cnt.payload_peak)
-        c->cnt.payload_peak = c->cnt.payload_in_use;
+    mem_add(c, d, sz, keep);
     c->cnt.aside_kept++;
 }
 
@@ -1060,10 +1064,7 @@ static void aside_promote(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t to, uint64_
             *pp = n->next;          /* off the aside list first: put_bytes stores it */
             sw_seg_meta m;
             meta_get(n, &m);
-            size_t sz = class_size(n->cls);
-            d->mem -= sz;
-            c->cnt.mem_in_use -= sz;
-            c->cnt.payload_in_use -= n->len;
+            mem_sub(c, d, class_size(n->cls), n->len);
             put_bytes(c, d, n->off, ne, n->data, &m, 0, NULL, now);
             c->cnt.aside_promoted++;
             node_release(c, n);

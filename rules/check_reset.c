@@ -240,6 +240,31 @@ static void rst_checks(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *
 
 /* The side of an exact RST keeps sending: new data past the reset point, or any
  * non-RST segment later than reordering allows. */
+/* The watched RST's side went on: rst_injection, marked at the RST in the ladder. */
+static void watch_fire(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o,
+                       const char *position, const char *confirmed_by)
+{
+    const sw_packet *p = o->pkt;
+    sw_event ev;
+    if (ck_event_begin_mark(c, fs, f, p, o->dir, SW_EV_RST_INJECTION, &ev,
+                            fs->rstw_us, fs->rstw_seq, fs->rstw_flags))
+        return;
+    ck_ev_u(&ev, "rst_seq", fs->rstw_seq);
+    ck_ev_u(&ev, "rst_ts_us", fs->rstw_us);
+    ck_ev_u(&ev, "rst_ttl", fs->rstw_ttl);
+    ck_ev_u(&ev, "rcv_nxt", fs->rstw_rcv);
+    if (!fs->rstw_hs)
+        ck_ev_u(&ev, "sender_snd_nxt", fs->rstw_nxt);
+    ck_ev_s(&ev, "position", position);
+    ck_ev_s(&ev, "confirmed_by", confirmed_by);
+    ck_ev_o(&ev, "sender_continued", ck_pkt_json(f, p, o->dir));
+    ck_ev_u(&ev, "continued_after_us", ck_dt(p->ts_us, fs->rstw_us));
+    if (fs->d[o->dir].ttl_n)
+        ck_ev_u(&ev, "sender_ttl_baseline", fs->d[o->dir].ttl_base);
+    ck_ruled_out(&ev, "application_abort", "reordering", NULL);
+    ck_emit(c, fs, f, &ev);
+}
+
 /* The RST's side goes on with the handshake it reset: a SYN-ACK (or a SYN-ACK
  * retransmission), the ACK of the other end's SYN-ACK, data. A new SYN without ACK
  * is a new attempt, not a continuation. */
@@ -256,23 +281,9 @@ static void handshake_watch(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_
     }
     if (!(p->flags & SW_TH_ACK))
         return;
-    sw_event ev;
-    if (ck_event_begin_mark(c, fs, f, p, o->dir, SW_EV_RST_INJECTION, &ev,
-                            fs->rstw_us, fs->rstw_seq, fs->rstw_flags) == 0) {
-        ck_ev_u(&ev, "rst_seq", fs->rstw_seq);
-        ck_ev_u(&ev, "rst_ts_us", fs->rstw_us);
-        ck_ev_u(&ev, "rst_ttl", fs->rstw_ttl);
-        ck_ev_u(&ev, "rcv_nxt", fs->rstw_rcv);
-        ck_ev_s(&ev, "position", "handshake");
-        ck_ev_s(&ev, "confirmed_by", (p->flags & SW_TH_SYN) ? "the reset side answered the SYN"
-                                                             : "the reset side went on with the handshake");
-        ck_ev_o(&ev, "sender_continued", ck_pkt_json(f, p, o->dir));
-        ck_ev_u(&ev, "continued_after_us", ck_dt(p->ts_us, fs->rstw_us));
-        if (fs->d[o->dir].ttl_n)
-            ck_ev_u(&ev, "sender_ttl_baseline", fs->d[o->dir].ttl_base);
-        ck_ruled_out(&ev, "application_abort", "reordering", NULL);
-        ck_emit(c, fs, f, &ev);
-    }
+    watch_fire(c, fs, f, o, "handshake",
+               (p->flags & SW_TH_SYN) ? "the reset side answered the SYN"
+                                      : "the reset side went on with the handshake");
     fs->rstw_us = 0;
     fs->rstw_hs = 0;
 }
@@ -341,24 +352,8 @@ static void rst_watch(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o
     int late = ck_dt(p->ts_us, fs->rstw_us) >= CK_RST_ALIVE_US;
     if (!beyond && !late)
         return;
-    sw_event ev;
-    if (ck_event_begin_mark(c, fs, f, p, o->dir, SW_EV_RST_INJECTION, &ev,
-                            fs->rstw_us, fs->rstw_seq, fs->rstw_flags) == 0) {
-        ck_ev_u(&ev, "rst_seq", fs->rstw_seq);
-        ck_ev_u(&ev, "rst_ts_us", fs->rstw_us);
-        ck_ev_u(&ev, "rst_ttl", fs->rstw_ttl);
-        ck_ev_u(&ev, "rcv_nxt", fs->rstw_rcv);
-        ck_ev_u(&ev, "sender_snd_nxt", fs->rstw_nxt);
-        ck_ev_s(&ev, "position", "exact");
-        ck_ev_s(&ev, "confirmed_by", beyond ? "new data past the reset point"
+    watch_fire(c, fs, f, o, "exact", beyond ? "new data past the reset point"
                                             : "the side kept sending after its reset");
-        ck_ev_o(&ev, "sender_continued", ck_pkt_json(f, p, o->dir));
-        ck_ev_u(&ev, "continued_after_us", ck_dt(p->ts_us, fs->rstw_us));
-        if (fs->d[o->dir].ttl_n)
-            ck_ev_u(&ev, "sender_ttl_baseline", fs->d[o->dir].ttl_base);
-        ck_ruled_out(&ev, "application_abort", "reordering", NULL);
-        ck_emit(c, fs, f, &ev);
-    }
     fs->rstw_us = 0;
 }
 
