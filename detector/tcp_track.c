@@ -3,8 +3,15 @@
  * reconstructed from the wire (RFC 9293 states; every packet the sensor sees is
  * assumed delivered, and what an end sends reveals what it must have received).
  *
- * For each packet the observation (seq/ack classes, hints, the receiver's window)
- * is computed from the state BEFORE the packet; only then is the state updated.
+ * For each packet a const classification (classify) computes the observation
+ * (seq/ack classes, hints, the receiver's window, the deliverability verdict) from
+ * the state BEFORE the packet; only then do the short apply_* steps update it.
+ *
+ * Deliverability: a segment past the receiver's window (window), one whose TTL /
+ * hop limit at the sensor does not exceed the receiver's estimated hop distance
+ * (ttl), or one the receiver's PAWS test drops (paws, RFC 7323 5.3 as Linux
+ * applies it) could not have been accepted; such a copy changes no sequence state,
+ * its ACK is not learned and its RST resets nothing (PAWS exempts RSTs).
  *
  * Invariants:
  *  - All sequence comparisons use detector/seq.h (modulo 2^32).
