@@ -12,7 +12,7 @@ fail() { echo "FAIL: $*"; exit 1; }
 
 # the shipped rules check clean
 out=$("$P" rules check "$SRC/rules/default.rules") || fail "default.rules rejected"
-[ "$out" = "$SRC/rules/default.rules: 19 rules OK" ] || fail "check output: $out"
+[ "$out" = "$SRC/rules/default.rules: 21 rules OK" ] || fail "check output: $out"
 
 # an error names the file and the first line of the bad rule; exit 1; nothing on stdout
 cat > "$T/bad.rules" <<'R'
@@ -45,27 +45,27 @@ grep -q '^--var HOME_NET=10.0.0.0/40: ' "$T/err" || fail "bad --var message: $(c
 "$P" rules list >"$T/builtin" || fail "rules list"
 "$P" rules list "$SRC/rules/default.rules" >"$T/file" || fail "rules list FILE"
 cmp -s "$T/builtin" "$T/file" || fail "built-in rules differ from rules/default.rules"
-[ "$(wc -l <"$T/builtin")" = 20 ] || fail "list: $(wc -l <"$T/builtin") lines"
+[ "$(wc -l <"$T/builtin")" = 22 ] || fail "list: $(wc -l <"$T/builtin") lines"
 grep -Eq '^2300011 +alert +overlap_mismatch +SEQWATCH ' "$T/builtin" || fail "list lacks overlap_mismatch"
 "$P" rules list --json | python3 -c '
 import json, sys
 r = json.load(sys.stdin)
-assert len(r) == 19, len(r)
+assert len(r) == 21, len(r)
 assert all(x["action"] == "alert" and x["gid"] == 1 for x in r)
-assert len({x["sid"] for x in r}) == 19
+assert len({x["sid"] for x in r}) == 21
 ' || fail "rules list --json"
 
 # events
 "$P" events >"$T/ev" || fail "events"
-[ "$(wc -l <"$T/ev")" = 22 ] || fail "events: $(wc -l <"$T/ev") lines"
+[ "$(wc -l <"$T/ev")" = 24 ] || fail "events: $(wc -l <"$T/ev") lines"
 grep -Eq '^challenge_ack +3 +yes ' "$T/ev" || fail "challenge_ack not informational"
 grep -Eq '^session_takeover +1 +- ' "$T/ev" || fail "session_takeover line"
 "$P" events --json | python3 -c '
 import json, sys
 e = json.load(sys.stdin)
-assert len(e) == 21
+assert len(e) == 23
 assert [x["name"] for x in e if x["informational"]] == ["challenge_ack", "isn_predictable"]
-assert [x["default_sid"] for x in e] == list(range(2300001, 2300022))
+assert [x["default_sid"] for x in e] == list(range(2300001, 2300024))
 assert all(set(x["equivalent"]) == {"suricata", "snort", "zeek"} for x in e)
 ' || fail "events --json"
 "$P" events mac_change | grep -q '^  Snort 3: *129:9' || fail "events mac_change"
