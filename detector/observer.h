@@ -45,6 +45,22 @@ typedef enum sw_ack_class {
 #define SW_SEG_MIDSTREAM    0x0080u  /* connection picked up without handshake */
 #define SW_SEG_DUP_SYN      0x0100u  /* retransmitted SYN or SYN-ACK (same ISN) */
 #define SW_SEG_BAD_CSUM     0x0200u  /* checksum bad: counted, no state change (reported only) */
+#define SW_SEG_TTL_DOUBTFUL 0x0400u  /* TTL/hop limit far (> SW_TTL_DOUBT) below the sender's
+                                        highest: maybe from another host (not a verdict) */
+
+/* Whether the receiver could have accepted a segment (the tracker's verdict, judged
+ * against the state before it; see docs/tracking.md "Deliverability"). Anything but
+ * SW_DELIV_OK: the copy changes no sequence state, answers no ACK, and reassembly
+ * keeps its bytes aside as evidence instead of in the stream. */
+typedef enum sw_deliv {
+    SW_DELIV_OK = 0,
+    SW_DELIV_WINDOW,      /* seq_class BEYOND: past the right edge of the receiver's window */
+    SW_DELIV_PAWS,        /* RFC 7323 5.3: TSval older than the receiver's TS.Recent */
+    SW_DELIV_TTL,         /* TTL / hop limit expires before it reaches the receiver */
+    SW_DELIV_CHECKSUM,    /* reserved for the checksum mode (bad checksum, verified) */
+    SW_DELIV_COUNT
+} sw_deliv;
+const char *sw_deliv_name(int v);
 
 typedef struct sw_pkt_obs {
     const sw_packet *pkt;
@@ -63,6 +79,9 @@ typedef struct sw_pkt_obs {
     uint32_t  snd_nxt_before; /* sender's highest seq+len before */
     uint32_t  peer_snd_nxt;   /* highest seq the other side has sent (bound for a valid ACK) */
     uint32_t  peer_ack_max;   /* previous highest ACK from this sender */
+    uint8_t   verdict;        /* sw_deliv */
+    uint8_t   rcv_hops;       /* estimated hops from the sensor to the receiver (0: unknown
+                                 or none) */
 } sw_pkt_obs;
 
 typedef struct sw_state_obs {
@@ -113,6 +132,9 @@ typedef struct sw_overlap_obs {
     sw_seg_meta old_meta;     /* the packet that carried the first version */
     sw_seg_meta new_meta;     /* the packet that carried this version */
     const sw_packet *pkt;     /* the current packet */
+    uint8_t  aside;           /* 0: both versions were deliverable; 1: the old version is
+                                 an undeliverable copy kept aside; 2: the new one is */
+    uint8_t  aside_reason;    /* sw_deliv of that copy */
 } sw_overlap_obs;
 
 typedef struct sw_observer {

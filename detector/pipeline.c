@@ -354,7 +354,20 @@ static void reassemble(sw_detector *d, sw_flow *f, const sw_packet *p, const sw_
             lim = SW_REASM_LAG_MAX;
         lagging = (uint64_t)(uint32_t)(p->seq - o->rcv_nxt) < lim;
     }
-    if ((res->accepted || lagging) && (p->payload_len > 0 || fin)) {
+    /* An undeliverable copy (TTL, PAWS, far past the window) with data is kept aside
+     * as evidence: compared with the genuine bytes of its range, never delivered
+     * (unless the receiver's ACK later shows it took it). Only once the sender's
+     * stream has a base (its ISN, or a first deliverable segment); a copy far past
+     * the window does not open a direction by itself (a blind spray would open
+     * one per connection it hits). */
+    int aside = !res->accepted && !lagging && o->verdict != SW_DELIV_OK && !syn &&
+                !(p->flags & SW_TH_RST) && p->payload_len > 0 &&
+                (f->rdir[dir] || (f->conn.end[dir].nxt_known && o->verdict != SW_DELIV_WINDOW));
+    /* An RST's payload never reaches the application (Linux discards the segment
+     * when it resets the socket, RFC 9293 3.10.7.4; RFC 5961 allows diagnostic text
+     * in it): the RST itself is passed below, its bytes are not stream bytes. */
+    int rst = (p->flags & SW_TH_RST) != 0;
+    if (((res->accepted || lagging) && !rst && (p->payload_len > 0 || fin)) || aside) {
         sw_reasm_dir *rd = rdir_get(d, f, dir);
         if (rd) {
             sw_seg_meta m;
@@ -370,8 +383,11 @@ static void reassemble(sw_detector *d, sw_flow *f, const sw_packet *p, const sw_
             m.flags = p->flags;
             m.has_mac = p->has_mac;
             memcpy(m.src_mac, p->src_mac, 6);
-            sw_reasm_segment(d->rc, rd, m.seq, p->payload, p->payload_len, fin,
-                             (p->flags & SW_TH_URG) != 0, &m, p);
+            if (aside)
+                sw_reasm_aside(d->rc, rd, m.seq, p->payload, p->payload_len, o->verdict, &m, p);
+            else
+                sw_reasm_segment(d->rc, rd, m.seq, p->payload, p->payload_len, fin,
+                                 (p->flags & SW_TH_URG) != 0, &m, p);
         }
     }
     if ((p->flags & SW_TH_ACK) && res->accepted && o->ack_class == SW_ACK_OK && f->rdir[1 - dir])

@@ -39,6 +39,14 @@
  *    at or after the last stored byte) finds its place from d->qhead and the tail
  *    without searching the tree; insert and remove rebalance only up to the first
  *    subtree whose height did not change.
+ *  - copies the tracker judged undeliverable (sw_reasm_aside) are never stream
+ *    bytes: at most ASIDE_MAX of them per direction (each cut to ASIDE_LEN_MAX bytes)
+ *    wait on d->aside, outside the tree and the list, for the genuine bytes of their
+ *    range to be compared with them (reported with aside set; they never count as
+ *    overlaps). Their memory counts in d->mem and c->mem but never evicts retained
+ *    bytes (a copy that does not fit is not kept). One is promoted to stream bytes
+ *    only when the receiver acknowledges its whole range while no genuine byte of it
+ *    was seen: the receiver did accept it. The AVL height field holds its reason.
  * Node memory comes from per-size-class free lists in the context (bounded), so the
  * steady in-order case allocates nothing after warm-up. Directions come from slab
  * chunks of the context (no allocator header each), kept until the context is freed.
@@ -59,6 +67,8 @@
 #define DEFAULT_MEMCAP   (256ull << 20)
 #define DEFAULT_FLOWCAP  (4ull << 20)
 #define DIR_SLAB         256u    /* directions per slab chunk */
+#define ASIDE_MAX        4u      /* undeliverable copies kept per direction */
+#define ASIDE_LEN_MAX    4096u   /* bytes kept of each */
 
 /* What the tree and list walks read comes first (one cache line, not two). */
 typedef struct rnode {
@@ -123,6 +133,7 @@ static void meta_get(const rnode *n, sw_seg_meta *m)
 struct sw_reasm_dir {
     sw_flow *flow;
     rnode *root, *head, *qhead;   /* tree of queued nodes, lowest node, first queued node */
+    rnode *aside;                 /* undeliverable copies, newest first (next-linked) */
     ret_index *ret;               /* retained nodes; NULL while there is at most one (head) */
     sw_reasm_dir *lru_prev, *lru_next;
     uint64_t next_off;            /* next stream byte to deliver */
@@ -603,6 +614,25 @@ static int reserve(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t need)
     }
 }
 
+/* Account a node of allocation size sz holding len bytes to d and c (and back). */
+static void mem_add(sw_reasm_ctx *c, sw_reasm_dir *d, size_t sz, uint32_t len)
+{
+    d->mem += sz;
+    c->cnt.mem_in_use += sz;
+    if (c->cnt.mem_in_use > c->cnt.mem_peak)
+        c->cnt.mem_peak = c->cnt.mem_in_use;
+    c->cnt.payload_in_use += len;
+    if (c->cnt.payload_in_use > c->cnt.payload_peak)
+        c->cnt.payload_peak = c->cnt.payload_in_use;
+}
+
+static void mem_sub(sw_reasm_ctx *c, sw_reasm_dir *d, size_t sz, uint32_t len)
+{
+    d->mem -= sz;
+    c->cnt.mem_in_use -= sz;
+    c->cnt.payload_in_use -= len;
+}
+
 /* Store [off, off+len) as one node. The range must be free. Returns 0 if refused. */
 static int store(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t off, const uint8_t *data,
                  uint32_t len, const sw_seg_meta *meta, int urgent, uint64_t now)
@@ -642,13 +672,7 @@ static int store(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t off, const uint8_t *
         avl_insert(&d->root, n);
     }
 
-    d->mem += sz;
-    c->cnt.mem_in_use += sz;
-    if (c->cnt.mem_in_use > c->cnt.mem_peak)
-        c->cnt.mem_peak = c->cnt.mem_in_use;
-    c->cnt.payload_in_use += len;
-    if (c->cnt.payload_in_use > c->cnt.payload_peak)
-        c->cnt.payload_peak = c->cnt.payload_in_use;
+    mem_add(c, d, sz, len);
     if (off < d->next_off) {
         d->retained += len;
         lru_touch(c, d, now);
@@ -966,9 +990,12 @@ static void validate_after(sw_reasm_ctx *c, const sw_reasm_dir *d)
 
 /* ---- segments ---- */
 
+/* Publish the overlap of stored node n (the old version) with new bytes over
+ * [os, oe). aside: 0 both deliverable, 1 n is a copy kept aside, 2 the new bytes
+ * are; reason is that copy's sw_deliv. Copies kept aside never count as overlaps. */
 static void report(sw_reasm_ctx *c, sw_reasm_dir *d, const rnode *n, uint64_t os, uint64_t oe,
                    const uint8_t *newp, uint64_t s, uint64_t e, const sw_seg_meta *meta,
-                   const sw_packet *pkt, unsigned *nsame, unsigned *nmis)
+                   const sw_packet *pkt, unsigned *nsame, unsigned *nmis, int aside, int reason)
 {
     const uint8_t *oldp = n->data + (os - n->off);
     uint32_t olen = (uint32_t)(oe - os);
@@ -980,9 +1007,13 @@ static void report(sw_reasm_ctx *c, sw_reasm_dir *d, const rnode *n, uint64_t os
         kind = SW_OVL_EXACT_RETRANS;
     else
         kind = SW_OVL_PARTIAL_SAME;
-    c->cnt.overlaps++;
-    if (!same)
-        c->cnt.overlap_mismatches++;
+    if (aside) {
+        c->cnt.aside_mismatches += !same;
+    } else {
+        c->cnt.overlaps++;
+        if (!same)
+            c->cnt.overlap_mismatches++;
+    }
     unsigned *k = same ? nsame : nmis;
     if (*k >= REPORTS_MAX) {
         c->cnt.overlap_reports_capped++;
@@ -996,7 +1027,9 @@ static void report(sw_reasm_ctx *c, sw_reasm_dir *d, const rnode *n, uint64_t os
     o.flow = d->flow;
     o.dir = d->dir;
     o.kind = kind;
-    o.old_delivered = n->off < d->next_off;
+    o.old_delivered = aside != 1 && n->off < d->next_off;
+    o.aside = (uint8_t)aside;
+    o.aside_reason = (uint8_t)reason;
     o.seq = d->base_seq + (uint32_t)os;
     o.len = olen;
     o.stream_offset = os;
@@ -1051,6 +1084,189 @@ static void fill_hole(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t a, uint64_t b,
     }
 }
 
+/* Stream offset of seq: its signed distance from next_off (wrap-safe). */
+static int64_t seq_off(const sw_reasm_dir *d, uint32_t seq)
+{
+    return (int64_t)d->next_off + sw_seq_diff(seq, d->base_seq + (uint32_t)d->next_off);
+}
+
+/* Clip a segment at stream offset s0 with len bytes to the stream (not before offset
+ * 0, not past the depth). Returns 0 when nothing is left; else [*s, *e) and *p. */
+static int clip(sw_reasm_ctx *c, sw_reasm_dir *d, int64_t s0, uint32_t len, const uint8_t **p,
+                uint64_t *s, uint64_t *e)
+{
+    if (s0 < 0) {           /* bytes before the stream's start are not stream bytes */
+        if ((uint64_t)-s0 >= len)
+            return 0;
+        *p += -s0;
+        *s = 0;
+        *e = (uint64_t)(s0 + (int64_t)len);
+    } else {
+        *s = (uint64_t)s0;
+        *e = *s + len;
+    }
+    if (c->cfg.depth && *e > c->cfg.depth) {
+        if (!d->depth_hit) {
+            d->depth_hit = 1;
+            c->cnt.depth_reached++;
+        }
+        *e = c->cfg.depth;
+        if (*s >= *e)
+            return 0;
+    }
+    return 1;
+}
+
+/* Genuine bytes [s, e) (p at s): compared with what is stored, holes filled. */
+static void put_bytes(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t s, uint64_t e, const uint8_t *p,
+                      const sw_seg_meta *meta, int urgent, const sw_packet *pkt, uint64_t now)
+{
+    if (e > d->hi_off)
+        d->hi_off = e;
+    unsigned nsame = 0, nmis = 0;
+    uint64_t cur = s;
+    rnode *n = first_end_after(d, cur);
+    while (cur < e) {
+        if (n && n->off <= cur) {
+            uint64_t oe = n->off + n->len < e ? n->off + n->len : e;
+            report(c, d, n, cur, oe, p + (cur - s), s, e, meta, pkt, &nsame, &nmis, 0, 0);
+            cur = oe;
+            n = n->next;
+        } else {
+            uint64_t he = n && n->off < e ? n->off : e;
+            fill_hole(c, d, cur, he, p + (cur - s), meta, urgent, now);
+            cur = he;
+            n = first_end_after(d, cur);   /* the hole may have changed the tree */
+        }
+    }
+}
+
+/* ---- copies kept aside ---- */
+
+static void aside_unlink(sw_reasm_ctx *c, sw_reasm_dir *d, rnode **pp)
+{
+    rnode *n = *pp;
+    *pp = n->next;
+    mem_sub(c, d, class_size(n->cls), n->len);
+    node_release(c, n);
+}
+
+/* Forget copies older than the retention time (they wait for genuine bytes that
+ * would have come by then). */
+static void aside_age(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t now)
+{
+    rnode **pp = &d->aside;
+    while (*pp) {
+        if (c->retain_on && (*pp)->deliv_us + c->retain_us < now)
+            aside_unlink(c, d, pp);
+        else
+            pp = &(*pp)->next;
+    }
+}
+
+/* Genuine bytes [s, e) meet the copies kept aside: each overlap is reported (the
+ * copy as the old version); a copy whose whole range they cover is done. */
+static void aside_compare(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t s, uint64_t e,
+                          const uint8_t *p, const sw_seg_meta *meta, const sw_packet *pkt)
+{
+    unsigned nsame = 0, nmis = 0;
+    rnode **pp = &d->aside;
+    while (*pp) {
+        rnode *n = *pp;
+        uint64_t os = n->off > s ? n->off : s;
+        uint64_t oe = n->off + n->len < e ? n->off + n->len : e;
+        if (os < oe) {
+            report(c, d, n, os, oe, p + (os - s), s, e, meta, pkt, &nsame, &nmis, 1, n->h);
+            if (s <= n->off && e >= n->off + n->len) {
+                aside_unlink(c, d, pp);
+                continue;
+            }
+        }
+        pp = &n->next;
+    }
+}
+
+void sw_reasm_aside(sw_reasm_ctx *c, sw_reasm_dir *d, uint32_t seq, const uint8_t *data,
+                    uint32_t len, int reason, const sw_seg_meta *meta, const sw_packet *pkt)
+{
+    if (!c || !d || !data || !len)
+        return;
+    uint64_t now = pkt ? pkt->ts_us : meta ? meta->ts_us : c->now_us;
+    sweep(c, now);
+    aside_age(c, d, now);
+    if (len > SEG_LEN_MAX)
+        len = SEG_LEN_MAX;
+    const uint8_t *p = data;
+    uint64_t s, e;
+    if (!clip(c, d, seq_off(d, seq), len, &p, &s, &e))
+        return;
+    /* compared with the genuine bytes already held */
+    unsigned nsame = 0, nmis = 0;
+    for (rnode *n = first_end_after(d, s); n && n->off < e; n = n->next) {
+        uint64_t os = n->off > s ? n->off : s;
+        uint64_t oe = n->off + n->len < e ? n->off + n->len : e;
+        report(c, d, n, os, oe, p + (os - s), s, e, meta, pkt, &nsame, &nmis, 2, reason);
+    }
+    if (e <= d->next_off)
+        return;             /* no genuine byte of the range is still to come */
+    uint32_t keep = e - s > ASIDE_LEN_MAX ? ASIDE_LEN_MAX : (uint32_t)(e - s);
+    unsigned cls = class_of(sizeof(rnode) + keep);
+    size_t sz = class_size(cls);
+    unsigned held = 0;
+    rnode **last = &d->aside;
+    for (; *last && (*last)->next; last = &(*last)->next)
+        held++;
+    if (*last && held + 1 >= ASIDE_MAX)   /* the oldest goes */
+        aside_unlink(c, d, last);
+    sw_reasm_dir *sib = sib_of(d);
+    if (d->mem + (sib ? sib->mem : 0) + sz > c->cfg.flow_cap ||
+        c->cnt.mem_in_use + sz > c->cfg.memcap) {
+        c->cnt.aside_refused++;
+        return;
+    }
+    rnode *n = node_alloc(c, cls);
+    if (!n) {
+        c->cnt.aside_refused++;
+        return;
+    }
+    memset(n, 0, sizeof *n);
+    n->off = s;
+    n->len = keep;
+    n->cls = (uint8_t)cls & 127u;
+    n->h = (uint8_t)reason & 63u;
+    n->deliv_us = now;
+    meta_put(n, meta);
+    memcpy(n->data, p, keep);
+    n->next = d->aside;
+    d->aside = n;
+    mem_add(c, d, sz, keep);
+    c->cnt.aside_kept++;
+}
+
+/* The receiver acknowledged up to stream offset `to`: a copy kept aside whose whole
+ * range lies below it, with no genuine byte of that range held, was accepted after
+ * all (our verdict was wrong): it becomes stream bytes. */
+static void aside_promote(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t to, uint64_t now)
+{
+    rnode **pp = &d->aside;
+    while (*pp) {
+        rnode *n = *pp;
+        uint64_t ne = n->off + n->len;
+        rnode *g = first_end_after(d, n->off);
+        if (n->off >= d->next_off && ne <= to && !(g && g->off < ne)) {
+            *pp = n->next;          /* off the aside list first: put_bytes stores it */
+            sw_seg_meta m;
+            meta_get(n, &m);
+            mem_sub(c, d, class_size(n->cls), n->len);
+            put_bytes(c, d, n->off, ne, n->data, &m, 0, NULL, now);
+            c->cnt.aside_promoted++;
+            node_release(c, n);
+            continue;
+        }
+        pp = &n->next;
+    }
+}
+
 void sw_reasm_segment(sw_reasm_ctx *c, sw_reasm_dir *d, uint32_t seq,
                       const uint8_t *data, uint32_t len, int fin, int urgent,
                       const sw_seg_meta *meta, const sw_packet *pkt)
@@ -1064,7 +1280,7 @@ void sw_reasm_segment(sw_reasm_ctx *c, sw_reasm_dir *d, uint32_t seq,
     if (len > SEG_LEN_MAX)
         len = SEG_LEN_MAX;
 
-    int64_t s0 = (int64_t)d->next_off + sw_seq_diff(seq, d->base_seq + (uint32_t)d->next_off);
+    int64_t s0 = seq_off(d, seq);
     uint64_t fin_at = 0;
     int fin_ok = 0;
     if (fin && s0 + (int64_t)len >= 0) {
@@ -1072,49 +1288,15 @@ void sw_reasm_segment(sw_reasm_ctx *c, sw_reasm_dir *d, uint32_t seq,
         fin_ok = 1;
     }
 
-    if (len) {
-        const uint8_t *p = data;
-        uint64_t s, e;
-        if (s0 < 0) {           /* bytes before the stream's start are not stream bytes */
-            if ((uint64_t)-s0 >= len)
-                goto after_data;
-            p += -s0;
-            s = 0;
-            e = (uint64_t)(s0 + (int64_t)len);
-        } else {
-            s = (uint64_t)s0;
-            e = s + len;
+    const uint8_t *p = data;
+    uint64_t s, e;
+    if (len && clip(c, d, s0, len, &p, &s, &e)) {
+        if (d->aside) {
+            aside_age(c, d, now);
+            aside_compare(c, d, s, e, p, meta, pkt);
         }
-        if (c->cfg.depth && e > c->cfg.depth) {
-            if (!d->depth_hit) {
-                d->depth_hit = 1;
-                c->cnt.depth_reached++;
-            }
-            e = c->cfg.depth;
-            if (s >= e)
-                goto after_data;
-        }
-        if (e > d->hi_off)
-            d->hi_off = e;
-
-        unsigned nsame = 0, nmis = 0;
-        uint64_t cur = s;
-        rnode *n = first_end_after(d, cur);
-        while (cur < e) {
-            if (n && n->off <= cur) {
-                uint64_t oe = n->off + n->len < e ? n->off + n->len : e;
-                report(c, d, n, cur, oe, p + (cur - s), s, e, meta, pkt, &nsame, &nmis);
-                cur = oe;
-                n = n->next;
-            } else {
-                uint64_t he = n && n->off < e ? n->off : e;
-                fill_hole(c, d, cur, he, p + (cur - s), meta, urgent, now);
-                cur = he;
-                n = first_end_after(d, cur);   /* the hole may have changed the tree */
-            }
-        }
+        put_bytes(c, d, s, e, p, meta, urgent, pkt, now);
     }
-after_data:
     if (fin_ok && !d->fin_seen && fin_at >= d->next_off &&
         !(c->cfg.depth && fin_at > c->cfg.depth)) {
         d->fin_seen = 1;
@@ -1130,13 +1312,15 @@ void sw_reasm_ack(sw_reasm_ctx *c, sw_reasm_dir *d, uint32_t ack, uint64_t now_u
     if (!c || !d)
         return;
     sweep(c, now_us);
-    int64_t a = (int64_t)d->next_off + sw_seq_diff(ack, d->base_seq + (uint32_t)d->next_off);
+    int64_t a = seq_off(d, ack);
     if (a > (int64_t)d->next_off) {
         uint64_t to = (uint64_t)a;
         if (d->fin_seen && to > d->fin_off)
             to = d->fin_off;          /* the FIN takes a sequence number, not a byte */
         if (c->cfg.depth && to > c->cfg.depth)
             to = c->cfg.depth;
+        if (d->aside)
+            aside_promote(c, d, to, now_us);
         if (to > d->next_off)
             advance_to(c, d, to, now_us);
         /* The receiver acknowledged the FIN: the direction is finished and no later
@@ -1176,6 +1360,8 @@ void sw_reasm_dir_close(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t now_us)
         emit(c, d, SW_STREAM_CLOSE, d->next_off, NULL, 0, 0, now_us);
         while (d->head)
             node_free_head(c, d);
+        while (d->aside)
+            aside_unlink(c, d, &d->aside);
         lru_remove(c, d);
     }
     validate_after(c, NULL);

@@ -31,6 +31,9 @@ typedef struct sw_reasm_counters {
     /* mem_in_use / mem_peak count what the caps bound: each held segment's allocation
      * (its header + bytes, rounded to its size class). These count its bytes only. */
     uint64_t payload_in_use, payload_peak;
+    /* undeliverable copies (sw_reasm_aside): kept, differing from the genuine bytes,
+     * not kept (cap), promoted (the receiver acknowledged their range) */
+    uint64_t aside_kept, aside_mismatches, aside_refused, aside_promoted;
 } sw_reasm_counters;
 
 /* obs receives on_overlap and on_stream calls. */
@@ -56,6 +59,14 @@ sw_reasm_dir *sw_reasm_dir_new(sw_reasm_ctx *c, sw_flow *flow, int dir, uint32_t
 void sw_reasm_segment(sw_reasm_ctx *c, sw_reasm_dir *d, uint32_t seq,
                       const uint8_t *data, uint32_t len, int fin, int urgent,
                       const sw_seg_meta *meta, const sw_packet *pkt);
+
+/* A copy the tracker judged undeliverable (reason: sw_deliv): never stream bytes.
+ * It is compared with the genuine bytes of its range already held (on_overlap with
+ * aside = 2) and kept aside to be compared with those that come later (aside = 1).
+ * If the receiver acknowledges its whole range before any genuine byte of it was
+ * seen, it did accept the copy: sw_reasm_ack then makes it stream bytes. */
+void sw_reasm_aside(sw_reasm_ctx *c, sw_reasm_dir *d, uint32_t seq, const uint8_t *data,
+                    uint32_t len, int reason, const sw_seg_meta *meta, const sw_packet *pkt);
 
 /* The receiver of this direction acknowledged up to ack: holes below it are
  * declared gaps and data after them is delivered. Pass only ACKs the tracker

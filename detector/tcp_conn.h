@@ -27,7 +27,8 @@ typedef struct sw_tcp_end {
     uint8_t  state;          /* sw_tcp_state */
     uint8_t  wscale;         /* window scale this end offered in its SYN (clamped to 14) */
     uint8_t  ttl_base;       /* TTL/hop limit seen on the handshake or first segments */
-    uint8_t  ttl_last;
+    uint8_t  ttl_max;        /* highest TTL/hop limit seen from it: its hop distance to
+                                the sensor is estimated from this (sw_tcp_end_hops) */
     uint8_t  mac[6];         /* last source MAC (Ethernet) */
     uint8_t  has_wscale:1,   /* its SYN carried window scale */
              sack_perm:1,    /* its SYN carried SACK-permitted */
@@ -47,7 +48,8 @@ typedef struct sw_tcp_end {
     uint8_t  wshift_guess:1, /* scaling unknown (handshake not seen): wshift is 14, the
                                 largest possible, so windows are never underestimated */
              hi_known:1,     /* seq_hi is set */
-             win_set:1;      /* win, wnd_seq, wnd_ack are set */
+             win_set:1,      /* win, wnd_seq, wnd_ack are set */
+             ts_recent_set:1;/* ts_recent is set */
     uint16_t mss;
     uint32_t isn;            /* initial sequence number (or first seq seen, midstream) */
     uint32_t snd_nxt;        /* highest seq+len (+SYN/FIN) this end has sent, counting only
@@ -66,6 +68,9 @@ typedef struct sw_tcp_end {
     uint32_t tsval_max;      /* highest TSval it sent (mod 2^32) */
     uint32_t tsecr_last;
     uint32_t pkts;
+    uint32_t ts_recent;      /* the peer's TS.Recent for this end (RFC 7323 4.3): the TSval
+                                of its latest deliverable segment that started at or below
+                                the peer's last ACK; the PAWS test compares with it */
     uint64_t tsval_ts_us;    /* packet time when tsval_max was seen */
     uint64_t last_us;        /* packet time of its last packet */
 } sw_tcp_end;

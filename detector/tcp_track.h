@@ -16,6 +16,10 @@
  * window is not known yet, so that nothing is classified BEYOND without evidence. */
 #define SW_TCP_MAX_WINDOW (65535u << 14)
 
+/* A TTL / hop limit more than this far below the sender's highest is doubtful
+ * (SW_SEG_TTL_DOUBTFUL): not a verdict, a hint for the fingerprint checks. */
+#define SW_TTL_DOUBT 16u
+
 /* One end's state change caused by a packet. */
 typedef struct sw_tcp_trans {
     uint8_t end;        /* 0 client, 1 server */
@@ -53,6 +57,11 @@ void sw_tcp_track_packet(sw_tcp_conn *c, const sw_packet *p, int src_ep,
 /* Sequence number of stream offset 0 for direction dir (0 client->server): ISN+1
  * when the end's SYN was seen (or its ISN inferred), else the first seq seen. */
 uint32_t sw_tcp_track_stream_base(const sw_tcp_conn *c, int dir);
+
+/* Hops between the sensor and end e, estimated from the highest TTL / hop limit seen
+ * from it: the nearest common initial value (64, 128, 255) at or above it, minus
+ * it. 0 when nothing was seen from e. */
+unsigned sw_tcp_end_hops(const sw_tcp_end *e);
 
 /* The flow-table timeout class the connection belongs in. */
 sw_flow_tclass sw_tcp_track_tclass(const sw_tcp_conn *c);

@@ -14,6 +14,19 @@
  * needs desync_count consecutive unacceptable segments from EACH side, ack_storm
  * needs ack_storm_count unacceptable pure ACKs from both sides within ack_storm_ms.
  *
+ * Only the real endpoints' own packets count (issue 14): a segment the tracker
+ * judged undeliverable by TTL, PAWS or checksum never reached its receiver, and one
+ * whose fingerprint is foreign (fingerprint_cmp.c) is not its endpoint's; neither
+ * counts for desync or ack_storm, nor resets a count; nor does a segment without the
+ * timestamps both ends negotiated (RFC 7323: every non-RST segment carries them). A
+ * real end sends from its own position and acknowledges what it received: a segment
+ * beyond the window farther than the largest window from its sender's position, or
+ * an ACK that far past the other end's, is a blind guess, not unacceptable in the
+ * desync sense. A seq_out_of_window raised by
+ * a foreign packet (sender_foreign) is no "out of sync" link of the takeover chain:
+ * a blind spray of forged far out-of-window segments is blind_spray /
+ * seq_out_of_window, never session_takeover.
+ *
  * Invariants: one desync and one session_takeover per connection instance, one
  * ack_storm per burst; the takeover chain holds at most CK_CHAIN_MAX events.
  */
@@ -39,11 +52,21 @@ static const char *unacceptable(const ck_flow *fs, const sw_flow *f, const sw_pk
         if (SEQ_LEQ(p->seq + o->seg_len, o->rcv_nxt) && !(o->hints & SW_SEG_NEW_DATA) &&
             o->seq_class == SW_SEQ_OLD && SEQ_LT(p->seq, o->rcv_nxt - 1u))
             return "data_behind_receiver";
-        if (o->seq_class == SW_SEQ_BEYOND)
+        /* a real end sends from its own position: a segment far from it (farther
+         * than the largest window) is a blind guess, not that end falling behind */
+        if (o->seq_class == SW_SEQ_BEYOND &&
+            SEQ_IN(p->seq, o->snd_nxt_before - ck_rwnd_max(fs, o),
+                   o->snd_nxt_before + ck_rwnd_max(fs, o) + 1u))
             return "beyond_receiver_window";
     }
     if (p->flags & SW_TH_ACK) {
         const ck_dir *rd = &fs->d[r];
+        /* a real end acknowledges what it received: an ACK farther past the other
+         * end's SND.NXT than the largest window is a guess, not a desync */
+        uint32_t far = o->peer_snd_nxt + ck_rwnd_max(fs, o) + 1u;
+        if ((o->ack_class == SW_ACK_UNSENT || (rd->has_decl && SEQ_GT(p->ack, rd->decl_nxt))) &&
+            SEQ_GT(p->ack, far))
+            return NULL;
         if (o->ack_class == SW_ACK_UNSENT)
             return "ack_of_unsent_data";
         if (rd->has_decl && SEQ_GT(p->ack, rd->decl_nxt))
@@ -100,6 +123,10 @@ void ck_desync_packet(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o
      * someone else) and is judged. */
     if (ck_reordered(f, &fs->d[o->dir], o))
         return;
+    uint32_t marks = ck_fp_diff(fs, f, o);
+    if (o->verdict == SW_DELIV_TTL || o->verdict == SW_DELIV_PAWS ||
+        o->verdict == SW_DELIV_CHECKSUM || ck_fp_foreign(marks) || (marks & CK_FP_TS_MISSING))
+        return;                       /* not the real endpoint's own packet */
     const char *why = unacceptable(fs, f, o);
     ck_dir *sd = &fs->d[o->dir];
     if (!why) {
@@ -144,15 +171,18 @@ static int chain_class(const sw_event *ev)
     switch (ev->id) {
     case SW_EV_OVERLAP_MISMATCH:
     case SW_EV_ACK_UNSENT_DATA:
+    case SW_EV_DATA_INJECTION:
         return 1;
     case SW_EV_TTL_ANOMALY:
     case SW_EV_TSVAL_REGRESSION:
     case SW_EV_TSECR_UNSENT_ECHO:
     case SW_EV_MAC_CHANGE:
         return json_is_true(json_object_get(ev->evidence, "in_window_data")) ? 1 : 0;
+    case SW_EV_SEQ_OUT_OF_WINDOW:
+        /* raised by a forged packet: it shows nothing of the real endpoints */
+        return json_is_true(json_object_get(ev->evidence, "sender_foreign")) ? 0 : 2;
     case SW_EV_DESYNC:
     case SW_EV_ACK_STORM:
-    case SW_EV_SEQ_OUT_OF_WINDOW:
         return 2;
     default:
         return 0;

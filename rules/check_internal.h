@@ -90,6 +90,11 @@ typedef struct ck_dir {
                                 senders interleave */
              has_data_hi:1,
              edge_i:2, edge_n:3;  /* edges[]: newest, how many (0..4) */
+    uint16_t ip_id_last;     /* IP ID of its last packet judged its own (fingerprint_cmp.c) */
+    uint8_t  ip_id_seq;      /* consecutive small forward IP ID steps (saturating) */
+    uint8_t  fp_n;           /* packets entered in ip_id_last/win_raw (saturating) */
+    uint16_t win_raw;        /* raw window field of that packet */
+    uint16_t fp_pad;
 } ck_dir;
 
 struct ck_pend;
@@ -112,7 +117,7 @@ typedef struct ck_flow {
     uint32_t synack_ms;
     uint8_t  synack_ttl;
     uint8_t  storm_side[2];
-    uint8_t  pad;
+    uint8_t  rstw_hs;        /* the RST watch is of a handshake RST (check_reset.c) */
     uint32_t storm_start_ms;
     uint16_t storm_n, spray_n;
     uint32_t spray_start_ms, spray_last_ms;
@@ -355,6 +360,34 @@ void ck_desync_packet(struct sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt
 void ck_overlap(struct sw_checks *c, ck_flow *fs, sw_flow *f, const sw_overlap_obs *o);
 /* the observer's on_frag_overlap (check_fragment.c) */
 void ck_frag_overlap(void *ctx, const sw_frag_overlap_obs *o, sw_flow *f, int dir);
+
+/* ---- fingerprint_cmp.c: is a packet its direction's real sender? ---- */
+#define CK_FP_TTL        0x01u   /* TTL / hop limit other than the baseline */
+#define CK_FP_MAC        0x02u   /* source MAC other than the baseline */
+#define CK_FP_TS_MISSING 0x04u   /* no timestamps although negotiated and sent so far */
+#define CK_FP_TS_CLOCK   0x08u   /* TSval behind the sender's clock */
+#define CK_FP_IP_ID      0x10u   /* IPv4 ID off a sequential sender's sequence */
+#define CK_FP_WINDOW     0x20u   /* raw window far from the sender's (weak: not counted) */
+#define CK_FP_STRONG     (CK_FP_TTL | CK_FP_MAC | CK_FP_TS_MISSING | CK_FP_TS_CLOCK | CK_FP_IP_ID)
+/* The marks by which packet o differs from its sender's fingerprint as the checks
+ * know it before o (CK_FP_*). */
+uint32_t ck_fp_diff(const ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o);
+/* Foreign: at least two strong marks. */
+int ck_fp_foreign(uint32_t marks);
+/* The marks as evidence: [{"mark", "seen", "expected"}...]. New reference. */
+json_t *ck_fp_json(const ck_flow *fs, const sw_flow *f, const sw_packet *p, int dir,
+                   uint32_t marks);
+/* The names of the marks (ttl, mac, timestamps, tsval, ip_id, window). New reference. */
+json_t *ck_fp_names(uint32_t marks);
+/* Enter a packet judged the sender's own into its IP ID / window fingerprint. */
+void ck_fp_learn(ck_flow *fs, const sw_pkt_obs *o);
+
+/* ---- check_inject.c: data_injection ---- */
+void ck_inject_packet(struct sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o);
+/* An overlap_mismatch over [seq, seq+len) of dir: the pending data_injection there is
+ * superseded; returns its fingerprint marks (0: none pending). */
+uint32_t ck_inject_superseded(struct sw_checks *c, ck_flow *fs, int dir, uint32_t seq,
+                              uint32_t len);
 
 /* 1 if the packet belongs to an old sequence space left by an early desync (the
  * window checks then stay quiet: early_desync explains it). */

@@ -10,6 +10,11 @@
  * receiver acknowledged when that is knowable (it had acknowledged the range before
  * the second version arrived: it kept the first) — else "unknown".
  *
+ * insertion_attempt: the same comparison where one version is a copy the tracker
+ * judged undeliverable (kept aside by reassembly: TTL expires before the receiver,
+ * PAWS-old TSval, far outside the window). It names that version, the reason, and
+ * keeps both versions; the genuine bytes are what the receiver has.
+ *
  * Invariants: the overlaps one packet causes become one event (ranges merged into a
  * pending event that is emitted at the flow's next packet or end).
  */
@@ -17,6 +22,7 @@
 #include <string.h>
 
 #include "rules/check_internal.h"
+#include "detector/tcp_track.h"
 
 static json_t *bytes_hex(const uint8_t *b, uint32_t n)
 {
@@ -77,6 +83,13 @@ static int resolve_ovl(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, const
     return CK_EMIT;
 }
 
+/* The same for insertion_attempt (its own function: pending events are found by it). */
+static int resolve_ins(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
+{
+    (void)c; (void)fs; (void)f; (void)o; (void)pd;
+    return CK_EMIT;
+}
+
 void ck_overlap(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_overlap_obs *o)
 {
     if (o->kind != SW_OVL_MISMATCH || !o->len)
@@ -89,7 +102,9 @@ void ck_overlap(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_overlap_obs *o)
 
     const sw_packet *p = o->pkt;
     uint64_t ts = p ? p->ts_us : o->new_meta.ts_us;
-    ck_pend *pd = ck_pend_find(fs, resolve_ovl, s);
+    ck_resolve_fn fn = o->aside ? resolve_ins : resolve_ovl;
+    sw_event_id evid = o->aside ? SW_EV_INSERTION_ATTEMPT : SW_EV_OVERLAP_MISMATCH;
+    ck_pend *pd = ck_pend_find(fs, fn, s);
     if (pd && pd->ts_us == ts && pd->v[0] == o->new_meta.seq && pd->ev.evidence) {
         /* another range hit by the same packet */
         pd->v[2]++;
@@ -105,15 +120,14 @@ void ck_overlap(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_overlap_obs *o)
     }
     if (pd)
         ck_pend_finish(c, fs, f, pd);
-    pd = ck_pend_add(c, fs, f, resolve_ovl, 1, s, ts, ts + CK_RESPONSE_US, NULL);
+    pd = ck_pend_add(c, fs, f, fn, 1, s, ts, ts + CK_RESPONSE_US, NULL);
     if (!pd)
         return;
     pd->v[0] = o->new_meta.seq;
     pd->v[2] = 1;
     pd->v[3] = o->len;
     sw_event *ev = &pd->ev;
-    int rc = p ? ck_event_begin(c, fs, f, p, s, SW_EV_OVERLAP_MISMATCH, ev)
-               : ck_event_begin(c, fs, f, NULL, s, SW_EV_OVERLAP_MISMATCH, ev);
+    int rc = ck_event_begin(c, fs, f, p, s, evid, ev);
     if (rc)
         return;
     const ck_dir *sd = &fs->d[s];
@@ -135,10 +149,26 @@ void ck_overlap(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_overlap_obs *o)
     ck_ev_s(ev, "arrived_first", "first_version");
     ck_ev_b(ev, "first_version_delivered", o->old_delivered);
     ck_ev_u(ev, "interval_us", ck_dt(o->new_meta.ts_us, o->old_meta.ts_us));
-    /* The receiver had acknowledged the range before the second version came: it
-     * kept the first. Otherwise its stack's overlap policy decides (unknown). */
-    int acked = re->ack_seen && SEQ_GEQ(re->ack_max, o->seq + o->len);
-    ck_ev_s(ev, "receiver_acknowledged", acked ? "first_version" : "unknown");
+    if (o->aside) {
+        /* the receiver has the genuine version; the other never reached it */
+        const char *und = o->aside == 1 ? "first_version" : "second_version";
+        ck_ev_s(ev, "undeliverable_version", und);
+        ck_ev_s(ev, "reason", sw_deliv_name(o->aside_reason));
+        ck_ev_s(ev, "receiver_has", o->aside == 1 ? "second_version" : "first_version");
+        if (o->aside_reason == SW_DELIV_TTL && p)
+            ck_ev_u(ev, "receiver_hops", sw_tcp_end_hops(&f->conn.end[r]));
+        if (o->aside_reason == SW_DELIV_PAWS)
+            ck_ev_u(ev, "ts_recent", f->conn.end[s].ts_recent);
+    } else {
+        /* The receiver had acknowledged the range before the second version came: it
+         * kept the first. Otherwise its stack's overlap policy decides (unknown). */
+        int acked = re->ack_seen && SEQ_GEQ(re->ack_max, o->seq + o->len);
+        ck_ev_s(ev, "receiver_acknowledged", acked ? "first_version" : "unknown");
+        /* a data_injection held over this range: this event is the alert for it */
+        uint32_t marks = ck_inject_superseded(c, fs, s, o->seq, o->len);
+        if (marks)
+            ck_ev_o(ev, "foreign_fingerprint", ck_fp_names(marks));
+    }
     if (sd->ttl_n >= CK_BASE_PKTS) {
         int m1 = o->old_meta.ttl == sd->ttl_base, m2 = o->new_meta.ttl == sd->ttl_base;
         ck_ev_s(ev, "foreign_by_ttl", m1 && !m2 ? "second_version"
@@ -148,6 +178,11 @@ void ck_overlap(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_overlap_obs *o)
     ck_ev_o(ev, "ranges", json_pack("[{s:I,s:I,s:I}]", "seq", (json_int_t)o->seq,
                                     "len", (json_int_t)o->len,
                                     "stream_offset", (json_int_t)o->stream_offset));
-    ck_ev_b(ev, "in_window_data", 1);
-    ck_ruled_out(ev, "retransmission", "keepalive_garbage_byte", "sensor_loss", NULL);
+    if (o->aside) {
+        ck_ev_b(ev, "in_window_data", o->aside_reason != SW_DELIV_WINDOW);
+        ck_ruled_out(ev, "retransmission", "keepalive_garbage_byte", NULL);
+    } else {
+        ck_ev_b(ev, "in_window_data", 1);
+        ck_ruled_out(ev, "retransmission", "keepalive_garbage_byte", "sensor_loss", NULL);
+    }
 }

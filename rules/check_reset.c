@@ -12,6 +12,13 @@
  * if its side keeps sending afterwards (new data past the reset point, or anything
  * once reordering is ruled out), it did not send the RST.
  *
+ * During the handshake (the RST's receiver in SYN_SENT or SYN_RCVD): an RST the
+ * receiver accepts (SYN_SENT: its ACK acknowledges the SYN; SYN_RCVD: in window) is
+ * watched too — its side answering the handshake afterwards (a SYN-ACK, the ACK of
+ * the SYN-ACK, data) proves it did not send it: rst_injection, position "handshake".
+ * One the receiver rejects is rst_out_of_window, position "handshake" (a real stack
+ * never sends one: it answers a SYN with an RST acknowledging it).
+ *
  * Invariants: one RST watch per flow (the first accepted RST of the instance), held
  * in the flow state, no allocation; at most one pending out-of-window judgement per
  * direction; one fin_injection per direction and instance; one blind_spray per burst.
@@ -133,10 +140,18 @@ static void rst_evidence(sw_event *ev, ck_flow *fs, const sw_pkt_obs *o, uint32_
         ck_ev_u(ev, "ack", p->ack);
 }
 
+/* An RST to an end in SYN_SENT or SYN_RCVD (below). */
+static void handshake_rst(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o);
+
 static void rst_checks(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
 {
     const sw_packet *p = o->pkt;
     int s = o->dir, r = 1 - s;
+    if ((o->state_before[r] == SW_TCPS_SYN_SENT || o->state_before[r] == SW_TCPS_SYN_RCVD) &&
+        !f->conn.midstream) {
+        handshake_rst(c, fs, f, o);
+        return;
+    }
     if (o->seq_class == SW_SEQ_UNKNOWN || !ck_synced(o->state_before[r]))
         return;
     uint32_t seq = p->seq;
@@ -225,11 +240,103 @@ static void rst_checks(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *
 
 /* The side of an exact RST keeps sending: new data past the reset point, or any
  * non-RST segment later than reordering allows. */
+/* The watched RST's side went on: rst_injection, marked at the RST in the ladder. */
+static void watch_fire(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o,
+                       const char *position, const char *confirmed_by)
+{
+    const sw_packet *p = o->pkt;
+    sw_event ev;
+    if (ck_event_begin_mark(c, fs, f, p, o->dir, SW_EV_RST_INJECTION, &ev,
+                            fs->rstw_us, fs->rstw_seq, fs->rstw_flags))
+        return;
+    ck_ev_u(&ev, "rst_seq", fs->rstw_seq);
+    ck_ev_u(&ev, "rst_ts_us", fs->rstw_us);
+    ck_ev_u(&ev, "rst_ttl", fs->rstw_ttl);
+    ck_ev_u(&ev, "rcv_nxt", fs->rstw_rcv);
+    if (!fs->rstw_hs)
+        ck_ev_u(&ev, "sender_snd_nxt", fs->rstw_nxt);
+    ck_ev_s(&ev, "position", position);
+    ck_ev_s(&ev, "confirmed_by", confirmed_by);
+    ck_ev_o(&ev, "sender_continued", ck_pkt_json(f, p, o->dir));
+    ck_ev_u(&ev, "continued_after_us", ck_dt(p->ts_us, fs->rstw_us));
+    if (fs->d[o->dir].ttl_n)
+        ck_ev_u(&ev, "sender_ttl_baseline", fs->d[o->dir].ttl_base);
+    ck_ruled_out(&ev, "application_abort", "reordering", NULL);
+    ck_emit(c, fs, f, &ev);
+}
+
+/* The RST's side goes on with the handshake it reset: a SYN-ACK (or a SYN-ACK
+ * retransmission), the ACK of the other end's SYN-ACK, data. A new SYN without ACK
+ * is a new attempt, not a continuation. */
+static void handshake_watch(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
+{
+    const sw_packet *p = o->pkt;
+    if (p->flags & (SW_TH_RST | SW_TH_FIN))
+        return;                       /* a FIN after it proves nothing (forged alike) */
+    if (ck_dt(p->ts_us, fs->rstw_us) > CK_WATCH_US ||
+        (p->flags & (SW_TH_SYN | SW_TH_ACK)) == SW_TH_SYN) {
+        fs->rstw_us = 0;
+        fs->rstw_hs = 0;
+        return;
+    }
+    if (!(p->flags & SW_TH_ACK))
+        return;
+    watch_fire(c, fs, f, o, "handshake",
+               (p->flags & SW_TH_SYN) ? "the reset side answered the SYN"
+                                      : "the reset side went on with the handshake");
+    fs->rstw_us = 0;
+    fs->rstw_hs = 0;
+}
+
+/* An RST to an end in SYN_SENT or SYN_RCVD. */
+static void handshake_rst(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
+{
+    const sw_packet *p = o->pkt;
+    int s = o->dir, r = 1 - s;
+    if (o->verdict == SW_DELIV_TTL || o->verdict == SW_DELIV_CHECKSUM)
+        return;                       /* it never reached the receiver */
+    int accepted = f->conn.reset && f->conn.end[r].state == SW_TCPS_CLOSED;
+    if (accepted) {
+        if (!fs->rstw_us) {
+            fs->rstw_us = p->ts_us;
+            fs->rstw_seq = p->seq;
+            fs->rstw_nxt = o->snd_nxt_before;
+            fs->rstw_rcv = o->rcv_nxt;
+            fs->rstw_dir = (uint8_t)s;
+            fs->rstw_flags = p->flags;
+            fs->rstw_ttl = p->ttl;
+            fs->rstw_hs = 1;
+        }
+        return;
+    }
+    /* a client refusing a SYN-ACK whose ACK it did not accept answers with an RST at
+     * that ACK (RFC 9293 3.10.7.3): the SYN-ACK was the odd one (synack_bad_ack) */
+    if (o->state_before[r] == SW_TCPS_SYN_RCVD && fs->synack_seen && p->seq == fs->synack_ack)
+        return;
+    ck_spray_count(c, fs, f, o, "rst");
+    sw_event ev;
+    if (ck_event_begin(c, fs, f, p, s, SW_EV_RST_OUT_OF_WINDOW, &ev) == 0) {
+        rst_evidence(&ev, fs, o, o->rcv_nxt + o->rcv_wnd);
+        ck_ev_s(&ev, "position", "handshake");
+        ck_ev_s(&ev, "receiver_state", sw_tcp_state_name((sw_tcp_state)o->state_before[r]));
+        ck_ev_s(&ev, "reason", o->state_before[r] == SW_TCPS_SYN_SENT
+                                   ? ((p->flags & SW_TH_ACK) ? "ack_does_not_acknowledge_syn"
+                                                             : "no_ack_in_syn_sent")
+                                   : "outside_window");
+        ck_ruled_out(&ev, "application_abort", NULL);
+        ck_emit(c, fs, f, &ev);
+    }
+}
+
 static void rst_watch(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
 {
     const sw_packet *p = o->pkt;
     if (!fs->rstw_us || o->dir != fs->rstw_dir || p->ts_us == fs->rstw_us)
         return;
+    if (fs->rstw_hs) {
+        handshake_watch(c, fs, f, o);
+        return;
+    }
     if (p->flags & SW_TH_SYN) {
         fs->rstw_us = 0;          /* a new connection from that side */
         return;
@@ -245,24 +352,8 @@ static void rst_watch(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o
     int late = ck_dt(p->ts_us, fs->rstw_us) >= CK_RST_ALIVE_US;
     if (!beyond && !late)
         return;
-    sw_event ev;
-    if (ck_event_begin_mark(c, fs, f, p, o->dir, SW_EV_RST_INJECTION, &ev,
-                            fs->rstw_us, fs->rstw_seq, fs->rstw_flags) == 0) {
-        ck_ev_u(&ev, "rst_seq", fs->rstw_seq);
-        ck_ev_u(&ev, "rst_ts_us", fs->rstw_us);
-        ck_ev_u(&ev, "rst_ttl", fs->rstw_ttl);
-        ck_ev_u(&ev, "rcv_nxt", fs->rstw_rcv);
-        ck_ev_u(&ev, "sender_snd_nxt", fs->rstw_nxt);
-        ck_ev_s(&ev, "position", "exact");
-        ck_ev_s(&ev, "confirmed_by", beyond ? "new data past the reset point"
+    watch_fire(c, fs, f, o, "exact", beyond ? "new data past the reset point"
                                             : "the side kept sending after its reset");
-        ck_ev_o(&ev, "sender_continued", ck_pkt_json(f, p, o->dir));
-        ck_ev_u(&ev, "continued_after_us", ck_dt(p->ts_us, fs->rstw_us));
-        if (fs->d[o->dir].ttl_n)
-            ck_ev_u(&ev, "sender_ttl_baseline", fs->d[o->dir].ttl_base);
-        ck_ruled_out(&ev, "application_abort", "reordering", NULL);
-        ck_emit(c, fs, f, &ev);
-    }
     fs->rstw_us = 0;
 }
 

@@ -95,6 +95,19 @@ static int sender_consistent(const sw_pkt_obs *o, uint32_t w)
     return SEQ_IN(o->pkt->seq, o->snd_nxt_before - w, o->snd_nxt_before + w + 1);
 }
 
+/* The segment cannot be its endpoint's own falling out of sync: a foreign
+ * fingerprint, the negotiated timestamps missing, or far from the sender's own
+ * position beyond the window (a blind guess; before the window, a far position may be
+ * the real end in a sequence space the tracker does not hold). Such a
+ * seq_out_of_window is no takeover link. */
+static int not_real_endpoint(const ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o, uint32_t w,
+                             int beyond)
+{
+    uint32_t marks = ck_fp_diff(fs, f, o);
+    return ck_fp_foreign(marks) || (marks & CK_FP_TS_MISSING) ||
+           (beyond && !sender_consistent(o, w));
+}
+
 static void oow_checks(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
 {
     const sw_packet *p = o->pkt;
@@ -117,6 +130,8 @@ static void oow_checks(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *
         sw_event ev;
         if (ck_event_begin(c, fs, f, p, s, SW_EV_SEQ_OUT_OF_WINDOW, &ev) == 0) {
             window_evidence(&ev, o, w, edge);
+            if (not_real_endpoint(fs, f, o, w, 0))
+                ck_ev_b(&ev, "sender_foreign", 1);   /* not the real endpoint's: no escalation */
             ck_ev_s(&ev, "position", "before_window");
             ck_ev_u(&ev, "bytes_before_window", (uint32_t)(o->rcv_nxt - end));
             ck_ev_u(&ev, "oldest_legitimate_seq", o->rcv_nxt - w - 1u);
@@ -149,6 +164,8 @@ static void oow_checks(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *
         pd->b[0] = (uint8_t)probe;
         if (ck_event_begin(c, fs, f, p, s, SW_EV_SEQ_OUT_OF_WINDOW, &pd->ev) == 0) {
             window_evidence(&pd->ev, o, w, edge);
+            if (not_real_endpoint(fs, f, o, w, 1))
+                ck_ev_b(&pd->ev, "sender_foreign", 1);
             ck_ev_s(&pd->ev, "position", "beyond_window");
             ck_ev_u(&pd->ev, "bytes_beyond_right_edge", (uint32_t)(seq - edge));
             ck_ruled_out(&pd->ev, "keepalive", "zero_window_probe", "window_shrink", NULL);

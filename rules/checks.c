@@ -111,6 +111,7 @@ static void flow_reset_instance(ck_flow *fs, uint32_t inst)
     fs->storm_side[0] = fs->storm_side[1] = 0;
     fs->storm_start_ms = fs->spray_start_ms = fs->spray_last_ms = 0;
     fs->rstw_us = 0;
+    fs->rstw_hs = 0;
     fs->rst_beyond_n = 0;
     fs->storm_n = fs->spray_n = 0;
     fs->emitted = 0;
@@ -750,6 +751,7 @@ static void ob_packet_run(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_ob
     ck_handshake_packet(c, fs, f, o);
     ck_reset_packet(c, fs, f, o);
     ck_window_packet(c, fs, f, o);
+    ck_inject_packet(c, fs, f, o);        /* before the fingerprint baselines move */
     ck_fingerprint_packet(c, fs, f, o);
     ck_desync_packet(c, fs, f, o);
     ck_dir_update(c, fs, f, o);

@@ -31,6 +31,8 @@ typedef enum sw_event_id {
     SW_EV_BLIND_SPRAY,
     SW_EV_ISN_PREDICTABLE,
     SW_EV_IP_FRAGMENT_OVERLAP,
+    SW_EV_INSERTION_ATTEMPT,
+    SW_EV_DATA_INJECTION,
     SW_EV_COUNT
 } sw_event_id;
 

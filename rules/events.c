@@ -127,6 +127,18 @@ static const sw_event_def sw_catalogue[] = {
       2, 0, "misc-attack", SID0 + 21,
       "Suricata: decoder.ipv4.frag_overlap / decoder.ipv6.frag_overlap (any overlap); "
       "Snort 3: 123:8 (overlap); Zeek: weird fragment_inconsistency / fragment_overlap" },
+    { SW_EV_INSERTION_ATTEMPT, "insertion_attempt",
+      "a segment the receiver could not accept (TTL expires before it, PAWS-old timestamp, "
+      "outside its window) carries different bytes from the real ones for the same range",
+      3, 0, "misc-attack", SID0 + 22,
+      "Suricata: none; Snort 3: none (stream normalizer: 129:4 for PAWS); "
+      "Zeek: none" },
+    { SW_EV_DATA_INJECTION, "data_injection",
+      "the receiver accepted in-window data whose sender fingerprint (TTL, MAC, timestamps, "
+      "IP ID) is not the real sender's",
+      1, 0, "attempted-admin", SID0 + 23,
+      "Suricata: none; Snort 3: approximately 129:9 / 129:10 (TCP client / server possibly "
+      "hijacked, different ethernet address); Zeek: none" },
 };
 
 _Static_assert(sizeof(sw_catalogue) / sizeof(sw_catalogue[0]) == SW_EV_COUNT,

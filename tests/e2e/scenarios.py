@@ -3,7 +3,8 @@ what seqwatch must report. One table (SCENARIOS), each entry readable on its own
 
 expect: a list of groups; every group must be matched by at least one alert on the
 scenario's connection, in file mode AND in live mode ("any of" where several catalogue
-events are legitimately right). A benign scenario expects no alert at all. Events
+events are legitimately right). forbid: events that must not appear on it at all
+(an escalation the attack must not be mistaken for). A benign scenario expects no alert at all. Events
 other than the expected ones on the attacked connection are shown but do not fail a
 scenario (an attack has consequences: challenge ACKs, storms); an alert on any other
 connection does.
@@ -16,9 +17,10 @@ import time
 
 class Scenario:
     def __init__(self, name, kind, what, why, run, expect=(), families=(4, 6), late_capture=False,
-                 stream_checks=()):
+                 stream_checks=(), forbid=()):
         self.name, self.kind, self.what, self.why, self.run = name, kind, what, why, run
         self.expect = [list(g) for g in expect]
+        self.forbid = list(forbid)
         self.families = families
         self.late_capture = late_capture
         self.stream_checks = list(stream_checks)
@@ -104,6 +106,12 @@ def run_inject_fin(ctx):
 def run_spray(ctx):
     ctx.server("stream", chunk=100, interval=0.05, duration=2.5)
     ctx.attacker("spray", count=200, gap=0.002)
+    ctx.client("read")
+
+
+def run_data_spray(ctx):
+    ctx.server("stream", chunk=100, interval=0.05, duration=2.5)
+    ctx.attacker("data_spray", count=60, gap=0.01)
     ctx.client("read")
 
 
@@ -278,6 +286,13 @@ SCENARIOS = [
              "(1 MiB apart, all far outside the window)",
              "many out-of-window RSTs on one connection in a short time is a blind attack",
              run_spray, expect=[["blind_spray", "rst_out_of_window"]]),
+    Scenario("blind_data_spray", "attack",
+             "the attacker sprays 60 data segments with far-off ACKs, alternately as the client and "
+             "as the server, all 1 GiB outside the windows and without timestamps; the real stacks "
+             "answer with duplicate / challenge ACKs and the stream finishes normally",
+             "a blind spray of forged segments: the real endpoints never lose sync (issue 14)",
+             run_data_spray, expect=[["blind_spray", "seq_out_of_window"]],
+             forbid=["desync", "ack_storm", "session_takeover"]),
     Scenario("ttl_injection", "attack",
              "after 3 commands the attacker inserts data as the client with TTL/hop limit 113 and no "
              "TCP timestamps on a connection whose packets all have 64 and timestamps",

@@ -13,14 +13,14 @@ fail() { echo "FAIL: $*"; exit 1; }
 # the shipped rules check clean; as a site file, each of its rules replaces the
 # built-in rule with its sid, and nothing is left to warn about
 out=$("$P" rules check "$SRC/rules/default.rules" 2>"$T/err") || fail "default.rules rejected"
-[ "$out" = "$SRC/rules/default.rules: 20 rules OK
-<built-in default.rules>: 0 rules (20 replaced by site rules with their sid)" ] || fail "check output: $out"
+[ "$out" = "$SRC/rules/default.rules: 22 rules OK
+<built-in default.rules>: 0 rules (22 replaced by site rules with their sid)" ] || fail "check output: $out"
 [ ! -s "$T/err" ] || fail "default.rules warned: $(cat "$T/err")"
 out=$("$P" rules check --no-default-rules "$SRC/rules/default.rules" 2>"$T/err") || fail "--no-default-rules"
-[ "$out" = "$SRC/rules/default.rules: 20 rules OK" ] || fail "check --no-default-rules output: $out"
+[ "$out" = "$SRC/rules/default.rules: 22 rules OK" ] || fail "check --no-default-rules output: $out"
 [ ! -s "$T/err" ] || fail "default.rules alone warned: $(cat "$T/err")"
 out=$("$P" rules check 2>"$T/err") || fail "check of the built-in rules"
-[ "$out" = "<built-in default.rules>: 20 rules (0 replaced by site rules with their sid)" ] || fail "check without FILE: $out"
+[ "$out" = "<built-in default.rules>: 22 rules (0 replaced by site rules with their sid)" ] || fail "check without FILE: $out"
 
 # the issue's local.rules: one pass rule loads on top of the defaults, and check says
 # which default rule it silences entirely
@@ -30,7 +30,7 @@ out=$("$P" rules check "$T/local.rules" 2>"$T/err") || fail "local.rules rejecte
 grep -Fxq "warning: <built-in default.rules>:77: alert rule sid 2300011 (overlap_mismatch) never alerts: pass rule sid 1000001 at $T/local.rules:1 silences everything it matches" "$T/err" \
     || fail "no shadow warning: $(cat "$T/err")"
 "$P" rules check --no-default-rules "$T/local.rules" >/dev/null 2>"$T/err" || fail "local.rules alone"
-grep -q '^warning: 20 events have no alert rule and never raise an alert: synack_bad_ack, ' "$T/err" \
+grep -q '^warning: 22 events have no alert rule and never raise an alert: synack_bad_ack, ' "$T/err" \
     || fail "no uncovered-events warning: $(cat "$T/err")"
 "$P" rules check --no-default-rules 2>/dev/null; [ $? = 2 ] || fail "--no-default-rules without a file"
 
@@ -100,27 +100,27 @@ printf 'default-rules = no\n' > "$T/nodef.conf"
 "$P" rules list >"$T/builtin" || fail "rules list"
 "$P" rules list "$SRC/rules/default.rules" >"$T/file" || fail "rules list FILE"
 cmp -s "$T/builtin" "$T/file" || fail "built-in rules differ from rules/default.rules"
-[ "$(wc -l <"$T/builtin")" = 21 ] || fail "list: $(wc -l <"$T/builtin") lines"
+[ "$(wc -l <"$T/builtin")" = 23 ] || fail "list: $(wc -l <"$T/builtin") lines"
 grep -Eq '^2300011 +alert +overlap_mismatch +SEQWATCH ' "$T/builtin" || fail "list lacks overlap_mismatch"
 "$P" rules list --json | python3 -c '
 import json, sys
 r = json.load(sys.stdin)
-assert len(r) == 20, len(r)
+assert len(r) == 22, len(r)
 assert all(x["action"] == "alert" and x["gid"] == 1 for x in r)
-assert len({x["sid"] for x in r}) == 20
+assert len({x["sid"] for x in r}) == 22
 ' || fail "rules list --json"
 
 # events
 "$P" events >"$T/ev" || fail "events"
-[ "$(wc -l <"$T/ev")" = 23 ] || fail "events: $(wc -l <"$T/ev") lines"
+[ "$(wc -l <"$T/ev")" = 25 ] || fail "events: $(wc -l <"$T/ev") lines"
 grep -Eq '^challenge_ack +3 +yes ' "$T/ev" || fail "challenge_ack not informational"
 grep -Eq '^session_takeover +1 +- ' "$T/ev" || fail "session_takeover line"
 "$P" events --json | python3 -c '
 import json, sys
 e = json.load(sys.stdin)
-assert len(e) == 22
+assert len(e) == 24
 assert [x["name"] for x in e if x["informational"]] == ["challenge_ack", "isn_predictable"]
-assert [x["default_sid"] for x in e] == list(range(2300001, 2300023))
+assert [x["default_sid"] for x in e] == list(range(2300001, 2300025))
 assert all(set(x["equivalent"]) == {"suricata", "snort", "zeek"} for x in e)
 ' || fail "events --json"
 "$P" events mac_change | grep -q '^  Snort 3: *129:9' || fail "events mac_change"

@@ -31,6 +31,11 @@
 #   KD9 two ISNs   the sender of the direction sent SYN-ACKs (or SYNs) with two
 #                  different sequence numbers (tshark), seqwatch follows the first
 #                  and delivered a prefix (or nothing) of tcpflow's bytes
+#   KD10 RST data  tcpflow wrote the payload of the direction's RST segments, which
+#                  no receiver reads (seqwatch does not deliver it): seqwatch's bytes
+#                  are a prefix and tcpflow's extra bytes are as many as those
+#                  payloads hold (tshark tcp.len; tshark hands the bytes themselves to
+#                  the application dissectors)
 # Checks are combined where needed (e.g. KD3+KD1: checksum off, then a gap).
 # Prints one line per difference and a summary "N passed, M failed"; exits 1 if any
 # difference is unexplained, 77 (skipped) when there is nothing to compare.
@@ -213,6 +218,22 @@ class Capture:
                 self._isns[kk].add(int(f[6].split(",")[0]))
         return self._isns.get(k, set())
 
+    def rst_payloads(self, k):
+        """The payload lengths of the RST segments of direction k."""
+        if not hasattr(self, "_rstp"):
+            self._rstp = defaultdict(list)
+            r = run(["tshark", "-r", self.cap, "-Y", "tcp.flags.reset == 1 and tcp.len > 0",
+                     "-T", "fields", "-E", "separator=/t", "-e", "ip.src", "-e", "ipv6.src",
+                     "-e", "tcp.srcport", "-e", "ip.dst", "-e", "ipv6.dst", "-e", "tcp.dstport",
+                     "-e", "tcp.len"])
+            for line in r.stdout.decode(errors="replace").splitlines():
+                f = line.split("\t")
+                if len(f) < 7 or not f[2] or not f[5] or not f[6]:
+                    continue
+                kk = (f[0] or f[1], int(f[2].split(",")[0]), f[3] or f[4], int(f[5].split(",")[0]))
+                self._rstp[kk].append(int(f[6].split(",")[0]))
+        return self._rstp.get(k, [])
+
     def nocsum(self):
         if self._nocsum is None:
             self._nocsum, _ = sw_streams(self.cap, self.out + "-nocsum", ["--checksum", "off"])
@@ -270,6 +291,9 @@ def explain(C, k, sd, tfiles, csum="on"):
         return "KD5", what + ", one is a suffix of the other"
     if (gaps or any(d["fin"] or d["rst"] for d in sd)) and (a.startswith(b) or b.startswith(a)):
         return "KD6", what + ", one is a prefix of the other"
+    rp = sum(C.rst_payloads(k))
+    if rp and b.startswith(a) and len(b) - len(a) == rp:
+        return "KD10", what + ", tcpflow's extra bytes are the RST payload(s)"
     if b.startswith(a):
         _, both = C.events(k, csum)
         hits = sorted(e for e in both if any(w in e for w in WINDOW_EVENTS))

@@ -97,7 +97,7 @@ run_one() {  # program, capture, out-prefix, extra options...
 
 same=0 differ=0 n_old=0 n_new=0 i=0
 for f in "${files[@]}"; do
-  rel=${f#"$src"/}; rel=${rel#"$pcaps"/}
+  rel=${f#"$pcaps"/}; rel=${rel#"$src"/}   # pcaps may lie under $src/..: strip it first
   extra=(); [ -f "$src/tests/expect/$rel.args" ] && read -r -a extra <"$src/tests/expect/$rel.args"
   i=$((i + 1)); o=$tmp/$i
   # shellcheck disable=SC2086

@@ -102,12 +102,77 @@ static void test_keepalive_byte_and_retrans_benign(void **st)
     pb_trace_free(&t);
 }
 
+
+/* TTL-limited chaff: the server is 3 hops beyond the sensor; a copy with TTL 3
+ * expires on the way. It carries other bytes than the real client's: an insertion
+ * attempt (severity 3), never an overlap_mismatch, and the stream has the real bytes. */
+static void ins_raw(pb_conn *c, int side, uint32_t seq, uint8_t ttl, const char *data)
+{
+    pb_seg s;
+    memset(&s, 0, sizeof s);
+    s.seq = seq;
+    s.ack = c->ackv[side];
+    s.flags = DATA;
+    s.ttl = ttl;
+    s.payload = (const uint8_t *)data;
+    s.len = (uint32_t)strlen(data);
+    pb_conn_raw(c, side, &s);
+}
+
+static void test_insertion_attempt_ttl(void **st)
+{
+    (void)st;
+    pb_trace t;
+    pb_trace_init(&t, 1, 1700000000000000ull);
+    pb_conn c;
+    pb_conn_init(&c, &t, "10.0.0.1", 40000, "10.0.0.2", 80, 1000000u, 5000000u);
+    c.ttl[1] = 61;
+    pb_conn_handshake(&c);
+    h_chat(&c, 1);
+    uint32_t x = c.nxt[0];
+    ins_raw(&c, 0, x, 3, "rm -rf /\n");                     /* expires before the server */
+    pb_conn_send(&c, 0, "uptime;w\n", 9);                   /* the real client */
+    pb_conn_ack(&c, 1);
+    h_close(&c);
+    h_run(&H, &t);
+    h_expect_set(&H, SW_EV_INSERTION_ATTEMPT, SW_EV_TTL_ANOMALY, -1);
+    const h_event *e = h_find(&H, SW_EV_INSERTION_ATTEMPT);
+    assert_int_equal(h_int(e, "seq"), x);
+    assert_string_equal(h_str(e, "reason"), "ttl");
+    assert_string_equal(h_str(e, "undeliverable_version"), "first_version");
+    assert_string_equal(h_str(e, "receiver_has"), "second_version");
+    assert_int_equal(h_int(e, "receiver_hops"), 3);
+    json_t *v1 = json_object_get(e->evidence, "first_version");
+    assert_string_equal(json_string_value(json_object_get(v1, "printable")), "rm -rf /.");
+    assert_int_equal(json_integer_value(json_object_get(v1, "ttl")), 3);
+    pb_trace_free(&t);
+
+    /* the same copy with one hop to spare reaches the server: an overlap_mismatch */
+    pb_trace_init(&t, 1, 1700000000000000ull);
+    pb_conn_init(&c, &t, "10.0.0.1", 40000, "10.0.0.2", 80, 1000000u, 5000000u);
+    c.ttl[1] = 61;
+    pb_conn_handshake(&c);
+    h_chat(&c, 1);
+    x = c.nxt[0];
+    ins_raw(&c, 0, x, 4, "rm -rf /\n");
+    pb_conn_send(&c, 0, "uptime;w\n", 9);
+    pb_conn_ack(&c, 1);
+    h_close(&c);
+    h_free(&H);
+    h_init(&H);
+    h_run(&H, &t);
+    assert_int_equal(H.count[SW_EV_INSERTION_ATTEMPT], 0);
+    assert_int_equal(H.count[SW_EV_OVERLAP_MISMATCH], 1);
+    pb_trace_free(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_overlap_mismatch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_overlap_two_ranges, setup, teardown),
         cmocka_unit_test_setup_teardown(test_keepalive_byte_and_retrans_benign, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_insertion_attempt_ttl, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -242,9 +242,95 @@ static void test_fin_behind_data(void **st)
     pb_trace_free(&t);
 }
 
+/* ---- RSTs during the handshake ---- */
+
+static void hs_seg(pb_trace *t, int side, uint8_t flags, uint32_t seq, uint32_t ack, uint8_t ttl)
+{
+    pb_seg s;
+    memset(&s, 0, sizeof s);
+    s.src = side ? "10.0.0.2" : "10.0.0.1";
+    s.dst = side ? "10.0.0.1" : "10.0.0.2";
+    s.sport = side ? 80 : 40000;
+    s.dport = side ? 40000 : 80;
+    s.flags = flags;
+    s.seq = seq;
+    s.ack = ack;
+    s.win = 64240;
+    s.wscale = -1;
+    s.ttl = ttl;
+    if (flags & SW_TH_SYN)
+        s.mss = 1460;
+    pb_trace_add(t, &s);
+    pb_tick(t, 1000);
+}
+
+/* bug-3286 style: a forged RST-ACK acknowledging the client's SYN, then the real
+ * SYN-ACK and the connection goes on: the "resetting" server never reset. */
+static void test_handshake_rst_accepted_then_continued(void **st)
+{
+    (void)st;
+    pb_trace t;
+    pb_trace_init(&t, 1, 1700000000000000ull);
+    hs_seg(&t, 0, SW_TH_SYN, 1000, 0, 64);
+    hs_seg(&t, 1, SW_TH_RST | SW_TH_ACK, 0, 1001, 50);         /* forged */
+    hs_seg(&t, 1, SW_TH_SYN | SW_TH_ACK, 5000, 1001, 64);      /* the real server */
+    hs_seg(&t, 0, SW_TH_ACK, 1001, 5001, 64);
+    h_run(&H, &t);
+    h_expect_set(&H, SW_EV_RST_INJECTION, -1);
+    const h_event *e = h_find(&H, SW_EV_RST_INJECTION);
+    assert_string_equal(h_str(e, "position"), "handshake");
+    assert_int_equal(e->dir, 1);
+    assert_int_equal(h_int(e, "rst_ttl"), 50);
+    pb_trace_free(&t);
+}
+
+/* rst-inject-rae style: the forged RST acknowledges the ISN itself: the client in
+ * SYN_SENT drops it and completes the handshake. */
+static void test_handshake_rst_rejected(void **st)
+{
+    (void)st;
+    pb_trace t;
+    pb_trace_init(&t, 1, 1700000000000000ull);
+    hs_seg(&t, 0, SW_TH_SYN, 1000, 0, 64);
+    hs_seg(&t, 1, SW_TH_RST | SW_TH_ACK, 0, 1000, 46);
+    hs_seg(&t, 1, SW_TH_SYN | SW_TH_ACK, 5000, 1001, 64);
+    hs_seg(&t, 0, SW_TH_ACK, 1001, 5001, 64);
+    h_run(&H, &t);
+    h_expect_set(&H, SW_EV_RST_OUT_OF_WINDOW, -1);
+    const h_event *e = h_find(&H, SW_EV_RST_OUT_OF_WINDOW);
+    assert_string_equal(h_str(e, "position"), "handshake");
+    assert_string_equal(h_str(e, "reason"), "ack_does_not_acknowledge_syn");
+    assert_string_equal(h_str(e, "receiver_state"), "SYN_SENT");
+    pb_trace_free(&t);
+}
+
+/* A closed port: RST-ACK to the SYN; the client tries again later with a new SYN
+ * (a new attempt): nothing. A scanner's RST to the SYN-ACK: nothing. */
+static void test_handshake_rst_benign(void **st)
+{
+    (void)st;
+    pb_trace t;
+    pb_trace_init(&t, 1, 1700000000000000ull);
+    hs_seg(&t, 0, SW_TH_SYN, 1000, 0, 64);
+    hs_seg(&t, 1, SW_TH_RST | SW_TH_ACK, 0, 1001, 64);
+    pb_tick(&t, 1000000);
+    hs_seg(&t, 0, SW_TH_SYN, 9000, 0, 64);
+    hs_seg(&t, 1, SW_TH_RST | SW_TH_ACK, 0, 9001, 64);
+    pb_tick(&t, 1000000);
+    hs_seg(&t, 0, SW_TH_SYN, 20000, 0, 64);
+    hs_seg(&t, 1, SW_TH_SYN | SW_TH_ACK, 7000, 20001, 64);
+    hs_seg(&t, 0, SW_TH_RST, 20001, 0, 64);                    /* SYN scan */
+    h_run(&H, &t);
+    h_expect_set(&H, -1);
+    pb_trace_free(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_handshake_rst_accepted_then_continued, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_handshake_rst_rejected, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_handshake_rst_benign, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rst_in_window_challenge, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rst_in_window_unconfirmed_benign, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rst_in_window_unacked, setup, teardown),

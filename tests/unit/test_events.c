@@ -18,7 +18,8 @@ static const char *const expected_names[SW_EV_COUNT] = {
     "seq_out_of_window", "data_beyond_window", "ack_unsent_data", "rst_injection",
     "rst_out_of_window", "fin_injection", "overlap_mismatch", "ttl_anomaly",
     "tsval_regression", "tsecr_unsent_echo", "challenge_ack", "mac_change", "ack_storm",
-    "desync", "session_takeover", "blind_spray", "isn_predictable", "ip_fragment_overlap",
+    "desync", "session_takeover", "blind_spray", "isn_predictable", "ip_fragment_overlap", "insertion_attempt",
+    "data_injection",
 };
 
 static void test_rows_in_order(void **state)
@@ -87,10 +88,11 @@ static void test_informational_and_severity(void **state)
         assert_int_equal(d->informational, want);
     }
     const sw_event_id high[] = { SW_EV_SESSION_TAKEOVER, SW_EV_OVERLAP_MISMATCH, SW_EV_EARLY_DESYNC,
-                                 SW_EV_SYNACK_CONFLICT, SW_EV_RST_INJECTION };
+                                 SW_EV_SYNACK_CONFLICT, SW_EV_RST_INJECTION, SW_EV_DATA_INJECTION };
     for (size_t i = 0; i < sizeof(high) / sizeof(high[0]); i++)
         assert_int_equal(sw_event_def_get(high[i])->severity, 1);
-    const sw_event_id low[] = { SW_EV_TTL_ANOMALY, SW_EV_TSVAL_REGRESSION, SW_EV_MAC_CHANGE };
+    const sw_event_id low[] = { SW_EV_TTL_ANOMALY, SW_EV_TSVAL_REGRESSION, SW_EV_MAC_CHANGE,
+                                SW_EV_INSERTION_ATTEMPT };
     for (size_t i = 0; i < sizeof(low) / sizeof(low[0]); i++)
         assert_int_equal(sw_event_def_get(low[i])->severity, 3);
 }

@@ -25,7 +25,7 @@ typedef struct rec_chunk {
 } rec_chunk;
 
 typedef struct rec_ovl {
-    int kind, dir, old_delivered;
+    int kind, dir, old_delivered, aside, reason;
     uint32_t seq, len;
     uint64_t off;
     uint8_t *oldb, *newb;
@@ -94,6 +94,8 @@ static void on_overlap(void *ctx, const sw_overlap_obs *o)
     v->kind = o->kind;
     v->dir = o->dir;
     v->old_delivered = o->old_delivered;
+    v->aside = o->aside;
+    v->reason = o->aside_reason;
     v->seq = o->seq;
     v->len = o->len;
     v->off = o->stream_offset;
@@ -978,6 +980,64 @@ static void test_before_base_and_template(void **st)
 }
 
 
+/* Copies kept aside (undeliverable): never stream bytes; compared with the genuine
+ * bytes before and after them; at most 4 per direction (the oldest goes); promoted
+ * when the receiver acknowledges their range with no genuine byte seen; their memory
+ * is released at close. */
+static void fx_aside(fx *f, uint64_t off, const char *data, int reason)
+{
+    sw_seg_meta m;
+    memset(&m, 0, sizeof m);
+    m.ts_us = f->now;
+    m.seq = f->base[0] + (uint32_t)off;
+    m.len = (uint32_t)strlen(data);
+    m.ttl = 2;
+    sw_reasm_aside(f->c, f->d[0], f->base[0] + (uint32_t)off, (const uint8_t *)data,
+                   (uint32_t)strlen(data), reason, &m, NULL);
+    f->now += 1000;
+}
+
+static void test_aside_copies(void **st)
+{
+    (void)st;
+    fx f;
+    fx_start(&f, NULL, 1000);
+    fx_seg(&f, 0, "abcd", 4);
+    fx_aside(&f, 0, "ABCD", SW_DELIV_TTL);       /* against retained genuine bytes */
+    assert_int_equal(f.r.nov, 1);
+    assert_int_equal(f.r.ov[0].aside, 2);
+    assert_int_equal(f.r.ov[0].kind, SW_OVL_MISMATCH);
+    assert_int_equal(f.r.ov[0].reason, SW_DELIV_TTL);
+    for (int i = 0; i < 6; i++)                  /* six copies ahead: four are kept */
+        fx_aside(&f, 4 + 4 * (uint64_t)i, "XXXX", SW_DELIV_PAWS);
+    sw_reasm_counters k = counters(&f);
+    assert_int_equal(k.aside_kept, 6);
+    assert_int_equal(k.overlaps, 0);             /* copies aside never count as overlaps */
+    assert_int_equal(f.r.slen[0], 4);            /* nothing of them delivered */
+    send_pat(&f, 4, 24);                         /* the genuine bytes over all six */
+    assert_int_equal(f.r.nov, 1 + 4);            /* the two oldest were dropped */
+    for (size_t i = 1; i < f.r.nov; i++) {
+        assert_int_equal(f.r.ov[i].aside, 1);
+        assert_int_equal(f.r.ov[i].reason, SW_DELIV_PAWS);
+        assert_int_equal(f.r.ov[i].om.ttl, 2);
+        assert_int_equal(f.r.ov[i].old_delivered, 0);
+    }
+    assert_int_equal(f.r.slen[0], 28);
+    assert_memory_equal(f.r.stream[0], "abcd", 4);
+    k = counters(&f);
+    assert_int_equal(k.aside_mismatches, 5);
+    /* a copy whose range the receiver acknowledges with no genuine byte seen */
+    fx_aside(&f, 28, "took", SW_DELIV_TTL);
+    fx_aside(&f, 40, "late", SW_DELIV_TTL);      /* beyond the ACK: stays aside */
+    sw_reasm_ack(f.c, f.d[0], 1000 + 32, f.now);
+    assert_int_equal(f.r.slen[0], 32);
+    assert_memory_equal(f.r.stream[0] + 28, "took", 4);
+    k = counters(&f);
+    assert_int_equal(k.aside_promoted, 1);
+    assert_true(k.mem_in_use > 0);
+    fx_end(&f);                                   /* checks mem_in_use == 0 */
+}
+
 /* Random segments (random places, lengths and versions of the bytes) against a
  * model: with no ACK and no cap, the stream after close carries, at every offset,
  * the first version seen, and a gap where no version was ever seen. Retention is
@@ -1128,6 +1188,7 @@ int main(void)
         cmocka_unit_test(test_flood_tiny_out_of_order),
         cmocka_unit_test(test_reports_capped_mismatch_not_hidden),
         cmocka_unit_test(test_before_base_and_template),
+        cmocka_unit_test(test_aside_copies),
         cmocka_unit_test(test_random_against_model),
         cmocka_unit_test(test_random_caps_and_acks),
     };

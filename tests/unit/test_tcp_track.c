@@ -52,6 +52,8 @@ typedef struct rec {
     uint8_t data[2][8192];   /* delivered stream bytes per direction (first instance) */
     uint32_t ndata[2];
     int nfin[2], nrst[2], nclose[2], ngap[2];
+    int novl;
+    struct { uint8_t kind, aside, reason, old_ttl, new_ttl; } ovl[16];
 } rec;
 
 static rec R;
@@ -127,8 +129,15 @@ static void ob_end(void *ctx, const sw_conn_obs *o)
 static void ob_overlap(void *ctx, const sw_overlap_obs *o)
 {
     (void)ctx;
-    (void)o;
     order_add('O');
+    if (R.novl < 16) {
+        R.ovl[R.novl].kind = o->kind;
+        R.ovl[R.novl].aside = o->aside;
+        R.ovl[R.novl].reason = o->aside_reason;
+        R.ovl[R.novl].old_ttl = o->old_meta.ttl;
+        R.ovl[R.novl].new_ttl = o->new_meta.ttl;
+    }
+    R.novl++;
 }
 
 static void ob_stream(void *ctx, sw_flow *flow, const sw_stream_chunk *c)
@@ -1381,6 +1390,212 @@ static void test_missed_window_update(void **state)
     pb_trace_free(&t);
 }
 
+
+/* ---- deliverability ---- */
+
+/* Handshake with TTLs: client 10.0.0.1 seen with ttl_c, server with ttl_s (so the
+ * server is 64 - ttl_s hops from the sensor when ttl_s <= 64); timestamps when ts. */
+static void handshake_ttl(pb_trace *t, uint8_t ttl_c, uint8_t ttl_s, int ts)
+{
+    pb_seg s = mk(0, S, ISN_C, 0, 64240);
+    s.ttl = ttl_c;
+    s.ts = ts;
+    s.tsval = 100;
+    add(t, &s);
+    s = mk(1, S | A, ISN_S, ISN_C + 1, 64240);
+    s.ttl = ttl_s;
+    s.ts = ts;
+    s.tsval = 7000;
+    s.tsecr = 100;
+    add(t, &s);
+    s = mk(0, A, ISN_C + 1, ISN_S + 1, 502);
+    s.ttl = ttl_c;
+    s.ts = ts;
+    s.tsval = 101;
+    s.tsecr = 7000;
+    add(t, &s);
+}
+
+static void add_data(pb_trace *t, int side, uint32_t seq, uint32_t ack, uint8_t ttl, int ts,
+                     uint32_t tsval, const char *data)
+{
+    pb_seg s = mk(side, PA, seq, ack, 502);
+    s.ttl = ttl;
+    s.ts = ts;
+    s.tsval = tsval;
+    s.tsecr = 7000;
+    s.payload = (const uint8_t *)data;
+    s.len = (uint32_t)strlen(data);
+    add(t, &s);
+}
+
+static void add_ack(pb_trace *t, int side, uint32_t seq, uint32_t ack, uint8_t ttl, int ts)
+{
+    pb_seg s = mk(side, A, seq, ack, 502);
+    s.ttl = ttl;
+    s.ts = ts;
+    s.tsval = 7001;
+    s.tsecr = 101;
+    add(t, &s);
+}
+
+static void test_ttl_verdict(void **state)
+{
+    (void)state;
+    /* the server is 3 hops from the sensor (TTL 61 of 64); the client 1 hop */
+    pb_trace t;
+    pb_trace_init(&t, SW_LINK_ETHERNET, 1000000);
+    handshake_ttl(&t, 63, 61, 0);
+    const uint32_t c1 = ISN_C + 1, s1 = ISN_S + 1;
+    add_data(&t, 0, c1, s1, 3, 0, 0, "EVIL");          /* 3: TTL 3 = distance: expires */
+    add_data(&t, 0, c1, s1, 63, 0, 0, "good");         /* 4: the genuine bytes */
+    add_data(&t, 0, c1 + 4, s1, 4, 0, 0, "more");      /* 5: TTL 4: one hop to spare */
+    add_ack(&t, 1, s1, c1 + 8, 61, 0);                 /* 6 */
+    sw_detector *d = run(&t);
+    assert_int_equal(R.pk[3].o.verdict, SW_DELIV_TTL);
+    assert_int_equal(R.pk[3].o.rcv_hops, 3);
+    assert_int_equal(R.pk[3].snd_nxt[0], c1);          /* the copy moved nothing */
+    assert_int_equal(R.pk[4].o.verdict, SW_DELIV_OK);
+    assert_int_equal(R.pk[4].o.seq_class, SW_SEQ_EXACT);
+    assert_int_equal(R.pk[5].o.verdict, SW_DELIV_OK);
+    assert_true(R.pk[5].o.hints & SW_SEG_TTL_DOUBTFUL);
+    assert_int_equal(R.pk[6].o.ack_class, SW_ACK_OK);
+    /* the receiver's stream holds the genuine bytes; the copy was compared with them */
+    assert_int_equal(R.ndata[0], 8);
+    assert_memory_equal(R.data[0], "goodmore", 8);
+    assert_int_equal(R.novl, 1);
+    assert_int_equal(R.ovl[0].kind, SW_OVL_MISMATCH);
+    assert_int_equal(R.ovl[0].aside, 1);
+    assert_int_equal(R.ovl[0].reason, SW_DELIV_TTL);
+    assert_int_equal(R.ovl[0].old_ttl, 3);
+    sw_detector_free(d);
+    pb_trace_free(&t);
+
+    /* the copy after the genuine bytes: compared with the retained ones (aside = 2),
+     * and an RST that expires resets nothing */
+    pb_trace_init(&t, SW_LINK_ETHERNET, 1000000);
+    handshake_ttl(&t, 63, 61, 0);
+    add_data(&t, 0, c1, s1, 63, 0, 0, "good");
+    add_data(&t, 0, c1, s1, 2, 0, 0, "EVIL");
+    pb_seg r = mk(0, RS | A, c1 + 4, s1, 0);
+    r.ttl = 2;
+    add(&t, &r);
+    add_ack(&t, 1, s1, c1 + 4, 61, 0);
+    d = run(&t);
+    assert_int_equal(R.pk[4].o.verdict, SW_DELIV_TTL);
+    assert_int_equal(R.pk[5].o.verdict, SW_DELIV_TTL);
+    assert_int_equal(R.pk[5].reset, 0);
+    assert_int_equal(R.novl, 1);
+    assert_int_equal(R.ovl[0].aside, 2);
+    assert_int_equal(R.ovl[0].new_ttl, 2);
+    assert_int_equal(R.nrst[0], 0);
+    assert_memory_equal(R.data[0], "good", 4);
+    sw_detector_free(d);
+    pb_trace_free(&t);
+
+    /* the receiver on the sensor's own segment (TTL 64: 0 hops): no TTL verdict */
+    pb_trace_init(&t, SW_LINK_ETHERNET, 1000000);
+    handshake_ttl(&t, 63, 64, 0);
+    add_data(&t, 0, c1, s1, 1, 0, 0, "low!");
+    d = run(&t);
+    assert_int_equal(R.pk[3].o.verdict, SW_DELIV_OK);
+    assert_int_equal(R.pk[3].o.rcv_hops, 0);
+    sw_detector_free(d);
+    pb_trace_free(&t);
+}
+
+static void test_ttl_verdict_settled_by_ack(void **state)
+{
+    (void)state;
+    /* a copy judged undeliverable whose whole range the receiver acknowledges, with
+     * no genuine copy seen: the receiver took it (the estimate was wrong). Its bytes
+     * become the stream; a different later copy is an ordinary overlap. */
+    pb_trace t;
+    pb_trace_init(&t, SW_LINK_ETHERNET, 1000000);
+    handshake_ttl(&t, 63, 61, 0);
+    const uint32_t c1 = ISN_C + 1, s1 = ISN_S + 1;
+    add_data(&t, 0, c1, s1, 3, 0, 0, "took");
+    add_ack(&t, 1, s1, c1 + 4, 61, 0);
+    add_data(&t, 0, c1, s1, 63, 0, 0, "real");
+    sw_detector *d = run(&t);
+    assert_int_equal(R.pk[3].o.verdict, SW_DELIV_TTL);
+    assert_int_equal(R.pk[4].o.ack_class, SW_ACK_OK);    /* not an ACK of unsent data */
+    assert_int_equal(R.ndata[0], 4);
+    assert_memory_equal(R.data[0], "took", 4);
+    assert_int_equal(R.ngap[0], 0);
+    assert_int_equal(R.novl, 1);
+    assert_int_equal(R.ovl[0].aside, 0);
+    assert_int_equal(R.ovl[0].kind, SW_OVL_MISMATCH);
+    sw_detector_free(d);
+    pb_trace_free(&t);
+}
+
+static void test_paws_verdict(void **state)
+{
+    (void)state;
+    pb_trace t;
+    pb_trace_init(&t, SW_LINK_ETHERNET, 1000000);
+    handshake_ttl(&t, 64, 64, 1);
+    const uint32_t c1 = ISN_C + 1, s1 = ISN_S + 1;
+    add_data(&t, 0, c1, s1, 64, 1, 200, "aaaa");         /* 3: TS.Recent 200 */
+    add_ack(&t, 1, s1, c1 + 4, 64, 1);                   /* 4 */
+    add_data(&t, 0, c1 + 4, s1, 64, 1, 150, "EVIL");     /* 5: TSval 150 < 200 - 1: PAWS */
+    add_data(&t, 0, c1 + 4, s1, 64, 1, 199, "bbbb");     /* 6: 199 = 200 - 1: accepted */
+    add_ack(&t, 1, s1, c1 + 8, 64, 1);                   /* 7 */
+    sw_detector *d = run(&t);
+    assert_int_equal(R.pk[3].o.verdict, SW_DELIV_OK);
+    assert_int_equal(R.pk[5].o.verdict, SW_DELIV_PAWS);
+    assert_int_equal(R.pk[5].snd_nxt[0], c1 + 4);
+    assert_int_equal(R.pk[6].o.verdict, SW_DELIV_OK);
+    assert_int_equal(R.ndata[0], 8);
+    assert_memory_equal(R.data[0], "aaaabbbb", 8);
+    assert_int_equal(R.novl, 1);
+    assert_int_equal(R.ovl[0].aside, 1);
+    assert_int_equal(R.ovl[0].reason, SW_DELIV_PAWS);
+    sw_detector_free(d);
+    pb_trace_free(&t);
+
+    /* without timestamps negotiated (the server's SYN-ACK had none), no PAWS */
+    pb_trace_init(&t, SW_LINK_ETHERNET, 1000000);
+    pb_seg s = mk(0, S, ISN_C, 0, 64240);
+    s.ts = 1;
+    s.tsval = 100;
+    add(&t, &s);
+    s = mk(1, S | A, ISN_S, ISN_C + 1, 64240);
+    add(&t, &s);
+    add_ack(&t, 0, ISN_C + 1, ISN_S + 1, 64, 1);
+    add_data(&t, 0, c1, s1, 64, 1, 200, "aaaa");
+    add_ack(&t, 1, s1, c1 + 4, 64, 0);
+    add_data(&t, 0, c1 + 4, s1, 64, 1, 150, "bbbb");
+    d = run(&t);
+    assert_int_equal(R.pk[5].o.verdict, SW_DELIV_OK);
+    assert_memory_equal(R.data[0], "aaaabbbb", 8);
+    sw_detector_free(d);
+    pb_trace_free(&t);
+}
+
+
+/* The payload of an RST never reaches the application (Linux drops the segment when
+ * it resets): not stream bytes; the RST notice is still given. */
+static void test_rst_payload_not_delivered(void **state)
+{
+    (void)state;
+    pb_trace t;
+    pb_trace_init(&t, SW_LINK_ETHERNET, 1000000);
+    handshake(&t, -1, -1);
+    const uint32_t c1 = ISN_C + 1, s1 = ISN_S + 1;
+    addp(&t, 0, PA, c1, s1, 502, "hello");
+    addp(&t, 1, A, s1, c1 + 5, 502, NULL);
+    addp(&t, 0, RS | A, c1 + 5, s1, 0, "diagnostic text");
+    sw_detector *d = run(&t);
+    assert_int_equal(R.pk[5].reset, 1);
+    assert_int_equal(R.ndata[0], 5);
+    assert_memory_equal(R.data[0], "hello", 5);
+    assert_int_equal(R.nrst[0], 1);
+    sw_detector_free(d);
+    pb_trace_free(&t);
+}
+
 /* Deterministic pseudo-random storm on a few 4-tuples with a tiny table: no crash,
  * no sanitizer report, and every connection that started also ended. */
 static uint32_t rnd_state = 12345;
@@ -1481,6 +1696,10 @@ int main(void)
         cmocka_unit_test(test_ipv6_and_unknown_link),
         cmocka_unit_test(test_missed_window_update),
         cmocka_unit_test(test_random_storm),
+        cmocka_unit_test(test_ttl_verdict),
+        cmocka_unit_test(test_ttl_verdict_settled_by_ack),
+        cmocka_unit_test(test_paws_verdict),
+        cmocka_unit_test(test_rst_payload_not_delivered),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
