@@ -294,12 +294,12 @@ typedef struct sw_frame {
  * (the last non-zero tag of its frames) and returned as sw_alert.host_tag in every
  * alert of that connection, including those raised at a timeout or at the flush.
  * With workers > 1 tags are not kept (host_tag is then 0). Returns as sw_engine_feed. */
-int sw_engine_feed2(sw_engine *e, const sw_frame *f);
+SW_API int sw_engine_feed2(sw_engine *e, const sw_frame *f);
 
 /* Packet time has reached ts_us without a frame (a host's capture timeout while
  * the link is idle): expire the connections that have timed out by then, raising
  * their alerts now. Time never goes back: an older ts_us does nothing. */
-void sw_engine_advance(sw_engine *e, uint64_t ts_us);
+SW_API void sw_engine_advance(sw_engine *e, uint64_t ts_us);
 
 /* With workers > 1: hand over the frames still queued and deliver the alerts that are
  * ready. Call it when the capture is idle (a read timeout), so alerts do not wait for

@@ -346,6 +346,13 @@ static void pass_stream(void *ctx, sw_flow *flow, const sw_stream_chunk *c)
         e->checks_obs.on_stream(e->checks_obs.ctx, flow, c);
 }
 
+static void pass_frag_overlap(void *ctx, const sw_frag_overlap_obs *o, sw_flow *flow, int dir)
+{
+    sw_engine *e = ctx;
+    if (e->checks_obs.on_frag_overlap)
+        e->checks_obs.on_frag_overlap(e->checks_obs.ctx, o, flow, dir);
+}
+
 static void tag_conn_start(void *ctx, const sw_conn_obs *o)
 {
     sw_engine *e = ctx;
@@ -463,6 +470,7 @@ sw_engine *sw_engine_new(const sw_config *cfg_in, char *err, size_t errlen)
             .ctx = e, .on_packet = tag_packet, .on_state = pass_state,
             .on_conn_start = tag_conn_start, .on_conn_end = tag_conn_end,
             .on_overlap = pass_overlap, .on_stream = pass_stream, .on_flow_free = tag_flow_free,
+            .on_frag_overlap = pass_frag_overlap,
         };
         e->det = sw_detector_new(&e->cfg, &obs, err, errlen);
         if (!e->det)

@@ -76,7 +76,7 @@ out=$("$P" rules check --config "$T/etc/seqwatch.conf" 2>/dev/null) || fail "--c
 "$P" rules list --json --config "$T/etc/seqwatch.conf" | python3 -c '
 import json, sys
 r = json.load(sys.stdin)
-assert len(r) == 20, len(r)
+assert len(r) == 23, len(r)
 site = [x for x in r if not x["default"]]
 assert [x["sid"] for x in site] == [1000001] and site[0]["file"].endswith("/etc/local.rules"), site
 ' || fail "rules list --config"
@@ -90,7 +90,7 @@ printf 'rules = a.rules\nfrob = 1\n' > "$T/bad.conf"
 grep -Fxq "$T/bad.conf:2: unknown setting 'frob' (var NAME, rules, threshold-file, default-rules)" "$T/err" || fail "unknown setting: $(cat "$T/err")"
 printf 'default-rules = no\n' > "$T/nodef.conf"
 "$P" rules check --config "$T/nodef.conf" "$SRC/rules/default.rules" >"$T/out" 2>/dev/null || fail "default-rules = no"
-[ "$(cat "$T/out")" = "$SRC/rules/default.rules: 19 rules OK" ] || fail "default-rules = no: $(cat "$T/out")"
+[ "$(cat "$T/out")" = "$SRC/rules/default.rules: 22 rules OK" ] || fail "default-rules = no: $(cat "$T/out")"
 
 # usage errors exit 2
 "$P" rules frob 2>/dev/null; [ $? = 2 ] || fail "unknown action"
