@@ -666,6 +666,17 @@ int sw_store_insert_run(sqlite3 *db, const json_t *doc, const char *text, int64_
     bind_int(st, 7, alert, "gid");
     bind_int(st, 8, alert, "rev");
     bind_str(st, 9, alert, "signature");
+    if (!alert && !hijack) {
+        /* a Suricata anomaly record has no signature: show its type and event there */
+        const json_t *an = json_object_get(doc, "anomaly");
+        const char *atype = json_string_value(json_object_get(an, "type"));
+        const char *aev = json_string_value(json_object_get(an, "event"));
+        if (aev) {
+            char sig[160];
+            snprintf(sig, sizeof sig, "anomaly %s%s%s", atype ? atype : "", atype ? " " : "", aev);
+            sqlite3_bind_text(st, 9, sig, -1, SQLITE_TRANSIENT);
+        }
+    }
     bind_str(st, 10, alert, "category");
     bind_int(st, 11, alert, "severity");
     bind_str(st, 12, doc, "src_ip");
