@@ -21,8 +21,11 @@
  *    thread whose engine cannot be made runs without one and says so.
  *  - Pseudo packets (stream end, flow timeout, capture timeout, flushes) are never
  *    fed; a capture-timeout packet advances seqwatch's time (sw_engine_advance).
- *  - Packets with p->root (tunnel-inner, defrag-rebuilt) are fed only with
- *    `inner: yes`; a standalone seqwatch never sees them.
+ *  - Tunnel-inner packets (p->root) are fed only with `inner: yes`; a standalone
+ *    seqwatch never sees them. IP fragments are never fed; Suricata's rebuilt
+ *    datagram is, always: fragments carry no flow, so autofp spreads them over the
+ *    threads and no thread's own defragmenter would see a whole datagram. Suricata's
+ *    defrag policy therefore decides overlaps here, not seqwatch's --frag-policy.
  *  - The Packet layout this file was compiled against is checked at compile time
  *    (layout-asserts.h) and against the running binary in Init (refuse to register).
  *  - One SQLite writer for all threads (db:), fed under a mutex.
@@ -56,7 +59,9 @@
 /* The plugin-wide context (one per `- seqwatch:` entry). */
 typedef struct SwCtx {
     OutputJsonCtx *eve;
-    char *rules;
+    char *rules;               /* a site rule file, loaded on top of the default rules */
+    int no_default_rules;      /* default-rules: no */
+    int suri_host;             /* Suricata writes "host" itself (sensor-name is set) */
     char **vars;               /* NULL-terminated "NAME=VALUE" */
     char *sensor;
     sw_checksum_mode checksum;
@@ -83,6 +88,8 @@ typedef struct SwThread {
     char iface[64];
     uint64_t fed, pseudo, inner_skipped, link_unsupported, bypassed_flows, eve_errors, alerts;
     uint64_t late_alerts;      /* alerts not raised during a packet of their connection */
+    uint64_t frag_skipped;     /* IP fragments not fed (their rebuilt datagram is) */
+    uint16_t c_frag;
     uint16_t c_fed, c_alerts, c_pseudo, c_inner, c_unsupported, c_bypassed, c_eve_errors,
         c_tcp, c_csum, c_flows, c_evicted, c_memcap, c_late;
 } SwThread;
@@ -214,7 +221,8 @@ static void free_vars(char **vars)
 }
 
 /* checksum: auto (default) follows Suricata — off when stream.checksum-validation is
- * off or the pcap-file / af-packet capture says checksum-checks: no. */
+ * off or the pcap-file capture says checksum-checks: no; otherwise seqwatch's own
+ * auto mode (offloading hosts learned, everyone else verified), as `seqwatch run`. */
 static int checksum_mode(ConfNode *conf, sw_checksum_mode *out)
 {
     const char *v = child(conf, "checksum");
@@ -230,7 +238,7 @@ static int checksum_mode(ConfNode *conf, sw_checksum_mode *out)
         SCLogError("seqwatch: checksum: '%s': expected auto, yes or no", v);
         return -1;
     }
-    *out = SW_CHECKSUM_ON;
+    *out = SW_CHECKSUM_AUTO;
     int b;
     if (ConfGetBool("stream.checksum-validation", &b) == 1 && !b)
         *out = SW_CHECKSUM_OFF;
@@ -312,6 +320,11 @@ static void on_alert(void *user, const sw_alert *a)
         t->eve_errors++;
         return;
     }
+    /* Suricata's writer adds host (when sensor-name is set); seqwatch's frame number
+     * is its own count, not Suricata's pcap_cnt: set below only when known */
+    if (t->ctx->suri_host)
+        json_object_del(doc, "host");
+    json_object_del(doc, "pcap_cnt");
     int64_t suri_flow = (int64_t)a->host_tag;
     if (suri_flow > 0) {
         json_t *own = json_object_get(doc, "flow_id");
@@ -367,6 +380,7 @@ static void register_counters(SwThread *t, ThreadVars *tv)
     t->c_late = StatsRegisterCounter("seqwatch.alerts_late", tv);
     t->c_pseudo = StatsRegisterCounter("seqwatch.pseudo_skipped", tv);
     t->c_inner = StatsRegisterCounter("seqwatch.inner_skipped", tv);
+    t->c_frag = StatsRegisterCounter("seqwatch.fragments_skipped", tv);
     t->c_unsupported = StatsRegisterCounter("seqwatch.link_unsupported", tv);
     t->c_bypassed = StatsRegisterCounter("seqwatch.bypassed_flows", tv);
     t->c_eve_errors = StatsRegisterCounter("seqwatch.eve_errors", tv);
@@ -389,6 +403,7 @@ static void update_counters(SwThread *t)
     StatsSetUI64(tv, t->c_late, t->late_alerts);
     StatsSetUI64(tv, t->c_pseudo, t->pseudo);
     StatsSetUI64(tv, t->c_inner, t->inner_skipped);
+    StatsSetUI64(tv, t->c_frag, t->frag_skipped);
     StatsSetUI64(tv, t->c_bypassed, t->bypassed_flows);
     StatsSetUI64(tv, t->c_eve_errors, t->eve_errors);
     StatsSetUI64(tv, t->c_tcp, st.tcp_packets);
@@ -458,7 +473,15 @@ static int SwLog(ThreadVars *tv, void *data, const Packet *p)
         update_counters(t);
         return 0;
     }
-    if (p->root != NULL && !t->ctx->inner) {
+    /* IP fragments: Suricata's rebuilt datagram is fed instead (it has the flow, so
+     * autofp gives it the flow's thread, while the fragments are spread round-robin
+     * and no per-thread defragmenter could see a whole datagram) */
+    if (p->flags & PKT_IS_FRAGMENT) {
+        t->frag_skipped++;
+        StatsIncr(tv, t->c_frag);   /* a thread may see nothing else (autofp) */
+        return 0;
+    }
+    if (p->root != NULL && p->pkt_src != PKT_SRC_DEFRAG && !t->ctx->inner) {
         t->inner_skipped++;
         return 0;
     }
@@ -518,7 +541,9 @@ static TmEcode SwThreadInit(ThreadVars *tv, const void *initdata, void **data)
                      n, c->threads);
     sw_config cfg;
     sw_config_init(&cfg);
-    cfg.rules_file = c->rules;
+    const char *site[2] = {c->rules, NULL};
+    cfg.rules_files = c->rules ? site : NULL;
+    cfg.no_default_rules = c->no_default_rules;
     cfg.vars = (const char *const *)c->vars;
     cfg.sensor_name = c->sensor;
     cfg.checksum = c->checksum;
@@ -625,8 +650,12 @@ static OutputInitResult SwInitSub(ConfNode *conf, OutputCtx *parent)
         goto fail;
     c->anomalies = child_bool(conf, "anomalies", 0);
     c->inner = child_bool(conf, "inner", 0);
-    if (c->anomalies < 0 || c->inner < 0) {
-        SCLogError("seqwatch: anomalies/inner: expected yes or no");
+    int defaults = child_bool(conf, "default-rules", 1);
+    c->no_default_rules = defaults == 0;
+    const char *sn;
+    c->suri_host = ConfGet("sensor-name", &sn) == 1 && sn && sn[0];
+    if (c->anomalies < 0 || c->inner < 0 || defaults < 0) {
+        SCLogError("seqwatch: anomalies/inner/default-rules: expected yes or no");
         goto fail;
     }
     c->threads = UtilCpuGetNumProcessorsOnline();
@@ -665,7 +694,9 @@ static OutputInitResult SwInitSub(ConfNode *conf, OutputCtx *parent)
     /* Validate the rules and variables now, where a failure stops Suricata. */
     sw_config cfg;
     sw_config_init(&cfg);
-    cfg.rules_file = c->rules;
+    const char *site[2] = {c->rules, NULL};
+    cfg.rules_files = c->rules ? site : NULL;
+    cfg.no_default_rules = c->no_default_rules;
     cfg.vars = (const char *const *)c->vars;
     cfg.sensor_name = c->sensor ? c->sensor : "seqwatch";
     char err[512];
@@ -693,7 +724,7 @@ static OutputInitResult SwInitSub(ConfNode *conf, OutputCtx *parent)
     SCLogConfig("seqwatch %s: rules %s, checksum %s, inner %s, caps split over %u threads "
                 "(max-flows %" PRIu64 ", stream-memcap %" PRIu64 ")%s%s",
                 sw_version(), c->rules ? c->rules : "built-in",
-                c->checksum == SW_CHECKSUM_ON ? "on" : "off", c->inner ? "yes" : "no", c->threads,
+                c->checksum == SW_CHECKSUM_ON ? "on" : c->checksum == SW_CHECKSUM_AUTO ? "auto" : "off", c->inner ? "yes" : "no", c->threads,
                 c->max_flows, c->stream_memcap, c->db ? ", database " : "",
                 c->db ? c->db_path : "");
     r.ctx = octx;

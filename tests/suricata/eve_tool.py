@@ -7,7 +7,7 @@
   flowcheck EVE          every seqwatch alert's flow_id is the flow_id of Suricata's
                          flow record of that connection (same 5-tuple, either
                          direction); prints problems, exit 1 if any
-  counts EVE             "decoder_pkts fed pseudo inner bypassed" from the last stats
+  counts EVE             "decoder_pkts fed pseudo inner bypassed fragments rebuilt" from the last stats
                          record (totals)
   fields EVE KEY...      exit 1 unless every seqwatch alert has every KEY
 """
@@ -69,8 +69,11 @@ def main():
         if last is None:
             sys.exit("%s: no stats record" % path)
         s = last.get("seqwatch", {})
+        dfr = last.get("defrag", {})
+        rebuilt = sum(dfr.get(v, {}).get("reassembled", 0) for v in ("ipv4", "ipv6"))
         print(last["decoder"]["pkts"], s.get("packets", -1), s.get("pseudo_skipped", -1),
-              s.get("inner_skipped", -1), s.get("bypassed_flows", -1))
+              s.get("inner_skipped", -1), s.get("bypassed_flows", -1), s.get("fragments_skipped", -1),
+              rebuilt)
     elif cmd == "fields":
         bad = 0
         for d in sw_alerts(path):

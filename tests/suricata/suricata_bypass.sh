@@ -12,14 +12,14 @@ standalone "$demo" "$T/sa.json" || fail "seqwatch run"
 $EVE alerts "$T/sa.json" >"$T/sa.set"
 # without the rule: everything delivered, nothing counted
 suri "$T/s.yaml" "$demo" "$T/o" --runmode single || exit 1
-read -r dec fed _ _ byp < <($EVE counts "$T/o/eve.json")
+read -r dec fed _ _ byp _ < <($EVE counts "$T/o/eve.json")
 [ "$fed" = "$dec" ] && [ "$byp" = 0 ] || fail "without bypass: fed $fed of $dec, bypassed $byp"
 ! grep -q 'seqwatch: stream.bypass is on' "$T/o/suricata.log" || fail "bypass warning without bypass"
 # with it
 rm -rf "$T/o"; mkdir "$T/o"
 "$SURI" -c "$T/s.yaml" -S "$T/bypass.rules" -r "$demo" -l "$T/o" --runmode single \
     --set stream.bypass=yes >/dev/null 2>&1 || fail "suricata with the bypass rule"
-read -r dec fed _ _ byp < <($EVE counts "$T/o/eve.json")
+read -r dec fed _ _ byp _ < <($EVE counts "$T/o/eve.json")
 $EVE alerts "$T/o/eve.json" >"$T/pl.set"
 echo "bypass rule: fed $fed of $dec packets, $byp bypassed flow(s), $(wc -l <"$T/pl.set") of $(wc -l <"$T/sa.set") alerts"
 [ "$byp" = 1 ] || fail "bypassed_flows is $byp, want 1 (the demo has one connection)"

@@ -20,7 +20,7 @@ $EVE fields "$T/out/eve.json" flow_id seqwatch_flow_id pcap_cnt host pcap_filena
 grep '"hijack"' "$T/out/eve.json" | grep -q '"host":"suricata-test"' || fail "host is not Suricata's sensor-name"
 # seqwatch_flow_id is the id standalone seqwatch gives the connection... of this run
 # (flow ids are keyed per run), so only its presence and shape are checked above.
-read -r dec fed pseudo inner byp < <($EVE counts "$T/out/eve.json")
+read -r dec fed pseudo inner byp _ < <($EVE counts "$T/out/eve.json")
 echo "decoder.pkts $dec, seqwatch.packets $fed, pseudo skipped $pseudo, inner skipped $inner"
 [ "$fed" = "$dec" ] || fail "fed $fed packets, Suricata decoded $dec"
 [ "$pseudo" -gt 0 ] || fail "no pseudo packet was skipped (Suricata sends flow-end ones)"

@@ -1,7 +1,8 @@
 #!/bin/bash
 # suricata_options.sh — the plugin's options do what docs/suricata.md says:
-#  - rules: a site rule file (here only the ACK-storm rule) gives what `seqwatch run
-#    --rules` gives with it, and nothing else;
+#  - rules: a site rule file is loaded on top of the default rules, as `seqwatch run
+#    --rules` does; with `default-rules: no` (here a site file holding only the
+#    ACK-storm rule) it is the whole rule set, as with --no-default-rules;
 #  - vars: overrides Suricata's address groups (a HOME_NET outside the demo's
 #    network silences it, as --var does standalone);
 #  - a rule file with an error stops Suricata at start-up with file:line.
@@ -14,8 +15,16 @@ suri "$T/rules.yaml" "$demo" "$T/o" || exit 1
 standalone "$demo" "$T/sa.json" --rules "$T/site.rules" || fail "seqwatch run --rules"
 $EVE alerts "$T/sa.json" >"$T/sa.set"; $EVE alerts "$T/o/eve.json" >"$T/pl.set"
 diff "$T/sa.set" "$T/pl.set" || fail "rules: the plugin differs from seqwatch run --rules"
-[ "$(cut -d' ' -f1 "$T/pl.set" | sort -u)" = ack_storm ] || fail "rules: other events than ack_storm: $(cat "$T/pl.set")"
-echo "rules: $(wc -l <"$T/pl.set") alert(s), ack_storm only, as seqwatch run --rules"
+[ "$(cut -d' ' -f1 "$T/pl.set" | sort -u | wc -l)" -gt 1 ] || fail "rules: the default rules were not kept: $(cat "$T/pl.set")"
+echo "rules: $(wc -l <"$T/pl.set") alert(s) with the site file on top of the defaults, as seqwatch run --rules"
+mkyaml "$T/only.yaml" "rules: $T/site.rules" "default-rules: no"
+suri "$T/only.yaml" "$demo" "$T/o" || exit 1
+rm -f "$T/sa.json"
+standalone "$demo" "$T/sa.json" --no-default-rules --rules "$T/site.rules" || fail "seqwatch run --no-default-rules --rules"
+$EVE alerts "$T/sa.json" >"$T/sa.set"; $EVE alerts "$T/o/eve.json" >"$T/pl.set"
+diff "$T/sa.set" "$T/pl.set" || fail "default-rules: no: the plugin differs from seqwatch run --no-default-rules"
+[ "$(cut -d' ' -f1 "$T/pl.set" | sort -u)" = ack_storm ] || fail "default-rules: no: other events than ack_storm: $(cat "$T/pl.set")"
+echo "default-rules: no: $(wc -l <"$T/pl.set") alert(s), ack_storm only, as seqwatch run --no-default-rules --rules"
 
 mkyaml "$T/vars.yaml" "vars:" "  HOME_NET: \"10.99.0.0/16\""
 suri "$T/vars.yaml" "$demo" "$T/o" || exit 1
