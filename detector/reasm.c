@@ -870,6 +870,14 @@ static const char *dir_check(const sw_reasm_ctx *c, const sw_reasm_dir *d, uint6
         return "reasm: the head's prev is not the tail";
     if (d->qhead != first_q)
         return "reasm: qhead is not the first queued node";
+    /* copies kept aside (sw_reasm_aside) are held in d->mem too, outside the list */
+    unsigned naside = 0;
+    for (const rnode *a = d->aside; a; a = a->next) {
+        if (++naside > ASIDE_MAX)
+            return "reasm: more copies kept aside than ASIDE_MAX (or a cycle)";
+        mem += class_size(a->cls);
+        payload += a->len;
+    }
     if (mem != d->mem)
         return "reasm: d->mem is not the sum of its nodes' allocations";
     if (retained != d->retained)
