@@ -50,7 +50,7 @@ for y in off on; do
     suri "$T/$y.yaml" "$frag" "$T/o" --runmode "$m" || exit 1
     $EVE alerts "$T/o/eve.json" >"$T/pl.set"
     diff "$T/demo.set" "$T/pl.set" || fail "frag, inner: $y ($m): not the demo's alerts (< want, > plugin)"
-    read -r dec fed _ _ _ frags < <($EVE counts "$T/o/eve.json")
+    read -r dec fed _ _ _ frags _ < <($EVE counts "$T/o/eve.json")
     echo "frag, inner: $y ($m): $(wc -l <"$T/pl.set") alerts = the demo's; $frags fragments skipped (decoder.pkts $dec), $fed rebuilt datagrams fed"
     [ "$frags" = "$dec" ] || fail "frag: $frags fragments skipped of $dec wire packets (all are fragments)"
     [ "$fed" = 46 ] || fail "frag: fed $fed, want the demo's 46 packets rebuilt"
