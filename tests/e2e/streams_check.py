@@ -122,8 +122,8 @@ def missing_ranges(cap, want):
     """For each wanted direction: the byte ranges [a, b) of the application stream that no
     frame of this capture carries (ISN from the direction's SYN)."""
     isn, segs = {}, {}
-    for rec in cap.records:
-        fr = pcapio.parse_frame(rec[2], cap.linktype)
+    for data in pcapio.defragment([rec[2] for rec in cap.records], cap.linktype):
+        fr = pcapio.parse_frame(data, cap.linktype)
         if fr is None:
             continue
         k = dkey(fr.src, fr.sport, fr.dst, fr.dport)
