@@ -58,6 +58,9 @@ typedef enum sw_deliv {
     SW_DELIV_PAWS,        /* RFC 7323 5.3: TSval older than the receiver's TS.Recent */
     SW_DELIV_TTL,         /* TTL / hop limit expires before it reaches the receiver */
     SW_DELIV_CHECKSUM,    /* reserved for the checksum mode (bad checksum, verified) */
+    SW_DELIV_STATE,       /* data or FIN the receiver's handshake state refuses: SYN_SENT
+                             (no SYN, the sender's SYN-ACK not seen), SYN_RCVD (no ACK, or
+                             an ACK not acknowledging its SYN) */
     SW_DELIV_COUNT
 } sw_deliv;
 const char *sw_deliv_name(int v);

@@ -188,7 +188,7 @@ const char *sw_deliv_name(int v)
 {
     static const char *const names[SW_DELIV_COUNT] = {
         [SW_DELIV_OK] = "ok", [SW_DELIV_WINDOW] = "window", [SW_DELIV_PAWS] = "paws",
-        [SW_DELIV_TTL] = "ttl", [SW_DELIV_CHECKSUM] = "checksum",
+        [SW_DELIV_TTL] = "ttl", [SW_DELIV_CHECKSUM] = "checksum", [SW_DELIV_STATE] = "state",
     };
     return v >= 0 && v < SW_DELIV_COUNT ? names[v] : "unknown";
 }
@@ -249,6 +249,29 @@ typedef struct tk_pkt {
     sw_seq_class sc;
     sw_ack_class ac;
 } tk_pkt;
+
+/* Data or a FIN (no SYN, no RST) that the receiver's handshake state refuses (RFC
+ * 9293 3.10.7.3 and 3.10.7.4, as Linux does it):
+ *  - SYN_SENT takes only a SYN (or an RST): anything else is dropped (answered with an
+ *    RST when its ACK is bad). Judged only while the sender's SYN-ACK was not seen:
+ *    once it was, the receiver most likely has it too (a TFO server sends data right
+ *    behind its SYN-ACK, before the client's ACK shows here).
+ *  - SYN_RCVD takes a segment only with an ACK (Linux: a request socket drops one
+ *    without ACK). One whose ACK does not acknowledge the SYN is refused too (reset),
+ *    but is not judged here: the tracker holds the first ISN it saw, and a client
+ *    that took a later SYN-ACK with another ISN acknowledges that one (docs/tracking.md).
+ * Not on a midstream or reset connection (no handshake state to judge by). */
+static int state_refuses(const sw_tcp_conn *c, const sw_tcp_end *s, const sw_tcp_end *r,
+                         const tk_pkt *k)
+{
+    if (k->syn || k->rst || (k->plen == 0 && !k->fin) || c->midstream || c->reset)
+        return 0;
+    if (r->state == SW_TCPS_SYN_SENT)
+        return !s->synack_seen;
+    if (r->state == SW_TCPS_SYN_RCVD)
+        return !k->ack;
+    return 0;
+}
 
 static void classify(const sw_tcp_conn *c, const sw_packet *p, int dir, sw_pkt_obs *o,
                      tk_pkt *k)
@@ -328,7 +351,9 @@ static void classify(const sw_tcp_conn *c, const sw_packet *p, int dir, sw_pkt_o
 
     /* --- deliverability --- */
     o->rcv_hops = (uint8_t)sw_tcp_end_hops(r);
-    if (sc == SW_SEQ_BEYOND)
+    if (state_refuses(c, s, r, k))
+        o->verdict = SW_DELIV_STATE;
+    else if (sc == SW_SEQ_BEYOND)
         o->verdict = SW_DELIV_WINDOW;
     else if (ttl_expires(s, r, p))
         o->verdict = SW_DELIV_TTL;

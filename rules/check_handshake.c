@@ -1,7 +1,8 @@
 /*
  * check_handshake.c — checks on connection set-up: synack_bad_ack, synack_conflict,
- * early_desync, syn_in_established, and the per-host ISN table behind
- * isn_predictable.
+ * early_desync, syn_in_established, the per-host ISN table behind isn_predictable,
+ * and data or a FIN that an end in SYN-SENT / SYN-RCVD refuses (fin_injection /
+ * seq_out_of_window, position "handshake"; the tracker's SW_DELIV_STATE verdict).
  *
  * Each check waits for the other side's answer before it speaks where the answer
  * can clear the suspicion: a client that goes on in the sequence space a "bad"
@@ -312,7 +313,7 @@ void sw_checks_isn_apply(sw_checks *c, sw_isn_note *n)
 
 /* ------------------------------------------------------------ SYN-ACKs -- */
 
-enum { HK_BAD_ACK = 1, HK_CONFLICT, HK_SYN_EST, HK_EARLY };
+enum { HK_BAD_ACK = 1, HK_CONFLICT, HK_SYN_EST, HK_EARLY, HK_REFUSED };
 
 /* synack_bad_ack: dropped if the client goes on in the space the SYN-ACK
  * acknowledged (the sensor missed a SYN); emitted with the client's answer. */
@@ -612,6 +613,78 @@ int ck_early_desync_owns(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs
     return 1;
 }
 
+/* ------------------------------------------ data / FIN the handshake refuses -- */
+
+/* Data or a FIN to an end in SYN_SENT before its peer's SYN-ACK was seen: dropped
+ * if the receiver's next packet acknowledges it — an ACK at or up to 1 MiB past the
+ * segment's end, other than the ACK of a SYN-ACK the sensor saw (the sensor missed
+ * the SYN-ACK and the receiver took the bytes); emitted on any other answer (its ACK
+ * of the real SYN-ACK, a retransmitted SYN, an RST refusing the segment) or when
+ * none comes. v[0] the segment's sequence number, v[1] its end. */
+#define HK_TOOK_SPAN 0x100000u
+static int resolve_refused(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
+{
+    (void)c; (void)fs;
+    if (!o)
+        return CK_EMIT;
+    if (o->dir == pd->dir)
+        return CK_KEEP;
+    const sw_packet *p = o->pkt;
+    const sw_tcp_end *snd = &f->conn.end[pd->dir];
+    int acks_synack = snd->synack_seen && p->ack == snd->isn + 1;
+    if ((p->flags & SW_TH_ACK) && !(p->flags & (SW_TH_SYN | SW_TH_RST)) && !acks_synack &&
+        (uint32_t)(p->ack - pd->v[1]) < HK_TOOK_SPAN)
+        return CK_DROP;
+    ck_ev_o(&pd->ev, "receiver_answer", ck_pkt_json(f, p, o->dir));
+    ck_ruled_out(&pd->ev, "missed_synack", NULL);
+    return CK_EMIT;
+}
+
+/* A segment with data or a FIN that the receiver's handshake state refuses (the
+ * tracker's SW_DELIV_STATE): a FIN is fin_injection, data seq_out_of_window, both
+ * with position "handshake". Once per event and instance. A real end sends neither
+ * before the handshake lets it: a server's first segment is its SYN-ACK, a client's
+ * data carries the ACK of the SYN-ACK. */
+static void handshake_refused(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
+{
+    const sw_packet *p = o->pkt;
+    int s = o->dir, r = 1 - s;
+    sw_event_id id = (p->flags & SW_TH_FIN) ? SW_EV_FIN_INJECTION : SW_EV_SEQ_OUT_OF_WINDOW;
+    int syn_sent = o->state_before[r] == SW_TCPS_SYN_SENT;
+    if ((fs->emitted & (1u << id)) || (syn_sent && ck_pend_find(fs, resolve_refused, s)))
+        return;
+    sw_event ev, *e = &ev;
+    ck_pend *pd = NULL;
+    if (syn_sent) {
+        pd = ck_pend_add(c, fs, f, resolve_refused, HK_REFUSED, s, p->ts_us, p->ts_us + CK_RESPONSE_US, o);
+        if (!pd)
+            return;
+        pd->v[0] = p->seq;
+        pd->v[1] = p->seq + o->seg_len;
+        e = &pd->ev;
+    }
+    if (ck_event_begin(c, fs, f, p, s, id, e) != 0)
+        return;
+    ck_ev_s(e, "position", "handshake");
+    ck_ev_s(e, "receiver_state", sw_tcp_state_name((sw_tcp_state)o->state_before[r]));
+    ck_ev_s(e, "reason", syn_sent ? "syn_sent_takes_only_a_syn" : "no_ack_in_syn_rcvd");
+    ck_ev_u(e, "seq", p->seq);
+    ck_ev_u(e, "len", ck_payload(p));
+    if (p->flags & SW_TH_ACK)
+        ck_ev_u(e, "ack", p->ack);
+    if (id == SW_EV_FIN_INJECTION)
+        ck_ev_u(e, "fin_seq", p->seq + ck_payload(p));
+    ck_ev_u(e, "ttl", p->ttl);
+    if (fs->d[s].ttl_n)
+        ck_ev_u(e, "sender_ttl_baseline", fs->d[s].ttl_base);
+    if (f->conn.end[r].isn_known)
+        ck_ev_u(e, "receiver_isn", f->conn.end[r].isn);
+    if (!syn_sent) {
+        ck_ruled_out(e, "missed_synack", NULL);
+        ck_emit(c, fs, f, e);
+    }
+}
+
 /* ------------------------------------------------------------------ entry -- */
 
 /* The tracker keeps the first ISN it saw of each side. When the connection that
@@ -639,6 +712,10 @@ void ck_handshake_packet(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs
     uint8_t fl = p->flags;
     if (fl & SW_TH_RST)
         return;
+    if (o->verdict == SW_DELIV_STATE) {
+        handshake_refused(c, fs, f, o);
+        return;
+    }
     check_confusion(fs, f, o);
     if ((fl & (SW_TH_SYN | SW_TH_ACK)) == (SW_TH_SYN | SW_TH_ACK)) {
         synack_checks(c, fs, f, o);

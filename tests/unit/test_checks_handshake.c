@@ -3,7 +3,8 @@
  * syn_in_established and isn_predictable, each from a pktbuild trace fed through
  * the detector and the checks, plus the benign look-alikes of each (missed SYN,
  * SYN-cookie re-answer, abort and reconnect, peer reboot recovery, random ISNs,
- * one 4-tuple reused).
+ * one 4-tuple reused); data and FINs to an end in SYN-SENT / SYN-RCVD that it
+ * refuses, and their look-alikes (missed SYN-ACK, data right behind a SYN-ACK).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -310,6 +311,126 @@ static void test_isn_random_benign(void **st)
     pb_trace_free(&t);
 }
 
+/* ---- data / FIN to an end in SYN-SENT or SYN-RCVD ---- */
+
+#define PA (SW_TH_PSH | SW_TH_ACK)
+
+/* The real handshake and a short exchange after whatever the test sent first. */
+static void finish_handshake(pb_conn *c, int synack)
+{
+    if (synack)
+        syn_seg(c, 1, 900000, 1001, SA);
+    c->nxt[0] = 1001; c->nxt[1] = 900001;
+    pb_conn_ack(c, 0);
+    h_chat(c, 2);
+    h_close(c);
+}
+
+/* Forged data "from the server" before any SYN-ACK: the client in SYN-SENT drops
+ * it, then takes the real SYN-ACK (its ACK is the SYN-ACK's, not the data's). */
+static void test_data_to_syn_sent(void **st)
+{
+    (void)st;
+    pb_trace t;
+    pb_trace_init(&t, 1, 1700000000000000ull);
+    pb_conn c;
+    pb_conn_init(&c, &t, "10.0.0.1", 40000, "10.0.0.2", 80, 1000u, 900000u);
+    syn_seg(&c, 0, 1000, 0, SYNF);
+    h_raw(&c, 1, 123456, 1001, PA, "FORGED", 6);
+    finish_handshake(&c, 1);
+    h_run(&H, &t);
+    h_expect_set(&H, SW_EV_SEQ_OUT_OF_WINDOW, -1);
+    const h_event *e = h_find(&H, SW_EV_SEQ_OUT_OF_WINDOW);
+    assert_int_equal(e->dir, 1);
+    assert_string_equal(h_str(e, "position"), "handshake");
+    assert_string_equal(h_str(e, "receiver_state"), "SYN_SENT");
+    assert_string_equal(h_str(e, "reason"), "syn_sent_takes_only_a_syn");
+    assert_int_equal(h_int(e, "seq"), 123456);
+    assert_int_equal(h_int(e, "len"), 6);
+    assert_true(h_ruled_out(e, "missed_synack"));
+    pb_trace_free(&t);
+}
+
+/* A forged FIN to the client in SYN-SENT: fin_injection at the handshake; the
+ * forgery has no answer but the client's SYN retransmission. */
+static void test_fin_to_syn_sent(void **st)
+{
+    (void)st;
+    pb_trace t;
+    pb_trace_init(&t, 1, 1700000000000000ull);
+    pb_conn c;
+    pb_conn_init(&c, &t, "10.0.0.1", 40000, "10.0.0.2", 80, 1000u, 900000u);
+    syn_seg(&c, 0, 1000, 0, SYNF);
+    h_raw(&c, 1, 5555, 1001, SW_TH_FIN | SW_TH_ACK, NULL, 0);
+    pb_tick(&t, 1000000);
+    syn_seg(&c, 0, 1000, 0, SYNF);                    /* the client's SYN again */
+    finish_handshake(&c, 1);
+    h_run(&H, &t);
+    h_expect_set(&H, SW_EV_FIN_INJECTION, -1);
+    const h_event *e = h_find(&H, SW_EV_FIN_INJECTION);
+    assert_string_equal(h_str(e, "position"), "handshake");
+    assert_string_equal(h_str(e, "receiver_state"), "SYN_SENT");
+    assert_int_equal(h_int(e, "fin_seq"), 5555);
+    pb_trace_free(&t);
+}
+
+/* Data without ACK "from the client" to the server in SYN-RCVD (Linux drops it):
+ * raised at once; the real client then completes the handshake and its first
+ * request covers the refused bytes: they were kept aside, the receiver has the
+ * real ones (insertion_attempt, reason "state"). */
+static void test_data_no_ack_to_syn_rcvd(void **st)
+{
+    (void)st;
+    pb_trace t;
+    pb_trace_init(&t, 1, 1700000000000000ull);
+    pb_conn c;
+    pb_conn_init(&c, &t, "10.0.0.1", 40000, "10.0.0.2", 80, 1000u, 900000u);
+    syn_seg(&c, 0, 1000, 0, SYNF);
+    syn_seg(&c, 1, 900000, 1001, SA);
+    h_raw(&c, 0, 1001, 0, SW_TH_PSH, "rm -rf /", 8);
+    finish_handshake(&c, 0);
+    h_run(&H, &t);
+    h_expect_set(&H, SW_EV_SEQ_OUT_OF_WINDOW, SW_EV_INSERTION_ATTEMPT, -1);
+    const h_event *e = h_find(&H, SW_EV_SEQ_OUT_OF_WINDOW);
+    assert_int_equal(e->dir, 0);
+    assert_string_equal(h_str(e, "receiver_state"), "SYN_RCVD");
+    assert_string_equal(h_str(e, "reason"), "no_ack_in_syn_rcvd");
+    e = h_find(&H, SW_EV_INSERTION_ATTEMPT);
+    assert_string_equal(h_str(e, "reason"), "state");
+    assert_string_equal(h_str(e, "receiver_has"), "second_version");
+    pb_trace_free(&t);
+}
+
+/* Benign: the sensor missed the SYN-ACK; the server's first data comes in while the
+ * client is SYN-SENT here, and the client's ACK takes it. And a TFO-style server
+ * sending data right behind its SYN-ACK, before the client's ACK: silent. */
+static void test_handshake_data_benign(void **st)
+{
+    (void)st;
+    pb_trace t;
+    pb_trace_init(&t, 1, 1700000000000000ull);
+    pb_conn c;
+    pb_conn_init(&c, &t, "10.0.0.1", 40000, "10.0.0.2", 80, 1000u, 900000u);
+    syn_seg(&c, 0, 1000, 0, SYNF);
+    h_raw(&c, 1, 900001, 1001, PA, "220 hello\r\n", 11);   /* SYN-ACK not captured */
+    h_raw(&c, 0, 1001, 900012, SW_TH_ACK, NULL, 0);
+    c.nxt[0] = 1001; c.nxt[1] = 900012;
+    h_chat(&c, 2);
+    h_close(&c);
+    pb_conn d;
+    pb_conn_init(&d, &t, "10.0.0.1", 40001, "10.0.0.2", 80, 5000u, 700000u);
+    syn_seg(&d, 0, 5000, 0, SYNF);
+    syn_seg(&d, 1, 700000, 5001, SA);
+    h_raw(&d, 1, 700001, 5001, PA, "banner\n", 7);
+    h_raw(&d, 0, 5001, 700008, SW_TH_ACK, NULL, 0);
+    d.nxt[0] = 5001; d.nxt[1] = 700008;
+    h_chat(&d, 2);
+    h_close(&d);
+    h_run(&H, &t);
+    h_expect_none(&H);
+    pb_trace_free(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -324,6 +445,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_peer_reboot_benign, setup, teardown),
         cmocka_unit_test_setup_teardown(test_isn_predictable, setup, teardown),
         cmocka_unit_test_setup_teardown(test_isn_random_benign, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_data_to_syn_sent, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fin_to_syn_sent, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_data_no_ack_to_syn_rcvd, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_handshake_data_benign, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
