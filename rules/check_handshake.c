@@ -640,6 +640,12 @@ static int resolve_refused(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, c
     return CK_EMIT;
 }
 
+/* One pending judgement per event: data and a FIN of the same side are separate. */
+static int resolve_refused_fin(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
+{
+    return resolve_refused(c, fs, f, pd, o);
+}
+
 /* A segment with data or a FIN that the receiver's handshake state refuses (the
  * tracker's SW_DELIV_STATE): a FIN is fin_injection, data seq_out_of_window, both
  * with position "handshake". Once per event and instance. A real end sends neither
@@ -651,12 +657,13 @@ static void handshake_refused(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pk
     int s = o->dir, r = 1 - s;
     sw_event_id id = (p->flags & SW_TH_FIN) ? SW_EV_FIN_INJECTION : SW_EV_SEQ_OUT_OF_WINDOW;
     int syn_sent = o->state_before[r] == SW_TCPS_SYN_SENT;
-    if ((fs->emitted & (1u << id)) || (syn_sent && ck_pend_find(fs, resolve_refused, s)))
+    ck_resolve_fn fn = id == SW_EV_FIN_INJECTION ? resolve_refused_fin : resolve_refused;
+    if ((fs->emitted & (1u << id)) || (syn_sent && ck_pend_find(fs, fn, s)))
         return;
     sw_event ev, *e = &ev;
     ck_pend *pd = NULL;
     if (syn_sent) {
-        pd = ck_pend_add(c, fs, f, resolve_refused, HK_REFUSED, s, p->ts_us, p->ts_us + CK_RESPONSE_US, o);
+        pd = ck_pend_add(c, fs, f, fn, HK_REFUSED, s, p->ts_us, p->ts_us + CK_RESPONSE_US, o);
         if (!pd)
             return;
         pd->v[0] = p->seq;

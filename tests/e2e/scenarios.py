@@ -98,6 +98,27 @@ table inet e2e_synack {
     ctx.wait_connected(5)
 
 
+def run_handshake_data(ctx):
+    # As synack_race_win: the server's first SYN-ACK is lost inside its namespace, so
+    # the forged data and FIN reach the client while it is in SYN-SENT; the kernel's
+    # retransmitted SYN-ACK (~1 s) completes the handshake.
+    ctx.nft("srv", "inet", "e2e_synack", """
+table inet e2e_synack {
+    chain first_synack_lost {
+        type filter hook output priority 0; policy accept;
+        tcp sport %d tcp flags & (syn|ack) == syn|ack drop
+    }
+}
+""" % ctx.port)
+    ctx.server("echo", accept_timeout=5)
+    att = ctx.attacker("handshake_data", timeout=4)
+    ctx.client("commands", wait_connected=False, count=4, interval=0.15)
+    att.wait_event("inject", 5)
+    time.sleep(0.2)
+    ctx.nft_delete("srv", "inet", "e2e_synack")
+    ctx.wait_connected(5)
+
+
 def run_early_desync(ctx):
     ctx.server("echo", conns=2, accept_timeout=6)
     ctx.attacker("early_desync", timeout=5)
@@ -334,6 +355,13 @@ SCENARIOS = [
              "one wins and the kernel's retransmitted SYN-ACK arrives second",
              "two SYN-ACKs with different ISNs answer one SYN; the client acknowledged the forged one",
              run_synack_race_win, expect=[["synack_conflict", "synack_bad_ack"]]),
+    Scenario("handshake_data", "attack",
+             "on the client's SYN, the attacker sends data and a FIN as the server before any "
+             "SYN-ACK (the server's first SYN-ACK is lost before the link); the client in SYN-SENT "
+             "drops both and completes the handshake with the retransmitted SYN-ACK",
+             "an end in SYN-SENT takes only a SYN: data and FIN before the handshake are forged "
+             "(position handshake); their bytes never become the server's stream",
+             run_handshake_data, expect=[["seq_out_of_window"], ["fin_injection"]], background=True),
     Scenario("early_desync", "attack",
              "on the server's SYN-ACK the attacker RSTs the server's side as the client, opens it again "
              "with a SYN carrying another ISN and completes that handshake",

@@ -326,8 +326,9 @@ static void finish_handshake(pb_conn *c, int synack)
     h_close(c);
 }
 
-/* Forged data "from the server" before any SYN-ACK: the client in SYN-SENT drops
- * it, then takes the real SYN-ACK (its ACK is the SYN-ACK's, not the data's). */
+/* Forged data and a FIN "from the server" before any SYN-ACK: the client in
+ * SYN-SENT drops both, then takes the real SYN-ACK (its ACK is the SYN-ACK's, not
+ * the data's). Each is judged on its own (data and FIN wait side by side). */
 static void test_data_to_syn_sent(void **st)
 {
     (void)st;
@@ -337,9 +338,11 @@ static void test_data_to_syn_sent(void **st)
     pb_conn_init(&c, &t, "10.0.0.1", 40000, "10.0.0.2", 80, 1000u, 900000u);
     syn_seg(&c, 0, 1000, 0, SYNF);
     h_raw(&c, 1, 123456, 1001, PA, "FORGED", 6);
+    h_raw(&c, 1, 123462, 1001, SW_TH_FIN | SW_TH_ACK, NULL, 0);
     finish_handshake(&c, 1);
     h_run(&H, &t);
-    h_expect_set(&H, SW_EV_SEQ_OUT_OF_WINDOW, -1);
+    h_expect_set(&H, SW_EV_SEQ_OUT_OF_WINDOW, SW_EV_FIN_INJECTION, -1);
+    assert_int_equal(h_int(h_find(&H, SW_EV_FIN_INJECTION), "fin_seq"), 123462);
     const h_event *e = h_find(&H, SW_EV_SEQ_OUT_OF_WINDOW);
     assert_int_equal(e->dir, 1);
     assert_string_equal(h_str(e, "position"), "handshake");
