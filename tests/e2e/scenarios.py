@@ -77,10 +77,10 @@ def run_synack_race(ctx):
     ctx.client("commands", count=4, interval=0.15)
 
 
-def run_synack_race_win(ctx):
-    # The server's first SYN-ACK is lost in the server's own namespace (before the link),
-    # so the forged one reaches the client first; the kernel's retransmission (~1 s
-    # later) is the real one arriving second.
+def run_before_real_synack(ctx, attack):
+    """The server's SYN-ACKs are dropped in its own namespace (before the link) until
+    the attacker has injected, so its packets reach the client first; the kernel's
+    retransmission (~1 s later) is the real SYN-ACK arriving second."""
     ctx.nft("srv", "inet", "e2e_synack", """
 table inet e2e_synack {
     chain first_synack_lost {
@@ -90,33 +90,22 @@ table inet e2e_synack {
 }
 """ % ctx.port)
     ctx.server("echo", accept_timeout=5)
-    att = ctx.attacker("synack_race", timeout=4)
+    att = ctx.attacker(attack, timeout=4)
     ctx.client("commands", wait_connected=False, count=4, interval=0.15)
     att.wait_event("inject", 5)
     time.sleep(0.2)
     ctx.nft_delete("srv", "inet", "e2e_synack")
     ctx.wait_connected(5)
+
+
+def run_synack_race_win(ctx):
+    # the forged SYN-ACK wins the race
+    run_before_real_synack(ctx, "synack_race")
 
 
 def run_handshake_data(ctx):
-    # As synack_race_win: the server's first SYN-ACK is lost inside its namespace, so
-    # the forged data and FIN reach the client while it is in SYN-SENT; the kernel's
-    # retransmitted SYN-ACK (~1 s) completes the handshake.
-    ctx.nft("srv", "inet", "e2e_synack", """
-table inet e2e_synack {
-    chain first_synack_lost {
-        type filter hook output priority 0; policy accept;
-        tcp sport %d tcp flags & (syn|ack) == syn|ack drop
-    }
-}
-""" % ctx.port)
-    ctx.server("echo", accept_timeout=5)
-    att = ctx.attacker("handshake_data", timeout=4)
-    ctx.client("commands", wait_connected=False, count=4, interval=0.15)
-    att.wait_event("inject", 5)
-    time.sleep(0.2)
-    ctx.nft_delete("srv", "inet", "e2e_synack")
-    ctx.wait_connected(5)
+    # the forged data and FIN reach the client while it is in SYN-SENT
+    run_before_real_synack(ctx, "handshake_data")
 
 
 def run_early_desync(ctx):
@@ -174,28 +163,23 @@ UNDELIVERABLE_FORBID = ["overlap_mismatch", "data_injection", "desync", "ack_sto
 INJECTION = ["overlap_mismatch", "desync", "ack_storm", "data_injection"]
 
 
-def run_ttl_chaff(ctx):
-    ctx.server("echo")
-    ctx.attacker("chaff", after=3, chaff="ttl", ttl=1)
-    ctx.client("commands", count=10, interval=0.15)
+def chaff_run(attack, **how):
+    """A choreography: the echo server, the chaff attack (`chaff` alone, or
+    `chaff_inject` with the injected command) after 3 commands, the commands client."""
+    def run(ctx):
+        ctx.server("echo")
+        if attack == "chaff_inject":
+            ctx.attacker(attack, after=3, payload="INJECTED cat /etc/shadow", **how)
+        else:
+            ctx.attacker(attack, after=3, **how)
+        ctx.client("commands", count=12, interval=0.15)
+    return run
 
 
-def run_ttl_chaff_inject(ctx):
-    ctx.server("echo")
-    ctx.attacker("chaff_inject", after=3, chaff="ttl", ttl=1, payload="INJECTED cat /etc/shadow")
-    ctx.client("commands", count=12, interval=0.15)
-
-
-def run_paws_chaff(ctx):
-    ctx.server("echo")
-    ctx.attacker("chaff", after=3, chaff="paws", paws_back=100000)
-    ctx.client("commands", count=10, interval=0.15)
-
-
-def run_paws_chaff_inject(ctx):
-    ctx.server("echo")
-    ctx.attacker("chaff_inject", after=3, chaff="paws", paws_back=100000, payload="INJECTED cat /etc/shadow")
-    ctx.client("commands", count=12, interval=0.15)
+run_ttl_chaff = chaff_run("chaff", chaff="ttl", ttl=1)
+run_ttl_chaff_inject = chaff_run("chaff_inject", chaff="ttl", ttl=1)
+run_paws_chaff = chaff_run("chaff", chaff="paws", paws_back=100000)
+run_paws_chaff_inject = chaff_run("chaff_inject", chaff="paws", paws_back=100000)
 
 
 # ----------------------------------------------------------------------------- benign
