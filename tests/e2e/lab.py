@@ -11,7 +11,8 @@ Exit status: 0 every check passed, 1 some failed, 77 the lab cannot run here (no
 root, no network namespaces, a tool missing), 2 usage.
 
 Invariants: every namespace it creates is named swe2e-<pid>-<role>, uses only the
-10.199.0.0/24 and fd99::/64 lab addresses, and is deleted on exit (normal, error or
+10.199.0.0/24 and fd99::/64 lab addresses (10.199.1.0/24 and fd99:1::/64 behind the
+router of the routed topology), and is deleted on exit (normal, error or
 signal); namespaces left by a run that was killed (-9) are removed by the next run,
 which recognises them by the dead pid in their name. Only processes it started are
 ever signalled, by their pid.
@@ -172,7 +173,9 @@ class Proc:
 class Lab:
     """Four namespaces: client, server, attacker hang on a bridge that lives in the
     sensor namespace; the bridge floods every frame to every port (no learning, ageing
-    0), so the attacker sniffs the link and the sensor captures on br0."""
+    0), so the attacker sniffs the link and the sensor captures on br0. Routed: a
+    fifth, the router rtr, hangs on the bridge in the server's place and the server
+    sits behind it on a link of its own (one hop from the hub)."""
 
     def __init__(self, routed=False):
         self.prefix = "swe2e-%d" % os.getpid()
