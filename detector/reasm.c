@@ -55,6 +55,7 @@
 #include <string.h>
 
 #include "common/sw_assert.h"
+#include "common/sw_config_table.h"
 #include "detector/reasm.h"
 #include "detector/seq.h"
 
@@ -64,8 +65,8 @@
 #define SEG_LEN_MAX      (1u << 24)  /* longer "segments" are cut (never seen on the wire) */
 #define NSMALL           32      /* classes of 16k - 8 bytes, k = 1..32 (up to 504) */
 #define NCLASS           (NSMALL + 32)   /* < 128: a node keeps its class in 7 bits */
-#define DEFAULT_MEMCAP   (256ull << 20)
-#define DEFAULT_FLOWCAP  (4ull << 20)
+/* what a zero memcap / flow cap stands for: the engine's defaults */
+static const sw_config cfg_defaults = { SW_CONFIG_TABLE(SW_CONFIG_INIT) };
 #define DIR_SLAB         256u    /* directions per slab chunk */
 #define ASIDE_MAX        4u      /* undeliverable copies kept per direction */
 #define ASIDE_LEN_MAX    4096u   /* bytes kept of each */
@@ -1389,9 +1390,9 @@ sw_reasm_ctx *sw_reasm_ctx_new(const sw_reasm_config *cfg, const sw_observer *ob
     if (cfg)
         c->cfg = *cfg;
     if (!c->cfg.memcap)
-        c->cfg.memcap = DEFAULT_MEMCAP;
+        c->cfg.memcap = cfg_defaults.stream_memcap;
     if (!c->cfg.flow_cap)
-        c->cfg.flow_cap = DEFAULT_FLOWCAP;
+        c->cfg.flow_cap = cfg_defaults.stream_flow_cap;
     if (obs)
         c->obs = *obs;
     c->retain_on = c->cfg.retain_seconds > 0 && c->cfg.retain_bytes > 0;

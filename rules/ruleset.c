@@ -121,10 +121,9 @@ size_t sw_ruleset_count(const sw_ruleset *rs)
 
 const sw_tunables *sw_ruleset_tunables(const sw_ruleset *rs)
 {
-    static const sw_tunables defaults = {
-        .ttl_delta = 5, .ack_storm_count = 20, .ack_storm_ms = 1000, .spray_count = 10,
-        .spray_ms = 2000, .desync_count = 3, .tsval_jump_seconds = 600, .isn_min_conns = 5,
-    };
+#define TUN_DEFAULT(name, event, def, min, max, unit) .name = (def),
+    static const sw_tunables defaults = { SW_TUNABLES(TUN_DEFAULT) };
+#undef TUN_DEFAULT
     return rs ? &rs->tun : &defaults;
 }
 
