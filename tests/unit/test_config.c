@@ -306,6 +306,48 @@ static void test_operations_md_agrees(void **state)
     assert_int_equal(bad, 0);
 }
 
+/* A value as prose writes it: sizes in KiB / MiB. */
+static void fmt_prose(const sw_config_row *r, uint64_t v, char *out, size_t n)
+{
+    if (r->kind == SW_CFG_SIZE && v && v % (1u << 20) == 0)
+        snprintf(out, n, "%" PRIu64 " MiB", v >> 20);
+    else if (r->kind == SW_CFG_SIZE && v && v % (1u << 10) == 0)
+        snprintf(out, n, "%" PRIu64 " KiB", v >> 10);
+    else
+        snprintf(out, n, "%" PRIu64, v);
+}
+
+/* docs/security.md's table of limits: a row for one option gives its default first. */
+static void test_security_md_agrees(void **state)
+{
+    (void)state;
+    char *doc = slurp("docs/security.md");
+    int bad = 0, seen = 0;
+    for (size_t i = 0; i < NROWS; i++) {
+        const sw_config_row *r = &rows[i];
+        if (!r->option)
+            continue;
+        char key[96], def[64];
+        snprintf(key, sizeof key, "(`--%s`) | ", r->option);
+        const char *s = strstr(doc, key);
+        if (!s)
+            continue;
+        seen++;
+        s += strlen(key);
+        fmt_prose(r, r->def, def, sizeof def);
+        if (r->def == 0)        /* stream-depth: the table's meaning says 0 = unlimited */
+            snprintf(def, sizeof def, "%s", strstr(r->doc, "0 = unlimited") ? "unlimited" : "0");
+        size_t dl = strlen(def);
+        if (strncmp(s, def, dl) != 0 || isalnum((unsigned char)s[dl])) {
+            fprintf(stderr, "docs/security.md: --%s's default is '%.16s', the table %s\n", r->option, s, def);
+            bad++;
+        }
+    }
+    free(doc);
+    assert_int_equal(bad, 0);
+    assert_true(seen >= 4);
+}
+
 /* include/seqwatch.h's field comments give the table's defaults (sizes in KiB/MiB). */
 static void test_header_agrees(void **state)
 {
@@ -327,13 +369,7 @@ static void test_header_agrees(void **state)
             continue;
         seen++;
         char def[64];
-        uint64_t v = r->def;
-        if (r->kind == SW_CFG_SIZE && v && v % (1u << 20) == 0)
-            snprintf(def, sizeof def, "%" PRIu64 " MiB", v >> 20);
-        else if (r->kind == SW_CFG_SIZE && v && v % (1u << 10) == 0)
-            snprintf(def, sizeof def, "%" PRIu64 " KiB", v >> 10);
-        else
-            snprintf(def, sizeof def, "%" PRIu64, v);
+        fmt_prose(r, r->def, def, sizeof def);
         if (!says_default(s, e, def)) {
             fprintf(stderr, "include/seqwatch.h: %s does not say 'default %s'\n", r->field, def);
             bad++;
@@ -519,6 +555,7 @@ int main(void)
         cmocka_unit_test(test_operations_md_agrees),
         cmocka_unit_test(test_help_agrees),
         cmocka_unit_test(test_header_agrees),
+        cmocka_unit_test(test_security_md_agrees),
         cmocka_unit_test(test_tunable_defaults),
         cmocka_unit_test(test_tunable_ranges),
         cmocka_unit_test(test_rules_md_agrees),
