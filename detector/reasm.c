@@ -56,6 +56,7 @@
 
 #include "common/sw_assert.h"
 #include "common/sw_config_table.h"
+#include "common/sw_list.h"
 #include "detector/reasm.h"
 #include "detector/seq.h"
 
@@ -525,9 +526,7 @@ static void lru_remove(sw_reasm_ctx *c, sw_reasm_dir *d)
 {
     if (!d->in_lru)
         return;
-    if (d->lru_prev) d->lru_prev->lru_next = d->lru_next; else c->lru_head = d->lru_next;
-    if (d->lru_next) d->lru_next->lru_prev = d->lru_prev; else c->lru_tail = d->lru_prev;
-    d->lru_prev = d->lru_next = NULL;
+    SW_DLIST_UNLINK(c->lru_head, c->lru_tail, d, lru_prev, lru_next);
     d->in_lru = 0;
 }
 
@@ -540,10 +539,7 @@ static void lru_touch(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t now)
     if (d->in_lru && !d->lru_next)
         return;
     lru_remove(c, d);
-    d->lru_prev = c->lru_tail;
-    d->lru_next = NULL;
-    if (c->lru_tail) c->lru_tail->lru_next = d; else c->lru_head = d;
-    c->lru_tail = d;
+    SW_DLIST_PUSH_TAIL(c->lru_head, c->lru_tail, d, lru_prev, lru_next);
     d->in_lru = 1;
 }
 

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sodium.h>
+#include "common/sw_list.h"
 #include "rules/rule_internal.h"
 
 /* ------------------------------------------------------------- rule sets -- */
@@ -421,19 +422,12 @@ static uint32_t key_hash(const sw_matcher *m, const thr_key *k)
 
 static void lru_unlink(sw_matcher *m, uint32_t i)
 {
-    thr_entry *x = &m->e[i];
-    if (x->lprev != NIL) m->e[x->lprev].lnext = x->lnext; else m->lru_head = x->lnext;
-    if (x->lnext != NIL) m->e[x->lnext].lprev = x->lprev; else m->lru_tail = x->lprev;
-    x->lprev = x->lnext = NIL;
+    SW_ILIST_UNLINK(m->e, m->lru_head, m->lru_tail, i, lprev, lnext, NIL);
 }
 
 static void lru_push_tail(sw_matcher *m, uint32_t i)
 {
-    thr_entry *x = &m->e[i];
-    x->lnext = NIL;
-    x->lprev = m->lru_tail;
-    if (m->lru_tail != NIL) m->e[m->lru_tail].lnext = i; else m->lru_head = i;
-    m->lru_tail = i;
+    SW_ILIST_PUSH_TAIL(m->e, m->lru_head, m->lru_tail, i, lprev, lnext, NIL);
 }
 
 static void bucket_unlink(sw_matcher *m, uint32_t i)

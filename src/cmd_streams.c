@@ -23,6 +23,7 @@
 #include <sodium.h>
 
 #include "seqwatch.h"
+#include "common/sw_list.h"
 #include "detector/capture.h"
 #include "src/cli.h"
 #include "src/commands.h"
@@ -240,9 +241,7 @@ static sdir *lookup(streams *s, const sw_stream_chunk *c)
 
 static void lru_unlink(streams *s, sdir *d)
 {
-    if (d->lru_prev) d->lru_prev->lru_next = d->lru_next; else s->lru_head = d->lru_next;
-    if (d->lru_next) d->lru_next->lru_prev = d->lru_prev; else s->lru_tail = d->lru_prev;
-    d->lru_prev = d->lru_next = NULL;
+    SW_DLIST_UNLINK(s->lru_head, s->lru_tail, d, lru_prev, lru_next);
 }
 
 static void fail(streams *s, const char *what, const char *name)
@@ -268,9 +267,7 @@ static FILE *file_get(streams *s, sdir *d)
     if (d->fp) {
         if (s->lru_tail != d) {
             lru_unlink(s, d);
-            d->lru_prev = s->lru_tail;
-            if (s->lru_tail) s->lru_tail->lru_next = d; else s->lru_head = d;
-            s->lru_tail = d;
+            SW_DLIST_PUSH_TAIL(s->lru_head, s->lru_tail, d, lru_prev, lru_next);
         }
         return d->fp;
     }
@@ -284,10 +281,7 @@ static FILE *file_get(streams *s, sdir *d)
         return NULL;
     }
     d->created = 1;
-    d->lru_prev = s->lru_tail;
-    d->lru_next = NULL;
-    if (s->lru_tail) s->lru_tail->lru_next = d; else s->lru_head = d;
-    s->lru_tail = d;
+    SW_DLIST_PUSH_TAIL(s->lru_head, s->lru_tail, d, lru_prev, lru_next);
     s->nopen++;
     return d->fp;
 }

@@ -250,8 +250,9 @@ static void test_api_clamp(void **state)
     }
 }
 
-/* An engine created with an out-of-range worker count runs (clamped), as the
- * command line's maximum does. */
+/* Zero passes the clamping and keeps its meaning: an engine with workers 0 runs on
+ * the caller's thread. (A count above the cap is clamped by the same macro as
+ * test_api_clamp checks; starting 256 threads here would only cost time.) */
 static void test_api_workers_cap(void **state)
 {
     (void)state;
