@@ -292,7 +292,13 @@ static void test_operations_md_agrees(void **state)
             fprintf(stderr, "docs/operations.md: --%s does not say 'default %s'\n", r->option, def);
             bad++;
         }
-        if (range_in(s, e, got, sizeof got)) {
+        int ranged = range_in(s, e, got, sizeof got);
+        if (!ranged && r->max != (r->size == sizeof(uint64_t) ? UINT64_MAX : UINT32_MAX)) {
+            fprintf(stderr, "docs/operations.md: --%s gives no range (%" PRIu64 "..%" PRIu64 ")\n",
+                    r->option, r->min, r->max);
+            bad++;
+        }
+        if (ranged) {
             char lo[32], hi[32];
             fmt_value(r, r->min, lo, sizeof lo);
             fmt_value(r, r->max, hi, sizeof hi);
