@@ -30,6 +30,7 @@
  *    packets no more than before.
  */
 #include "common/sw_assert.h"
+#include "common/sw_list.h"
 #include "detector/flow.h"
 
 #include <stdlib.h>
@@ -197,27 +198,13 @@ sw_flow *sw_flow_lookup(sw_flow_table *t, const sw_flow_key *k)
 static void lru_unlink(sw_flow_table *t, sw_flow *f)
 {
     flow_lru *l = &t->lru[f->tclass];
-    if (f->lru_prev)
-        f->lru_prev->lru_next = f->lru_next;
-    else
-        l->head = f->lru_next;
-    if (f->lru_next)
-        f->lru_next->lru_prev = f->lru_prev;
-    else
-        l->tail = f->lru_prev;
-    f->lru_prev = f->lru_next = NULL;
+    SW_DLIST_UNLINK(l->head, l->tail, f, lru_prev, lru_next);
 }
 
 static void lru_append(sw_flow_table *t, sw_flow *f)
 {
     flow_lru *l = &t->lru[f->tclass];
-    f->lru_next = NULL;
-    f->lru_prev = l->tail;
-    if (l->tail)
-        l->tail->lru_next = f;
-    else
-        l->head = f;
-    l->tail = f;
+    SW_DLIST_PUSH_TAIL(l->head, l->tail, f, lru_prev, lru_next);
 }
 
 static void chain_unlink(sw_flow_table *t, sw_flow *f)

@@ -55,6 +55,8 @@
 #include <string.h>
 
 #include "common/sw_assert.h"
+#include "common/sw_config_table.h"
+#include "common/sw_list.h"
 #include "detector/reasm.h"
 #include "detector/seq.h"
 
@@ -64,8 +66,8 @@
 #define SEG_LEN_MAX      (1u << 24)  /* longer "segments" are cut (never seen on the wire) */
 #define NSMALL           32      /* classes of 16k - 8 bytes, k = 1..32 (up to 504) */
 #define NCLASS           (NSMALL + 32)   /* < 128: a node keeps its class in 7 bits */
-#define DEFAULT_MEMCAP   (256ull << 20)
-#define DEFAULT_FLOWCAP  (4ull << 20)
+/* what a zero memcap / flow cap stands for: the engine's defaults */
+static const sw_config cfg_defaults = { SW_CONFIG_TABLE(SW_CONFIG_INIT) };
 #define DIR_SLAB         256u    /* directions per slab chunk */
 #define ASIDE_MAX        4u      /* undeliverable copies kept per direction */
 #define ASIDE_LEN_MAX    4096u   /* bytes kept of each */
@@ -524,9 +526,7 @@ static void lru_remove(sw_reasm_ctx *c, sw_reasm_dir *d)
 {
     if (!d->in_lru)
         return;
-    if (d->lru_prev) d->lru_prev->lru_next = d->lru_next; else c->lru_head = d->lru_next;
-    if (d->lru_next) d->lru_next->lru_prev = d->lru_prev; else c->lru_tail = d->lru_prev;
-    d->lru_prev = d->lru_next = NULL;
+    SW_DLIST_UNLINK(c->lru_head, c->lru_tail, d, lru_prev, lru_next);
     d->in_lru = 0;
 }
 
@@ -539,10 +539,7 @@ static void lru_touch(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t now)
     if (d->in_lru && !d->lru_next)
         return;
     lru_remove(c, d);
-    d->lru_prev = c->lru_tail;
-    d->lru_next = NULL;
-    if (c->lru_tail) c->lru_tail->lru_next = d; else c->lru_head = d;
-    c->lru_tail = d;
+    SW_DLIST_PUSH_TAIL(c->lru_head, c->lru_tail, d, lru_prev, lru_next);
     d->in_lru = 1;
 }
 
@@ -1389,9 +1386,9 @@ sw_reasm_ctx *sw_reasm_ctx_new(const sw_reasm_config *cfg, const sw_observer *ob
     if (cfg)
         c->cfg = *cfg;
     if (!c->cfg.memcap)
-        c->cfg.memcap = DEFAULT_MEMCAP;
+        c->cfg.memcap = cfg_defaults.stream_memcap;
     if (!c->cfg.flow_cap)
-        c->cfg.flow_cap = DEFAULT_FLOWCAP;
+        c->cfg.flow_cap = cfg_defaults.stream_flow_cap;
     if (obs)
         c->obs = *obs;
     c->retain_on = c->cfg.retain_seconds > 0 && c->cfg.retain_bytes > 0;

@@ -77,7 +77,10 @@ typedef enum sw_frag_policy {
 typedef struct sw_engine sw_engine;
 
 /* Engine configuration. Always initialise with sw_config_init() and then change
- * only what you need: fields added in later versions get safe defaults there. */
+ * only what you need: fields added in later versions get safe defaults there.
+ * The numeric fields' defaults and ranges are one table (common/sw_config_table.h
+ * in the source, docs/operations.md): sw_engine_new moves a nonzero value outside
+ * its range to the nearer end; 0 keeps the meaning given below. */
 typedef struct sw_config {
     uint32_t struct_size;          /* set by sw_config_init */
 
@@ -85,9 +88,9 @@ typedef struct sw_config {
     uint32_t max_flows;            /* cap on tracked flows (default 1000000) */
     int      seed_set;             /* if 1, hash_seed is used instead of a random seed */
     uint8_t  hash_seed[16];
-    uint32_t timeout_syn;          /* seconds, embryonic connections (default 30) */
-    uint32_t timeout_established;  /* seconds, established (default 3600) */
-    uint32_t timeout_closing;      /* seconds, FIN/RST/TIME_WAIT states (default 60) */
+    uint32_t timeout_syn;          /* seconds, embryonic connections (default 30; 0: never) */
+    uint32_t timeout_established;  /* seconds, established (default 3600; 0: never) */
+    uint32_t timeout_closing;      /* seconds, FIN/RST/TIME_WAIT (default 60; 0: never) */
     sw_checksum_mode checksum;
 
     /* reassembly */

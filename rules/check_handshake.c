@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sodium.h>
 
+#include "common/sw_list.h"
 #include "rules/check_internal.h"
 
 /* ------------------------------------------------------------- ISN table -- */
@@ -77,22 +78,12 @@ static uint32_t isn_bucket(const ck_isn_table *t, int ipv, const uint8_t *addr)
 
 static void lru_unlink(ck_isn_table *t, int32_t i)
 {
-    isn_host *h = &t->h[i];
-    if (h->lprev >= 0) t->h[h->lprev].lnext = h->lnext; else t->lru_head = h->lnext;
-    if (h->lnext >= 0) t->h[h->lnext].lprev = h->lprev; else t->lru_tail = h->lprev;
-    h->lprev = h->lnext = -1;
+    SW_ILIST_UNLINK(t->h, t->lru_head, t->lru_tail, i, lprev, lnext, -1);
 }
 
 static void lru_front(ck_isn_table *t, int32_t i)
 {
-    isn_host *h = &t->h[i];
-    h->lprev = -1;
-    h->lnext = t->lru_head;
-    if (t->lru_head >= 0)
-        t->h[t->lru_head].lprev = i;
-    t->lru_head = i;
-    if (t->lru_tail < 0)
-        t->lru_tail = i;
+    SW_ILIST_PUSH_HEAD(t->h, t->lru_head, t->lru_tail, i, lprev, lnext, -1);
 }
 
 static int32_t isn_find(const ck_isn_table *t, int ipv, const uint8_t *addr)

@@ -35,7 +35,7 @@
 #define CK_HEX_MAX         256        /* bytes of each overlap version in the evidence */
 #define CK_CHAIN_MAX       8          /* events remembered for session_takeover */
 #define CK_ISN_HOSTS       4096       /* server hosts in the ISN table */
-#define CK_ISN_KEEP        16         /* ISNs kept per host */
+#define CK_ISN_KEEP        SW_TUN_ISN_KEEP  /* ISNs kept per host (rules/tunables.h) */
 #define CK_ISN_TINY        (1u << 20) /* |ISN delta| below this is predictable */
 
 /* One packet of the history ring (16 bytes). */

@@ -28,16 +28,11 @@
 
 static void tun_defaults(sw_tunables *t)
 {
-    /* the values of rules/default.rules when a rule set does not say otherwise */
-    if (t->ttl_delta <= 0) t->ttl_delta = 5;
-    if (!t->ack_storm_count) t->ack_storm_count = 20;
-    if (!t->ack_storm_ms) t->ack_storm_ms = 1000;
-    if (!t->spray_count) t->spray_count = 10;
-    if (!t->spray_ms) t->spray_ms = 2000;
-    if (!t->desync_count) t->desync_count = 3;
-    if (!t->tsval_jump_seconds) t->tsval_jump_seconds = 600;
-    if (t->isn_min_conns < 3) t->isn_min_conns = t->isn_min_conns ? 3 : 5;
-    if (t->isn_min_conns > CK_ISN_KEEP) t->isn_min_conns = CK_ISN_KEEP;
+    /* a zero the range excludes is the default (a caller that cleared its config);
+     * the rest is kept within rules/tunables.h's ranges */
+#define TUN_FIX(name, event, def, min, max, unit) t->name = sw_tun_fix(t->name, def, min, max);
+    SW_TUNABLES(TUN_FIX)
+#undef TUN_FIX
 }
 
 sw_checks *sw_checks_new(const sw_checks_config *cfg, sw_event_emit_fn emit, void *user)

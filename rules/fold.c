@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sodium.h>
+#include "common/sw_list.h"
 #include "rules/fold.h"
 
 typedef struct fold_key {
@@ -123,19 +124,12 @@ static uint32_t bucket_of(const sw_fold *f, const fold_key *k)
 
 static void lru_unlink(sw_fold *f, uint32_t i)
 {
-    fold_entry *x = &f->e[i];
-    if (x->lprev != NIL) f->e[x->lprev].lnext = x->lnext; else f->lru_head = x->lnext;
-    if (x->lnext != NIL) f->e[x->lnext].lprev = x->lprev; else f->lru_tail = x->lprev;
-    x->lprev = x->lnext = NIL;
+    SW_ILIST_UNLINK(f->e, f->lru_head, f->lru_tail, i, lprev, lnext, NIL);
 }
 
 static void lru_push_tail(sw_fold *f, uint32_t i)
 {
-    fold_entry *x = &f->e[i];
-    x->lnext = NIL;
-    x->lprev = f->lru_tail;
-    if (f->lru_tail != NIL) f->e[f->lru_tail].lnext = i; else f->lru_head = i;
-    f->lru_tail = i;
+    SW_ILIST_PUSH_TAIL(f->e, f->lru_head, f->lru_tail, i, lprev, lnext, NIL);
 }
 
 static uint32_t find(const sw_fold *f, const fold_key *k)

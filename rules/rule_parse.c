@@ -46,23 +46,20 @@ static const struct { const char *name, *value; } builtin_vars[] = {
     { "EXTERNAL_NET", "any" },
 };
 
-/* Tunable options: name, owning event, range. Order = index in tun_* arrays. */
-enum { TUN_TTL_DELTA = 0, TUN_ACK_STORM_COUNT, TUN_ACK_STORM_MS, TUN_SPRAY_COUNT, TUN_SPRAY_MS,
-       TUN_DESYNC_COUNT, TUN_TSVAL_JUMP, TUN_ISN_MIN_CONNS, TUN_COUNT };
+/* Tunable options (rules/tunables.h): name, owning event, range. Order = index in
+ * tun_* arrays. */
+#define TUN_ENUM(name, event, def, min, max, unit) TUN_##name,
+enum { SW_TUNABLES(TUN_ENUM) TUN_COUNT };
+#undef TUN_ENUM
 
 static const struct {
     const char *name;
     sw_event_id event;
     uint32_t    min, max;
 } tunable_defs[TUN_COUNT] = {
-    { "ttl_delta",          SW_EV_TTL_ANOMALY,      0, 255 },
-    { "ack_storm_count",    SW_EV_ACK_STORM,        2, 1000000 },
-    { "ack_storm_ms",       SW_EV_ACK_STORM,        1, 3600000 },
-    { "spray_count",        SW_EV_BLIND_SPRAY,      2, 1000000 },
-    { "spray_ms",           SW_EV_BLIND_SPRAY,      1, 3600000 },
-    { "desync_count",       SW_EV_DESYNC,           1, 1000000 },
-    { "tsval_jump_seconds", SW_EV_TSVAL_REGRESSION, 1, 2147483 },
-    { "isn_min_conns",      SW_EV_ISN_PREDICTABLE,  2, 1000000 },
+#define TUN_DEF(name, event, def, min, max, unit) { #name, event, min, max },
+    SW_TUNABLES(TUN_DEF)
+#undef TUN_DEF
 };
 _Static_assert(TUN_COUNT <= SW_TUN_MAX, "sw_rule.tun_val too small");
 
@@ -1578,14 +1575,10 @@ sw_ruleset *sw_ruleset_load(const sw_rules_spec *spec, char *err, size_t errlen)
     p.rules = NULL;
     p.nrules = 0;
     sw_tunables_default(&rs->tun);
-    if (p.tun_line[TUN_TTL_DELTA]) rs->tun.ttl_delta = (int)p.tun_val[TUN_TTL_DELTA];
-    if (p.tun_line[TUN_ACK_STORM_COUNT]) rs->tun.ack_storm_count = p.tun_val[TUN_ACK_STORM_COUNT];
-    if (p.tun_line[TUN_ACK_STORM_MS]) rs->tun.ack_storm_ms = p.tun_val[TUN_ACK_STORM_MS];
-    if (p.tun_line[TUN_SPRAY_COUNT]) rs->tun.spray_count = p.tun_val[TUN_SPRAY_COUNT];
-    if (p.tun_line[TUN_SPRAY_MS]) rs->tun.spray_ms = p.tun_val[TUN_SPRAY_MS];
-    if (p.tun_line[TUN_DESYNC_COUNT]) rs->tun.desync_count = p.tun_val[TUN_DESYNC_COUNT];
-    if (p.tun_line[TUN_TSVAL_JUMP]) rs->tun.tsval_jump_seconds = p.tun_val[TUN_TSVAL_JUMP];
-    if (p.tun_line[TUN_ISN_MIN_CONNS]) rs->tun.isn_min_conns = p.tun_val[TUN_ISN_MIN_CONNS];
+#define TUN_TAKE(name, event, def, min, max, unit) \
+    if (p.tun_line[TUN_##name]) rs->tun.name = p.tun_val[TUN_##name];
+    SW_TUNABLES(TUN_TAKE)
+#undef TUN_TAKE
     unsigned char h[crypto_hash_sha256_BYTES];
     crypto_hash_sha256_final(&hs, h);
     if (sw_ruleset_finish(rs, h) != 0) {

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sodium.h>
+#include "common/sw_list.h"
 #include "rules/rule_internal.h"
 
 /* ------------------------------------------------------------- rule sets -- */
@@ -121,10 +122,9 @@ size_t sw_ruleset_count(const sw_ruleset *rs)
 
 const sw_tunables *sw_ruleset_tunables(const sw_ruleset *rs)
 {
-    static const sw_tunables defaults = {
-        .ttl_delta = 5, .ack_storm_count = 20, .ack_storm_ms = 1000, .spray_count = 10,
-        .spray_ms = 2000, .desync_count = 3, .tsval_jump_seconds = 600, .isn_min_conns = 5,
-    };
+#define TUN_DEFAULT(name, event, def, min, max, unit) .name = (def),
+    static const sw_tunables defaults = { SW_TUNABLES(TUN_DEFAULT) };
+#undef TUN_DEFAULT
     return rs ? &rs->tun : &defaults;
 }
 
@@ -422,19 +422,12 @@ static uint32_t key_hash(const sw_matcher *m, const thr_key *k)
 
 static void lru_unlink(sw_matcher *m, uint32_t i)
 {
-    thr_entry *x = &m->e[i];
-    if (x->lprev != NIL) m->e[x->lprev].lnext = x->lnext; else m->lru_head = x->lnext;
-    if (x->lnext != NIL) m->e[x->lnext].lprev = x->lprev; else m->lru_tail = x->lprev;
-    x->lprev = x->lnext = NIL;
+    SW_ILIST_UNLINK(m->e, m->lru_head, m->lru_tail, i, lprev, lnext, NIL);
 }
 
 static void lru_push_tail(sw_matcher *m, uint32_t i)
 {
-    thr_entry *x = &m->e[i];
-    x->lnext = NIL;
-    x->lprev = m->lru_tail;
-    if (m->lru_tail != NIL) m->e[m->lru_tail].lnext = i; else m->lru_head = i;
-    m->lru_tail = i;
+    SW_ILIST_PUSH_TAIL(m->e, m->lru_head, m->lru_tail, i, lprev, lnext, NIL);
 }
 
 static void bucket_unlink(sw_matcher *m, uint32_t i)

@@ -7,20 +7,17 @@
 #include <stdint.h>
 #include <stddef.h>
 #include "rules/event.h"
+#include "rules/tunables.h"
 
 typedef struct sw_ruleset sw_ruleset;
 
 /* Check tunables: rule options that change how a check judges. A value set in any
- * loaded rule for the event applies to that event's check. */
+ * loaded rule for the event applies to that event's check. The fields, their
+ * defaults and ranges: rules/tunables.h. */
 typedef struct sw_tunables {
-    int      ttl_delta;             /* ttl_anomaly: allowed |ttl - baseline| (default 5) */
-    uint32_t ack_storm_count;       /* ack_storm: pure ACKs in the burst (default 20) */
-    uint32_t ack_storm_ms;          /* ... within this interval (default 1000) */
-    uint32_t spray_count;           /* blind_spray: out-of-window RST/SYN/data (default 10) */
-    uint32_t spray_ms;              /* ... within this interval (default 2000) */
-    uint32_t desync_count;          /* desync: unacceptable segments from each side (default 3) */
-    uint32_t tsval_jump_seconds;    /* tsval_regression: max plausible TSval jump, in seconds of a 1 kHz clock (default 600) */
-    uint32_t isn_min_conns;         /* isn_predictable: connections needed (default 5) */
+#define SW_TUN_FIELD(name, event, def, min, max, unit) uint32_t name;
+    SW_TUNABLES(SW_TUN_FIELD)
+#undef SW_TUN_FIELD
 } sw_tunables;
 
 /* Load rules from a file or from text (name is used in error messages). vars is a

@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "src/cli.h"
+#include "common/sw_config_table.h"
 #include "seqwatch.h"
 
 int sw_cli_parse_uint(const char *s, uint64_t max, uint64_t *out)
@@ -107,4 +108,28 @@ int sw_cli_parse_frag_policy(const char *s, struct sw_config *cfg)
         return -1;
     cfg->frag_policy = (sw_frag_policy)fp;
     return 0;
+}
+
+static const sw_config_row config_rows[] = { SW_CONFIG_TABLE(SW_CONFIG_ROW) };
+
+int sw_cli_parse_config_option(const char *option, const char *s, struct sw_config *cfg)
+{
+    for (size_t i = 0; i < sizeof(config_rows) / sizeof(config_rows[0]); i++) {
+        const sw_config_row *r = &config_rows[i];
+        if (!r->option || strcmp(r->option, option) != 0)
+            continue;
+        uint64_t v;
+        int bad = r->kind == SW_CFG_SIZE ? sw_cli_parse_size(s, &v) : sw_cli_parse_uint(s, r->max, &v);
+        if (bad || v < r->min || v > r->max)
+            return -1;
+        unsigned char *field = (unsigned char *)cfg + r->offset;
+        if (r->size == sizeof(uint64_t)) {
+            memcpy(field, &v, sizeof(uint64_t));
+        } else {
+            uint32_t v32 = (uint32_t)v;     /* max fits: the table's rows are checked */
+            memcpy(field, &v32, sizeof(uint32_t));
+        }
+        return 0;
+    }
+    return 1;
 }

@@ -19,5 +19,9 @@ struct sw_config;
 int sw_cli_parse_checksum(const char *s, struct sw_config *cfg);
 int sw_cli_parse_vlan(const char *s, struct sw_config *cfg);
 int sw_cli_parse_frag_policy(const char *s, struct sw_config *cfg);
+/* A numeric setting of common/sw_config_table.h by its long option name ("max-flows"):
+ * the value must lie in the table's range (a size takes K/M/G suffixes). Returns 0
+ * ok, -1 bad value, 1 when the table has no such option. */
+int sw_cli_parse_config_option(const char *option, const char *s, struct sw_config *cfg);
 
 #endif

@@ -116,7 +116,7 @@ static void run_usage(FILE *f)
 "      --retain-bytes SIZE  ... and at most SIZE per direction (default 256K)\n"
 "      --seed HEX           32 hex digits: fixed flow-hash seed (tests; default random)\n"
 "      --workers N          spread connections over N worker threads (default 1;\n"
-"                           at most 64). Both directions of a connection go to one\n"
+"                           at most 256). Both directions of a connection go to one\n"
 "                           worker; --max-flows and --stream-memcap are shared out\n"
 "                           equally. The alerts are the same for every N (their\n"
 "                           order can differ among connections that end at once).\n"
@@ -135,10 +135,9 @@ static void run_usage(FILE *f)
 }
 
 enum {
-    O_NO_PROMISC = 256, O_SNAPLEN, O_BUFSIZE, O_CHECKSUM, O_RULES, O_VAR, O_ANOM, O_HISTORY,
-    O_JSON, O_NO_JSON, O_DB, O_NO_DB, O_SENSOR, O_SUMMARY_JSON, O_NO_PROGRESS, O_MAX_FLOWS,
-    O_T_SYN, O_T_EST, O_T_CLOSE, O_MEMCAP, O_FLOWCAP, O_DEPTH, O_RET_S, O_RET_B, O_SEED,
-    O_USER, O_GROUP, O_WORKERS, O_FANOUT, O_NO_DEFAULT_RULES, O_CONFIG,
+    O_NO_PROMISC = 256, O_CFG, O_SNAPLEN, O_BUFSIZE, O_CHECKSUM, O_RULES, O_VAR, O_ANOM,
+    O_JSON, O_NO_JSON, O_DB, O_NO_DB, O_SENSOR, O_SUMMARY_JSON, O_NO_PROGRESS, O_SEED,
+    O_USER, O_GROUP, O_FANOUT, O_NO_DEFAULT_RULES, O_CONFIG,
     O_THRESHOLD_FILE, O_FAST, O_NO_FAST, O_FRAG_POLICY, O_VLAN,
 };
 
@@ -159,7 +158,7 @@ static const struct option run_opts[] = {
     {"config", required_argument, 0, O_CONFIG},
     {"threshold-file", required_argument, 0, O_THRESHOLD_FILE},
     {"anomalies", no_argument, 0, O_ANOM},
-    {"history", required_argument, 0, O_HISTORY},
+    {"history", required_argument, 0, O_CFG},
     {"json", required_argument, 0, O_JSON},
     {"no-json", no_argument, 0, O_NO_JSON},
     {"fast", no_argument, 0, O_FAST},
@@ -170,17 +169,17 @@ static const struct option run_opts[] = {
     {"summary-json", required_argument, 0, O_SUMMARY_JSON},
     {"quiet", no_argument, 0, 'q'},
     {"no-progress", no_argument, 0, O_NO_PROGRESS},
-    {"max-flows", required_argument, 0, O_MAX_FLOWS},
-    {"timeout-syn", required_argument, 0, O_T_SYN},
-    {"timeout-established", required_argument, 0, O_T_EST},
-    {"timeout-closing", required_argument, 0, O_T_CLOSE},
-    {"stream-memcap", required_argument, 0, O_MEMCAP},
-    {"stream-flow-cap", required_argument, 0, O_FLOWCAP},
-    {"stream-depth", required_argument, 0, O_DEPTH},
-    {"retain-seconds", required_argument, 0, O_RET_S},
-    {"retain-bytes", required_argument, 0, O_RET_B},
+    {"max-flows", required_argument, 0, O_CFG},
+    {"timeout-syn", required_argument, 0, O_CFG},
+    {"timeout-established", required_argument, 0, O_CFG},
+    {"timeout-closing", required_argument, 0, O_CFG},
+    {"stream-memcap", required_argument, 0, O_CFG},
+    {"stream-flow-cap", required_argument, 0, O_CFG},
+    {"stream-depth", required_argument, 0, O_CFG},
+    {"retain-seconds", required_argument, 0, O_CFG},
+    {"retain-bytes", required_argument, 0, O_CFG},
     {"seed", required_argument, 0, O_SEED},
-    {"workers", required_argument, 0, O_WORKERS},
+    {"workers", required_argument, 0, O_CFG},
     {"fanout", required_argument, 0, O_FANOUT},
     {"user", required_argument, 0, O_USER},
     {"group", required_argument, 0, O_GROUP},
@@ -580,8 +579,8 @@ int sw_cmd_run(int argc, char **argv)
 
     optind = 1;
     opterr = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, ":r:i:f:c:qh", run_opts, NULL)) != -1) {
+    int c, li = 0;
+    while ((c = getopt_long(argc, argv, ":r:i:f:c:qh", run_opts, &li)) != -1) {
         switch (c) {
         case 'r': rfile = optarg; break;
         case 'i': iface = optarg; break;
@@ -618,10 +617,6 @@ int sw_cmd_run(int argc, char **argv)
             if (sw_rules_opts_add_var(&ro, optarg)) return 2;
             break;
         case O_ANOM: cfg.anomalies = 1; break;
-        case O_HISTORY:
-            if (sw_cli_parse_uint(optarg, 64, &v)) return bad_value("history", optarg);
-            cfg.history_packets = (uint32_t)v;
-            break;
         case O_JSON: json_path = optarg; json_given = 1; break;
         case O_NO_JSON: json_path = NULL; json_given = 1; break;
         case O_FAST: fast = 1; break;
@@ -631,45 +626,13 @@ int sw_cmd_run(int argc, char **argv)
         case O_SENSOR: cfg.sensor_name = optarg; break;
         case O_SUMMARY_JSON: summary_path = optarg; break;
         case O_NO_PROGRESS: show_progress = 0; break;
-        case O_MAX_FLOWS:
-            if (sw_cli_parse_uint(optarg, 100000000, &v) || v == 0) return bad_value("max-flows", optarg);
-            cfg.max_flows = (uint32_t)v;
-            break;
-        case O_T_SYN:
-            if (sw_cli_parse_uint(optarg, 86400 * 7, &v) || v == 0) return bad_value("timeout-syn", optarg);
-            cfg.timeout_syn = (uint32_t)v;
-            break;
-        case O_T_EST:
-            if (sw_cli_parse_uint(optarg, 86400 * 30, &v) || v == 0) return bad_value("timeout-established", optarg);
-            cfg.timeout_established = (uint32_t)v;
-            break;
-        case O_T_CLOSE:
-            if (sw_cli_parse_uint(optarg, 86400 * 7, &v) || v == 0) return bad_value("timeout-closing", optarg);
-            cfg.timeout_closing = (uint32_t)v;
-            break;
-        case O_MEMCAP:
-            if (sw_cli_parse_size(optarg, &cfg.stream_memcap)) return bad_value("stream-memcap", optarg);
-            break;
-        case O_FLOWCAP:
-            if (sw_cli_parse_size(optarg, &cfg.stream_flow_cap)) return bad_value("stream-flow-cap", optarg);
-            break;
-        case O_DEPTH:
-            if (sw_cli_parse_size(optarg, &cfg.stream_depth)) return bad_value("stream-depth", optarg);
-            break;
-        case O_RET_S:
-            if (sw_cli_parse_uint(optarg, 86400, &v)) return bad_value("retain-seconds", optarg);
-            cfg.retain_seconds = (uint32_t)v;
-            break;
-        case O_RET_B:
-            if (sw_cli_parse_size(optarg, &cfg.retain_bytes)) return bad_value("retain-bytes", optarg);
-            break;
         case O_SEED:
             if (sw_cli_parse_seed(optarg, cfg.hash_seed)) return bad_value("seed", optarg);
             cfg.seed_set = 1;
             break;
-        case O_WORKERS:
-            if (sw_cli_parse_uint(optarg, 64, &v) || v == 0) return bad_value("workers", optarg);
-            cfg.workers = (uint32_t)v;
+        case O_CFG:     /* the numeric settings of common/sw_config_table.h */
+            if (sw_cli_parse_config_option(run_opts[li].name, optarg, &cfg))
+                return bad_value(run_opts[li].name, optarg);
             break;
         case O_FANOUT:
             if (sw_cli_parse_uint(optarg, 65535, &v)) return bad_value("fanout", optarg);

@@ -23,6 +23,7 @@
 #include <sodium.h>
 
 #include "seqwatch.h"
+#include "common/sw_list.h"
 #include "detector/capture.h"
 #include "src/cli.h"
 #include "src/commands.h"
@@ -114,7 +115,7 @@ static void streams_usage(FILE *f)
 "2 usage error.\n", GAP_LIST_MAX);
 }
 
-enum { O_MANIFEST = 256, O_CHECKSUM, O_DEPTH, O_MEMCAP, O_FLOWCAP, O_MAXFLOWS, O_TEST, O_MAXOPEN, O_FRAG_POLICY, O_VLAN };
+enum { O_MANIFEST = 256, O_CFG, O_CHECKSUM, O_MAXOPEN, O_FRAG_POLICY, O_VLAN };
 
 static const struct option streams_opts[] = {
     {"read", required_argument, 0, 'r'},
@@ -124,11 +125,11 @@ static const struct option streams_opts[] = {
     {"checksum", required_argument, 0, O_CHECKSUM},
     {"frag-policy", required_argument, 0, O_FRAG_POLICY},
     {"vlan", required_argument, 0, O_VLAN},
-    {"stream-depth", required_argument, 0, O_DEPTH},
-    {"stream-memcap", required_argument, 0, O_MEMCAP},
-    {"stream-flow-cap", required_argument, 0, O_FLOWCAP},
-    {"max-flows", required_argument, 0, O_MAXFLOWS},
-    {"timeout-established", required_argument, 0, O_TEST},
+    {"stream-depth", required_argument, 0, O_CFG},
+    {"stream-memcap", required_argument, 0, O_CFG},
+    {"stream-flow-cap", required_argument, 0, O_CFG},
+    {"max-flows", required_argument, 0, O_CFG},
+    {"timeout-established", required_argument, 0, O_CFG},
     {"max-open-files", required_argument, 0, O_MAXOPEN},
     {"quiet", no_argument, 0, 'q'},
     {"help", no_argument, 0, 'h'},
@@ -240,9 +241,7 @@ static sdir *lookup(streams *s, const sw_stream_chunk *c)
 
 static void lru_unlink(streams *s, sdir *d)
 {
-    if (d->lru_prev) d->lru_prev->lru_next = d->lru_next; else s->lru_head = d->lru_next;
-    if (d->lru_next) d->lru_next->lru_prev = d->lru_prev; else s->lru_tail = d->lru_prev;
-    d->lru_prev = d->lru_next = NULL;
+    SW_DLIST_UNLINK(s->lru_head, s->lru_tail, d, lru_prev, lru_next);
 }
 
 static void fail(streams *s, const char *what, const char *name)
@@ -268,9 +267,7 @@ static FILE *file_get(streams *s, sdir *d)
     if (d->fp) {
         if (s->lru_tail != d) {
             lru_unlink(s, d);
-            d->lru_prev = s->lru_tail;
-            if (s->lru_tail) s->lru_tail->lru_next = d; else s->lru_head = d;
-            s->lru_tail = d;
+            SW_DLIST_PUSH_TAIL(s->lru_head, s->lru_tail, d, lru_prev, lru_next);
         }
         return d->fp;
     }
@@ -284,10 +281,7 @@ static FILE *file_get(streams *s, sdir *d)
         return NULL;
     }
     d->created = 1;
-    d->lru_prev = s->lru_tail;
-    d->lru_next = NULL;
-    if (s->lru_tail) s->lru_tail->lru_next = d; else s->lru_head = d;
-    s->lru_tail = d;
+    SW_DLIST_PUSH_TAIL(s->lru_head, s->lru_tail, d, lru_prev, lru_next);
     s->nopen++;
     return d->fp;
 }
@@ -420,12 +414,12 @@ int sw_cmd_streams(int argc, char **argv)
     sw_config_init(&cfg);
     const char *rfile = NULL, *outdir = NULL, *manifest_path = NULL, *bpf = NULL;
     int quiet = 0;
-    uint64_t v, max_open = 256;
+    uint64_t max_open = 256;
 
     optind = 1;
     opterr = 0;
-    int ch;
-    while ((ch = getopt_long(argc, argv, ":r:o:f:qh", streams_opts, NULL)) != -1) {
+    int ch, li = 0;
+    while ((ch = getopt_long(argc, argv, ":r:o:f:qh", streams_opts, &li)) != -1) {
         switch (ch) {
         case 'r': rfile = optarg; break;
         case 'o': outdir = optarg; break;
@@ -442,25 +436,9 @@ int sw_cmd_streams(int argc, char **argv)
         case O_FRAG_POLICY:
             if (sw_cli_parse_frag_policy(optarg, &cfg)) return bad_value("frag-policy", optarg);
             break;
-        case O_DEPTH:
-            if (sw_cli_parse_size(optarg, &cfg.stream_depth)) return bad_value("stream-depth", optarg);
-            break;
-        case O_MEMCAP:
-            if (sw_cli_parse_size(optarg, &cfg.stream_memcap) || !cfg.stream_memcap)
-                return bad_value("stream-memcap", optarg);
-            break;
-        case O_FLOWCAP:
-            if (sw_cli_parse_size(optarg, &cfg.stream_flow_cap) || !cfg.stream_flow_cap)
-                return bad_value("stream-flow-cap", optarg);
-            break;
-        case O_MAXFLOWS:
-            if (sw_cli_parse_uint(optarg, 100000000, &v) || v == 0) return bad_value("max-flows", optarg);
-            cfg.max_flows = (uint32_t)v;
-            break;
-        case O_TEST:
-            if (sw_cli_parse_uint(optarg, 86400 * 30, &v) || v == 0)
-                return bad_value("timeout-established", optarg);
-            cfg.timeout_established = (uint32_t)v;
+        case O_CFG:     /* the numeric settings of common/sw_config_table.h */
+            if (sw_cli_parse_config_option(streams_opts[li].name, optarg, &cfg))
+                return bad_value(streams_opts[li].name, optarg);
             break;
         case O_MAXOPEN:
             if (sw_cli_parse_uint(optarg, 65536, &max_open) || max_open == 0)

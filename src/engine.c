@@ -26,6 +26,7 @@
 #include "storage/store.h"
 #include "src/workers.h"
 #include "src/host_tag.h"
+#include "common/sw_config_table.h"
 
 extern const char sw_default_rules_text[];
 
@@ -77,26 +78,16 @@ struct sw_engine {
 #define FOLD_MAX     16384u
 #define FOLD_IDLE_US (60ull * 1000000u)
 
+/* The numeric fields come from common/sw_config_table.h, with their ranges. */
+SW_CONFIG_TABLE(SW_CONFIG_CHECK_FIELD)
+
 void sw_config_init(sw_config *c)
 {
     memset(c, 0, sizeof(*c));
     c->struct_size = sizeof(*c);
-    c->max_flows = 1000000;
-    c->timeout_syn = 30;
-    c->timeout_established = 3600;
-    c->timeout_closing = 60;
+    SW_CONFIG_TABLE(SW_CONFIG_SET_DEFAULT)
     c->checksum = SW_CHECKSUM_AUTO;
-    c->stream_memcap = 256ull << 20;
-    c->stream_flow_cap = 4ull << 20;
-    c->stream_depth = 0;
-    c->retain_seconds = 30;
-    c->retain_bytes = 256u << 10;
-    c->history_packets = 8;
-    c->workers = 1;
     c->frag_policy = SW_FRAG_LINUX;
-    c->frag_max_contexts = 1024;
-    c->frag_memcap = 4ull << 20;       /* as Linux's ipfrag_high_thresh */
-    c->frag_max_fragments = 128;
 }
 
 const char *sw_version(void) { return SW_VERSION; }
@@ -441,6 +432,10 @@ sw_engine *sw_engine_new(const sw_config *cfg_in, char *err, size_t errlen)
         (cfg_in->threshold_file && !e->threshold_file)) {
         set_err(err, errlen, "out of memory");
         goto fail;
+    }
+    {
+        sw_config *c = &e->cfg;
+        SW_CONFIG_TABLE(SW_CONFIG_CLAMP)
     }
     if (e->cfg.workers == 0)
         e->cfg.workers = 1;

@@ -26,6 +26,7 @@
  */
 #define _GNU_SOURCE 1   /* pthread_setname_np */
 #include "src/workers.h"
+#include "common/sw_config_table.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -397,9 +398,9 @@ sw_pool *sw_pool_new(const sw_config *cfg, const sw_checks_config *cc, sw_checks
 {
     unsigned n = cfg->workers;
     sw_pool *p = calloc(1, sizeof *p);
-    if (!p || n < 2 || n > 256) {
+    if (!p || n < 2 || n > SW_CFG_WORKERS_MAX) {
         if (err && errlen)
-            snprintf(err, errlen, p ? "workers: %u is out of range (2..256)" : "out of memory", n);
+            snprintf(err, errlen, p ? "workers: %u is out of range (2..%u)" : "out of memory", n, SW_CFG_WORKERS_MAX);
         free(p);
         return NULL;
     }
@@ -657,7 +658,7 @@ void sw_pool_merge(sw_pool *p)
             bound = d;
     }
     /* take each worker's ready prefix */
-    out_rec *q[256];
+    out_rec *q[SW_CFG_WORKERS_MAX];
     for (unsigned i = 0; i < p->n; i++) {
         worker *w = &p->w[i];
         q[i] = NULL;

@@ -22,6 +22,7 @@
 #include "detector/detector.h"
 #include "rules/checks.h"
 #include "rules/event.h"
+#include "rules/ruleset.h"
 #include "pktbuild.h"
 
 #define H_MAX 512
@@ -105,25 +106,16 @@ static inline void h_run(harness *h, const pb_trace *t)
     sw_checks_config cc;
     memset(&cc, 0, sizeof cc);
     cc.history_packets = h->history;
-    if (h->tun_set)
-        cc.tun = h->tun;
+    cc.tun = h->tun_set ? h->tun : *sw_ruleset_tunables(NULL);
     sw_checks *ck = sw_checks_new(&cc, h_emit, h);
     assert_non_null(ck);
     sw_observer ob;
     sw_checks_observer(ck, &ob);
     sw_config cfg;
-    memset(&cfg, 0, sizeof cfg);
-    cfg.struct_size = sizeof cfg;
+    sw_config_init(&cfg);               /* the engine's defaults, then the harness's own: */
     cfg.max_flows = 1000;
     cfg.seed_set = 1;
-    cfg.timeout_syn = 30;
-    cfg.timeout_established = 3600;
-    cfg.timeout_closing = 60;
-    cfg.checksum = SW_CHECKSUM_ON;
-    cfg.stream_memcap = 64u << 20;
-    cfg.stream_flow_cap = 4u << 20;
-    cfg.retain_seconds = 30;
-    cfg.retain_bytes = 256u << 10;
+    cfg.checksum = SW_CHECKSUM_ON;      /* pktbuild's checksums are right */
     cfg.history_packets = h->history;
     char err[256];
     sw_detector *d = sw_detector_new(&cfg, &ob, err, sizeof err);

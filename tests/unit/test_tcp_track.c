@@ -173,20 +173,12 @@ static void ob_free(void *ctx, sw_flow *f)
 
 static void cfg_default(sw_config *cfg)
 {
-    memset(cfg, 0, sizeof *cfg);
-    cfg->struct_size = sizeof *cfg;
+    sw_config_init(cfg);                /* the engine's defaults, then the tests' own: */
     cfg->max_flows = 1000;
     cfg->seed_set = 1;
     for (int i = 0; i < 16; i++)
         cfg->hash_seed[i] = (uint8_t)(0xA0 + i);
-    cfg->timeout_syn = 30;
-    cfg->timeout_established = 3600;
-    cfg->timeout_closing = 60;
     cfg->checksum = SW_CHECKSUM_ON;
-    cfg->stream_memcap = 64u << 20;
-    cfg->stream_flow_cap = 4u << 20;
-    cfg->retain_seconds = 30;
-    cfg->retain_bytes = 256u << 10;
 }
 
 static sw_detector *det_new(const sw_config *cfg)
