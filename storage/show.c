@@ -1028,7 +1028,7 @@ void sw_show_verdict(const json_t *doc, const sw_show_opts *o, char *buf, size_t
 
 static const char *const shown_top[] = {
     "timestamp", "flow_id", "event_type", "src_ip", "src_port", "dest_ip", "dest_port", "proto",
-    "vlan", "alert", "sensor", "host", "alert_id", "hijack", "anomaly", NULL};
+    "vlan", "alert", "sensor", "host", "alert_id", "hijack", "anomaly", "pcap_filename", NULL};
 
 void sw_show_alert(FILE *out, const char *alert_id, const json_t *doc)
 {
@@ -1116,6 +1116,9 @@ void sw_show_alert_opts(FILE *out, const char *alert_id, const json_t *doc,
     const char *sensor = str(doc, "sensor") ? str(doc, "sensor") : str(doc, "host");
     if (sensor)
         fprintf(out, "sensor    %s\n", sensor);
+    if (str(doc, "pcap_filename"))
+        fprintf(out, "capture   %s (seqwatch show --pcap prints the filters for it)\n",
+                str(doc, "pcap_filename"));
 
     if (h) {
         const json_t *ev = json_object_get(h, "evidence");

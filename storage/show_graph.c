@@ -142,15 +142,19 @@ static void bytes_side_by_side(FILE *out, const json_t *ev, const char *forged, 
                 fprintf(out, d ? "<tspan class=\"diff\">%02x</tspan> " : "%02x ", b[i][k]);
             }
             fputs(" ", out);
+            int open = 0;     /* one tspan per run of differing bytes */
             for (size_t k = r * 16; k < r * 16 + 16 && k < n[i]; k++) {
                 int d = k >= n[1 - i] || b[0][k] != b[1][k];
                 char c[2] = {isprint(b[i][k]) ? (char)b[i][k] : '.', 0};
-                if (d)
+                if (d && !open)
                     fputs("<tspan class=\"diff\">", out);
-                xml_text(out, c);
-                if (d)
+                if (!d && open)
                     fputs("</tspan>", out);
+                open = d;
+                xml_text(out, c);
             }
+            if (open)
+                fputs("</tspan>", out);
             fputs("</text>\n", out);
         }
     }

@@ -71,12 +71,16 @@ void sw_show_filters(FILE *out, const json_t *doc, const sw_show_opts *o)
              m->client_port);
     uint64_t t0 = 0, t1 = 0;
     int have = 0;
+    /* widened by each time's tolerance (ladder times are rebuilt from encoded gaps)
+     * and 1 us (tshark compares seconds with a fraction) */
     for (size_t i = 0; i < m->n; i++)
         if (m->rows[i].has_ts) {
-            if (!have || m->rows[i].ts < t0)
-                t0 = m->rows[i].ts;
-            if (!have || m->rows[i].ts > t1)
-                t1 = m->rows[i].ts;
+            const sw_show_row *r = &m->rows[i];
+            uint64_t lo = r->ts > r->tol + 1 ? r->ts - r->tol - 1 : 0, hi = r->ts + r->tol + 1;
+            if (!have || lo < t0)
+                t0 = lo;
+            if (!have || hi > t1)
+                t1 = hi;
             have = 1;
         }
     const json_t *h = json_object_get(doc, "hijack");
@@ -91,8 +95,7 @@ void sw_show_filters(FILE *out, const json_t *doc, const sw_show_opts *o)
         fprintf(out, " (its use number %" JSON_INTEGER_FORMAT " of the 4-tuple)", inst + 1);
     fputc('\n', out);
     if (have) {
-        /* tshark compares frame.time_epoch as seconds with a fraction; widen by 1 us */
-        uint64_t a = t0 ? t0 - 1 : 0, b = t1 + 1;
+        uint64_t a = t0, b = t1;
         fprintf(out, "  tshark display filter, the packets held (%zu) and what came between them:\n"
                      "    %s && frame.time_epoch >= %" PRIu64 ".%06" PRIu64
                      " && frame.time_epoch <= %" PRIu64 ".%06" PRIu64 "\n",
@@ -123,8 +126,7 @@ void sw_show_filters(FILE *out, const json_t *doc, const sw_show_opts *o)
         if (have)
             snprintf(full, sizeof full, "%s && frame.time_epoch >= %" PRIu64 ".%06" PRIu64
                                         " && frame.time_epoch <= %" PRIu64 ".%06" PRIu64,
-                     tuple, (t0 ? t0 - 1 : 0) / 1000000, (t0 ? t0 - 1 : 0) % 1000000,
-                     (t1 + 1) / 1000000, (t1 + 1) % 1000000);
+                     tuple, t0 / 1000000, t0 % 1000000, t1 / 1000000, t1 % 1000000);
         else
             snprintf(full, sizeof full, "%s", tuple);
         shell_quoted(out, full);
