@@ -601,6 +601,8 @@ static size_t add_doc(sw_show_model *m, const json_t *doc, int related)
                 vseq != pseq || (adir >= 0 && r->dir != adir))
                 continue;
             int forged = !strcmp(fv, name);
+            r->ts = vts;      /* the evidence's time is exact, the ladder's rebuilt */
+            r->tol = 0;
             snprintf(why, sizeof why, "%s: %s version", forged ? "forged" : "genuine",
                      v ? "second" : "first");
             mark(r, forged ? SW_ROW_FORGED | (related ? SW_ROW_INJECTED : 0) : SW_ROW_GENUINE,
@@ -833,6 +835,11 @@ __attribute__((format(printf, 2, 3))) static void sb_add(sbuf *s, const char *fm
         s->k = s->k + (size_t)n < s->len ? s->k + (size_t)n : s->len - 1;
 }
 
+static const char *plural(json_int_t n)
+{
+    return n == 1 || n == -1 ? "" : "s";
+}
+
 /* "TTL 51, IP-ID 4919, MAC 02:de:ad:be:ef:01" from a version / packet object */
 static void fingerprint(sbuf *s, const json_t *v)
 {
@@ -875,10 +882,21 @@ static void verdict_overlap(sbuf *s, const json_t *ev, int to_server)
     const char *has = str(ev, "receiver_has");
     if (!fv) {
         sb_add(s, "%s received two different versions of %" JSON_INTEGER_FORMAT
-                  " bytes %s apart (first: ", rcv, n, gap);
-        fingerprint(s, v1);
-        sb_add(s, "; second: ");
-        fingerprint(s, v2);
+                  " byte%s %s apart (", rcv, n, plural(n), gap);
+        static const char *const fp[] = {"ttl", "ip_id", "mac"};
+        int same = 1;
+        for (size_t i = 0; i < sizeof fp / sizeof fp[0]; i++)
+            same &= json_equal(json_object_get(v1, fp[i]), json_object_get(v2, fp[i])) ||
+                    (!json_object_get(v1, fp[i]) && !json_object_get(v2, fp[i]));
+        if (same) {
+            sb_add(s, "both with ");
+            fingerprint(s, v1);
+        } else {
+            sb_add(s, "first: ");
+            fingerprint(s, v1);
+            sb_add(s, "; second: ");
+            fingerprint(s, v2);
+        }
         sb_add(s, "); %s", acked && !strcmp(acked, "first_version")
                                ? "it had acknowledged the first"
                                : "which one it kept depends on its stack");
@@ -907,7 +925,7 @@ static void verdict_overlap(sbuf *s, const json_t *ev, int to_server)
                rcv, gap, forged_first ? "before" : "after");
     }
     if (n > 0)
-        sb_add(s, " (%" JSON_INTEGER_FORMAT " bytes)", n);
+        sb_add(s, " (%" JSON_INTEGER_FORMAT " byte%s)", n, plural(n));
 }
 
 static void verdict_chain(sbuf *s, const json_t *ev)
@@ -945,6 +963,34 @@ static void verdict_chain(sbuf *s, const json_t *ev)
     }
 }
 
+/* " -- the packet: FP. with 56 bytes, TTL 64, to the client at 10:09:49.248700" */
+static void trigger_summary(sbuf *s, const json_t *h, int to_server)
+{
+    const json_t *pk = json_object_get(h, "packets");
+    size_t i;
+    const json_t *p;
+    json_array_foreach((json_t *)pk, i, p) {
+        if (!json_is_object(p) || !json_is_true(json_object_get(p, "trigger")))
+            continue;
+        char fl[16];
+        flag_letters(json_object_get(p, "flags"), fl, sizeof fl);
+        json_int_t v;
+        sb_add(s, " -- the packet: %s", fl);
+        if (has_int(p, "len", &v) && v > 0)
+            sb_add(s, " with %" JSON_INTEGER_FORMAT " byte%s", v, plural(v));
+        if (has_int(p, "ttl", &v))
+            sb_add(s, ", TTL %" JSON_INTEGER_FORMAT, v);
+        sb_add(s, ", to %s", peer(to_server, 1));
+        uint64_t ts;
+        if (packet_ts(p, &ts)) {
+            char clk[32];
+            sw_show_clock(ts, clk, sizeof clk);
+            sb_add(s, " at %s", clk);
+        }
+        return;
+    }
+}
+
 void sw_show_verdict(const json_t *doc, const sw_show_opts *o, char *buf, size_t len)
 {
     (void)o;
@@ -976,7 +1022,7 @@ void sw_show_verdict(const json_t *doc, const sw_show_opts *o, char *buf, size_t
         sb_add(s, "a segment to %s carried TTL %" JSON_INTEGER_FORMAT " where %s's packets have %"
                   JSON_INTEGER_FORMAT, rcv, a, snd, b);
         if (has_int(ev, "len", &c) && json_is_true(json_object_get(ev, "in_window_data")))
-            sb_add(s, ", with %" JSON_INTEGER_FORMAT " bytes of in-window data", c);
+            sb_add(s, ", with %" JSON_INTEGER_FORMAT " byte%s of in-window data", c, plural(c));
         if (json_is_object(json_object_get(ev, "baseline_resumed")))
             sb_add(s, "; the usual TTL came back after it (two senders)");
     } else if (ev && !strcmp(event, "mac_change") && str(ev, "mac") && str(ev, "baseline_mac")) {
@@ -985,7 +1031,7 @@ void sw_show_verdict(const json_t *doc, const sw_show_opts *o, char *buf, size_t
         if (has_int(ev, "ttl", &a) && has_int(ev, "baseline_ttl", &b) && a != b)
             sb_add(s, " (TTL %" JSON_INTEGER_FORMAT " instead of %" JSON_INTEGER_FORMAT ")", a, b);
         if (has_int(ev, "len", &c) && json_is_true(json_object_get(ev, "in_window_data")))
-            sb_add(s, ", with %" JSON_INTEGER_FORMAT " bytes of in-window data", c);
+            sb_add(s, ", with %" JSON_INTEGER_FORMAT " byte%s of in-window data", c, plural(c));
     } else if (ev && !strcmp(event, "tsval_regression")) {
         const char *why = str(ev, "reason");
         if (why && !strcmp(why, "timestamp_missing"))
@@ -999,15 +1045,15 @@ void sw_show_verdict(const json_t *doc, const sw_show_opts *o, char *buf, size_t
         if (has_int(ev, "ttl", &a))
             sb_add(s, ", TTL %" JSON_INTEGER_FORMAT, a);
         if (has_int(ev, "len", &c) && json_is_true(json_object_get(ev, "in_window_data")))
-            sb_add(s, ", with %" JSON_INTEGER_FORMAT " bytes of in-window data", c);
+            sb_add(s, ", with %" JSON_INTEGER_FORMAT " byte%s of in-window data", c, plural(c));
     } else if (ev && !strcmp(event, "desync")) {
         const json_t *cl = json_object_get(ev, "client"), *sv = json_object_get(ev, "server");
         sb_add(s, "the client and the server no longer agree on the sequence numbers");
         if (has_int(cl, "offset", &a) && has_int(sv, "offset", &b))
-            sb_add(s, ": the client is %" JSON_INTEGER_FORMAT " bytes %s where the server expects it,"
-                      " the server %" JSON_INTEGER_FORMAT " bytes %s",
-                   a < 0 ? -a : a, a < 0 ? "behind" : "ahead of", b < 0 ? -b : b,
-                   b < 0 ? "behind" : "ahead");
+            sb_add(s, ": the client is %" JSON_INTEGER_FORMAT " byte%s %s where the server expects"
+                      " it, the server %" JSON_INTEGER_FORMAT " byte%s %s",
+                   a < 0 ? -a : a, plural(a), a < 0 ? "behind" : "ahead of", b < 0 ? -b : b,
+                   plural(b), b < 0 ? "behind" : "ahead");
         if (str(ev, "last_reason"))
             sb_add(s, " (%s)", str(ev, "last_reason"));
     } else if (ev && !strcmp(event, "ack_storm") && has_int(ev, "pure_acks", &a)) {
@@ -1021,6 +1067,7 @@ void sw_show_verdict(const json_t *doc, const sw_show_opts *o, char *buf, size_t
     } else {
         const char *desc = str(h, "description");
         sb_add(s, "%s", desc && *desc ? desc : event);
+        trigger_summary(s, h, to_server);
     }
 }
 
