@@ -218,6 +218,9 @@ int sw_cmd_show(int argc, char **argv)
             if (n < 0) {
                 fprintf(stderr, "seqwatch show: %s\n", err);
                 rc = 1;
+            } else if (n == 0) {
+                printf("\ncapture   no packets are held with this alert: %s not written (the\n"
+                       "          filters below select the connection in a capture)\n", pcap);
             } else {
                 printf("\ncapture   %ld packets written to %s: the headers seqwatch holds (no "
                        "payload is kept;\n          each record is cut after the TCP header "

@@ -698,6 +698,11 @@ int sw_show_in_chain(const json_t *doc, const json_t *other)
         !json_equal(json_object_get(h, "conn_instance"), json_object_get(oh, "conn_instance")))
         return 0;
     const char *oid = str(other, "alert_id"), *oev = str(oh, "event");
+    /* an alert that names this verdict as its incident */
+    const char *inc = str(other, "incident_id") ? str(other, "incident_id")
+                                                : str(oh, "incident_id");
+    if (inc && str(doc, "alert_id") && !strcmp(inc, str(doc, "alert_id")))
+        return 1;
     uint64_t ots = 0;
     const char *otime = str(other, "timestamp");
     int have_ots = otime && sw_parse_timestamp(otime, &ots) == 0;

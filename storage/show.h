@@ -49,8 +49,8 @@ void sw_show_filters(FILE *out, const json_t *doc, const sw_show_opts *o);
 
 /* Write the packets held for the alert (and its chain) as a pcap file of raw IP:
  * headers only (seqwatch keeps no payload): each record is cut after the TCP header
- * and keeps the packet's original length. Returns the number of packets written,
- * or -1 (err filled). */
+ * and keeps the packet's original length. Returns the number of packets written
+ * (0: none held, no file is created), or -1 (err filled). */
 long sw_show_write_pcap(const char *path, const json_t *doc, const sw_show_opts *o, char *err,
                         size_t errlen);
 

@@ -263,6 +263,10 @@ static void svg_body(FILE *out, const char *alert_id, const json_t *doc, const s
     if (m->dropped)
         fprintf(out, "<text class=\"time\" x=\"%d\" y=\"%d\">%zu more packets not drawn</text>\n",
                 X_TIME, bottom + 16, m->dropped);
+    if (m->n == 0)
+        fprintf(out, "<text class=\"cap\" x=\"%d\" y=\"%d\">no packets are recorded with this "
+                     "alert%s</text>\n", X_TIME, bottom + 16,
+                json_is_object(h) ? "" : " (a record from another sensor)");
     if (bh) {
         const char *fv = sw_show_forged_version(ev);
         bytes_side_by_side(out, ev, fv, bottom + 40);

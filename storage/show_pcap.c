@@ -136,7 +136,8 @@ void sw_show_filters(FILE *out, const json_t *doc, const sw_show_opts *o)
         shell_quoted(out, bpf);
         fputc('\n', out);
     } else {
-        fputs("  (the alert names no capture file: it came from a live interface or stdin)\n", out);
+        fputs("  (the alert names no capture file, pcap_filename: a live interface, stdin, or\n"
+              "  another sensor's record)\n", out);
     }
     free(m);
 }
@@ -213,6 +214,10 @@ long sw_show_write_pcap(const char *path, const json_t *doc, const sw_show_opts 
         snprintf(err, errlen, "the alert has no usable addresses and ports: no capture written");
         free(m);
         return -1;
+    }
+    if (m->n == 0) {       /* nothing held: no empty file */
+        free(m);
+        return 0;
     }
     pcap_t *dead = pcap_open_dead(DLT_RAW, 65535);
     pcap_dumper_t *d = dead ? pcap_dump_open(dead, path) : NULL;

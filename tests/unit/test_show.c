@@ -384,6 +384,13 @@ static void test_takeover_chain(void **state)
         int want = strcmp(ev, "session_takeover") && strcmp(ev, "ack_storm");
         assert_int_equal(sw_show_in_chain(doc, docs[i]), want);
     }
+    /* an alert naming the verdict as its incident_id is a member too */
+    json_t *other = json_deep_copy(by_event("ack_storm"));
+    json_object_set(other, "incident_id", json_object_get(doc, "alert_id"));
+    assert_true(sw_show_in_chain(doc, other));
+    json_object_set_new(other, "incident_id", json_string("00000000-0000-0000-0000-000000000000"));
+    assert_false(sw_show_in_chain(doc, other));
+    json_decref(other);
     char *out = render_as(TEXT, doc, "x", &o);
     /* the injected segment (not in the verdict's own 8 packets: the storm) is drawn,
      * once, though three ladders hold it with slightly different rebuilt times */
@@ -527,6 +534,12 @@ static void test_pcap(void **state)
     assert_int_equal(injected, 1);
     assert_true(sw_show_write_pcap("/nonexistent-dir/x.pcap", doc, &o, err, sizeof err) < 0);
     assert_non_null(strstr(err, "/nonexistent-dir/x.pcap"));
+    /* nothing held (a Suricata record, --history 0): no file at all */
+    json_t *bare = json_deep_copy(doc);
+    json_object_set_new(json_object_get(bare, "hijack"), "packets", json_array());
+    assert_int_equal(sw_show_write_pcap(path, bare, NULL, err, sizeof err), 0);
+    assert_int_equal(access(path, F_OK), -1);
+    json_decref(bare);
 }
 
 static void test_filters(void **state)
