@@ -626,9 +626,10 @@ static int row_cmp(const void *a, const void *b)
     return x->p < y->p ? -1 : x->p > y->p;   /* stable enough: document order */
 }
 
-/* Relative 0 of each sequence space: the SYN's sequence number when a SYN of that
- * direction is in the ladder (as Wireshark counts), else the lowest number seen in
- * it (its sender's seq, the other side's ack), so that every value shown is >= 0. */
+/* Relative 0 of each sequence space: the ISN when the ladder shows it (a SYN of that
+ * direction, or the other side's SYN-ACK acknowledging it), as Wireshark counts;
+ * else the lowest number seen in it (its sender's seq, the other side's ack), so
+ * that every value shown is >= 0. */
 static void find_bases(sw_show_model *m)
 {
     for (size_t i = 0; i < m->n; i++) {
@@ -640,6 +641,11 @@ static void find_bases(sw_show_model *m)
             if (!m->base_is_isn[r->dir]) {
                 m->base[r->dir] = v;
                 m->has_base[r->dir] = m->base_is_isn[r->dir] = 1;
+            }
+            /* a SYN-ACK acknowledges the other side's ISN + 1 */
+            if (has_flag(r->p, 'A') && !m->base_is_isn[!r->dir] && u32_field(r->p, "ack", &v)) {
+                m->base[!r->dir] = v - 1;
+                m->has_base[!r->dir] = m->base_is_isn[!r->dir] = 1;
             }
             continue;
         }
@@ -1238,7 +1244,7 @@ void sw_show_alert_opts(FILE *out, const char *alert_id, const json_t *doc,
                         continue;
                     fprintf(out, "          %s seq relative: 0 = %" PRIu32 "%s\n",
                             d ? "server" : "client", m->base[d],
-                            m->base_is_isn[d] ? " (its SYN)" : " (the lowest in the ladder)");
+                            m->base_is_isn[d] ? " (its ISN)" : " (the lowest in the ladder)");
                 }
                 free(m);
             }

@@ -585,6 +585,33 @@ static void test_filters(void **state)
     json_decref(d2);
 }
 
+/* Relative numbers count from the ISN when the handshake is in the ladder: a
+ * server's SYN-ACK gives both (its own seq, the client's ISN + 1 in its ack). */
+static void test_relative_isn(void **state)
+{
+    (void)state;
+    json_error_t je;
+    json_t *doc = json_loads(doc_text, 0, &je);
+    json_t *h = json_object_get(doc, "hijack");
+    json_object_set_new(h, "evidence", json_object());
+    json_object_set_new(h, "packets",
+        json_pack("[{s:I,s:s,s:s,s:I,s:I,s:i}, {s:I,s:s,s:s,s:I,s:I,s:i}, {s:I,s:s,s:s,s:I,s:I,s:i,s:b}]",
+                  "ts_us", (json_int_t)1000, "dir", "to_client", "flags", "S.", "seq",
+                  (json_int_t)4294967000ll, "ack", (json_int_t)1001, "len", 0,
+                  "ts_us", (json_int_t)2000, "dir", "to_server", "flags", ".", "seq",
+                  (json_int_t)1001, "ack", (json_int_t)4294967001ll, "len", 0,
+                  "ts_us", (json_int_t)3000, "dir", "to_client", "flags", "P.", "seq",
+                  (json_int_t)4294967001ll, "ack", (json_int_t)1001, "len", 400, "trigger", 1));
+    char *out = render(doc, NULL);
+    assert_non_null(strstr(out, "client seq relative: 0 = 1000 (its ISN)"));
+    assert_non_null(strstr(out, "server seq relative: 0 = 4294967000 (its ISN)"));
+    assert_non_null(strstr(out, "|<-- S. seq=0 ack=1 len=0 "));
+    assert_non_null(strstr(out, "|--- . seq=1 ack=1 len=0 "));
+    assert_non_null(strstr(out, "|<-- P. seq=1 ack=1 len=400 "));   /* across the wrap */
+    free(out);
+    json_decref(doc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -592,6 +619,7 @@ int main(void)
         cmocka_unit_test(test_suricata_record),
         cmocka_unit_test(test_alternate_forms),
         cmocka_unit_test(test_wrong_types),
+        cmocka_unit_test(test_relative_isn),
     };
     const struct CMUnitTest demo[] = {
         cmocka_unit_test(test_overlap_verdict_and_marks),
