@@ -156,6 +156,11 @@ int sw_cmd_show(int argc, char **argv)
             return 2;
         }
     }
+    if (as_json && (html || svg || pcap || filter_only)) {
+        fprintf(stderr, "seqwatch show: --json prints the document alone; drop --html, --svg, "
+                        "--pcap and --filter\n");
+        return 2;
+    }
     if (optind != argc - 1) {
         fprintf(stderr, "seqwatch show: give exactly one ALERT_ID (see 'seqwatch show --help')\n");
         return 2;

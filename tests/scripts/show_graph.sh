@@ -7,19 +7,14 @@
 # picture with the forged row's red highlight; the written capture holds the 18 held
 # headers (tshark reads it); the printed tshark filter, run on the original capture,
 # selects the connection from its oldest held packet to the alert's.
-# Skips (77) only when chromium is not installed (bash scripts/install-deps.sh test).
+# The text, capture and filter checks run first; the Chromium part is skipped (77)
+# only when chromium is not installed (bash scripts/install-deps.sh test).
 set -u
 P=${SW_PROGRAM:?SW_PROGRAM not set}
 SRC=${SW_SOURCE_DIR:?SW_SOURCE_DIR not set}
 DEMO=$SRC/tests/traces/demo-hijack.pcap
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
-
-CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
-if [ -z "$CHROMIUM" ]; then
-  echo "SKIP: chromium is not installed (Debian package chromium: bash scripts/install-deps.sh test)"
-  exit 77
-fi
 
 "$P" run -r "$DEMO" --db "$T/demo.db" --no-json -q || fail "seqwatch run"
 id=$("$P" query --db "$T/demo.db" --event session_takeover --format jsonl --limit 1 |
@@ -29,6 +24,36 @@ id=$("$P" query --db "$T/demo.db" --event session_takeover --format jsonl --limi
   >"$T/show.txt" 2>"$T/show.err" || fail "show --html --svg --pcap: $(cat "$T/show.err")"
 grep -q '<== INJECTED, forged (tsval_regression)' "$T/show.txt" || fail "text ladder: no injected segment"
 grep -q '^capture   18 packets written to ' "$T/show.txt" || fail "text: $(grep '^capture' "$T/show.txt")"
+
+# the capture of the held headers
+n=$(tshark -r "$T/held.pcap" 2>/dev/null | wc -l)
+[ "$n" = 18 ] || fail "held.pcap: $n packets"
+tshark -r "$T/held.pcap" -Y 'ip.ttl==51 && tcp.len==29' 2>/dev/null | grep -q . || fail "held.pcap: no injected segment"
+# the printed display filter, on the original capture
+filt=$(sed -n '/the packets held/{n;s/^ *//;p;}' "$T/show.txt")
+[ -n "$filt" ] || fail "no time-bounded display filter printed"
+tshark -r "$DEMO" -Y "$filt" -T fields -e frame.time_epoch 2>/dev/null >"$T/sel" || fail "tshark rejects the filter: $filt"
+first=$(head -1 "$T/sel"); last=$(tail -1 "$T/sel")
+python3 -c 'import sys; a,b=float(sys.argv[1]),float(sys.argv[2]); sys.exit(0 if abs(a-1700000000.261)<1e-6 and abs(b-1700000001.1748)<1e-6 else 1)' \
+  "$first" "$last" || fail "the filter selects $first .. $last, not the held span 1700000000.261 .. 1700000001.1748"
+bpf=$(sed -n '/^  BPF/{n;s/^ *//;p;}' "$T/show.txt")
+tcpdump -r "$DEMO" -w "$T/bpf.pcap" "$bpf" 2>/dev/null || fail "tcpdump rejects the BPF filter: $bpf"
+[ "$(tshark -r "$T/bpf.pcap" 2>/dev/null | wc -l)" = "$(tshark -r "$DEMO" 2>/dev/null | wc -l)" ] ||
+  fail "the BPF filter does not select the demo's one connection"
+
+# options: --absolute, --filter alone, --json with another output refused
+"$P" show --db "$T/demo.db" "$id" --absolute | grep -q 'P. seq=472727139 ack=2053856454 len=29 win=64256 ttl=51' ||
+  fail "--absolute: no raw numbers"
+"$P" show --db "$T/demo.db" "$id" --filter >"$T/filter.txt" || fail "--filter"
+[ "$(head -1 "$T/filter.txt")" = "filters   the connection 192.168.56.10:50123 <-> 192.168.56.20:23" ] ||
+  fail "--filter: $(head -1 "$T/filter.txt")"
+"$P" show --db "$T/demo.db" "$id" --json --svg "$T/x.svg" >/dev/null 2>&1; [ $? = 2 ] || fail "--json --svg accepted"
+
+CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
+if [ -z "$CHROMIUM" ]; then
+  echo "SKIP: chromium is not installed (Debian package chromium: bash scripts/install-deps.sh test)"
+  exit 77
+fi
 
 # Chromium: a private profile, no network (the page fetches nothing; the CSP would
 # log any attempt), console messages on stderr.
@@ -90,19 +115,4 @@ assert len(colours) > 20, "a blank picture"
 PY
 done
 
-# the capture of the held headers
-n=$(tshark -r "$T/held.pcap" 2>/dev/null | wc -l)
-[ "$n" = 18 ] || fail "held.pcap: $n packets"
-tshark -r "$T/held.pcap" -Y 'ip.ttl==51 && tcp.len==29' 2>/dev/null | grep -q . || fail "held.pcap: no injected segment"
-# the printed display filter, on the original capture
-filt=$(sed -n '/the packets held/{n;s/^ *//;p;}' "$T/show.txt")
-[ -n "$filt" ] || fail "no time-bounded display filter printed"
-tshark -r "$DEMO" -Y "$filt" -T fields -e frame.time_epoch 2>/dev/null >"$T/sel" || fail "tshark rejects the filter: $filt"
-first=$(head -1 "$T/sel"); last=$(tail -1 "$T/sel")
-python3 -c 'import sys; a,b=float(sys.argv[1]),float(sys.argv[2]); sys.exit(0 if abs(a-1700000000.261)<1e-6 and abs(b-1700000001.1748)<1e-6 else 1)' \
-  "$first" "$last" || fail "the filter selects $first .. $last, not the held span 1700000000.261 .. 1700000001.1748"
-bpf=$(sed -n '/^  BPF/{n;s/^ *//;p;}' "$T/show.txt")
-tcpdump -r "$DEMO" -w "$T/bpf.pcap" "$bpf" 2>/dev/null || fail "tcpdump rejects the BPF filter: $bpf"
-[ "$(tshark -r "$T/bpf.pcap" 2>/dev/null | wc -l)" = "$(tshark -r "$DEMO" 2>/dev/null | wc -l)" ] ||
-  fail "the BPF filter does not select the demo's one connection"
 echo "OK show_graph"
