@@ -577,6 +577,7 @@ static size_t add_doc(sw_show_model *m, const json_t *doc, int related)
             r->ts = ts;
             r->tol = tol;
             r->dir = packet_dir(p);
+            r->order = m->n - 1;
             added++;
         }
         int trig = json_is_true(json_object_get(p, "trigger")) ||
@@ -623,7 +624,7 @@ static int row_cmp(const void *a, const void *b)
         return x->has_ts ? -1 : 1;
     if (x->ts != y->ts)
         return x->ts < y->ts ? -1 : 1;
-    return x->p < y->p ? -1 : x->p > y->p;   /* stable enough: document order */
+    return x->order < y->order ? -1 : x->order > y->order;   /* then as added */
 }
 
 /* Relative 0 of each sequence space: the ISN when the ladder shows it (a SYN of that

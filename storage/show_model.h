@@ -30,6 +30,7 @@ typedef struct sw_show_row {
     uint64_t tol;          /* how far ts may be from the packet's real time (us) */
     int has_ts;
     int dir;               /* 0 client to server, 1 server to client, -1 unknown */
+    size_t order;          /* when it was added (ties in time keep this order) */
     unsigned marks;
     char why[96];          /* what the marks mean, e.g. "forged: first version" */
 } sw_show_row;
