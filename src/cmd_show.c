@@ -75,7 +75,8 @@ static const struct option show_opts[] = {
 };
 
 /* The other alerts of the alert's flow (a verdict's chain is drawn from them), at
- * most RELATED_MAX. Returns an array of documents (free with free_related). */
+ * most RELATED_MAX, those of its chain only: stored in out, their number returned
+ * (the caller frees each). */
 #define RELATED_MAX 64
 
 static size_t load_related(sqlite3 *db, const json_t *doc, json_t **out)
