@@ -199,6 +199,14 @@ static void test_wrong_types(void **state)
             assert_non_null(out);
             assert_non_null(strstr(out, "alert     "));
             free(out);
+            /* the flow graph and the filters too */
+            out = render_as(HTML, doc, NULL, NULL);
+            assert_non_null(strstr(out, "</svg>\n<h2"));
+            free(out);
+            out = render_as(SVG, doc, NULL, NULL);
+            assert_non_null(strstr(out, "</svg>\n"));
+            free(out);
+            free(render_as(FILTERS, doc, NULL, NULL));
             json_decref(doc);
         }
     /* packets with junk inside */
