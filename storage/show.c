@@ -534,6 +534,113 @@ static int same_packet(const sw_show_row *r, const json_t *b, int has_ts, uint64
     return !has_ts || near(r->ts, ts, r->tol + tol);
 }
 
+static sw_show_row *new_row(sw_show_model *m, const json_t *p, int has, uint64_t ts, uint64_t tol)
+{
+    if (m->n == SW_SHOW_ROWS_MAX) {
+        m->dropped++;
+        return NULL;
+    }
+    sw_show_row *r = &m->rows[m->n++];
+    memset(r, 0, sizeof *r);
+    r->p = p;
+    r->has_ts = has;
+    r->ts = ts;
+    r->tol = tol;
+    r->dir = packet_dir(p);
+    r->order = m->n - 1;
+    r->src = r->claimed = m->ndocs;
+    return r;
+}
+
+/* The row of an overlap version (same direction and segment start, time within
+ * the row's tolerance), or NULL. */
+static sw_show_row *version_row(sw_show_model *m, const json_t *ver, int adir)
+{
+    uint64_t vts;
+    uint32_t vseq, pseq;
+    if (!packet_ts(ver, &vts) || !u32_field(ver, "segment_seq", &vseq))
+        return NULL;
+    for (size_t j = 0; j < m->n; j++) {
+        sw_show_row *r = &m->rows[j];
+        if (r->has_ts && near(vts, r->ts, r->tol) && u32_field(r->p, "seq", &pseq) &&
+            pseq == vseq && (adir < 0 || r->dir == adir))
+            return r;
+    }
+    return NULL;
+}
+
+/* A version no ladder holds (it came before the ladders' packets): a row from the
+ * evidence's headers (time, flags, seq, len, TTL; no ack or window), owned by m. */
+static sw_show_row *version_as_row(sw_show_model *m, const json_t *ver, int adir)
+{
+    uint64_t vts;
+    json_int_t seq, len = 0, x;
+    if (adir < 0 || !packet_ts(ver, &vts) || !has_int(ver, "segment_seq", &seq))
+        return NULL;
+    has_int(ver, "segment_len", &len);
+    if (!m->extra && !(m->extra = json_array()))
+        return NULL;
+    json_t *p = json_pack("{s:I, s:s, s:I, s:I, s:b}", "ts_us", (json_int_t)vts, "dir",
+                          adir ? "to_client" : "to_server", "seq", seq, "len", len,
+                          "from_evidence", 1);
+    if (!p || json_array_append_new(m->extra, p) != 0)
+        return NULL;
+    if (str(ver, "flags"))
+        json_object_set_new(p, "flags", json_string(str(ver, "flags")));
+    if (has_int(ver, "ttl", &x))
+        json_object_set_new(p, "ttl", json_integer(x));
+    return new_row(m, p, 1, vts, 0);
+}
+
+/* Mark the two versions of an overlap. In a verdict's chain (related) with neither
+ * version foreign-looking, the one the receiver kept is the injection: the verdict
+ * means its real sender then fell out of sync with it. */
+static size_t mark_versions(sw_show_model *m, const json_t *ev, int adir, int related)
+{
+    const char *fv = sw_show_forged_version(ev);
+    const char *kept = str(ev, "receiver_has");
+    const char *acked = str(ev, "receiver_acknowledged");
+    if (!kept && acked && !strcmp(acked, "first_version"))
+        kept = "first_version";
+    size_t added = 0;
+    for (int v = 0; v < 2; v++) {
+        const char *name = v ? "second_version" : "first_version";
+        const json_t *ver = json_object_get(ev, name);
+        if (!json_is_object(ver))
+            return added;
+        sw_show_row *r = version_row(m, ver, adir);
+        if (!r && (r = version_as_row(m, ver, adir)) != NULL)
+            added++;
+        if (!r)
+            continue;
+        uint64_t vts;
+        if (packet_ts(ver, &vts)) {   /* the evidence's time is exact, the ladder's rebuilt */
+            r->ts = vts;
+            r->tol = 0;
+        }
+        const char *which = v ? "second version" : "first version";
+        const char *src = json_is_true(json_object_get(r->p, "from_evidence"))
+                              ? ", headers from the evidence" : "";
+        unsigned bits;
+        const char *what;
+        if (fv) {
+            int forged = !strcmp(fv, name);
+            bits = forged ? SW_ROW_FORGED | (related ? SW_ROW_INJECTED : 0) : SW_ROW_GENUINE;
+            what = forged ? "forged" : "genuine";
+        } else if (related && kept) {
+            int inj = !strcmp(kept, name);
+            bits = inj ? SW_ROW_INJECTED : SW_ROW_GENUINE;
+            what = inj ? "the version the receiver kept" : "the real sender's";
+        } else {
+            bits = SW_ROW_VERSION;
+            what = "overlap";
+        }
+        r->marks |= bits;
+        snprintf(r->why, sizeof r->why, "%s: %s%s", what, which, src);
+    }
+    return added;
+}
+
 /* Add one document's packets (deduplicated) and mark them; returns rows added. */
 static size_t add_doc(sw_show_model *m, const json_t *doc, int related)
 {
@@ -542,9 +649,6 @@ static size_t add_doc(sw_show_model *m, const json_t *doc, int related)
     const json_t *ev = json_object_get(h, "evidence");
     const char *event = str(h, "event");
     int adir = dir_value(json_object_get(h, "direction"));
-    if (!json_is_array(pk))
-        return 0;
-    const char *fv = sw_show_forged_version(ev);
     size_t added = 0;
     uint64_t last = 0, ts;
     for (size_t i = 0; i < json_array_size(pk); i++)
@@ -556,28 +660,30 @@ static size_t add_doc(sw_show_model *m, const json_t *doc, int related)
             continue;
         int has = packet_ts(p, &ts);
         uint64_t tol = has ? time_tolerance(ts, last) : 0;
+        /* the same packet in another document's ladder: the nearest in time not
+         * already taken by this document (two dup ACKs of one ladder stay two) */
         sw_show_row *r = NULL;
-        for (size_t j = 0; j < m->n && !r; j++)
-            if (same_packet(&m->rows[j], p, has, ts, tol))
-                r = &m->rows[j];
+        uint64_t best = 0;
+        for (size_t j = 0; j < m->n; j++) {
+            sw_show_row *c = &m->rows[j];
+            if (c->src == m->ndocs || c->claimed == m->ndocs || !same_packet(c, p, has, ts, tol))
+                continue;
+            uint64_t d = has ? (c->ts > ts ? c->ts - ts : ts - c->ts) : 0;
+            if (!r || d < best) {
+                r = c;
+                best = d;
+            }
+        }
+        if (r)
+            r->claimed = m->ndocs;
         if (r && has && tol < r->tol) {   /* keep the more exact time */
             r->p = p;
             r->ts = ts;
             r->tol = tol;
         }
         if (!r) {
-            if (m->n == SW_SHOW_ROWS_MAX) {
-                m->dropped++;
+            if (!(r = new_row(m, p, has, ts, tol)))
                 continue;
-            }
-            r = &m->rows[m->n++];
-            memset(r, 0, sizeof *r);
-            r->p = p;
-            r->has_ts = has;
-            r->ts = ts;
-            r->tol = tol;
-            r->dir = packet_dir(p);
-            r->order = m->n - 1;
             added++;
         }
         int trig = json_is_true(json_object_get(p, "trigger")) ||
@@ -590,31 +696,24 @@ static size_t add_doc(sw_show_model *m, const json_t *doc, int related)
         }
         if (trig && !related)
             mark(r, SW_ROW_TRIGGER, NULL);
-        /* the two versions of an overlap: match them by time and segment start */
-        for (int v = 0; fv && v < 2; v++) {
-            const char *name = v ? "second_version" : "first_version";
-            const json_t *ver = json_object_get(ev, name);
-            uint64_t vts, pts;
-            uint32_t vseq, pseq;
-            if (!packet_ts(ver, &vts) || !r->has_ts || !packet_ts(p, &pts) ||
-                !near(vts, pts, time_tolerance(pts, last)) ||
-                !u32_field(ver, "segment_seq", &vseq) || !u32_field(p, "seq", &pseq) ||
-                vseq != pseq || (adir >= 0 && r->dir != adir))
-                continue;
-            int forged = !strcmp(fv, name);
-            r->ts = vts;      /* the evidence's time is exact, the ladder's rebuilt */
-            r->tol = 0;
-            snprintf(why, sizeof why, "%s: %s version", forged ? "forged" : "genuine",
-                     v ? "second" : "first");
-            mark(r, forged ? SW_ROW_FORGED | (related ? SW_ROW_INJECTED : 0) : SW_ROW_GENUINE,
-                 why);
-        }
         if (trig && related) {
             snprintf(why, sizeof why, "%s", event ? event : "chain");
             mark(r, SW_ROW_CHAIN, why);
         }
     }
+    /* the two versions of an overlap, matched by time and segment start (their
+     * marks say more than the chain's event name) */
+    if (json_is_object(ev))
+        added += mark_versions(m, ev, adir, related);
+    m->ndocs++;
     return added;
+}
+
+void sw_show_model_free(sw_show_model *m)
+{
+    if (m)
+        json_decref(m->extra);
+    free(m);
 }
 
 static int row_cmp(const void *a, const void *b)
@@ -738,7 +837,7 @@ static void row_note(const sw_show_row *r, char *buf, size_t len)
     else if (r->marks & (SW_ROW_FORGED | SW_ROW_GENUINE | SW_ROW_INJECTED))
         snprintf(buf, len, "  <== %s%s", r->marks & SW_ROW_INJECTED ? "INJECTED, " : "",
                  r->why);
-    else if (r->marks & SW_ROW_CHAIN)
+    else if (r->marks & (SW_ROW_CHAIN | SW_ROW_VERSION))
         snprintf(buf, len, "  <-- %s", r->why);
 }
 
@@ -749,7 +848,7 @@ int sw_show_ladder_opts(FILE *out, const json_t *doc, const sw_show_opts *o)
         return 0;
     sw_show_model_build(m, doc, o);
     if (m->n == 0) {
-        free(m);
+        sw_show_model_free(m);
         return 0;
     }
     char client[110], server[110];
@@ -819,7 +918,7 @@ int sw_show_ladder_opts(FILE *out, const json_t *doc, const sw_show_opts *o)
     if (m->dropped)
         fprintf(out, "  (%zu more packets not drawn)\n", m->dropped);
     int n = (int)m->n;
-    free(m);
+    sw_show_model_free(m);
     return n;
 }
 
@@ -954,15 +1053,27 @@ static void verdict_chain(sbuf *s, const json_t *ev)
         sw_show_clock((uint64_t)t, clk, sizeof clk);
         sb_add(s, " at %s", clk);
     }
-    size_t i;
-    const json_t *c;
+    size_t i, j;
+    const json_t *c, *d;
     const char *sep = " (";
     json_array_foreach((json_t *)chain, i, c) {
-        const char *role = str(c, "role");
-        if (str(c, "event") && role && !strcmp(role, "injection")) {
-            sb_add(s, "%s%s", sep, str(c, "event"));
-            sep = ", ";
+        const char *role = str(c, "role"), *name = str(c, "event");
+        if (!name || !role || strcmp(role, "injection"))
+            continue;
+        int seen = 0, times = 0;   /* each event once, with its count */
+        json_array_foreach((json_t *)chain, j, d) {
+            const char *r2 = str(d, "role"), *e2 = str(d, "event");
+            if (e2 && r2 && !strcmp(r2, "injection") && !strcmp(e2, name)) {
+                seen |= j < i;
+                times++;
+            }
         }
+        if (seen)
+            continue;
+        sb_add(s, "%s%s", sep, name);
+        if (times > 1)
+            sb_add(s, " x%d", times);
+        sep = ", ";
     }
     if (strcmp(sep, " ("))
         sb_add(s, ")");
@@ -1190,7 +1301,7 @@ void sw_show_alert_opts(FILE *out, const char *alert_id, const json_t *doc,
                 cx.space = m->src_is_client ? 0 : 1;
                 cx.base = m->base[cx.space];
                 cx.has_base = m->has_base[cx.space];
-                free(m);
+                sw_show_model_free(m);
             }
             print_object(out, "  ", ev, 0, &cx);
         }
@@ -1247,7 +1358,7 @@ void sw_show_alert_opts(FILE *out, const char *alert_id, const json_t *doc,
                             d ? "server" : "client", m->base[d],
                             m->base_is_isn[d] ? " (its ISN)" : " (the lowest in the ladder)");
                 }
-                free(m);
+                sw_show_model_free(m);
             }
             sw_show_ladder_opts(out, doc, o);
         } else {

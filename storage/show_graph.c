@@ -23,8 +23,8 @@
 #define ROW_H      34
 #define TOP        150
 #define X_TIME     12
-#define X_CLIENT   250
-#define X_SERVER   850
+#define X_CLIENT   190
+#define X_SERVER   720
 #define WIDTH      1180
 #define BYTES_MAX  256
 
@@ -85,6 +85,8 @@ static const char *row_class(unsigned marks)
         return "genuine";
     if (marks & SW_ROW_CHAIN)
         return "chain";
+    if (marks & SW_ROW_VERSION)
+        return "version";
     return "pkt";
 }
 
@@ -98,7 +100,8 @@ static const char svg_style[] =
     ".alert rect.bg{fill:#ffe8b0}.alert line{stroke:#d07000;stroke-width:3}.alert polygon{fill:#d07000}"
     ".genuine rect.bg{fill:#d8f0d0}.genuine line{stroke:#2a7a2a;stroke-width:2}.genuine polygon{fill:#2a7a2a}"
     ".chain rect.bg{fill:#eee6f6}.chain line{stroke:#6a3d9a;stroke-width:2}.chain polygon{fill:#6a3d9a}"
-    ".note{font-weight:bold}.forged .note{fill:#c00}.alert .note{fill:#b05000}"
+    ".version rect.bg{fill:#dde8f6}.version line{stroke:#3465a4;stroke-width:2}.version polygon{fill:#3465a4}"
+    ".note{font-weight:bold;font-size:12px}.forged .note{fill:#c00}.alert .note{fill:#b05000}"
     ".genuine .note{fill:#2a7a2a}.chain .note{fill:#6a3d9a}"
     ".diff{fill:#c00;font-weight:bold}.cap{font-weight:bold}";
 
@@ -115,7 +118,10 @@ static int bytes_height(const json_t *ev)
     return 60 + (int)((n + 15) / 16) * 18;
 }
 
-static void bytes_side_by_side(FILE *out, const json_t *ev, const char *forged, int y)
+/* forged: the version believed forged, or NULL; kept: in a verdict's chain with
+ * neither version foreign-looking, the version the receiver kept (the injection). */
+static void bytes_side_by_side(FILE *out, const json_t *ev, const char *forged,
+                               const char *kept, int y)
 {
     const json_t *v[2] = {json_object_get(ev, "first_version"), json_object_get(ev, "second_version")};
     unsigned char b[2][BYTES_MAX];
@@ -128,9 +134,12 @@ static void bytes_side_by_side(FILE *out, const json_t *ev, const char *forged, 
     for (int i = 0; i < 2; i++) {
         int x = X_TIME + i * 580;
         const char *name = i ? "second_version" : "first_version";
+        const char *role = forged ? (!strcmp(forged, name) ? " - forged" : " - genuine")
+                           : kept ? (!strcmp(kept, name) ? " - kept by the receiver: injected"
+                                                         : " - the real sender's")
+                                  : "";
         fprintf(out, "<text class=\"cap\" x=\"%d\" y=\"%d\">%s version%s (%zu bytes)</text>\n", x,
-                y + 22, i ? "second" : "first",
-                forged && !strcmp(forged, name) ? " - forged" : forged ? " - genuine" : "", n[i]);
+                y + 22, i ? "second" : "first", role, n[i]);
         for (size_t r = 0; r < rows; r++) {
             fprintf(out, "<text x=\"%d\" y=\"%zu\">%04zx ", x, (size_t)y + 42 + r * 18, r * 16);
             for (size_t k = r * 16; k < r * 16 + 16; k++) {
@@ -166,16 +175,19 @@ static void svg_body(FILE *out, const char *alert_id, const json_t *doc, const s
 {
     const json_t *h = json_object_get(doc, "hijack");
     const json_t *ev = json_object_get(h, "evidence");
-    int bh = bytes_height(ev);
+    int bh = bytes_height(ev), from_chain = 0;
     for (size_t i = 0; !bh && o && i < o->nrelated; i++)
         if (sw_show_in_chain(doc, o->related[i])) {
             const json_t *rev = json_object_get(json_object_get(o->related[i], "hijack"), "evidence");
-            if ((bh = bytes_height(rev)) != 0)
+            if ((bh = bytes_height(rev)) != 0) {
                 ev = rev;
+                from_chain = 1;
+            }
         }
     int height = TOP + (int)m->n * ROW_H + 30 + bh + 20;
     fprintf(out, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
-                 "viewBox=\"0 0 %d %d\" role=\"img\">\n<style>%s</style>\n"
+                 "viewBox=\"0 0 %d %d\" role=\"img\" style=\"max-width:100%%;height:auto\">\n"
+                 "<style>%s</style>\n"
                  "<rect width=\"100%%\" height=\"100%%\" fill=\"#fff\"/>\n",
             WIDTH, height, WIDTH, height, svg_style);
     fprintf(out, "<text class=\"title\" x=\"%d\" y=\"24\">", X_TIME);
@@ -189,8 +201,8 @@ static void svg_body(FILE *out, const char *alert_id, const json_t *doc, const s
     sw_show_verdict(doc, o, verdict, sizeof verdict);
     /* the verdict on up to two lines */
     size_t vl = strlen(verdict), cut = vl;
-    if (vl > 140) {
-        cut = 140;
+    if (vl > 128) {
+        cut = 128;
         while (cut > 60 && verdict[cut] != ' ')
             cut--;
     }
@@ -206,7 +218,8 @@ static void svg_body(FILE *out, const char *alert_id, const json_t *doc, const s
         fputs("</text>\n", out);
     }
     fprintf(out, "<text class=\"time\" x=\"%d\" y=\"90\">sequence numbers %s; forged: red, "
-                 "alert: orange, genuine version: green, other alerts of the chain: purple</text>\n",
+                 "alert: orange, genuine version: green, other alerts of the chain: purple, overlap "
+                 "versions: blue</text>\n",
             X_TIME, m->absolute ? "absolute" : "relative");
     fprintf(out, "<text class=\"host\" x=\"%d\" y=\"%d\" text-anchor=\"middle\">client ", X_CLIENT,
             TOP - 22);
@@ -232,8 +245,11 @@ static void svg_body(FILE *out, const char *alert_id, const json_t *doc, const s
             sw_show_clock(r->ts, clk, sizeof clk);
             fprintf(out, "<text class=\"time\" x=\"%d\" y=\"%d\">%s</text>", X_TIME, y + 22, clk);
         }
-        char lab[160];
+        char lab[200];
         sw_show_row_label(m, r, lab, sizeof lab);
+        int rebuilt = json_is_true(json_object_get(r->p, "from_evidence"));
+        if (rebuilt)   /* said on the arrow: the note stays short */
+            strncat(lab, " (headers from the evidence)", sizeof lab - strlen(lab) - 1);
         fprintf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">", (X_CLIENT + X_SERVER) / 2,
                 y + 14);
         xml_text(out, lab);
@@ -253,6 +269,9 @@ static void svg_body(FILE *out, const char *alert_id, const json_t *doc, const s
             snprintf(note, sizeof note, "INJECTED: %s", r->why);
         else if (r->why[0])
             snprintf(note, sizeof note, "%s", r->why);
+        char *suffix = rebuilt ? strstr(note, ", headers from the evidence") : NULL;
+        if (suffix)
+            *suffix = '\0';
         if (note[0]) {
             fprintf(out, "<text class=\"note\" x=\"%d\" y=\"%d\">", X_SERVER + 12, y + 22);
             xml_text(out, note);
@@ -269,7 +288,11 @@ static void svg_body(FILE *out, const char *alert_id, const json_t *doc, const s
                 json_is_object(h) ? "" : " (a record from another sensor)");
     if (bh) {
         const char *fv = sw_show_forged_version(ev);
-        bytes_side_by_side(out, ev, fv, bottom + 40);
+        const char *kept = jstr(ev, "receiver_has");
+        const char *acked = jstr(ev, "receiver_acknowledged");
+        if (!kept && acked && !strcmp(acked, "first_version"))
+            kept = "first_version";
+        bytes_side_by_side(out, ev, fv, from_chain ? kept : NULL, bottom + 40);
     }
     fputs("</svg>\n", out);
 }
@@ -320,6 +343,6 @@ int sw_show_graph(FILE *out, const char *alert_id, const json_t *doc, const sw_s
         fputs("</pre>\n</body></html>\n", out);
 
     }
-    free(m);
+    sw_show_model_free(m);
     return ferror(out) ? -1 : 0;
 }

@@ -22,6 +22,7 @@ enum {
     SW_ROW_GENUINE  = 4,   /* the real endpoint's version of an overlapped range */
     SW_ROW_INJECTED = 8,   /* the injection of a verdict's chain */
     SW_ROW_CHAIN    = 16,  /* the trigger of another alert of the chain */
+    SW_ROW_VERSION  = 32,  /* one version of an overlap, not known which is forged */
 };
 
 typedef struct sw_show_row {
@@ -31,6 +32,7 @@ typedef struct sw_show_row {
     int has_ts;
     int dir;               /* 0 client to server, 1 server to client, -1 unknown */
     size_t order;          /* when it was added (ties in time keep this order) */
+    size_t src, claimed;   /* the document that added it, the last one that matched it */
     unsigned marks;
     char why[96];          /* what the marks mean, e.g. "forged: first version" */
 } sw_show_row;
@@ -39,6 +41,7 @@ typedef struct sw_show_model {
     sw_show_row rows[SW_SHOW_ROWS_MAX];
     size_t n, dropped;     /* rows kept; packets left out (cap) */
     size_t from_related;   /* rows that came from the chain's alerts */
+    size_t ndocs;          /* documents added so far */
     int src_is_client;     /* the alert's sender is the client */
     char client[96], server[96];     /* endpoint text, "[v6]:port" or "v4:port" */
     const char *client_ip, *server_ip;
@@ -47,10 +50,13 @@ typedef struct sw_show_model {
     uint32_t base[2];      /* relative 0 of each direction's sequence space */
     int has_base[2];
     int base_is_isn[2];    /* the base is the SYN's sequence number */
+    json_t *extra;         /* owned: packets rebuilt from evidence (overlap versions
+                              no ladder holds), marked "from_evidence": true */
 } sw_show_model;
 
-/* Fill m (caller allocates: it is large). */
+/* Fill m (caller allocates it: it is large; free with sw_show_model_free). */
 void sw_show_model_build(sw_show_model *m, const json_t *doc, const sw_show_opts *o);
+void sw_show_model_free(sw_show_model *m);
 /* "P. seq=4 ack=36 len=29 win=64256 ttl=51" (relative unless m->absolute). */
 void sw_show_row_label(const sw_show_model *m, const sw_show_row *r, char *buf, size_t len);
 /* A sequence number of direction dir as shown (relative or raw). */

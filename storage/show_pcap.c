@@ -58,7 +58,7 @@ void sw_show_filters(FILE *out, const json_t *doc, const sw_show_opts *o)
     const char *c = m->client_ip, *s = m->server_ip;
     if (!plain_addr(c) || !plain_addr(s) || m->client_port < 0 || m->server_port < 0) {
         fputs("filters   not available: the alert has no usable addresses and ports\n", out);
-        free(m);
+        sw_show_model_free(m);
         return;
     }
     const char *ipf = is_v6(c) ? "ipv6" : "ip";
@@ -139,7 +139,7 @@ void sw_show_filters(FILE *out, const json_t *doc, const sw_show_opts *o)
         fputs("  (the alert names no capture file, pcap_filename: a live interface, stdin, or\n"
               "  another sensor's record)\n", out);
     }
-    free(m);
+    sw_show_model_free(m);
 }
 
 static uint16_t ip_csum(const unsigned char *b, size_t n)
@@ -212,11 +212,11 @@ long sw_show_write_pcap(const char *path, const json_t *doc, const sw_show_opts 
                        inet_pton(AF_INET, m->server_ip, a4[1]) == 1);
     if (!ok) {
         snprintf(err, errlen, "the alert has no usable addresses and ports: no capture written");
-        free(m);
+        sw_show_model_free(m);
         return -1;
     }
     if (m->n == 0) {       /* nothing held: no empty file */
-        free(m);
+        sw_show_model_free(m);
         return 0;
     }
     pcap_t *dead = pcap_open_dead(DLT_RAW, 65535);
@@ -225,7 +225,7 @@ long sw_show_write_pcap(const char *path, const json_t *doc, const sw_show_opts 
         snprintf(err, errlen, "cannot write %s: %s", path, dead ? pcap_geterr(dead) : "libpcap");
         if (dead)
             pcap_close(dead);
-        free(m);
+        sw_show_model_free(m);
         return -1;
     }
     long n = 0;
@@ -233,7 +233,9 @@ long sw_show_write_pcap(const char *path, const json_t *doc, const sw_show_opts 
         const sw_show_row *r = &m->rows[i];
         const json_t *p = r->p;
         json_int_t seq = 0, ack = 0, len = 0, win = 0, ttl = 64, tsval, tsecr;
-        if (r->dir < 0 || !r->has_ts || !ival(p, "seq", 0, 0xffffffffll, &seq))
+        /* rows rebuilt from an overlap's evidence have no ack or window: not written */
+        if (r->dir < 0 || !r->has_ts || !ival(p, "seq", 0, 0xffffffffll, &seq) ||
+            json_is_true(json_object_get(p, "from_evidence")))
             continue;
         ival(p, "ack", 0, 0xffffffffll, &ack);
         ival(p, "len", 0, 65000, &len);
@@ -289,7 +291,7 @@ long sw_show_write_pcap(const char *path, const json_t *doc, const sw_show_opts 
     int bad = pcap_dump_flush(d) != 0;
     pcap_dump_close(d);
     pcap_close(dead);
-    free(m);
+    sw_show_model_free(m);
     if (bad) {
         snprintf(err, errlen, "error writing %s", path);
         return -1;

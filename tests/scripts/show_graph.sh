@@ -22,7 +22,7 @@ id=$("$P" query --db "$T/demo.db" --event session_takeover --format jsonl --limi
 [ -n "$id" ] || fail "no session_takeover alert in the demo"
 "$P" show --db "$T/demo.db" "$id" --html "$T/flow.html" --svg "$T/flow.svg" --pcap "$T/held.pcap" \
   >"$T/show.txt" 2>"$T/show.err" || fail "show --html --svg --pcap: $(cat "$T/show.err")"
-grep -q '<== INJECTED, forged (tsval_regression)' "$T/show.txt" || fail "text ladder: no injected segment"
+grep -q '<== INJECTED, forged: first version' "$T/show.txt" || fail "text ladder: no injected segment"
 grep -q '^capture   18 packets written to ' "$T/show.txt" || fail "text: $(grep '^capture' "$T/show.txt")"
 
 # the capture of the held headers
@@ -68,7 +68,7 @@ for f in flow.html flow.svg; do
        "$T/$f.log" "$T/$f.dom" >"$T/$f.errs"; then
     fail "$f: errors while loading: $(head -3 "$T/$f.errs")"
   fi
-  for want in 'class="forged"' 'INJECTED: forged (tsval_regression)' 'class="genuine"' \
+  for want in 'class="forged"' 'INJECTED: forged: first version' 'class="genuine"' \
               'genuine: second version' 'class="alert"' 'ALERT: desync' \
               'first version - forged (6 bytes)' 'second version - genuine (6 bytes)' \
               'client 192.168.56.10:50123' 'server 192.168.56.20:23'; do
