@@ -765,6 +765,58 @@ static void find_bases(sw_show_model *m)
     }
 }
 
+/* The impersonated side's real position at the loss of sync: its SND.NXT as its own
+ * latest segments declare it, and what its peer expects from it (the injected bytes
+ * lie between). From the out-of-sync alert of the chain (desync or ack_storm). */
+static int real_position(const json_t *ev, int side, uint32_t *snd_nxt, uint32_t *expects)
+{
+    const json_t *me = json_object_get(ev, side ? "server" : "client");
+    const json_t *peer = json_object_get(ev, side ? "client" : "server");
+    if (!u32_field(me, "declared_snd_nxt", snd_nxt))
+        return 0;
+    return u32_field(me, "peer_expects", expects) ||      /* desync */
+           u32_field(peer, "expects_seq", expects);       /* ack_storm */
+}
+
+/* In a verdict's ladder: packets of the impersonated direction, up to the loss of
+ * sync, that reach beyond the real sender's declared SND.NXT into what its peer
+ * accepted from the attacker. The real sender never sent those sequence numbers:
+ * its own segments end at or below its SND.NXT, which only grows. */
+static void mark_beyond_real(sw_show_model *m, const json_t *doc, const sw_show_opts *o)
+{
+    const json_t *ev = json_object_get(json_object_get(doc, "hijack"), "evidence");
+    const char *toward = str(ev, "injected_toward");
+    json_int_t until;
+    if (!toward || !has_int(ev, "out_of_sync_ts_us", &until) || !o)
+        return;
+    int side = !strcmp(toward, "server") ? 0 : 1;    /* the impersonated sender */
+    uint32_t nxt = 0, exp = 0;
+    int have = 0;
+    for (size_t i = 0; i < o->nrelated && !have; i++) {
+        const json_t *oh = json_object_get(o->related[i], "hijack");
+        if (sw_show_in_chain(doc, o->related[i]) && str(oh, "event") &&
+            str(ev, "out_of_sync") && !strcmp(str(oh, "event"), str(ev, "out_of_sync")))
+            have = real_position(json_object_get(oh, "evidence"), side, &nxt, &exp);
+    }
+    if (!have || (int32_t)(exp - nxt) <= 0)
+        return;
+    for (size_t i = 0; i < m->n; i++) {
+        sw_show_row *r = &m->rows[i];
+        uint32_t seq, end;
+        json_int_t len = 0;
+        if (r->dir != side || !r->has_ts || r->ts > (uint64_t)until || r->marks & SW_ROW_INJECTED ||
+            json_is_true(json_object_get(r->p, "from_evidence")) || !u32_field(r->p, "seq", &seq))
+            continue;
+        has_int(r->p, "len", &len);
+        end = seq + (uint32_t)len;   /* a pure ACK carries its sender's SND.NXT: end = seq */
+        if ((int32_t)(end - nxt) > 0 && (int32_t)(end - exp) <= 0) {
+            r->marks |= SW_ROW_INJECTED;
+            snprintf(r->why, sizeof r->why, "not the %s's: beyond its SND.NXT (%" PRIu32 ")",
+                     side ? "server" : "client", sw_show_seq(m, side, nxt));
+        }
+    }
+}
+
 void sw_show_model_build(sw_show_model *m, const json_t *doc, const sw_show_opts *o)
 {
     memset(m, 0, sizeof *m);
@@ -789,6 +841,7 @@ void sw_show_model_build(sw_show_model *m, const json_t *doc, const sw_show_opts
             m->from_related += add_doc(m, o->related[i], 1);
     qsort(m->rows, m->n, sizeof m->rows[0], row_cmp);
     find_bases(m);
+    mark_beyond_real(m, doc, o);
 }
 
 /* ---- chain --------------------------------------------------------------------- */

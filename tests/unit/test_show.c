@@ -597,7 +597,8 @@ static void test_filters(void **state)
  * session_takeover scenario, IPv4): the attacker on the link injects with the
  * client's TTL, MAC and timestamps, so neither overlap version looks foreign; the
  * verdict's ladder marks the version the server kept as the injection and draws it
- * from the evidence (no ladder holds it any more). */
+ * from the evidence (no ladder holds it any more), and the attacker's later packets
+ * by their sequence numbers beyond the real client's SND.NXT. */
 static void test_e2e_takeover(void **state)
 {
     (void)state;
@@ -635,11 +636,33 @@ static void test_e2e_takeover(void **state)
     assert_non_null(strstr(inj, "|--- P. seq=0 len=9 ttl=64 "));
     free(inj);
     assert_int_equal(count(out, "<== the real sender's: second version"), 2);
+    /* the attacker's later segments and ACKs (evil 003, evil 004 and three ACKs: the
+     * lab attacker's log) reach beyond the real client's SND.NXT at the loss of sync
+     * (desync: declared 3089116341 = relative 16, the server expects 45) */
+    assert_int_equal(count(out, "<== INJECTED, not the client's: beyond its SND.NXT (16)"), 5);
+    static const char *const attacker[] = {"|--- . seq=27 ack=36 len=0 ", "|--- P. seq=27 ack=36 len=9 ",
+                                           "|--- . seq=36 ack=48 len=0 ", "|--- P. seq=36 ack=48 len=9 ",
+                                           "|--- . seq=45 ack=60 len=0 "};
+    for (size_t i = 0; i < sizeof attacker / sizeof attacker[0]; i++) {
+        char *l = line_with(out, attacker[i]);
+        assert_non_null(l);
+        assert_non_null(strstr(l, "beyond its SND.NXT"));
+        free(l);
+    }
+    /* the real client's own segments (its retransmissions, its ACK) are not */
+    static const char *const real[] = {"|--- P. seq=0 ack=0 len=8 ", "|--- . seq=8 ack=0 len=0 ",
+                                       "|--- P. seq=8 ack=0 len=8 ", "|--- P. seq=0 ack=0 len=16 "};
+    for (size_t i = 0; i < sizeof real / sizeof real[0]; i++) {
+        char *l = line_with(out, real[i]);
+        assert_non_null(l);
+        assert_null(strstr(l, "INJECTED"));
+        free(l);
+    }
     free(out);
     /* the graph: the injection red, the two real retransmissions green, the bytes of
      * the chain's overlap labelled by the same inference */
     out = render_as(HTML, doc, "x", &o);
-    assert_int_equal(count(out, "<g class=\"forged\""), 1);
+    assert_int_equal(count(out, "<g class=\"forged\""), 6);
     assert_int_equal(count(out, "<g class=\"genuine\""), 2);
     assert_int_equal(count(out, "P. seq=0 len=9 ttl=64 (headers from the evidence)"), 1);
     assert_non_null(strstr(out, "first version - kept by the receiver: injected (8 bytes)"));
