@@ -269,6 +269,30 @@ static char *scalar_text(const char *key, const json_t *v, const ev_ctx *cx)
     }
     if (json_is_string(v))
         return strdup(json_string_value(v));
+    if (json_is_array(v) && json_array_size(v)) {   /* scalars: "a, b, c" */
+        size_t i, cap = 0, k = 0;
+        const json_t *x;
+        json_array_foreach((json_t *)v, i, x)
+            if (json_is_object(x) || json_is_array(x))
+                return json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER);
+        char *out = NULL;
+        json_array_foreach((json_t *)v, i, x) {
+            char *t = scalar_text(key, x, cx);
+            size_t need = k + (t ? strlen(t) : 1) + 3;
+            if (need > cap) {
+                char *grown = realloc(out, cap = need * 2);
+                if (!grown) {
+                    free(t);
+                    free(out);
+                    return NULL;
+                }
+                out = grown;
+            }
+            k += (size_t)snprintf(out + k, cap - k, "%s%s", i ? ", " : "", t ? t : "?");
+            free(t);
+        }
+        return out;
+    }
     return json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER);
 }
 
@@ -1383,8 +1407,7 @@ void sw_show_alert_opts(FILE *out, const char *alert_id, const json_t *doc,
                     json_object_foreach((json_t *)v, key, x) {
                         if (strcmp(key, "event") == 0)
                             continue;
-                        char *s = json_is_string(x) ? strdup(json_string_value(x))
-                                                    : json_dumps(x, JSON_COMPACT | JSON_ENCODE_ANY);
+                        char *s = scalar_text(key, x, NULL);
                         fprintf(out, "      %s: %s\n", key, s ? s : "?");
                         free(s);
                     }
