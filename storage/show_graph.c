@@ -190,6 +190,11 @@ static void svg_body(FILE *out, const char *alert_id, const json_t *doc, const s
                  "<style>%s</style>\n"
                  "<rect width=\"100%%\" height=\"100%%\" fill=\"#fff\"/>\n",
             WIDTH, height, WIDTH, height, svg_style);
+    fputs("<title>seqwatch flow graph: ", out);   /* what a screen reader announces */
+    xml_text(out, jstr(h, "event") ? jstr(h, "event") : "alert");
+    fputs(" ", out);
+    xml_text(out, alert_id ? alert_id : jstr(doc, "alert_id"));
+    fputs("</title>\n", out);
     fprintf(out, "<text class=\"title\" x=\"%d\" y=\"24\">", X_TIME);
     xml_text(out, jstr(h, "event") ? jstr(h, "event") : "alert");
     fputs(" - alert ", out);
