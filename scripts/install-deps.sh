@@ -9,7 +9,8 @@ pkgs=(build-essential cmake pkg-config libpcap-dev libjansson-dev libsqlite3-dev
 if [ "$what" = test ]; then
   pkgs+=(libcmocka-dev sqlite3 tshark tcpflow tcpdump python3 python3-scapy python3-jsonschema nftables
          iproute2 ethtool clang libclang-rt-14-dev procps time util-linux
-         tcpreplay)   # tcpreplay: the Suricata plugin's live test (tests/suricata/suricata_live.sh)
+         tcpreplay    # tcpreplay: the Suricata plugin's live test (tests/suricata/suricata_live.sh)
+         chromium)    # chromium: renders `seqwatch show --html/--svg` headless (tests/scripts/show_graph.sh)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

@@ -19,7 +19,7 @@ static const struct {
     {"run", sw_cmd_run, "watch a capture file or a live interface and raise alerts"},
     {"streams", sw_cmd_streams, "write every reassembled TCP stream of a capture to files"},
     {"query", sw_cmd_query, "search the alert database"},
-    {"show", sw_cmd_show, "print one alert with its evidence and a ladder diagram"},
+    {"show", sw_cmd_show, "print one alert: verdict, evidence, ladder (also as a flow graph)"},
     {"ingest", sw_cmd_ingest, "load JSON-lines alert logs (seqwatch or Suricata EVE) into the database"},
     {"rules", sw_cmd_rules, "check or list a rule file"},
     {"events", sw_cmd_events, "print the catalogue of events seqwatch can detect"},
@@ -45,7 +45,7 @@ static void usage(FILE *f)
             "  seqwatch run -r capture.pcap            alerts as JSON lines on stdout, into seqwatch.db\n"
             "  seqwatch run -i eth0 --json /var/log/seqwatch/alerts.json\n"
             "  seqwatch query --since 2h --event overlap_mismatch\n"
-            "  seqwatch show ALERT_ID\n"
+            "  seqwatch show ALERT_ID --html f.html  one alert; its flow graph in f.html\n"
             "\n"
             "Options:\n"
             "  -h, --help      this help\n"

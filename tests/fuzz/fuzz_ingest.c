@@ -78,6 +78,12 @@ static void read_back(void)
         if (!id || !json_is_object(doc))
             abort();   /* only JSON objects are ever stored */
         sw_show_alert(devnull, id, doc);
+        /* the flow graph, the filters and the capture of the held headers */
+        sw_show_opts so = {0, (const json_t *const *)&doc, 1};
+        if (sw_show_graph(devnull, id, doc, &so, 0) != 0 || sw_show_graph(devnull, id, doc, &so, 1) != 0)
+            abort();
+        sw_show_filters(devnull, doc, &so);
+        sw_show_write_pcap("/dev/null", doc, &so, err, sizeof err);
         json_decref(doc);
         /* a prefix of the id finds it again */
         char pre[9];
