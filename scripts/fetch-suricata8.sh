@@ -76,9 +76,12 @@ t0=$(date +%s.%N)
 say "apt-get update (private lists of sid in $apt_dir/state)"
 "${APT[@]}" update -qq >"$dir/update.log" 2>&1 \
   || { tail -3 "$dir/update.log" >&2; cannot "apt-get update failed (no access to $mirror?)"; }
+# apt-get update exits 0 when an index could not be fetched: look for sid's lists
+ls "$apt_dir"/state/lists/*_dists_sid_main_binary-amd64_Packages* >/dev/null 2>&1 \
+  || { grep -E '^(W|E):' "$dir/update.log" | head -3 >&2; cannot "no package list of sid from $mirror"; }
 
 # --- 1. the binary package --------------------------------------------------------
-deb=$("${APT[@]}" download --print-uris "suricata:amd64" 2>/dev/null | awk '{print $2}' | head -1)
+deb=$("${APT[@]}" download --print-uris "suricata:amd64" 2>/dev/null | awk '{print $2}' | head -1) || true
 case "$deb" in
   suricata_1%3a$upstream-*_amd64.deb) ;;
   *) cannot "sid offers '${deb:-no suricata}', not $upstream (the version of the pinned layout $layout)" ;;
