@@ -41,6 +41,8 @@ CONFIGURE_FLAGS=(--prefix=/usr --sysconfdir=/etc --localstatedir=/var --enable-a
 
 say() { echo "fetch-suricata8: $*" >&2; }
 cannot() { say "cannot fetch Suricata 8.0 here: $*"; exit 3; }
+# shellcheck source=scripts/private-apt.sh
+. "$top/scripts/private-apt.sh"
 done_() { echo "SURICATA8_SOURCE_DIR=$tree"; echo "SURICATA8_BINARY=$root/usr/bin/suricata"; exit 0; }
 
 [ -f "$pinned" ] || { say "no pinned header $pinned"; exit 1; }
@@ -54,24 +56,12 @@ fi
 
 arch=$(dpkg --print-architecture 2>/dev/null || echo unknown)
 [ "$arch" = amd64 ] || cannot "architecture $arch (the pinned layout is for amd64)"
-keyring=/usr/share/keyrings/debian-archive-keyring.gpg
-[ -r "$keyring" ] || cannot "$keyring is missing (package debian-archive-keyring)"
 mirror=${SW_DEBIAN_MIRROR:-http://deb.debian.org/debian}
-mkdir -p "$apt_dir"/etc/sources.list.d "$apt_dir"/etc/preferences.d "$apt_dir"/state/lists/partial \
-         "$apt_dir"/cache/archives/partial "$dir/dl" "$bdir/suricata-src"
+papt_init "$apt_dir"
+mkdir -p "$dir/dl" "$bdir/suricata-src"
 printf 'deb [signed-by=%s] %s sid main\ndeb-src [signed-by=%s] %s sid main\n' \
-  "$keyring" "$mirror" "$keyring" "$mirror" >"$apt_dir/etc/sources.list"
+  "$PAPT_KEYRING" "$mirror" "$PAPT_KEYRING" "$mirror" >"$apt_dir/etc/sources.list"
 : >"$apt_dir/etc/preferences"
-APT=(apt-get -q
-     -o Dir::Etc::SourceList="$apt_dir/etc/sources.list"
-     -o Dir::Etc::SourceParts="$apt_dir/etc/sources.list.d"
-     -o Dir::Etc::Preferences="$apt_dir/etc/preferences"
-     -o Dir::Etc::PreferencesParts="$apt_dir/etc/preferences.d"
-     -o Dir::State="$apt_dir/state"
-     -o Dir::State::status=/var/lib/dpkg/status
-     -o Dir::Cache="$apt_dir/cache"
-     -o APT::Get::List-Cleanup=0
-     -o APT::Sandbox::User=root)
 t0=$(date +%s.%N)
 say "apt-get update (private lists of sid in $apt_dir/state)"
 "${APT[@]}" update -qq >"$dir/update.log" 2>&1 \
@@ -96,22 +86,8 @@ dpkg-deb -x "$dir/dl/$deb" "$root"
 [ -x "$root/usr/bin/suricata" ] || { say "$deb has no usr/bin/suricata"; exit 1; }
 
 # --- 2. the upstream source -------------------------------------------------------
-line=$("${APT[@]}" source --print-uris --tar-only "suricata/sid" 2>/dev/null \
-       | grep -E "^'[^']*/suricata_${upstream}\.orig\.tar\.(gz|xz)' " | head -1) || true
-[ -n "$line" ] || cannot "sid's source index lists no suricata_${upstream}.orig.tar.*"
-url=$(sed -E "s/^'([^']*)'.*/\1/" <<<"$line")
-file=$(awk '{print $2}' <<<"$line")
-sha=$(awk '{print $4}' <<<"$line"); sha=${sha#SHA256:}
-tarball=$dir/dl/$file
-if [ ! -s "$tarball" ] || [ "$(sha256sum "$tarball" | cut -d' ' -f1)" != "$sha" ]; then
-  say "downloading $url"
-  # apt-get source would also fetch the .dsc and debian/ tarball, which some
-  # mirrors lack (404): fetch the orig tarball alone and check it against the index.
-  curl -fsSL --retry 2 -o "$tarball.part" "$url" || cannot "download of $url failed"
-  mv "$tarball.part" "$tarball"
-fi
-got=$(sha256sum "$tarball" | cut -d' ' -f1)
-[ "$got" = "$sha" ] || { say "SHA-256 mismatch on $tarball: $got, the index says $sha"; rm -f "$tarball"; exit 1; }
+papt_fetch_orig "$upstream" "$dir/dl" sid
+tarball=$PAPT_TARBALL
 rm -rf "$tree"
 tar -C "$bdir/suricata-src" -xf "$tarball"
 [ -f "$tree/src/decode.h" ] || { say "unpacked tarball has no src/decode.h"; exit 1; }

@@ -15,11 +15,16 @@
 
 #include <stddef.h>
 
-#if defined(SW_LAYOUT_7_0_10_DEBIAN_AMD64)
 #define SW_LAYOUT_IS(type, field, off) \
     _Static_assert(offsetof(type, field) == (off), #type "." #field " is not at " #off \
-                   " as in Debian's suricata 1:7.0.10 amd64")
-_Static_assert(sizeof(Packet) == 0x248, "sizeof(Packet) is not 0x248 as in Debian's suricata 1:7.0.10 amd64");
+                   " as in Debian's suricata " SW_LAYOUT_PACKAGE)
+#define SW_LAYOUT_SIZE(type, size) \
+    _Static_assert(sizeof(type) == (size), "sizeof(" #type ") is not " #size \
+                   " as in Debian's suricata " SW_LAYOUT_PACKAGE)
+
+#if defined(SW_LAYOUT_7_0_10_DEBIAN_AMD64)
+#define SW_LAYOUT_PACKAGE "1:7.0.10 amd64"
+SW_LAYOUT_SIZE(Packet, 0x248);
 SW_LAYOUT_IS(Packet, flags, 0x38);
 SW_LAYOUT_IS(Packet, flow, 0x40);
 SW_LAYOUT_IS(Packet, ts, 0x50);
@@ -41,10 +46,8 @@ SW_LAYOUT_IS(LiveDevice, dev, 0x0);
  * to the packet's own data at p + 0x1cc (the flexible array pkt_data);
  * PacketTunnelPktSetup stores datalink (DLT_RAW) at 0x1a8 and root at 0x1b0;
  * CreateEveFlowId reads Flow.startts at 0xf0 and flow_hash at 0x48. */
-#define SW_LAYOUT_IS(type, field, off) \
-    _Static_assert(offsetof(type, field) == (off), #type "." #field " is not at " #off \
-                   " as in Debian's suricata 1:8.0.7 amd64")
-_Static_assert(sizeof(Packet) == 0x1d0, "sizeof(Packet) is not 0x1d0 as in Debian's suricata 1:8.0.7 amd64");
+#define SW_LAYOUT_PACKAGE "1:8.0.7 amd64"
+SW_LAYOUT_SIZE(Packet, 0x1d0);
 SW_LAYOUT_IS(Packet, flags, 0x3c);
 SW_LAYOUT_IS(Packet, flow, 0x40);
 SW_LAYOUT_IS(Packet, ts, 0x50);

@@ -60,7 +60,7 @@ off() {  # off TYPE FIELD: the asserted offset
   [ -n "$v" ] || fail "layout-asserts.h ($layout) asserts no offset for $1.$2"
   echo "$v"
 }
-size=$(sed -nE 's/^_Static_assert\(sizeof\(Packet\) == (0x[0-9a-f]+),.*/\1/p' <<<"$section")
+size=$(sed -nE 's/^SW_LAYOUT_SIZE\(Packet, (0x[0-9a-f]+)\);/\1/p' <<<"$section")
 [ -n "$size" ] || fail "layout-asserts.h ($layout) asserts no sizeof(Packet)"
 ext=$(off Packet ext_pkt); len=$(off Packet pktlen); dl=$(off Packet datalink); root=$(off Packet root)
 fh=$(off Flow flow_hash); st=$(off Flow startts)
