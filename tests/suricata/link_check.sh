@@ -9,13 +9,13 @@
 #      build) are the ones the binary's own machine code uses: PacketCopyDataOffset
 #      (ext_pkt, pktlen, the packet data), PacketTunnelPktSetup (datalink = DLT_RAW,
 #      root), CreateEveFlowId (Flow.startts, Flow.flow_hash).
-# Environment: SW_SURICATA_PLUGIN_SO / SW_SURICATA (7), SW_SURICATA8_PLUGIN_SO /
+# Environment: SW_SURICATA_PLUGIN_SO / SW_SURICATA7_BINARY (7; default: suricata on PATH), SW_SURICATA8_PLUGIN_SO /
 # SW_SURICATA8_BINARY (8), SW_SURICATA_LAYOUT / SW_SURICATA8_LAYOUT, SW_SOURCE_DIR.
 # Exits 77 (skipped) with one line when that release's binary is not available.
 set -uo pipefail
 SRC=${SW_SOURCE_DIR:?SW_SOURCE_DIR not set}
 case ${1:-} in
-  7) so=${SW_SURICATA_PLUGIN_SO:-}; bin=${SW_SURICATA:-$(command -v suricata || true)}
+  7) so=${SW_SURICATA_PLUGIN_SO:-}; bin=${SW_SURICATA7_BINARY:-$(command -v suricata || true)}
      layout=${SW_SURICATA_LAYOUT:-}
      [ -n "$bin" ] || { echo "SKIP: suricata 7.0 is not installed (scripts/install-suricata.sh)"; exit 77; } ;;
   8) so=${SW_SURICATA8_PLUGIN_SO:-}; bin=${SW_SURICATA8_BINARY:-}; layout=${SW_SURICATA8_LAYOUT:-}
@@ -24,7 +24,7 @@ case ${1:-} in
 esac
 fail() { echo "FAIL: $*"; exit 1; }
 [ -f "$so" ] || fail "plugin not built: $so"
-[ -x "$bin" ] || fail "no suricata binary at $bin"
+[ -x "$bin" ] && readelf -h "$bin" >/dev/null 2>&1 || fail "no suricata ELF binary at $bin"
 [ -n "$layout" ] || fail "no layout name given"
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
