@@ -45,20 +45,20 @@ const char *GetProgramVersion(void);
 #include "util-device-private.h"
 
 /* configuration: the SC* renames */
-#define ConfNode SCConfNode
-#define ConfNodeLookupChild SCConfNodeLookupChild
+#define ConfNode                 SCConfNode
+#define ConfNodeLookupChild      SCConfNodeLookupChild
 #define ConfNodeLookupChildValue SCConfNodeLookupChildValue
-#define ConfValIsTrue SCConfValIsTrue
-#define ConfValIsFalse SCConfValIsFalse
-#define ConfGet SCConfGet
-#define ConfGetBool SCConfGetBool
-#define ConfGetNode SCConfGetNode
+#define ConfValIsTrue            SCConfValIsTrue
+#define ConfValIsFalse           SCConfValIsFalse
+#define ConfGet                  SCConfGet
+#define ConfGetBool              SCConfGetBool
+#define ConfGetNode              SCConfGetNode
 
 /* the JSON builder: the SCJb* renames */
-#define JsonBuilder SCJsonBuilder
-#define jb_new_object SCJbNewObject
+#define JsonBuilder      SCJsonBuilder
+#define jb_new_object    SCJbNewObject
 #define jb_set_formatted SCJbSetFormatted
-#define jb_free SCJbFree
+#define jb_free          SCJbFree
 
 /* 8.0's writer also runs the EVE user callbacks (SCEveRegisterCallback) with the
  * packet and flow, and reports no error. */
@@ -71,18 +71,19 @@ typedef bool SwCondResult;
 
 /* 8.0 has a logger id for plugins (used by profiling builds only, for packet
  * loggers). The functions travel in a table. */
-#define SW_REGISTER_PACKET_SUBMODULE(parent, name, conf, init, log, cond, tinit, tdeinit)   \
-    do {                                                                                   \
-        static OutputPacketLoggerFunctions sw_funcs_ = {                                   \
-            .LogFunc = (log), .ConditionFunc = (cond), .ThreadInitFunc = (tinit),          \
-            .ThreadDeinitFunc = (tdeinit), .ThreadExitPrintStatsFunc = NULL};              \
-        OutputRegisterPacketSubModule(LOGGER_USER, (parent), (name), (conf), (init),      \
-                                      &sw_funcs_);                                         \
+#define SW_REGISTER_PACKET_SUBMODULE(parent, name, conf, init, log, cond, tinit, tdeinit)         \
+    do {                                                                                          \
+        static OutputPacketLoggerFunctions sw_funcs_ = {.LogFunc = (log),                         \
+                                                        .ConditionFunc = (cond),                  \
+                                                        .ThreadInitFunc = (tinit),                \
+                                                        .ThreadDeinitFunc = (tdeinit),            \
+                                                        .ThreadExitPrintStatsFunc = NULL};        \
+        OutputRegisterPacketSubModule(LOGGER_USER, (parent), (name), (conf), (init), &sw_funcs_); \
     } while (0)
 
 /* RegisterPlugin refuses a plugin whose version is not its SC_API_VERSION. */
-#define SW_PLUGIN_VERSION_FIELDS                                                      \
-    .version = SC_API_VERSION, .suricata_version = SC_PACKAGE_VERSION,               \
+#define SW_PLUGIN_VERSION_FIELDS                                       \
+    .version = SC_API_VERSION, .suricata_version = SC_PACKAGE_VERSION, \
     .plugin_version = SW_VERSION_STRING,
 
 /* After the outputs are set up (RunModeInitializeOutputs). */
@@ -90,13 +91,13 @@ typedef bool SwCondResult;
 
 #else /* ------------------------------------------------ Suricata 7.0 ---------------- */
 
-#define SW_SURICATA_MAJOR 7
+#define SW_SURICATA_MAJOR                     7
 
 /* 7.0: the EVE writer takes only the builder and the thread context. */
 #define SW_OUTPUT_JSON_BUFFER(tv, p, jb, ctx) OutputJsonBuilderBuffer((jb), (ctx))
 
 typedef int SwCondResult;
-#define SW_COND_TRUE TRUE
+#define SW_COND_TRUE                          TRUE
 
 /* 7.0: no user logger id; LOGGER_UNDEFINED is only used by profiling builds
  * (bounds-checked) for packet loggers. */

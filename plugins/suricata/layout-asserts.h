@@ -15,12 +15,12 @@
 
 #include <stddef.h>
 
-#define SW_LAYOUT_IS(type, field, off) \
-    _Static_assert(offsetof(type, field) == (off), #type "." #field " is not at " #off \
-                   " as in Debian's suricata " SW_LAYOUT_PACKAGE)
-#define SW_LAYOUT_SIZE(type, size) \
+#define SW_LAYOUT_IS(type, field, off)                   \
+    _Static_assert(offsetof(type, field) == (off), #type \
+                   "." #field " is not at " #off " as in Debian's suricata " SW_LAYOUT_PACKAGE)
+#define SW_LAYOUT_SIZE(type, size)                                           \
     _Static_assert(sizeof(type) == (size), "sizeof(" #type ") is not " #size \
-                   " as in Debian's suricata " SW_LAYOUT_PACKAGE)
+                                           " as in Debian's suricata " SW_LAYOUT_PACKAGE)
 
 #if defined(SW_LAYOUT_7_0_10_DEBIAN_AMD64)
 #define SW_LAYOUT_PACKAGE "1:7.0.10 amd64"

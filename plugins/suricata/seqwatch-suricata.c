@@ -95,7 +95,7 @@ typedef struct SwThread {
 } SwThread;
 
 static FlowStorageId g_bypass_mark = {.id = -1};
-static int g_enabled;          /* an eve-log output enabled `- seqwatch` (InitSub ran) */
+static int g_enabled; /* an eve-log output enabled `- seqwatch` (InitSub ran) */
 
 /* ---- configuration -------------------------------------------------------------- */
 
@@ -299,7 +299,7 @@ static int test_skew(const char *field)
 #define ST_PCAP_CNT(p) \
     (test_skew("pcap_cnt") ? (uint64_t)ST_AT(p, offsetof(Packet, pktlen), uint32_t) : (p)->pcap_cnt)
 #else
-#define ST_PKT_LEN(p) GET_PKT_LEN(p)
+#define ST_PKT_LEN(p)  GET_PKT_LEN(p)
 #define ST_PKT_DATA(p) GET_PKT_DATA(p)
 #define ST_PCAP_CNT(p) ((p)->pcap_cnt)
 #endif
@@ -800,8 +800,7 @@ static void SwPluginInit(void)
 }
 
 static SCPlugin g_plugin = {
-    SW_PLUGIN_VERSION_FIELDS
-    .name = "seqwatch",
+    SW_PLUGIN_VERSION_FIELDS.name = "seqwatch",
     .license = "GPLv2",
     .author = "the seqwatch authors",
     .Init = SwPluginInit,
