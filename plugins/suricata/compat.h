@@ -81,11 +81,6 @@ typedef bool SwCondResult;
         OutputRegisterPacketSubModule(LOGGER_USER, (parent), (name), (conf), (init), &sw_funcs_); \
     } while (0)
 
-/* RegisterPlugin refuses a plugin whose version is not its SC_API_VERSION. */
-#define SW_PLUGIN_VERSION_FIELDS                                       \
-    .version = SC_API_VERSION, .suricata_version = SC_PACKAGE_VERSION, \
-    .plugin_version = SW_VERSION_STRING,
-
 /* After the outputs are set up (RunModeInitializeOutputs). */
 #define SW_HAVE_LOGGING_READY 1
 
@@ -104,9 +99,6 @@ typedef int SwCondResult;
 #define SW_REGISTER_PACKET_SUBMODULE(parent, name, conf, init, log, cond, tinit, tdeinit)   \
     OutputRegisterPacketSubModule(LOGGER_UNDEFINED, (parent), (name), (conf), (init), (log), \
                                   (cond), (tinit), (tdeinit), NULL)
-
-/* 7.0's SCPlugin has no version fields and RegisterPlugin no check. */
-#define SW_PLUGIN_VERSION_FIELDS
 
 #define SW_HAVE_LOGGING_READY 0
 

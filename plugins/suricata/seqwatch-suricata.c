@@ -800,7 +800,13 @@ static void SwPluginInit(void)
 }
 
 static SCPlugin g_plugin = {
-    SW_PLUGIN_VERSION_FIELDS.name = "seqwatch",
+#if SW_SURICATA_MAJOR >= 8
+    /* 8.0's RegisterPlugin refuses a plugin whose version is not its SC_API_VERSION */
+    .version = SC_API_VERSION,
+    .suricata_version = SC_PACKAGE_VERSION,
+    .plugin_version = SW_VERSION_STRING,
+#endif
+    .name = "seqwatch",
     .license = "GPLv2",
     .author = "the seqwatch authors",
     .Init = SwPluginInit,
