@@ -5,6 +5,9 @@
 #   2. every symbol it imports is exported either by the suricata binary or by a
 #      library the plugin itself links (libc, jansson, sqlite, libsodium, nettle);
 #      every Suricata function it calls is therefore there when dlopen binds it;
+#   2b. its SCPlugin, read as that release lays it out: name, licence GPLv2, Init,
+#      and for 8.0 the API version RegisterPlugin checks (SC_API_VERSION of the
+#      tree) and the Suricata version (plugin_probe.c loads it without Suricata);
 #   3. the offsets the plugin was compiled with (layout-asserts.h, enforced by its
 #      build) are the ones the binary's own machine code uses: PacketCopyDataOffset
 #      (ext_pkt, pktlen, the packet data), PacketTunnelPktSetup (datalink = DLT_RAW,
@@ -47,6 +50,22 @@ missing=$(comm -23 "$T/from_suri" "$T/bin" | tr '\n' ' ')
 n_suri=$(wc -l <"$T/from_suri")
 [ "$n_suri" -ge 10 ] || fail "only $n_suri symbols bind to Suricata: the check saw no plugin imports"
 echo "imports: $(wc -l <"$T/und") symbols, $n_suri of them from suricata ($(tr '\n' ' ' <"$T/from_suri")), all exported by $bin"
+
+# 2b. the registration as that release's RegisterPlugin reads it
+probe=${SW_SURICATA_PLUGIN_PROBE:?SW_SURICATA_PLUGIN_PROBE not set}
+reg=$("$probe" "$1" "$so") || fail "$probe could not load $so"
+echo "registration: $reg"
+case " $reg " in *" name=seqwatch license=GPLv2 init=1 "*) ;; *) fail "SCPlugin name/license/Init: $reg" ;; esac
+if [ "$1" = 8 ]; then
+  # 8.0's RegisterPlugin refuses a version other than its SC_API_VERSION
+  tree=${SW_SURICATA8_SOURCE_DIR:?SW_SURICATA8_SOURCE_DIR not set}
+  api=$(sed -nE 's/^static const uint64_t SC_API_VERSION = (0x[0-9a-fA-F]+);.*/\1/p' "$tree/src/suricata-plugin.h")
+  [ -n "$api" ] || fail "no SC_API_VERSION in $tree/src/suricata-plugin.h"
+  rel=$(sed -nE 's/.*AC_INIT\(\[suricata\], *\[([^]]+)\]\).*/\1/p' "$tree/configure.ac")
+  [ "$(printf '0x%x' "$api")" = "$(sed -nE 's/.* version=(0x[0-9a-f]+) .*/\1/p' <<<"$reg")" ] \
+    || fail "SCPlugin.version is not SC_API_VERSION $api: $reg"
+  case " $reg " in *" suricata_version=$rel "*) ;; *) fail "SCPlugin.suricata_version is not $rel: $reg" ;; esac
+fi
 
 # 3. offsets against the binary's machine code
 section=$(awk -v m="defined(SW_LAYOUT_$(tr 'a-z.-' 'A-Z__' <<<"$layout"))" '
