@@ -43,13 +43,19 @@ say() { echo "fetch-suricata8: $*" >&2; }
 cannot() { say "cannot fetch Suricata 8.0 here: $*"; exit 3; }
 # shellcheck source=scripts/private-apt.sh
 . "$top/scripts/private-apt.sh"
-done_() { echo "SURICATA8_SOURCE_DIR=$tree"; echo "SURICATA8_BINARY=$root/usr/bin/suricata"; exit 0; }
+run=$dir/suricata
+done_() {
+  echo "SURICATA8_SOURCE_DIR=$tree"
+  echo "SURICATA8_BINARY=$root/usr/bin/suricata"
+  if [ -x "$run" ] && "$run" -V >/dev/null 2>&1; then echo "SURICATA8_RUN=$run"; else echo "SURICATA8_RUN="; fi
+  exit 0
+}
 
 [ -f "$pinned" ] || { say "no pinned header $pinned"; exit 1; }
 pin_sha=$(sha256sum "$pinned" | cut -d' ' -f1)
 stamp=$dir/.fetched-$upstream
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$pin_sha" ] && [ -x "$root/usr/bin/suricata" ] \
-   && [ -f "$tree/src/decode.h" ]; then
+   && [ -f "$tree/src/decode.h" ] && [ -x "$run" ]; then
   say "cached in $dir and $tree"
   done_
 fi
@@ -120,7 +126,46 @@ else
   fi
   say "configure check: src/autoconf.h equals the pinned $layout header"
 fi
+
+# --- 4. a private sid userland to run the binary in -------------------------------
+# sid's binary needs sid's libc (>= 2.39). Its run-time libraries (every lib*
+# package of its dependency closure, computed by apt against an empty status, and
+# nettle for the plugin) are unpacked into BUILD_DIR/suricata8/sysroot, and
+# BUILD_DIR/suricata8/suricata starts the binary with sid's own dynamic loader and
+# that library path first. Nothing is installed; the kernel is this machine's. A
+# library sid does not have is found in this machine's directories after it: the
+# plugin built here needs bookworm's libsodium.so.23 (sid has libsodium.so.26).
 t2=$(date +%s.%N)
-awk -v a="$t0" -v b="$t1" -v c="$t2" 'BEGIN { printf "fetch-suricata8: timings: fetch %.1f s, configure check %.1f s\n", b - a, c - b }' >&2
+sysroot=$dir/sysroot
+rm -rf "$sysroot" "$run" "$dir/libs"
+: >"$dir/empty-status"
+closure=$("${APT[@]}" -o Dir::State::status="$dir/empty-status" -s install --no-install-recommends \
+            suricata 2>/dev/null | awk '/^Inst / {print $2}' | grep -E '^lib' | grep -v '^libpython' || true)
+if [ -z "$closure" ]; then
+  say "cannot compute the run-time libraries of sid's suricata: the 8.0 run tests will skip"
+else
+  mkdir -p "$dir/libs"
+  # shellcheck disable=SC2086
+  # against the empty status too: sid's candidates, not this machine's installed versions
+  if (cd "$dir/libs" && "${APT[@]}" -o Dir::State::status="$dir/empty-status" download \
+        $closure libnettle8t64 \
+        >"$dir/libs.log" 2>&1); then
+    for f in "$dir"/libs/*.deb; do dpkg-deb -x "$f" "$sysroot"; done
+    lib=$sysroot/usr/lib/x86_64-linux-gnu
+    printf '#!/bin/sh\n# Debian sid'"'"'s suricata %s, run with sid'"'"'s loader and libraries (fetch-suricata8.sh)\nexec "%s" --library-path "%s" "%s" "$@"\n' \
+      "$upstream" "$lib/ld-linux-x86-64.so.2" "$lib" "$root/usr/bin/suricata" >"$run"
+    chmod +x "$run"
+    if "$run" -V >&2; then
+      say "sid's suricata runs here through $run ($(ls "$dir"/libs/*.deb | wc -l) library packages, $(du -sh "$dir/libs" | cut -f1))"
+    else
+      say "sid's suricata does not run through $run: the 8.0 run tests will skip"
+    fi
+  else
+    tail -3 "$dir/libs.log" >&2
+    say "cannot download sid's run-time libraries: the 8.0 run tests will skip"
+  fi
+fi
+t3=$(date +%s.%N)
+awk -v a="$t0" -v b="$t1" -v c="$t2" -v d="$t3" 'BEGIN { printf "fetch-suricata8: timings: fetch %.1f s, configure check %.1f s, sid libraries %.1f s\n", b - a, c - b, d - c }' >&2
 echo "$pin_sha" >"$stamp"
 done_
