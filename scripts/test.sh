@@ -45,7 +45,7 @@ if [ $suri_lane -eq 1 ]; then
     grep -E 'timings|configure check|cached' build/fetch-suricata8.log
   else
     rc=$?
-    suri_flags+=(-DSURICATA8_SOURCE_DIR= -DSURICATA8_BINARY=)
+    suri_flags+=(-DSURICATA8_SOURCE_DIR= -DSURICATA8_BINARY= -DSURICATA8_RUN=)
     if [ $rc -eq 3 ]; then
       echo "suricata 8.0 link check SKIPPED: $(grep 'cannot fetch' build/fetch-suricata8.log | tail -1)"
     else
