@@ -1,12 +1,12 @@
 #!/bin/bash
-# fetch-suricata8.sh [BUILD_DIR] — fetch what the Suricata 8.0 build and link check of
-# the seqwatch plugin need, from Debian sid, through a PRIVATE apt configuration under
+# fetch-suricata8.sh [BUILD_DIR] — fetch what the Suricata 8.0 build, link check and
+# run tests of the seqwatch plugin need, from Debian sid, through a PRIVATE apt configuration under
 # BUILD_DIR/suricata8/apt (default BUILD_DIR: build). Nothing is installed and the
 # system's /etc/apt is never changed:
 #   1. the binary package suricata 1:8.0.7 (apt-get download, hash-checked by apt),
 #      unpacked with dpkg-deb -x into BUILD_DIR/suricata8/root. It is not installed
-#      and cannot run here (it needs libc6 >= 2.39); the link check reads its
-#      dynamic symbols and machine code only.
+#      (it needs libc6 >= 2.39); the link check reads its dynamic symbols and
+#      machine code.
 #   2. the upstream tarball suricata_8.0.7.orig.tar.gz (name and SHA-256 from sid's
 #      signed source index), unpacked into BUILD_DIR/suricata-src/suricata-8.0.7.
 #   3. the check that the pinned configure header plugins/suricata/config/
@@ -15,12 +15,16 @@
 #      libbpf-dev, libcap-ng-dev), and its src/autoconf.h must equal the pinned one
 #      (the plugin's CMake checks it again). Where configure cannot run, the check
 #      is skipped with a line saying why and the pinned header is used.
-# The last two lines are SURICATA8_SOURCE_DIR=... and SURICATA8_BINARY=...
+#   4. sid's run-time libraries for that binary, unpacked into BUILD_DIR/suricata8/
+#      sysroot, and BUILD_DIR/suricata8/suricata, which runs the binary with sid's
+#      own loader and those libraries (see step 4 below).
+# The last three lines are SURICATA8_SOURCE_DIR=..., SURICATA8_BINARY=... and
+# SURICATA8_RUN=... (empty when sid's binary does not run here).
 # Everything is cached under BUILD_DIR: a second run downloads nothing.
 #
 # Exit status: 0 on success; 3 when the packages cannot be had (no archive access,
 # another architecture, sid offers another version than the pinned layout), with
-# one line saying why — scripts/test.sh then skips the 8.0 link check; 1 otherwise
+# one line saying why — scripts/test.sh then skips the 8.0 tests; 1 otherwise
 # (including a pinned header that no longer matches configure).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)

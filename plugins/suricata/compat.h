@@ -4,9 +4,10 @@
  * so seqwatch-suricata.c is one source for both supported releases:
  *
  *  - 7.0 (Debian 1:7.0.10): built, run and tested (tests/suricata).
- *  - 8.0 (Debian sid 1:8.0.7): built and link-checked against sid's binary
- *    (tests/suricata/suricata8_link.sh), not run: no 8.0 binary runs on the test
- *    machine (sid's needs libc6 >= 2.39).
+ *  - 8.0 (Debian sid 1:8.0.7): built, link-checked against sid's binary
+ *    (tests/suricata/link_check.sh) and run in it through a private sid userland
+ *    (sid's loader and libraries; the binary needs libc6 >= 2.39), by the
+ *    suricata8_* tests.
  *
  * The release is told by SC_PACKAGE_VERSION, which only 8.0's suricata-plugin.h
  * defines (include this after Suricata's headers). The plugin's source is written
