@@ -39,15 +39,15 @@ else
   fi
 fi
 if [ $suri_lane -eq 1 ]; then
-  step "Suricata 8.0 for the plugin's 8.0 build and link check (scripts/fetch-suricata8.sh: sid's packages, unpacked, not installed)"
+  step "Suricata 8.0 for the plugin's 8.0 build, link check and run tests (scripts/fetch-suricata8.sh: sid's packages, unpacked, not installed)"
   if s8_out=$(bash scripts/fetch-suricata8.sh build 2>build/fetch-suricata8.log); then
     while read -r l; do suri_flags+=("-D$l"); done <<<"$s8_out"
-    grep -E 'timings|configure check|cached' build/fetch-suricata8.log
+    grep -E 'timings|configure check|cached|runs here|will skip' build/fetch-suricata8.log
   else
     rc=$?
     suri_flags+=(-DSURICATA8_SOURCE_DIR= -DSURICATA8_BINARY= -DSURICATA8_RUN=)
     if [ $rc -eq 3 ]; then
-      echo "suricata 8.0 link check SKIPPED: $(grep 'cannot fetch' build/fetch-suricata8.log | tail -1)"
+      echo "suricata 8.0 tests SKIPPED: $(grep 'cannot fetch' build/fetch-suricata8.log | tail -1)"
     else
       echo "fetching Suricata 8.0 failed (rc $rc):"; tail -20 build/fetch-suricata8.log; status=1; failed=$((failed + 1))
     fi
