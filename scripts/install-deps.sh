@@ -10,6 +10,7 @@ if [ "$what" = test ]; then
   pkgs+=(libcmocka-dev sqlite3 tshark tcpflow tcpdump python3 python3-scapy python3-jsonschema nftables
          iproute2 ethtool clang libclang-rt-14-dev procps time util-linux
          tcpreplay    # tcpreplay: the Suricata plugin's live test (tests/suricata/suricata_live.sh)
+         libelf-dev libbpf-dev libcap-ng-dev libyaml-dev libpcre2-dev  # Suricata 8.0's configure check (scripts/fetch-suricata8.sh)
          chromium)    # chromium: renders `seqwatch show --html/--svg` headless (tests/scripts/show_graph.sh)
 fi
 missing=()

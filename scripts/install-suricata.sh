@@ -33,6 +33,8 @@ SUDO=""
 
 say() { echo "install-suricata: $*" >&2; }
 cannot() { say "cannot install Suricata here: $*"; exit 3; }
+# shellcheck source=scripts/private-apt.sh
+. "$top/scripts/private-apt.sh"
 
 arch=$(dpkg --print-architecture 2>/dev/null || echo unknown)
 [ "$arch" = amd64 ] || cannot "architecture $arch (the pinned configure header is for amd64)"
@@ -48,10 +50,9 @@ installed_ver() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || true; }
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 
 # --- the private apt configuration -------------------------------------------------
-mkdir -p "$apt_dir"/etc/sources.list.d "$apt_dir"/etc/preferences.d "$apt_dir"/state/lists/partial \
-         "$apt_dir"/cache/archives/partial "$src_dir"
-keyring=/usr/share/keyrings/debian-archive-keyring.gpg
-[ -r "$keyring" ] || cannot "$keyring is missing (package debian-archive-keyring)"
+papt_init "$apt_dir"
+mkdir -p "$src_dir"
+keyring=$PAPT_KEYRING
 mirror=${SW_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 {
   echo "deb [signed-by=$keyring] $mirror $base main"
@@ -72,15 +73,6 @@ Package: suricata libhtp2
 Pin: release n=$newer
 Pin-Priority: 990
 EOF
-APT=(apt-get -q
-     -o Dir::Etc::SourceList="$apt_dir/etc/sources.list"
-     -o Dir::Etc::SourceParts="$apt_dir/etc/sources.list.d"
-     -o Dir::Etc::Preferences="$apt_dir/etc/preferences"
-     -o Dir::Etc::PreferencesParts="$apt_dir/etc/preferences.d"
-     -o Dir::State="$apt_dir/state"
-     -o Dir::State::status=/var/lib/dpkg/status
-     -o Dir::Cache="$apt_dir/cache"
-     -o APT::Get::List-Cleanup=0)
 
 updated=0
 apt_update() {
@@ -130,25 +122,8 @@ else
   apt_update
   # Only the orig tarball is needed (Debian's patches do not touch the headers the
   # plugin uses). Its name and SHA-256 come from the signed source index.
-  line=""
-  for suite in "$newer" trixie; do
-    line=$("${APT[@]}" source --print-uris --tar-only "suricata/$suite" 2>/dev/null \
-           | grep -E "^'[^']*/suricata_${upstream}\.orig\.tar\.(gz|xz)' " | head -1) || true
-    [ -n "$line" ] && break
-  done
-  [ -n "$line" ] || cannot "no source index lists suricata_${upstream}.orig.tar.*"
-  url=$(sed -E "s/^'([^']*)'.*/\1/" <<<"$line")
-  file=$(awk '{print $2}' <<<"$line")
-  sha=$(awk '{print $4}' <<<"$line"); sha=${sha#SHA256:}
-  tarball=$src_dir/$file
-  if [ ! -s "$tarball" ] || [ "$(sha256sum "$tarball" | cut -d' ' -f1)" != "$sha" ]; then
-    say "downloading $url"
-    # apt-get source also fetches the .dsc, which some mirrors lack (404): fetch the file alone.
-    curl -fsSL --retry 2 -o "$tarball.part" "$url" || cannot "download of $url failed"
-    mv "$tarball.part" "$tarball"
-  fi
-  got=$(sha256sum "$tarball" | cut -d' ' -f1)
-  [ "$got" = "$sha" ] || { say "SHA-256 mismatch on $tarball: $got, the index says $sha"; rm -f "$tarball"; exit 1; }
+  papt_fetch_orig "$upstream" "$src_dir" "$newer" trixie
+  tarball=$PAPT_TARBALL
   rm -rf "$tree"
   tar -C "$src_dir" -xf "$tarball"
   [ -f "$tree/src/decode.h" ] || { say "unpacked tarball has no src/decode.h"; exit 1; }

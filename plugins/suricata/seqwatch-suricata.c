@@ -95,6 +95,7 @@ typedef struct SwThread {
 } SwThread;
 
 static FlowStorageId g_bypass_mark = {.id = -1};
+static int g_enabled; /* an eve-log output enabled `- seqwatch` (InitSub ran) */
 
 /* ---- configuration -------------------------------------------------------------- */
 
@@ -277,6 +278,32 @@ static void warn_bypass(void)
 
 /* ---- the runtime layout self-test ----------------------------------------------- */
 
+#ifdef SW_SURI_TEST_HOOKS
+/* Test build only (target seqwatch_suricata_selftest, never installed): the self-test
+ * reads the field SW_SURI_TEST_LAYOUT names (pktlen, data or pcap_cnt) through a
+ * view shifted the way a plugin built for another layout would read it, so the
+ * refusal path runs in a real Suricata (tests/suricata/suricata_selftest.sh). */
+static int test_skew(const char *field)
+{
+    const char *v = getenv("SW_SURI_TEST_LAYOUT");
+    return v && strcmp(v, field) == 0;
+}
+#define ST_AT(p, off, type) (*(const type *)((const uint8_t *)(p) + (off)))
+/* pktlen read 4 bytes further on (where ext_pkt's low half is) */
+#define ST_PKT_LEN(p) \
+    (test_skew("pktlen") ? ST_AT(p, offsetof(Packet, pktlen) + 4, uint32_t) : GET_PKT_LEN(p))
+/* the data looked for inside the struct, as if sizeof(Packet) were smaller */
+#define ST_PKT_DATA(p) \
+    (test_skew("data") ? (const uint8_t *)(p) + offsetof(Packet, pktlen) : GET_PKT_DATA(p))
+/* pcap_cnt read where pktlen is */
+#define ST_PCAP_CNT(p) \
+    (test_skew("pcap_cnt") ? (uint64_t)ST_AT(p, offsetof(Packet, pktlen), uint32_t) : (p)->pcap_cnt)
+#else
+#define ST_PKT_LEN(p)  GET_PKT_LEN(p)
+#define ST_PKT_DATA(p) GET_PKT_DATA(p)
+#define ST_PCAP_CNT(p) ((p)->pcap_cnt)
+#endif
+
 /* Ask the running binary to fill a packet and read it back through this file's view
  * of the Packet struct. A plugin built against another configuration would read the
  * wrong offsets here; it then refuses to register. */
@@ -292,15 +319,15 @@ static int layout_selftest(char *why, size_t len)
     if (PacketCopyData(p, probe, sizeof probe) != 0) {
         snprintf(why, len, "PacketCopyData failed");
         rc = -1;
-    } else if (GET_PKT_LEN(p) != sizeof probe) {
+    } else if (ST_PKT_LEN(p) != sizeof probe) {
         snprintf(why, len, "packet length read back as %u, want %zu (pktlen offset differs)",
-                 GET_PKT_LEN(p), sizeof probe);
+                 (unsigned)ST_PKT_LEN(p), sizeof probe);
         rc = -1;
-    } else if (memcmp(GET_PKT_DATA(p), probe, sizeof probe) != 0) {
+    } else if (memcmp(ST_PKT_DATA(p), probe, sizeof probe) != 0) {
         snprintf(why, len, "packet data not where this build expects it (sizeof(Packet) "
                  "or ext_pkt offset differs)");
         rc = -1;
-    } else if (p->flow != NULL || p->root != NULL || p->pcap_cnt != 0) {
+    } else if (p->flow != NULL || p->root != NULL || ST_PCAP_CNT(p) != 0) {
         snprintf(why, len, "a fresh packet has non-zero flow/root/pcap_cnt (offsets differ)");
         rc = -1;
     }
@@ -415,9 +442,9 @@ static void update_counters(SwThread *t)
 
 /* ---- the packet logger ---------------------------------------------------------- */
 
-static int SwCondition(ThreadVars *tv, void *data, const Packet *p)
+static SwCondResult SwCondition(ThreadVars *tv, void *data, const Packet *p)
 {
-    return TRUE;
+    return SW_COND_TRUE;
 }
 
 static int is_pseudo(const Packet *p)
@@ -727,6 +754,7 @@ static OutputInitResult SwInitSub(ConfNode *conf, OutputCtx *parent)
                 c->checksum == SW_CHECKSUM_ON ? "on" : c->checksum == SW_CHECKSUM_AUTO ? "auto" : "off", c->inner ? "yes" : "no", c->threads,
                 c->max_flows, c->stream_memcap, c->db ? ", database " : "",
                 c->db ? c->db_path : "");
+    g_enabled = 1;
     r.ctx = octx;
     r.ok = true;
     return r;
@@ -739,6 +767,17 @@ fail:
 }
 
 /* ---- registration --------------------------------------------------------------- */
+
+#if SW_HAVE_LOGGING_READY
+/* Called once the outputs are set up: a plugin that no eve-log output enabled sees
+ * no packet, which would otherwise go unnoticed. */
+static void SwLoggingReady(void *arg)
+{
+    if (!g_enabled)
+        SCLogWarning("seqwatch: the plugin is loaded, but no eve-log output lists "
+                     "`- seqwatch` under its types: seqwatch sees no packets");
+}
+#endif
 
 static void SwPluginInit(void)
 {
@@ -753,11 +792,20 @@ static void SwPluginInit(void)
                                         bypass_mark_free);
     SW_REGISTER_PACKET_SUBMODULE("eve-log", "SeqwatchLog", "eve-log.seqwatch", SwInitSub, SwLog,
                                  SwCondition, SwThreadInit, SwThreadDeinit);
+#if SW_HAVE_LOGGING_READY
+    SCRegisterOnLoggingReady(SwLoggingReady, NULL);
+#endif
     SCLogNotice("seqwatch %s: plugin registered (eve-log type 'seqwatch', built for %s)",
                 sw_version(), SW_SURICATA_BUILD);
 }
 
 static SCPlugin g_plugin = {
+#if SW_SURICATA_MAJOR >= 8
+    /* 8.0's RegisterPlugin refuses a plugin whose version is not its SC_API_VERSION */
+    .version = SC_API_VERSION,
+    .suricata_version = SC_PACKAGE_VERSION,
+    .plugin_version = SW_VERSION_STRING,
+#endif
     .name = "seqwatch",
     .license = "GPLv2",
     .author = "the seqwatch authors",

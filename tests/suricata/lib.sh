@@ -65,8 +65,8 @@ suri() {
   rm -rf "$out"; mkdir -p "$out"
   "$SURI" -c "$y" -S /dev/null -r "$pcap" -l "$out" "$@" >"$out/stdout" 2>&1 \
     || { echo "FAIL: suricata exited $? on $pcap:"; tail -n 5 "$out/stdout" "$out/suricata.log"; return 1; }
-  grep -q 'seqwatch .*plugin registered' "$out/suricata.log" \
-    || { echo "FAIL: the plugin did not register:"; grep -i seqwatch "$out/suricata.log"; return 1; }
+  grep -q "seqwatch .*plugin registered.*built for Debian suricata ${SW_SURICATA_LAYOUT:-}" "$out/suricata.log" \
+    || { echo "FAIL: the plugin (built for ${SW_SURICATA_LAYOUT:-?}) did not register:"; grep -i seqwatch "$out/suricata.log"; return 1; }
 }
 
 # standalone PCAP OUT [options...]: seqwatch run with the same rule variables.

@@ -45,4 +45,18 @@ fi
 grep -q "seqwatch: .*bad.rules:2" "$T/o/suricata.log" "$T/o/stdout" \
   || { cat "$T/o/stdout"; fail "no file:line error for the bad rule file"; }
 echo "bad rules: Suricata stops: $(grep -ho 'seqwatch: .*bad.rules:2.*' "$T/o/suricata.log" "$T/o/stdout" | head -1)"
+
+# the plugin loaded but no eve-log output enabling it: 8.0 says so (its logging-ready
+# hook); 7.0 has no such hook
+mkyaml "$T/off.yaml"
+sed -i '/- seqwatch:/d' "$T/off.yaml"
+rm -rf "$T/o"; mkdir "$T/o"
+"$SURI" -c "$T/off.yaml" -S /dev/null -r "$demo" -l "$T/o" >"$T/o/stdout" 2>&1 || fail "suricata without - seqwatch"
+[ "$($EVE alerts "$T/o/eve.json" | wc -l)" -eq 0 ] || fail "seqwatch alerts without - seqwatch"
+warned=$(grep -c 'seqwatch: the plugin is loaded, but no eve-log output lists' "$T/o/suricata.log")
+case ${SW_SURICATA_LAYOUT:-} in
+  7.*) [ "$warned" -eq 0 ] || fail "7.0 has no logging-ready hook, yet the warning appeared" ;;
+  *) [ "$warned" -eq 1 ] || fail "no warning that no eve-log output enables seqwatch" ;;
+esac
+echo "no '- seqwatch' under eve-log: no alerts, $warned warning(s) (layout ${SW_SURICATA_LAYOUT:-})"
 echo "PASS"
