@@ -144,13 +144,31 @@ struct sw_reasm_dir {
     uint64_t last_deliv_us;
     uint64_t gap_bytes;           /* bytes declared as gaps (next_off - gap_bytes
                                      bytes were delivered) */
+    uint64_t rel_off;             /* after an RST: queued bytes starting below this
+                                     offset were acknowledged since (deliverable) */
     uint32_t base_seq;
-    uint32_t gaps:24,             /* holes declared (saturating) */
+    uint32_t gaps:22,             /* holes declared (saturating) */
              dir:1, fin_seen:1, fin_sent:1, rst_sent:1, depth_hit:1, in_lru:1,
              gap_last:1,          /* next_off was last advanced by a gap notice */
-             tmpl_mid:1;          /* every chunk carries SW_CHUNK_MIDSTREAM */
+             tmpl_mid:1,          /* every chunk carries SW_CHUNK_MIDSTREAM */
+             fin_acked:1,         /* the receiver acknowledged the FIN (and no byte
+                                     past it): bytes past the FIN are never stream bytes */
+             fin_void:1;          /* the receiver acknowledged bytes past the FIN: it
+                                     did not take that FIN, nothing is held for it */
 };
-#define DIR_GAPS_MAX ((1u << 24) - 1)
+#define DIR_GAPS_MAX ((1u << 22) - 1)
+
+/* The receiver's view: bytes at stream offset off are held (stored, not delivered)
+ * after an accepted RST until the receiver acknowledges them (a reset socket reads
+ * nothing more, so its queued data never reaches the application; an ACK shows the
+ * RST did not take), and past a FIN until the receiver acknowledges beyond the FIN
+ * (a socket that took the FIN reads nothing after it). */
+static int held(const sw_reasm_dir *d, uint64_t off)
+{
+    if (d->rst_sent && off >= d->rel_off)
+        return 1;
+    return d->fin_seen && !d->fin_void && off >= d->fin_off;
+}
 
 /* The other direction of d's flow, if live (the pipeline clears flow->rdir[dir]
  * before it closes a direction). It shares the flow cap with d. */
@@ -682,6 +700,20 @@ static int store(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t off, const uint8_t *
     return 1;
 }
 
+/* Free every queued node at or above offset off (the tail of the list). */
+static void drop_queued_from(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t off)
+{
+    rnode *n;
+    while ((n = list_tail(d)) && n->off >= d->next_off && n->off >= off) {
+        avl_remove(&d->root, n);
+        if (d->qhead == n)
+            d->qhead = NULL;
+        list_unlink(d, n);
+        mem_sub(c, d, class_size(n->cls), n->len);
+        node_release(c, n);
+    }
+}
+
 /* ---- notices and delivery ---- */
 
 static void emit(sw_reasm_ctx *c, sw_reasm_dir *d, sw_stream_kind kind, uint64_t off,
@@ -724,7 +756,7 @@ static void deliver(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t now)
 {
     rnode *n;
     maybe_fin(c, d, now);
-    while ((n = d->qhead) && n->off == d->next_off) {
+    while ((n = d->qhead) && n->off == d->next_off && !held(d, n->off)) {
         d->qhead = n->next;
         avl_remove(&d->root, n);        /* queued -> retained */
         deliver_bytes(c, d, n->data, n->len, n->urgent, now);
@@ -777,6 +809,8 @@ static void advance_to(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t to, uint64_t n
         if (d->next_off >= to)
             break;
         uint64_t end = d->qhead && d->qhead->off < to ? d->qhead->off : to;
+        if (end <= d->next_off)
+            break;          /* a held node (RST, FIN) stops the walk */
         gap(c, d, end - d->next_off, now);
     }
 }
@@ -1060,8 +1094,8 @@ static void fill_hole(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t a, uint64_t b,
         p += d->next_off - a;
         a = d->next_off;
     }
-    if (a != d->next_off) {
-        /* out of order: queue */
+    if (a != d->next_off || held(d, a)) {
+        /* out of order (or held after an RST / past a FIN): queue */
         while (a < b) {
             uint32_t n = b - a > NODE_MAX ? NODE_MAX : (uint32_t)(b - a);
             if (!store(c, d, a, p, n, meta, urgent, now))
@@ -1073,7 +1107,7 @@ static void fill_hole(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t a, uint64_t b,
             return;
         /* refused: if what is queued now reaches this piece, deliver it directly */
         deliver(c, d, now);
-        if (a != d->next_off) {
+        if (a != d->next_off || held(d, a)) {
             c->cnt.segments_dropped_cap++;
             return;
         }
@@ -1299,11 +1333,20 @@ void sw_reasm_segment(sw_reasm_ctx *c, sw_reasm_dir *d, uint32_t seq,
     const uint8_t *p = data;
     uint64_t s, e;
     if (len && clip(c, d, s0, len, &p, &s, &e)) {
-        if (d->aside) {
+        /* past a FIN the receiver acknowledged: never stream bytes (not compared) */
+        if (d->fin_acked && e > d->fin_off)
+            e = d->fin_off > s ? d->fin_off : s;
+        if (s < e && d->aside) {
             aside_age(c, d, now);
             aside_compare(c, d, s, e, p, meta, pkt);
         }
-        put_bytes(c, d, s, e, p, meta, urgent, pkt, now);
+        /* bytes on both sides of a FIN seen earlier: the part past it is held */
+        uint64_t cut = d->fin_seen && !d->fin_void && s < d->fin_off && e > d->fin_off
+                       ? d->fin_off : e;
+        if (s < cut)
+            put_bytes(c, d, s, cut, p, meta, urgent, pkt, now);
+        if (cut < e)
+            put_bytes(c, d, cut, e, p + (cut - s), meta, urgent, pkt, now);
     }
     if (fin_ok && !d->fin_seen && fin_at >= d->next_off &&
         !(c->cfg.depth && fin_at > c->cfg.depth)) {
@@ -1323,19 +1366,32 @@ void sw_reasm_ack(sw_reasm_ctx *c, sw_reasm_dir *d, uint32_t ack, uint64_t now_u
     int64_t a = seq_off(d, ack);
     if (a > (int64_t)d->next_off) {
         uint64_t to = (uint64_t)a;
-        if (d->fin_seen && to > d->fin_off)
-            to = d->fin_off;          /* the FIN takes a sequence number, not a byte */
+        int fin_ack = 0;
+        if (d->fin_seen && !d->fin_void && to > d->fin_off) {
+            if (to > d->fin_off + 1)
+                d->fin_void = 1;      /* bytes past the FIN were taken: not that FIN */
+            else {
+                to = d->fin_off;      /* the FIN takes a sequence number, not a byte */
+                fin_ack = 1;
+            }
+        }
         if (c->cfg.depth && to > c->cfg.depth)
             to = c->cfg.depth;
+        if (d->rst_sent && to > d->rel_off)
+            d->rel_off = to;          /* acknowledged after the RST: the RST did not take */
         if (d->aside)
             aside_promote(c, d, to, now_us);
         if (to > d->next_off)
             advance_to(c, d, to, now_us);
         /* The receiver acknowledged the FIN: the direction is finished and no later
-         * copy can change what it accepted, so its retained bytes are released. */
-        if (d->fin_sent && (uint64_t)a > d->fin_off)
+         * copy can change what it accepted, so its retained bytes are released, and
+         * bytes held past the FIN are dropped (the application never reads them). */
+        if (fin_ack && d->fin_sent) {
+            d->fin_acked = 1;
+            drop_queued_from(c, d, d->fin_off);
             while (has_retained(d))
                 node_free_head(c, d);
+        }
     }
     trim(c, d, now_us);
     validate_after(c, d);
@@ -1361,6 +1417,12 @@ void sw_reasm_dir_close(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t now_us)
         sweep(c, now_us);
         uint64_t to = d->hi_off;
         if (d->fin_seen && d->fin_off > to)
+            to = d->fin_off;
+        /* what is held is not delivered: after an RST nothing more (no gap either:
+         * the receiver did not get those bytes), past a FIN nothing */
+        if (d->rst_sent)
+            to = d->next_off;
+        else if (d->fin_seen && !d->fin_void && to > d->fin_off)
             to = d->fin_off;
         if (to > d->next_off)
             advance_to(c, d, to, now_us);

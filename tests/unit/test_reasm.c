@@ -745,11 +745,96 @@ static void test_rst_mid_stream(void **st)
     assert_int_equal(r->dir, 0);
     fx_close(&f, 0);
     fx_close(&f, 1);
-    /* the queued data after the hole still comes out, after a gap, at close */
-    assert_int_equal(f.r.slen[0], 200);
-    assert_int_equal(count_kind(&f.r, SW_STREAM_GAP), 1);
+    /* the data queued after the hole is never read by a reset socket (Linux purges
+     * its out-of-order queue in tcp_reset/tcp_done): neither delivered nor a gap */
+    assert_int_equal(f.r.slen[0], 100);
+    assert_int_equal(count_kind(&f.r, SW_STREAM_GAP), 0);
     assert_int_equal(count_kind(&f.r, SW_STREAM_CLOSE), 2);
     assert_int_equal(f.r.slen[1], 2);
+    fx_end(&f);
+}
+
+/* Data after an accepted RST is held: a reset socket reads nothing more, so it is
+ * dropped at close; if the receiver acknowledges it, the RST did not take (the
+ * client of suricata-verify bug-3286 went on) and it is delivered, holes before it
+ * becoming gaps as for any ACK. */
+static void test_data_after_rst(void **st)
+{
+    (void)st;
+    fx f;
+    fx_start(&f, NULL, 100);
+    fx_seg(&f, 0, "hello", 5);
+    sw_reasm_rst(f.c, f.d[0], f.now);
+    fx_seg(&f, 5, "after", 5);                    /* in order, after the RST */
+    assert_int_equal(f.r.slen[0], 5);
+    fx_close(&f, 0);
+    assert_int_equal(f.r.slen[0], 5);
+    assert_memory_equal(f.r.stream[0], "hello", 5);
+    assert_int_equal(count_kind(&f.r, SW_STREAM_GAP), 0);
+    fx_end(&f);
+
+    fx_start(&f, NULL, 100);
+    fx_seg(&f, 0, "hello", 5);
+    sw_reasm_rst(f.c, f.d[0], f.now);
+    fx_seg(&f, 5, "world", 5);
+    fx_seg(&f, 15, "again", 5);                   /* past a hole */
+    assert_int_equal(f.r.slen[0], 5);
+    sw_reasm_ack(f.c, f.d[0], 100 + 10, f.now);   /* the receiver took "world" */
+    assert_int_equal(f.r.slen[0], 10);
+    assert_memory_equal(f.r.stream[0], "helloworld", 10);
+    fx_seg(&f, 20, "later", 5);                   /* still held until acknowledged */
+    assert_int_equal(f.r.slen[0], 10);
+    sw_reasm_ack(f.c, f.d[0], 100 + 20, f.now);   /* past the hole: a gap, then "again" */
+    assert_int_equal(f.r.slen[0], 15);
+    assert_memory_equal(f.r.stream[0] + 10, "again", 5);
+    assert_int_equal(count_kind(&f.r, SW_STREAM_GAP), 1);
+    fx_close(&f, 0);                              /* "later" was never acknowledged */
+    assert_int_equal(f.r.slen[0], 15);
+    assert_int_equal(count_kind(&f.r, SW_STREAM_RST), 1);
+    fx_end(&f);
+}
+
+/* Bytes past a FIN: held; dropped once the receiver acknowledges the FIN (a socket
+ * that took the FIN never reads past it), and later ones ignored; delivered when the
+ * receiver acknowledges bytes past the FIN (it did not take that FIN). */
+static void test_data_after_fin(void **st)
+{
+    (void)st;
+    fx f;
+    fx_start(&f, NULL, 100);
+    fx_seg_full(&f, 0, 0, "hello", 5, 1, 0, 64);  /* data + FIN at 5 */
+    fx_seg(&f, 5, "XYZ", 3);                      /* after the FIN */
+    fx_seg(&f, 3, "loEV", 4);                     /* across the FIN: "EV" is held */
+    assert_int_equal(f.r.slen[0], 5);
+    sw_reasm_ack(f.c, f.d[0], 100 + 6, f.now);    /* the FIN is acknowledged */
+    assert_int_equal(counters(&f).mem_in_use, 0);  /* held bytes dropped */
+    fx_seg(&f, 5, "QQ", 2);                       /* ignored */
+    assert_int_equal(counters(&f).mem_in_use, 0);
+    fx_close(&f, 0);
+    assert_int_equal(f.r.slen[0], 5);
+    assert_memory_equal(f.r.stream[0], "hello", 5);
+    assert_int_equal(count_kind(&f.r, SW_STREAM_GAP), 0);
+    assert_int_equal(count_kind(&f.r, SW_STREAM_FIN), 1);
+    fx_end(&f);
+
+    /* a FIN nobody acknowledged: the bytes past it are not delivered at close */
+    fx_start(&f, NULL, 100);
+    fx_seg_full(&f, 0, 0, "hello", 5, 1, 0, 64);
+    fx_seg(&f, 5, "XYZ", 3);
+    fx_close(&f, 0);
+    assert_int_equal(f.r.slen[0], 5);
+    assert_int_equal(count_kind(&f.r, SW_STREAM_GAP), 0);
+    fx_end(&f);
+
+    /* the receiver acknowledges past the FIN: it did not take it */
+    fx_start(&f, NULL, 100);
+    fx_seg_full(&f, 0, 0, "hello", 5, 1, 0, 64);
+    fx_seg(&f, 5, "world", 5);
+    sw_reasm_ack(f.c, f.d[0], 100 + 10, f.now);
+    assert_int_equal(f.r.slen[0], 10);
+    assert_memory_equal(f.r.stream[0], "helloworld", 10);
+    fx_seg(&f, 10, "!", 1);                       /* nothing held any more */
+    assert_int_equal(f.r.slen[0], 11);
     fx_end(&f);
 }
 
@@ -1181,6 +1266,8 @@ int main(void)
         cmocka_unit_test(test_gap_by_close),
         cmocka_unit_test(test_fin_with_data),
         cmocka_unit_test(test_rst_mid_stream),
+        cmocka_unit_test(test_data_after_rst),
+        cmocka_unit_test(test_data_after_fin),
         cmocka_unit_test(test_urgent),
         cmocka_unit_test(test_depth),
         cmocka_unit_test(test_flow_cap),
