@@ -409,6 +409,13 @@ static void reassemble(sw_detector *d, sw_flow *f, const sw_packet *p, const sw_
     }
     if ((p->flags & SW_TH_ACK) && res->accepted && o->ack_class == SW_ACK_OK && f->rdir[1 - dir])
         sw_reasm_ack(d->rc, f->rdir[1 - dir], p->ack, p->ts_us);
+    else if ((p->flags & SW_TH_ACK) && !rst && f->rdir[1 - dir] &&
+             o->verdict != SW_DELIV_TTL && o->verdict != SW_DELIV_PAWS)
+        /* bytes held after an RST or past a FIN: the receiver's ACK decides whether
+         * it took the RST / FIN, even when the tracker cannot place the ACK
+         * (suricata-verify bug-3286: a forged RST and FIN in SYN-SENT that the
+         * client ignored) */
+        sw_reasm_ack_held(d->rc, f->rdir[1 - dir], p->ack, p->ts_us);
     if (res->rst_accepted)
         for (int i = 0; i < 2; i++)
             if (f->rdir[i])

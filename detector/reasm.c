@@ -1478,6 +1478,16 @@ void sw_reasm_ack(sw_reasm_ctx *c, sw_reasm_dir *d, uint32_t ack, uint64_t now_u
     validate_after(c, d);
 }
 
+void sw_reasm_ack_held(sw_reasm_ctx *c, sw_reasm_dir *d, uint32_t ack, uint64_t now_us)
+{
+    if (!c || !d || !(d->rst_sent || (d->fin_seen && !d->fin_void)))
+        return;             /* nothing is held */
+    int64_t a = seq_off(d, ack);
+    if (a <= (int64_t)d->next_off || (uint64_t)a > d->hi_off + 1)
+        return;             /* acknowledges nothing held, or more than was ever seen */
+    sw_reasm_ack(c, d, ack, now_us);
+}
+
 void sw_reasm_rst(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t now_us)
 {
     if (!c || !d)

@@ -86,6 +86,14 @@ void sw_reasm_aside(sw_reasm_ctx *c, sw_reasm_dir *d, uint32_t seq, const uint8_
  * a gap is final, bytes that arrive for it later are not delivered. */
 void sw_reasm_ack(sw_reasm_ctx *c, sw_reasm_dir *d, uint32_t ack, uint64_t now_us);
 
+/* An ACK the tracker could not place (its view is confused by an RST or a FIN that
+ * the receiver ignored, e.g. suricata-verify bug-3286: a forged RST and FIN before
+ * the real SYN-ACK) still shows that the receiver took the bytes held after the RST
+ * or past the FIN that it covers, as long as it acknowledges no more than the
+ * highest byte seen: then it acts as sw_reasm_ack. Does nothing when nothing is
+ * held. */
+void sw_reasm_ack_held(sw_reasm_ctx *c, sw_reasm_dir *d, uint32_t ack, uint64_t now_us);
+
 /* RST seen on the connection. */
 void sw_reasm_rst(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t now_us);
 

@@ -865,6 +865,31 @@ static void test_data_after_rst(void **st)
     fx_end(&f);
 }
 
+/* An ACK the tracker could not place still releases held bytes it covers, but
+ * never more than the highest byte seen, and nothing when nothing is held. */
+static void test_ack_held(void **st)
+{
+    (void)st;
+    fx f;
+    fx_start(&f, NULL, 100);
+    fx_seg_full(&f, 0, 0, "", 0, 1, 0, 64);       /* a (forged) FIN at offset 0 */
+    fx_seg(&f, 10, "reply", 5);                   /* held past it */
+    sw_reasm_ack_held(f.c, f.d[0], 100 + 20, f.now);   /* past everything seen: ignored */
+    assert_int_equal(f.r.slen[0], 0);
+    sw_reasm_ack_held(f.c, f.d[0], 100 + 15, f.now);   /* the receiver took it */
+    assert_int_equal(f.r.slen[0], 5);
+    assert_memory_equal(f.r.stream[0], "reply", 5);
+    assert_int_equal(count_kind(&f.r, SW_STREAM_GAP), 1);
+    fx_end(&f);
+
+    fx_start(&f, NULL, 100);
+    fx_seg(&f, 5, "later", 5);                    /* nothing held: no effect */
+    sw_reasm_ack_held(f.c, f.d[0], 100 + 10, f.now);
+    assert_int_equal(f.r.slen[0], 0);
+    assert_int_equal(count_kind(&f.r, SW_STREAM_GAP), 0);
+    fx_end(&f);
+}
+
 /* Bytes past a FIN: held; dropped once the receiver acknowledges the FIN (a socket
  * that took the FIN never reads past it), and later ones ignored; delivered when the
  * receiver acknowledges bytes past the FIN (it did not take that FIN). */
@@ -1341,6 +1366,7 @@ int main(void)
         cmocka_unit_test(test_rst_mid_stream),
         cmocka_unit_test(test_data_after_rst),
         cmocka_unit_test(test_data_after_fin),
+        cmocka_unit_test(test_ack_held),
         cmocka_unit_test(test_urgent),
         cmocka_unit_test(test_depth),
         cmocka_unit_test(test_flow_cap),
