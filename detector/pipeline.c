@@ -407,6 +407,13 @@ static void reassemble(sw_detector *d, sw_flow *f, const sw_packet *p, const sw_
                                  &m, p);
         }
     }
+    if (res->isn_switched && f->rdir[1 - dir]) {
+        /* the other end's stream starts at the ISN the receiver acknowledged: its
+         * direction (opened on the first ISN) is started again */
+        sw_reasm_dir *od = f->rdir[1 - dir];
+        f->rdir[1 - dir] = NULL;
+        sw_reasm_dir_close(d->rc, od, p->ts_us);
+    }
     if ((p->flags & SW_TH_ACK) && res->accepted && o->ack_class == SW_ACK_OK && f->rdir[1 - dir])
         sw_reasm_ack(d->rc, f->rdir[1 - dir], p->ack, p->ts_us);
     else if ((p->flags & SW_TH_ACK) && !rst && f->rdir[1 - dir] &&

@@ -1577,6 +1577,46 @@ static void test_paws_verdict(void **state)
 
 /* The payload of an RST never reaches the application (Linux drops the segment when
  * it resets): not stream bytes; the RST notice is still given. */
+/* A SYN-ACK re-sent with another ISN that the client acknowledges: the server's
+ * direction follows the ISN the client took (it is not lost: its data is delivered,
+ * the handshake completes). */
+static void test_synack_other_isn_acked(void **state)
+{
+    (void)state;
+    pb_trace t;
+    pb_trace_init(&t, SW_LINK_ETHERNET, 1000000);
+    const uint32_t isn2 = ISN_S + 99999;
+    add_syn(&t, 0, S, ISN_C, 0, -1);
+    add_syn(&t, 1, S | A, ISN_S, ISN_C + 1, -1);       /* first SYN-ACK (forged or lost) */
+    add_syn(&t, 1, S | A, isn2, ISN_C + 1, -1);        /* another ISN */
+    addp(&t, 0, A, ISN_C + 1, isn2 + 1, 502, NULL);     /* the client took the second */
+    addp(&t, 1, PA, isn2 + 1, ISN_C + 1, 502, "hello");
+    addp(&t, 0, A, ISN_C + 1, isn2 + 6, 502, NULL);
+    sw_detector *d = run(&t);
+    expect_states(3, SW_TCPS_ESTABLISHED, SW_TCPS_ESTABLISHED);
+    assert_int_equal(R.pk[3].o.ack_class, SW_ACK_OK);
+    assert_int_equal(R.pk[4].o.seq_class, SW_SEQ_EXACT);
+    assert_int_equal(R.ndata[1], 5);
+    assert_memory_equal(R.data[1], "hello", 5);
+    assert_int_equal(R.ngap[1], 0);
+    sw_detector_free(d);
+    pb_trace_free(&t);
+
+    /* the client acknowledges the first ISN: nothing changes */
+    pb_trace_init(&t, SW_LINK_ETHERNET, 1000000);
+    add_syn(&t, 0, S, ISN_C, 0, -1);
+    add_syn(&t, 1, S | A, ISN_S, ISN_C + 1, -1);
+    add_syn(&t, 1, S | A, isn2, ISN_C + 1, -1);
+    addp(&t, 0, A, ISN_C + 1, ISN_S + 1, 502, NULL);
+    addp(&t, 1, PA, ISN_S + 1, ISN_C + 1, 502, "first");
+    d = run(&t);
+    expect_states(3, SW_TCPS_ESTABLISHED, SW_TCPS_ESTABLISHED);
+    assert_int_equal(R.ndata[1], 5);
+    assert_memory_equal(R.data[1], "first", 5);
+    sw_detector_free(d);
+    pb_trace_free(&t);
+}
+
 static void test_rst_payload_not_delivered(void **state)
 {
     (void)state;
@@ -1700,6 +1740,7 @@ int main(void)
         cmocka_unit_test(test_ttl_verdict_settled_by_ack),
         cmocka_unit_test(test_paws_verdict),
         cmocka_unit_test(test_rst_payload_not_delivered),
+        cmocka_unit_test(test_synack_other_isn_acked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
