@@ -45,6 +45,7 @@
 #include "detector/offload.h"
 #include "detector/packet.h"
 #include "detector/reasm.h"
+#include "detector/seq.h"
 #include "detector/tcp_track.h"
 
 #define SW_ADDR_STRLEN 46            /* INET6_ADDRSTRLEN */
@@ -414,6 +415,14 @@ static void reassemble(sw_detector *d, sw_flow *f, const sw_packet *p, const sw_
         f->rdir[1 - dir] = NULL;
         sw_reasm_dir_close(d->rc, od, p->ts_us);
     }
+    /* An ACK past bytes of a direction that has nothing stored yet (every segment
+     * of it was missed): the receiver got them, so the direction is opened and the
+     * ACK declares the gap. More than one past the base: an ACK of base + 1 may be
+     * the ACK of a FIN the sensor missed, which is not a byte. */
+    if ((p->flags & SW_TH_ACK) && res->accepted && o->ack_class == SW_ACK_OK && !f->rdir[1 - dir] &&
+        !rst && f->conn.end[1 - dir].nxt_known &&
+        SEQ_GT(p->ack, sw_tcp_track_stream_base(&f->conn, 1 - dir) + 1))
+        rdir_get(d, f, 1 - dir);
     if ((p->flags & SW_TH_ACK) && res->accepted && o->ack_class == SW_ACK_OK && f->rdir[1 - dir])
         sw_reasm_ack(d->rc, f->rdir[1 - dir], p->ack, p->ts_us);
     else if ((p->flags & SW_TH_ACK) && !rst && f->rdir[1 - dir] &&

@@ -1617,6 +1617,32 @@ static void test_synack_other_isn_acked(void **state)
     pb_trace_free(&t);
 }
 
+/* An ACK past bytes of a direction that has nothing stored (its only segment's
+ * payload was cut off by the snap length): the gap is declared. */
+static void test_ack_past_hole_no_segment(void **state)
+{
+    (void)state;
+    pb_trace t;
+    pb_trace_init(&t, SW_LINK_ETHERNET, 1000000);
+    handshake(&t, -1, -1);
+    sw_detector *d = run(&t);
+    uint8_t buf[2048];
+    uint64_t ts = 5000000;
+    pb_seg s = mk(1, PA, ISN_S + 1, ISN_C + 1, 502);
+    s.payload = (const uint8_t *)"0123456789";
+    s.len = 10;
+    size_t n = pb_build(buf, sizeof buf, SW_LINK_ETHERNET, &s);
+    assert_int_equal(sw_detector_feed(d, SW_LINK_ETHERNET, ts++, buf, (uint32_t)n - 10, (uint32_t)n), 0);
+    assert_int_equal(R.ngap[1], 0);
+    s = mk(0, A, ISN_C + 1, ISN_S + 11, 502);
+    n = pb_build(buf, sizeof buf, SW_LINK_ETHERNET, &s);
+    assert_int_equal(sw_detector_feed(d, SW_LINK_ETHERNET, ts++, buf, (uint32_t)n, (uint32_t)n), 0);
+    assert_int_equal(R.ngap[1], 1);
+    assert_int_equal(R.ndata[1], 0);
+    sw_detector_free(d);
+    pb_trace_free(&t);
+}
+
 static void test_rst_payload_not_delivered(void **state)
 {
     (void)state;
@@ -1741,6 +1767,7 @@ int main(void)
         cmocka_unit_test(test_paws_verdict),
         cmocka_unit_test(test_rst_payload_not_delivered),
         cmocka_unit_test(test_synack_other_isn_acked),
+        cmocka_unit_test(test_ack_past_hole_no_segment),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
