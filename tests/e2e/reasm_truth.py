@@ -46,8 +46,11 @@ CASES = [
     ("ooo_partial_later", "same", "a queued segment, then one starting later: the first bytes are read (control)"),
     ("ooo_partial_earlier", "same", "a queued segment, then one starting earlier ending inside: the earlier one's bytes are read"),
     ("ooo_coalesced", "same", "two adjacent queued segments (coalesced by Linux), then one inside their union: dropped"),
-    ("beyond_window", "same", "a segment starting in the window and ending past it: dropped whole (Linux 6.x)"),
+    ("beyond_window", "same", "a segment at rcv_nxt ending 200 bytes past the advertised window (queue empty)"),
     ("beyond_window_far", "same", "a segment starting at rcv_nxt, four windows long"),
+    ("beyond_window_ooo", "same", "an out-of-order segment ending 500 bytes past the advertised window"),
+    ("beyond_window_ooo_small", "known", "an out-of-order segment filling a 2 KiB buffer: SACKed, then dropped when the hole is filled"),
+    ("zero_window_probe", "same", "a one-byte probe into a zero window, then the real byte"),
     ("paws_old_copy", "same", "an old-TSval copy first, the genuine one later: the later copy is read"),
     ("urgent", "same", "an urgent byte on a default socket: not in the normal read"),
     ("tfo_rejected", "same", "data on the SYN that the server does not take (no TFO): not read"),
@@ -69,7 +72,9 @@ def server_main(out_path):
         port = BASE_PORT + idx
         ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        if name.startswith("beyond_window"):
+        if name == "beyond_window_ooo":
+            ls.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16384)
+        elif name.startswith("beyond_window") or name == "zero_window_probe":
             ls.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 2048)
         ls.bind((IP_S, port))
         ls.listen(4)
@@ -78,6 +83,8 @@ def server_main(out_path):
         try:
             c, _ = ls.accept()
             c.settimeout(4)
+            if name == "zero_window_probe":
+                time.sleep(3)       # let the window close before reading
             while True:
                 try:
                     b = c.recv(65536)
@@ -180,6 +187,13 @@ class Peer:
         self.send(self.frame(self.isn + 2 + off, "A"))
 
 
+def show(b):
+    """Short form of a byte string: whole when short, else its length and its ends."""
+    if len(b) <= 16:
+        return repr(b)[1:]
+    return "%d B %s..%s" % (len(b), repr(b[:4])[1:], repr(b[-6:])[1:])
+
+
 def run_case(p, name):
     A = b"abcdefghijklmnop"
     if name == "in_order":
@@ -218,6 +232,34 @@ def run_case(p, name):
         p.connect(); p.drain()
         big = bytes((97 + i % 26) for i in range(4 * p.win))
         p.data(0, big); p.drain(); p.data(0, b"small"); p.drain(); p.fin(5)
+    elif name == "beyond_window_ooo":
+        p.connect(); p.drain()
+        p.data(0, bytes((65 + i % 26) for i in range(1000))); p.drain()   # the window now
+        edge = 1000 + p.win
+        at = edge - 1000
+        p.data(at, bytes((97 + i % 26) for i in range(1500))); p.drain()   # ends 500 past it
+        for o in range(1000, at, 1000):
+            p.data(o, bytes((65 + (o + i) % 26) for i in range(min(1000, at - o)))); p.drain(0.1)
+        p.fin(at + 1500)
+    elif name == "beyond_window_ooo_small":
+        p.connect(); p.drain()
+        big = bytes((97 + i % 26) for i in range(p.win))
+        p.data(100, big); p.drain(); p.data(0, bytes(100)); p.drain()
+        p.fin(100 + len(big))
+    elif name == "zero_window_probe":
+        p.connect(); p.drain()
+        off = 0
+        for _ in range(40):            # fill the window (the application is not reading)
+            n = min(p.win, 512) if p.win else 0
+            if n == 0:
+                break
+            p.data(off, bytes((65 + (off + i) % 26) for i in range(n)))
+            off += n
+            p.drain(0.15)
+        p.data(off, b"#"); p.drain(0.3)          # the probe, not the real byte
+        time.sleep(3.2)                          # the application reads, the window opens
+        p.drain(0.3)
+        p.data(off, b"z"); p.drain(); p.data(off + 1, b"end"); p.drain(); p.fin(off + 4)
     elif name == "paws_old_copy":
         p.ts = True
         p.connect(); p.tsval = 5000; p.data(0, b"hello"); p.drain()
@@ -329,7 +371,7 @@ def main():
                 got.setdefault(m["dest_port"], b"")
                 got[m["dest_port"]] += data
         fails = 0
-        print("%-26s %-6s %-10s %-24s %-24s %s" % ("case", "expect", "result", "application read",
+        print("%-26s %-6s %-15s %-30s %-30s %s" % ("case", "expect", "result", "application read",
                                                   "seqwatch streams", "end"))
         for i, (name, expect, what) in enumerate(CASES):
             a = bytes.fromhex(app.get(name, {}).get("read", ""))
@@ -338,7 +380,7 @@ def main():
             ok = same if expect == "same" else not same
             res_s = ("same" if same else "DIFFERENT") + ("" if ok else " FAIL")
             fails += not ok
-            print("%-26s %-6s %-10s %-24r %-24r %s" % (name, expect, res_s, a[:24], s[:24],
+            print("%-26s %-6s %-15s %-30s %-30s %s" % (name, expect, res_s, show(a), show(s),
                                                       app.get(name, {}).get("end")))
         print("kernel", os.uname().release)
         print("reasm_truth: %d of %d cases as expected" % (len(CASES) - fails, len(CASES)))
