@@ -631,6 +631,22 @@ static void test_syn_data(void **state)
     assert_memory_equal(R.data[0], "hello world", 11);
     sw_detector_free(d);
     pb_trace_free(&t);
+
+    /* the server does not take the SYN data (its SYN-ACK acknowledges ISN+1 only):
+     * not stream bytes; the bytes the client sends again are */
+    pb_trace_init(&t, SW_LINK_ETHERNET, 1000000);
+    s = mk(0, S, ISN_C, 0, 64240);
+    s.payload = (const uint8_t *)"EVIL!";
+    s.len = 5;
+    add(&t, &s);
+    add_syn(&t, 1, S | A, ISN_S, ISN_C + 1, -1);
+    addp(&t, 0, PA, ISN_C + 1, ISN_S + 1, 502, "hello");
+    d = run(&t);
+    sw_detector_flush(d);
+    assert_int_equal(R.ndata[0], 5);
+    assert_memory_equal(R.data[0], "hello", 5);
+    sw_detector_free(d);
+    pb_trace_free(&t);
 }
 
 /* ---- midstream ---- */
@@ -1617,6 +1633,45 @@ static void test_synack_other_isn_acked(void **state)
     pb_trace_free(&t);
 }
 
+/* A one-byte probe into a zero window is not read (Linux drops it); the byte sent
+ * again once the window opens is. A probe the receiver does acknowledge is taken. */
+static void test_zero_window_probe(void **state)
+{
+    (void)state;
+    pb_trace t;
+    pb_trace_init(&t, SW_LINK_ETHERNET, 1000000);
+    handshake(&t, -1, -1);
+    const uint32_t c1 = ISN_C + 1, s1 = ISN_S + 1;
+    addp(&t, 0, PA, c1, s1, 502, "data");
+    addp(&t, 1, A, s1, c1 + 4, 0, NULL);                 /* window closed */
+    addp(&t, 0, PA, c1 + 4, s1, 502, "#");               /* the probe */
+    addp(&t, 1, A, s1, c1 + 4, 0, NULL);                 /* not taken */
+    addp(&t, 1, A, s1, c1 + 4, 502, NULL);               /* window opens */
+    addp(&t, 0, PA, c1 + 4, s1, 502, "z");
+    addp(&t, 0, PA, c1 + 5, s1, 502, "end");
+    addp(&t, 1, A, s1, c1 + 8, 502, NULL);
+    sw_detector *d = run(&t);
+    assert_true(R.pk[5].o.hints & SW_SEG_ZWP);
+    sw_detector_flush(d);
+    assert_int_equal(R.ndata[0], 8);
+    assert_memory_equal(R.data[0], "datazend", 8);
+    sw_detector_free(d);
+    pb_trace_free(&t);
+
+    pb_trace_init(&t, SW_LINK_ETHERNET, 1000000);
+    handshake(&t, -1, -1);
+    addp(&t, 0, PA, c1, s1, 502, "data");
+    addp(&t, 1, A, s1, c1 + 4, 0, NULL);
+    addp(&t, 0, PA, c1 + 4, s1, 502, "!");
+    addp(&t, 1, A, s1, c1 + 5, 0, NULL);                 /* this receiver took it */
+    d = run(&t);
+    sw_detector_flush(d);
+    assert_int_equal(R.ndata[0], 5);
+    assert_memory_equal(R.data[0], "data!", 5);
+    sw_detector_free(d);
+    pb_trace_free(&t);
+}
+
 /* An ACK past bytes of a direction that has nothing stored (its only segment's
  * payload was cut off by the snap length): the gap is declared. */
 static void test_ack_past_hole_no_segment(void **state)
@@ -1768,6 +1823,7 @@ int main(void)
         cmocka_unit_test(test_rst_payload_not_delivered),
         cmocka_unit_test(test_synack_other_isn_acked),
         cmocka_unit_test(test_ack_past_hole_no_segment),
+        cmocka_unit_test(test_zero_window_probe),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
