@@ -225,11 +225,12 @@ class Capture:
                 self._isns[kk].add(int(f[6].split(",")[0]))
         return self._isns.get(k, set())
 
-    def rst_payloads(self, k):
-        """The payload lengths of the RST segments of direction k."""
-        if not hasattr(self, "_rstp"):
-            self._rstp = defaultdict(list)
-            r = run(["tshark", "-r", self.cap, "-Y", "tcp.flags.reset == 1 and tcp.len > 0",
+    def _lens(self, attr, filt, k):
+        """The payload lengths (tshark tcp.len) of the segments of direction k that
+        match display filter filt, read once per capture and kept in self.<attr>."""
+        if not hasattr(self, attr):
+            m = defaultdict(list)
+            r = run(["tshark", "-r", self.cap, "-Y", filt,
                      "-T", "fields", "-E", "separator=/t", "-e", "ip.src", "-e", "ipv6.src",
                      "-e", "tcp.srcport", "-e", "ip.dst", "-e", "ipv6.dst", "-e", "tcp.dstport",
                      "-e", "tcp.len"])
@@ -238,25 +239,17 @@ class Capture:
                 if len(f) < 7 or not f[2] or not f[5] or not f[6]:
                     continue
                 kk = (f[0] or f[1], int(f[2].split(",")[0]), f[3] or f[4], int(f[5].split(",")[0]))
-                self._rstp[kk].append(int(f[6].split(",")[0]))
-        return self._rstp.get(k, [])
+                m[kk].append(int(f[6].split(",")[0]))
+            setattr(self, attr, m)
+        return getattr(self, attr).get(k, [])
+
+    def rst_payloads(self, k):
+        """The payload lengths of the RST segments of direction k."""
+        return self._lens("_rstp", "tcp.flags.reset == 1 and tcp.len > 0", k)
 
     def syn_payloads(self, k):
         """The payload lengths of the SYN (not SYN-ACK) segments of direction k."""
-        if not hasattr(self, "_synp"):
-            self._synp = defaultdict(list)
-            r = run(["tshark", "-r", self.cap, "-Y",
-                     "tcp.flags.syn == 1 and tcp.flags.ack == 0 and tcp.len > 0",
-                     "-T", "fields", "-E", "separator=/t", "-e", "ip.src", "-e", "ipv6.src",
-                     "-e", "tcp.srcport", "-e", "ip.dst", "-e", "ipv6.dst", "-e", "tcp.dstport",
-                     "-e", "tcp.len"])
-            for line in r.stdout.decode(errors="replace").splitlines():
-                f = line.split("\t")
-                if len(f) < 7 or not f[2] or not f[5] or not f[6]:
-                    continue
-                kk = (f[0] or f[1], int(f[2].split(",")[0]), f[3] or f[4], int(f[5].split(",")[0]))
-                self._synp[kk].append(int(f[6].split(",")[0]))
-        return self._synp.get(k, [])
+        return self._lens("_synp", "tcp.flags.syn == 1 and tcp.flags.ack == 0 and tcp.len > 0", k)
 
     def urginline(self):
         if not hasattr(self, "_urg"):
