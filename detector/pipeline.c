@@ -45,6 +45,7 @@
 #include "detector/offload.h"
 #include "detector/packet.h"
 #include "detector/reasm.h"
+#include "detector/seq.h"
 #include "detector/tcp_track.h"
 
 #define SW_ADDR_STRLEN 46            /* INET6_ADDRSTRLEN */
@@ -269,6 +270,7 @@ sw_detector *sw_detector_new(const sw_config *cfg, const sw_observer *obs, char 
     rc.depth = cfg->stream_depth;
     rc.retain_seconds = cfg->retain_seconds;
     rc.retain_bytes = cfg->retain_bytes;
+    rc.overlap_policy = cfg->stream_overlap ? SW_REASM_OVL_FIRST : SW_REASM_OVL_LINUX;
     memset(&d->robs, 0, sizeof d->robs);
     d->robs.ctx = d;
     d->robs.on_stream = r_on_stream;
@@ -363,6 +365,21 @@ static void reassemble(sw_detector *d, sw_flow *f, const sw_packet *p, const sw_
     int aside = !res->accepted && !lagging && o->verdict != SW_DELIV_OK && !syn &&
                 !(p->flags & SW_TH_RST) && p->payload_len > 0 &&
                 (f->rdir[dir] || (f->conn.end[dir].nxt_known && o->verdict != SW_DELIV_WINDOW));
+    /* Data on a SYN (TCP Fast Open) is read only if the server takes it: its SYN-ACK
+     * then acknowledges past ISN+1, which promotes the copy (a server without a valid
+     * cookie acknowledges ISN+1 only and the client sends the bytes again). A byte
+     * sent into a zero window (a probe) is dropped by Linux (tcp_data_queue: zero
+     * window); if the receiver's ACK shows it did take it, it is promoted too. */
+    int reason = o->verdict;
+    if (res->accepted && syn && !(p->flags & SW_TH_ACK) && p->payload_len > 0) {
+        aside = 1;
+        reason = SW_DELIV_WINDOW;
+    }
+    if (res->accepted && (o->hints & SW_SEG_ZWP) && p->payload_len == 1 && o->rcv_wnd == 0 &&
+        !syn && !(p->flags & (SW_TH_RST | SW_TH_FIN))) {
+        aside = 1;
+        reason = SW_DELIV_WINDOW;
+    }
     /* An RST's payload never reaches the application (Linux discards the segment
      * when it resets the socket, RFC 9293 3.10.7.4; RFC 5961 allows diagnostic text
      * in it): the RST itself is passed below, its bytes are not stream bytes. */
@@ -384,14 +401,37 @@ static void reassemble(sw_detector *d, sw_flow *f, const sw_packet *p, const sw_
             m.has_mac = p->has_mac;
             memcpy(m.src_mac, p->src_mac, 6);
             if (aside)
-                sw_reasm_aside(d->rc, rd, m.seq, p->payload, p->payload_len, o->verdict, &m, p);
+                sw_reasm_aside(d->rc, rd, m.seq, p->payload, p->payload_len, reason, &m, p);
             else
                 sw_reasm_segment(d->rc, rd, m.seq, p->payload, p->payload_len, fin,
-                                 (p->flags & SW_TH_URG) != 0, &m, p);
+                                 (p->flags & SW_TH_URG) ? (p->urgptr ? p->urgptr : 1) : 0,
+                                 &m, p);
         }
     }
+    if (res->isn_switched && f->rdir[1 - dir]) {
+        /* the other end's stream starts at the ISN the receiver acknowledged: its
+         * direction (opened on the first ISN) is started again */
+        sw_reasm_dir *od = f->rdir[1 - dir];
+        f->rdir[1 - dir] = NULL;
+        sw_reasm_dir_close(d->rc, od, p->ts_us);
+    }
+    /* An ACK past bytes of a direction that has nothing stored yet (every segment
+     * of it was missed): the receiver got them, so the direction is opened and the
+     * ACK declares the gap. More than one past the base: an ACK of base + 1 may be
+     * the ACK of a FIN the sensor missed, which is not a byte. */
+    if ((p->flags & SW_TH_ACK) && res->accepted && o->ack_class == SW_ACK_OK && !f->rdir[1 - dir] &&
+        !rst && f->conn.end[1 - dir].nxt_known &&
+        SEQ_GT(p->ack, sw_tcp_track_stream_base(&f->conn, 1 - dir) + 1))
+        rdir_get(d, f, 1 - dir);
     if ((p->flags & SW_TH_ACK) && res->accepted && o->ack_class == SW_ACK_OK && f->rdir[1 - dir])
         sw_reasm_ack(d->rc, f->rdir[1 - dir], p->ack, p->ts_us);
+    else if ((p->flags & SW_TH_ACK) && !rst && f->rdir[1 - dir] &&
+             o->verdict != SW_DELIV_TTL && o->verdict != SW_DELIV_PAWS)
+        /* bytes held after an RST or past a FIN: the receiver's ACK decides whether
+         * it took the RST / FIN, even when the tracker cannot place the ACK
+         * (suricata-verify bug-3286: a forged RST and FIN in SYN-SENT that the
+         * client ignored) */
+        sw_reasm_ack_held(d->rc, f->rdir[1 - dir], p->ack, p->ts_us);
     if (res->rst_accepted)
         for (int i = 0; i < 2; i++)
             if (f->rdir[i])

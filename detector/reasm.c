@@ -83,7 +83,11 @@ typedef struct rnode {
     uint8_t  m_ttl, m_flags;
     struct rnode *l, *r;          /* AVL children */
     struct rnode *prev, *next;    /* offset order */
-    uint64_t deliv_us;            /* packet time of delivery (retained nodes) */
+    union {
+        uint64_t deliv_us;        /* packet time of delivery (retained nodes) */
+        uint64_t skb_off;         /* queued nodes: stream offset where the receiver's
+                                     buffer holding them starts (overlap policy linux) */
+    };
     /* the rest of the packet that carried these bytes (sw_seg_meta, packed: meta_put) */
     uint64_t m_ts_us;
     uint32_t m_seq, m_len, m_tsval, m_tsecr;
@@ -146,13 +150,33 @@ struct sw_reasm_dir {
     uint64_t last_deliv_us;
     uint64_t gap_bytes;           /* bytes declared as gaps (next_off - gap_bytes
                                      bytes were delivered) */
+    uint64_t urg_off;             /* stream offset of the urgent byte (if urg_set) */
+    uint64_t rel_off;             /* after an RST: queued bytes starting below this
+                                     offset were acknowledged since (deliverable) */
     uint32_t base_seq;
-    uint32_t gaps:24,             /* holes declared (saturating) */
+    uint32_t gaps:21,             /* holes declared (saturating) */
              dir:1, fin_seen:1, fin_sent:1, rst_sent:1, depth_hit:1, in_lru:1,
              gap_last:1,          /* next_off was last advanced by a gap notice */
-             tmpl_mid:1;          /* every chunk carries SW_CHUNK_MIDSTREAM */
+             tmpl_mid:1,          /* every chunk carries SW_CHUNK_MIDSTREAM */
+             fin_acked:1,         /* the receiver acknowledged the FIN (and no byte
+                                     past it): bytes past the FIN are never stream bytes */
+             fin_void:1,
+             urg_set:1;           /* urg_off is the urgent byte still to be delivered */          /* the receiver acknowledged bytes past the FIN: it
+                                     did not take that FIN, nothing is held for it */
 };
-#define DIR_GAPS_MAX ((1u << 24) - 1)
+#define DIR_GAPS_MAX ((1u << 21) - 1)
+
+/* The receiver's view: bytes at stream offset off are held (stored, not delivered)
+ * after an accepted RST until the receiver acknowledges them (a reset socket reads
+ * nothing more, so its queued data never reaches the application; an ACK shows the
+ * RST did not take), and past a FIN until the receiver acknowledges beyond the FIN
+ * (a socket that took the FIN reads nothing after it). */
+static int held(const sw_reasm_dir *d, uint64_t off)
+{
+    if (d->rst_sent && off >= d->rel_off)
+        return 1;
+    return d->fin_seen && !d->fin_void && off >= d->fin_off;
+}
 
 /* The other direction of d's flow, if live (the pipeline clears flow->rdir[dir]
  * before it closes a direction). It shares the flow cap with d. */
@@ -184,6 +208,7 @@ struct sw_reasm_ctx {
     uint64_t v_ops, v_next;       /* SW_VALIDATE: operations, next full check */
     uint64_t v_dir_next;          /* SW_VALIDATE: next direction check */
     int lru_unordered;            /* a delivery was stamped before now_us (see above) */
+    uint64_t cur_skb;             /* put_bytes: skb_off of the segment being stored */
 };
 
 /* ---- size classes ----
@@ -646,7 +671,10 @@ static int store(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t off, const uint8_t *
     n->len = len;
     n->cls = (uint8_t)cls & 127u;
     n->urgent = urgent ? 1 : 0;
-    n->deliv_us = now;
+    if (off < d->next_off)
+        n->deliv_us = now;
+    else
+        n->skb_off = c->cur_skb;
     meta_put(n, meta);
     memcpy(n->data, data, len);
 
@@ -679,6 +707,20 @@ static int store(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t off, const uint8_t *
     return 1;
 }
 
+/* Free every queued node at or above offset off (the tail of the list). */
+static void drop_queued_from(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t off)
+{
+    rnode *n;
+    while ((n = list_tail(d)) && n->off >= d->next_off && n->off >= off) {
+        avl_remove(&d->root, n);
+        if (d->qhead == n)
+            d->qhead = NULL;
+        list_unlink(d, n);
+        mem_sub(c, d, class_size(n->cls), n->len);
+        node_release(c, n);
+    }
+}
+
 /* ---- notices and delivery ---- */
 
 static void emit(sw_reasm_ctx *c, sw_reasm_dir *d, sw_stream_kind kind, uint64_t off,
@@ -709,6 +751,21 @@ static void maybe_fin(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t now)
 static void deliver_bytes(sw_reasm_ctx *c, sw_reasm_dir *d, const uint8_t *p, uint32_t len,
                           int urgent, uint64_t now)
 {
+    if (d->urg_set && d->urg_off >= d->next_off && d->urg_off < d->next_off + len) {
+        /* the urgent byte goes alone, flagged: a default socket (no SO_OOBINLINE)
+         * reads it only with MSG_OOB, never in the stream (Linux tcp_recvmsg skips it) */
+        uint32_t k = (uint32_t)(d->urg_off - d->next_off);
+        d->urg_set = 0;
+        if (k)
+            deliver_bytes(c, d, p, k, urgent, now);
+        emit(c, d, SW_STREAM_DATA, d->next_off, p + k, 1, SW_CHUNK_URGENT | SW_CHUNK_OOB, now);
+        d->next_off += 1;
+        d->gap_last = 0;
+        c->cnt.bytes_delivered += 1;
+        if (len > k + 1)
+            deliver_bytes(c, d, p + k + 1, len - k - 1, urgent, now);
+        return;
+    }
     emit(c, d, SW_STREAM_DATA, d->next_off, p, len, urgent ? SW_CHUNK_URGENT : 0, now);
     d->next_off += len;
     if (len)
@@ -721,7 +778,7 @@ static void deliver(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t now)
 {
     rnode *n;
     maybe_fin(c, d, now);
-    while ((n = d->qhead) && n->off == d->next_off) {
+    while ((n = d->qhead) && n->off == d->next_off && !held(d, n->off)) {
         d->qhead = n->next;
         avl_remove(&d->root, n);        /* queued -> retained */
         deliver_bytes(c, d, n->data, n->len, n->urgent, now);
@@ -774,6 +831,8 @@ static void advance_to(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t to, uint64_t n
         if (d->next_off >= to)
             break;
         uint64_t end = d->qhead && d->qhead->off < to ? d->qhead->off : to;
+        if (end <= d->next_off)
+            break;          /* a held node (RST, FIN) stops the walk */
         gap(c, d, end - d->next_off, now);
     }
 }
@@ -1057,8 +1116,8 @@ static void fill_hole(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t a, uint64_t b,
         p += d->next_off - a;
         a = d->next_off;
     }
-    if (a != d->next_off) {
-        /* out of order: queue */
+    if (a != d->next_off || held(d, a)) {
+        /* out of order (or held after an RST / past a FIN): queue */
         while (a < b) {
             uint32_t n = b - a > NODE_MAX ? NODE_MAX : (uint32_t)(b - a);
             if (!store(c, d, a, p, n, meta, urgent, now))
@@ -1070,7 +1129,7 @@ static void fill_hole(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t a, uint64_t b,
             return;
         /* refused: if what is queued now reaches this piece, deliver it directly */
         deliver(c, d, now);
-        if (a != d->next_off) {
+        if (a != d->next_off || held(d, a)) {
             c->cnt.segments_dropped_cap++;
             return;
         }
@@ -1122,12 +1181,50 @@ static int clip(sw_reasm_ctx *c, sw_reasm_dir *d, int64_t s0, uint32_t len, cons
     return 1;
 }
 
+/* Where the receiver's buffer (Linux: the out-of-order skb) holding queued node n
+ * ends: n and the queued nodes after it that joined the same buffer, contiguous
+ * (at most a few looked at: the walk is bounded). */
+static uint64_t skb_end(const rnode *n)
+{
+    uint64_t end = n->off + n->len;
+    for (unsigned i = 0; i < 16 && n->next && n->next->off == end &&
+                         n->next->skb_off == n->skb_off; i++) {
+        n = n->next;
+        end = n->off + n->len;
+    }
+    return end;
+}
+
+/* Overlap policy linux: does a new segment [s, e) win over queued node n? Linux
+ * (tcp_data_queue_ofo) drops a new segment that lies inside a queued buffer that
+ * starts at or before it, replaces a buffer it covers from the same start, and
+ * otherwise keeps both: the one that starts earlier is read first, so its bytes are
+ * the ones the application gets. The in-order segment (s <= next_off) always wins. */
+static int new_wins(const sw_reasm_dir *d, const rnode *n, uint64_t s, uint64_t e)
+{
+    if (n->off < d->next_off)
+        return 0;                   /* delivered: the application read it already */
+    if (s != n->skb_off)
+        return s < n->skb_off;
+    return e > skb_end(n);
+}
+
 /* Genuine bytes [s, e) (p at s): compared with what is stored, holes filled. */
 static void put_bytes(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t s, uint64_t e, const uint8_t *p,
                       const sw_seg_meta *meta, int urgent, const sw_packet *pkt, uint64_t now)
 {
     if (e > d->hi_off)
         d->hi_off = e;
+    int linux_ovl = c->cfg.overlap_policy == SW_REASM_OVL_LINUX;
+    /* The buffer the new bytes go into: their own, or (Linux coalesces a segment
+     * that starts where a queued buffer ends into it) that buffer. */
+    c->cur_skb = s;
+    if (linux_ovl && s > d->next_off) {
+        rnode *pv = node_floor(d, s - 1);
+        if (pv && pv->off >= d->next_off && pv->off + pv->len == s)
+            c->cur_skb = pv->skb_off;
+    }
+    uint64_t my_skb = c->cur_skb;
     unsigned nsame = 0, nmis = 0;
     uint64_t cur = s;
     rnode *n = first_end_after(d, cur);
@@ -1135,6 +1232,16 @@ static void put_bytes(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t s, uint64_t e, 
         if (n && n->off <= cur) {
             uint64_t oe = n->off + n->len < e ? n->off + n->len : e;
             report(c, d, n, cur, oe, p + (cur - s), s, e, meta, pkt, &nsame, &nmis, 0, 0);
+            if (linux_ovl && new_wins(d, n, s, e)) {
+                /* the receiver reads the new bytes here: the stored copy takes them
+                 * (and, when it is covered whole, the new packet's metadata) */
+                memcpy(n->data + (cur - n->off), p + (cur - s), (size_t)(oe - cur));
+                if (cur == n->off && oe == n->off + n->len) {
+                    meta_put(n, meta);
+                    n->skb_off = my_skb;
+                    n->urgent = urgent ? 1 : 0;
+                }
+            }
             cur = oe;
             n = n->next;
         } else {
@@ -1286,6 +1393,14 @@ void sw_reasm_segment(sw_reasm_ctx *c, sw_reasm_dir *d, uint32_t seq,
         len = SEG_LEN_MAX;
 
     int64_t s0 = seq_off(d, seq);
+    /* The urgent pointer (Linux, tcp_stdurg 0) names the byte at seq + ptr - 1; the
+     * receiver takes a pointer to a byte not yet received and later than the one it
+     * holds, so a retransmission repeating it changes nothing. */
+    if (urgent > 0 && s0 + urgent - 1 >= (int64_t)d->next_off &&
+        (!d->urg_set || (uint64_t)(s0 + urgent - 1) > d->urg_off)) {
+        d->urg_off = (uint64_t)(s0 + urgent - 1);
+        d->urg_set = 1;
+    }
     uint64_t fin_at = 0;
     int fin_ok = 0;
     if (fin && s0 + (int64_t)len >= 0) {
@@ -1296,11 +1411,20 @@ void sw_reasm_segment(sw_reasm_ctx *c, sw_reasm_dir *d, uint32_t seq,
     const uint8_t *p = data;
     uint64_t s, e;
     if (len && clip(c, d, s0, len, &p, &s, &e)) {
-        if (d->aside) {
+        /* past a FIN the receiver acknowledged: never stream bytes (not compared) */
+        if (d->fin_acked && e > d->fin_off)
+            e = d->fin_off > s ? d->fin_off : s;
+        if (s < e && d->aside) {
             aside_age(c, d, now);
             aside_compare(c, d, s, e, p, meta, pkt);
         }
-        put_bytes(c, d, s, e, p, meta, urgent, pkt, now);
+        /* bytes on both sides of a FIN seen earlier: the part past it is held */
+        uint64_t cut = d->fin_seen && !d->fin_void && s < d->fin_off && e > d->fin_off
+                       ? d->fin_off : e;
+        if (s < cut)
+            put_bytes(c, d, s, cut, p, meta, urgent, pkt, now);
+        if (cut < e)
+            put_bytes(c, d, cut, e, p + (cut - s), meta, urgent, pkt, now);
     }
     if (fin_ok && !d->fin_seen && fin_at >= d->next_off &&
         !(c->cfg.depth && fin_at > c->cfg.depth)) {
@@ -1320,22 +1444,45 @@ void sw_reasm_ack(sw_reasm_ctx *c, sw_reasm_dir *d, uint32_t ack, uint64_t now_u
     int64_t a = seq_off(d, ack);
     if (a > (int64_t)d->next_off) {
         uint64_t to = (uint64_t)a;
-        if (d->fin_seen && to > d->fin_off)
-            to = d->fin_off;          /* the FIN takes a sequence number, not a byte */
+        int fin_ack = 0;
+        if (d->fin_seen && !d->fin_void && to > d->fin_off) {
+            if (to > d->fin_off + 1)
+                d->fin_void = 1;      /* bytes past the FIN were taken: not that FIN */
+            else {
+                to = d->fin_off;      /* the FIN takes a sequence number, not a byte */
+                fin_ack = 1;
+            }
+        }
         if (c->cfg.depth && to > c->cfg.depth)
             to = c->cfg.depth;
+        if (d->rst_sent && to > d->rel_off)
+            d->rel_off = to;          /* acknowledged after the RST: the RST did not take */
         if (d->aside)
             aside_promote(c, d, to, now_us);
         if (to > d->next_off)
             advance_to(c, d, to, now_us);
         /* The receiver acknowledged the FIN: the direction is finished and no later
-         * copy can change what it accepted, so its retained bytes are released. */
-        if (d->fin_sent && (uint64_t)a > d->fin_off)
+         * copy can change what it accepted, so its retained bytes are released, and
+         * bytes held past the FIN are dropped (the application never reads them). */
+        if (fin_ack && d->fin_sent) {
+            d->fin_acked = 1;
+            drop_queued_from(c, d, d->fin_off);
             while (has_retained(d))
                 node_free_head(c, d);
+        }
     }
     trim(c, d, now_us);
     validate_after(c, d);
+}
+
+void sw_reasm_ack_held(sw_reasm_ctx *c, sw_reasm_dir *d, uint32_t ack, uint64_t now_us)
+{
+    if (!c || !d || !(d->rst_sent || (d->fin_seen && !d->fin_void)))
+        return;             /* nothing is held */
+    int64_t a = seq_off(d, ack);
+    if (a <= (int64_t)d->next_off || (uint64_t)a > d->hi_off + 1)
+        return;             /* acknowledges nothing held, or more than was ever seen */
+    sw_reasm_ack(c, d, ack, now_us);
 }
 
 void sw_reasm_rst(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t now_us)
@@ -1358,6 +1505,12 @@ void sw_reasm_dir_close(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t now_us)
         sweep(c, now_us);
         uint64_t to = d->hi_off;
         if (d->fin_seen && d->fin_off > to)
+            to = d->fin_off;
+        /* what is held is not delivered: after an RST nothing more (no gap either:
+         * the receiver did not get those bytes), past a FIN nothing */
+        if (d->rst_sent)
+            to = d->next_off;
+        else if (d->fin_seen && !d->fin_void && to > d->fin_off)
             to = d->fin_off;
         if (to > d->next_off)
             advance_to(c, d, to, now_us);

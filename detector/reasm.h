@@ -18,7 +18,17 @@ typedef struct sw_reasm_config {
     uint64_t depth;           /* stop storing a direction after this many stream bytes (0 = no limit) */
     uint32_t retain_seconds;  /* keep delivered bytes comparable this long (packet time) */
     uint64_t retain_bytes;    /* and at most this many per direction */
+    int overlap_policy;       /* sw_reasm_overlap: which copy of a queued byte is read */
 } sw_reasm_config;
+
+/* Which version of a byte the stream carries where a new segment overlaps bytes
+ * still queued (out of order). Bytes already delivered are never replaced. */
+typedef enum sw_reasm_overlap {
+    SW_REASM_OVL_LINUX = 0,   /* Linux tcp_data_queue_ofo (default): the segment that
+                                 starts earlier wins, at the same start the longer one;
+                                 a segment starting where a queued one ends joins it */
+    SW_REASM_OVL_FIRST = 1,   /* the first copy seen wins */
+} sw_reasm_overlap;
 
 typedef struct sw_reasm_ctx sw_reasm_ctx;     /* global: config, memory accounting, counters */
 typedef struct sw_reasm_dir sw_reasm_dir;     /* one direction of one connection */
@@ -54,7 +64,9 @@ void sw_reasm_counters_get(const sw_reasm_ctx *c, sw_reasm_counters *out);
 sw_reasm_dir *sw_reasm_dir_new(sw_reasm_ctx *c, sw_flow *flow, int dir, uint32_t base_seq,
                                const sw_stream_chunk *chunk_tmpl);
 
-/* A segment of this direction: payload at seq (may be 0 bytes with FIN). meta
+/* A segment of this direction: payload at seq (may be 0 bytes with FIN). urgent is
+ * the segment's urgent pointer when it has URG (0: none): the byte it names is
+ * delivered as a chunk of its own with SW_CHUNK_OOB. meta
  * describes the packet (for overlap evidence). pkt is the current packet. */
 void sw_reasm_segment(sw_reasm_ctx *c, sw_reasm_dir *d, uint32_t seq,
                       const uint8_t *data, uint32_t len, int fin, int urgent,
@@ -73,6 +85,14 @@ void sw_reasm_aside(sw_reasm_ctx *c, sw_reasm_dir *d, uint32_t seq, const uint8_
  * found plausible (not beyond what the sender has sent, as far as it can tell):
  * a gap is final, bytes that arrive for it later are not delivered. */
 void sw_reasm_ack(sw_reasm_ctx *c, sw_reasm_dir *d, uint32_t ack, uint64_t now_us);
+
+/* An ACK the tracker could not place (its view is confused by an RST or a FIN that
+ * the receiver ignored, e.g. suricata-verify bug-3286: a forged RST and FIN before
+ * the real SYN-ACK) still shows that the receiver took the bytes held after the RST
+ * or past the FIN that it covers, as long as it acknowledges no more than the
+ * highest byte seen: then it acts as sw_reasm_ack. Does nothing when nothing is
+ * held. */
+void sw_reasm_ack_held(sw_reasm_ctx *c, sw_reasm_dir *d, uint32_t ack, uint64_t now_us);
 
 /* RST seen on the connection. */
 void sw_reasm_rst(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t now_us);
@@ -93,7 +113,7 @@ const char *sw_reasm_ctx_validate(const sw_reasm_ctx *c);
 
 /* Per-direction figures for the streams manifest and the summary. */
 typedef struct sw_reasm_dir_info {
-    uint64_t bytes_delivered, gaps, gap_bytes;   /* gaps saturates at 2^24 - 1 */
+    uint64_t bytes_delivered, gaps, gap_bytes;   /* gaps saturates at 2^21 - 1 */
     uint64_t next_offset;     /* stream offset of the next expected byte */
 } sw_reasm_dir_info;
 void sw_reasm_dir_info_get(const sw_reasm_dir *d, sw_reasm_dir_info *out);

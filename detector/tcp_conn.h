@@ -49,9 +49,12 @@ typedef struct sw_tcp_end {
                                 largest possible, so windows are never underestimated */
              hi_known:1,     /* seq_hi is set */
              win_set:1,      /* win, wnd_seq, wnd_ack are set */
-             ts_recent_set:1;/* ts_recent is set */
+             ts_recent_set:1,/* ts_recent is set */
+             isn_alt_set:1;  /* isn_alt holds another ISN from a re-sent SYN-ACK */
     uint16_t mss;
     uint32_t isn;            /* initial sequence number (or first seq seen, midstream) */
+    uint32_t isn_alt;        /* the ISN of a later SYN-ACK that differs from isn: if the
+                                peer acknowledges it, the peer took that one */
     uint32_t snd_nxt;        /* highest seq+len (+SYN/FIN) this end has sent, counting only
                                 segments the receiver would accept */
     uint32_t seq_hi;         /* highest seq+len seen from it, also in BEYOND segments that

@@ -424,8 +424,13 @@ static void apply_sender(sw_tcp_end *s, const sw_packet *p, const tk_pkt *k)
         memcpy(s->mac, p->src_mac, 6);
         s->mac_known = 1;
     }
-    if (k->syn && !k->hs_syn)
+    if (k->syn && !k->hs_syn) {
+        if (k->ack && s->synack_seen && k->seq != s->isn) {
+            s->isn_alt = k->seq;        /* a SYN-ACK with another ISN: remembered */
+            s->isn_alt_set = 1;
+        }
         return;
+    }
     /* seq_hi: the sender's highest byte seen, extended by undeliverable segments only
      * when they continue what it already sent (an isolated far segment is not
      * trusted): if the receiver then acknowledges them, it did take them */
@@ -666,6 +671,27 @@ static void collect_transitions(sw_tcp_conn *c, const uint8_t before[2], sw_tcp_
     }
 }
 
+/* A SYN-ACK re-sent with another ISN, and the client acknowledges that one: the
+ * client took it (the first never reached it, or was a forgery that lost the race
+ * at the client), so the server's sequence space follows the ISN the client
+ * acknowledged. Only while the client has acknowledged nothing else and no data of
+ * the server was taken. Runs before classify, which then judges the ACK against it. */
+static int apply_isn_switch(sw_tcp_conn *c, int dir, const sw_packet *p)
+{
+    sw_tcp_end *s = &c->end[dir], *r = &c->end[1 - dir];
+    if ((p->flags & (SW_TH_ACK | SW_TH_SYN | SW_TH_RST)) != SW_TH_ACK || c->reset)
+        return 0;
+    if (!r->isn_alt_set || !r->synack_seen || r->data_seen || s->ack_seen)
+        return 0;
+    if (p->ack != r->isn_alt + 1 || p->ack == r->isn + 1)
+        return 0;
+    r->isn = r->isn_alt;
+    r->snd_nxt = r->isn + 1;
+    r->seq_hi = r->snd_nxt;
+    r->isn_alt_set = 0;
+    return 1;
+}
+
 void sw_tcp_track_packet(sw_tcp_conn *c, const sw_packet *p, int src_ep,
                          sw_pkt_obs *o, sw_tcp_result *res)
 {
@@ -683,6 +709,7 @@ void sw_tcp_track_packet(sw_tcp_conn *c, const sw_packet *p, int src_ep,
         o->hints |= init_conn(c, p, src_ep);
 
     int dir = (src_ep == c->client_ep) ? 0 : 1;
+    res->isn_switched = (uint8_t)apply_isn_switch(c, dir, p);
     tk_pkt k;
     classify(c, p, dir, o, &k);
     res->accepted = (uint8_t)k.accepted;

@@ -33,6 +33,8 @@ typedef struct sw_tcp_result {
                                      sender's state (not BEYOND, not a SYN with a new ISN) */
     uint8_t  rst_accepted;        /* an RST the receiver would accept: the connection is reset */
     uint8_t  handshake_completed; /* this packet completed the handshake */
+    uint8_t  isn_switched;        /* the receiver's ISN changed to the one of its re-sent
+                                     SYN-ACK that this packet acknowledges */
 } sw_tcp_result;
 
 /* 1 if packet p, sent by flow-key endpoint src_ep, begins a new connection instance

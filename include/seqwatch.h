@@ -142,6 +142,12 @@ typedef struct sw_config {
      * ports; 1 the tags are ignored, so a connection whose two directions carry
      * different VLAN IDs (a trunk capture at a router) is one connection */
     int      vlan_ignore;
+
+    /* stream reassembly policy (docs/reassembly.md): which copy of a byte still queued
+     * out of order the stream carries where segments overlap: 0 (default) Linux's rule
+     * (the segment that starts earlier), 1 the first copy seen. Alerts do not depend
+     * on it (both versions are compared either way), only the reassembled bytes. */
+    int      stream_overlap;
 } sw_config;
 
 SW_API void sw_config_init(sw_config *cfg);
@@ -200,6 +206,9 @@ typedef struct sw_stream_chunk {
 
 #define SW_CHUNK_URGENT    0x1u   /* the chunk contains urgent-pointer data */
 #define SW_CHUNK_MIDSTREAM 0x2u   /* connection picked up without its handshake */
+#define SW_CHUNK_OOB       0x4u   /* the urgent byte, alone: a default socket (no
+                                     SO_OOBINLINE) does not read it in the stream
+                                     (`seqwatch streams --stream-urgent`) */
 
 typedef void (*sw_stream_cb)(void *user, const sw_stream_chunk *chunk);
 

@@ -61,6 +61,7 @@ typedef struct streams {
     int failed;                         /* a write failed: stop with status 1 */
     char errmsg[512];
     uint64_t ndirs, total_bytes;
+    int urgent_inline;                  /* --stream-urgent inline: write the OOB byte */
 } streams;
 
 static void streams_usage(FILE *f)
@@ -100,6 +101,12 @@ static void streams_usage(FILE *f)
 "      --frag-policy P      which bytes IP reassembly keeps where fragments overlap:\n"
 "                           linux (default: Linux 6.x, an overlap drops the datagram),\n"
 "                           first, last, bsd, windows, solaris (docs/decoding.md)\n"
+"      --stream-overlap linux|first  which copy of a byte still queued out of order\n"
+"                           is written where segments overlap: linux (default: the\n"
+"                           segment that starts earlier, as Linux reads it), first\n"
+"                           (the first copy seen; docs/reassembly.md)\n"
+"      --stream-urgent oob|inline  the byte named by an urgent pointer: oob (default:\n"
+"                           left out, as a socket without SO_OOBINLINE reads), inline\n"
 "      --stream-depth SIZE  write at most SIZE bytes per direction (default 0 =\n"
 "                           unlimited); e.g. 1M\n"
 "      --stream-memcap SIZE out-of-order bytes held in all flows (default 256M)\n"
@@ -115,7 +122,7 @@ static void streams_usage(FILE *f)
 "2 usage error.\n", GAP_LIST_MAX);
 }
 
-enum { O_MANIFEST = 256, O_CFG, O_CHECKSUM, O_MAXOPEN, O_FRAG_POLICY, O_VLAN };
+enum { O_MANIFEST = 256, O_CFG, O_CHECKSUM, O_MAXOPEN, O_FRAG_POLICY, O_VLAN, O_OVERLAP, O_URGENT };
 
 static const struct option streams_opts[] = {
     {"read", required_argument, 0, 'r'},
@@ -125,6 +132,8 @@ static const struct option streams_opts[] = {
     {"checksum", required_argument, 0, O_CHECKSUM},
     {"frag-policy", required_argument, 0, O_FRAG_POLICY},
     {"vlan", required_argument, 0, O_VLAN},
+    {"stream-overlap", required_argument, 0, O_OVERLAP},
+    {"stream-urgent", required_argument, 0, O_URGENT},
     {"stream-depth", required_argument, 0, O_CFG},
     {"stream-memcap", required_argument, 0, O_CFG},
     {"stream-flow-cap", required_argument, 0, O_CFG},
@@ -372,6 +381,8 @@ static void on_chunk(void *user, const sw_stream_chunk *c)
     case SW_STREAM_DATA: {
         if (!c->len || s->failed)
             break;
+        if ((c->flags & SW_CHUNK_OOB) && !s->urgent_inline)
+            break;          /* the urgent byte: not in a default socket's stream */
         FILE *fp = file_get(s, d);
         if (!fp)
             break;
@@ -413,7 +424,7 @@ int sw_cmd_streams(int argc, char **argv)
     sw_config cfg;
     sw_config_init(&cfg);
     const char *rfile = NULL, *outdir = NULL, *manifest_path = NULL, *bpf = NULL;
-    int quiet = 0;
+    int quiet = 0, urgent_inline = 0;
     uint64_t max_open = 256;
 
     optind = 1;
@@ -435,6 +446,16 @@ int sw_cmd_streams(int argc, char **argv)
             break;
         case O_FRAG_POLICY:
             if (sw_cli_parse_frag_policy(optarg, &cfg)) return bad_value("frag-policy", optarg);
+            break;
+        case O_OVERLAP:
+            if (!strcmp(optarg, "linux")) cfg.stream_overlap = 0;
+            else if (!strcmp(optarg, "first")) cfg.stream_overlap = 1;
+            else return bad_value("stream-overlap", optarg);
+            break;
+        case O_URGENT:
+            if (!strcmp(optarg, "oob")) urgent_inline = 0;
+            else if (!strcmp(optarg, "inline")) urgent_inline = 1;
+            else return bad_value("stream-urgent", optarg);
             break;
         case O_CFG:     /* the numeric settings of common/sw_config_table.h */
             if (sw_cli_parse_config_option(streams_opts[li].name, optarg, &cfg))
@@ -494,6 +515,7 @@ int sw_cmd_streams(int argc, char **argv)
     memset(&s, 0, sizeof s);
     s.outdir = outdir;
     s.max_open = (size_t)max_open;
+    s.urgent_inline = urgent_inline;
     s.manifest = stdout;
     if (manifest_path && strcmp(manifest_path, "-") != 0) {
         s.manifest = fopen(manifest_path, "w");

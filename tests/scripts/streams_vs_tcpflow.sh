@@ -36,6 +36,13 @@
 #                  are a prefix and tcpflow's extra bytes are as many as those
 #                  payloads hold (tshark tcp.len; tshark hands the bytes themselves to
 #                  the application dissectors)
+#   KD11 urgent    seqwatch leaves out the byte named by an urgent pointer (a socket
+#                  without SO_OOBINLINE does not read it): with --stream-urgent
+#                  inline the files are equal
+#   KD12 SYN data  data carried on a SYN that no SYN-ACK acknowledged (TCP Fast Open
+#                  not taken) is not a stream byte for seqwatch; tcpflow writes it:
+#                  tcpflow's bytes are those SYN payloads (tshark tcp.len) followed
+#                  by seqwatch's (and padding)
 # Checks are combined where needed (e.g. KD3+KD1: checksum off, then a gap).
 # Prints one line per difference and a summary "N passed, M failed"; exits 1 if any
 # difference is unexplained, 77 (skipped) when there is nothing to compare.
@@ -218,11 +225,12 @@ class Capture:
                 self._isns[kk].add(int(f[6].split(",")[0]))
         return self._isns.get(k, set())
 
-    def rst_payloads(self, k):
-        """The payload lengths of the RST segments of direction k."""
-        if not hasattr(self, "_rstp"):
-            self._rstp = defaultdict(list)
-            r = run(["tshark", "-r", self.cap, "-Y", "tcp.flags.reset == 1 and tcp.len > 0",
+    def _lens(self, attr, filt, k):
+        """The payload lengths (tshark tcp.len) of the segments of direction k that
+        match display filter filt, read once per capture and kept in self.<attr>."""
+        if not hasattr(self, attr):
+            m = defaultdict(list)
+            r = run(["tshark", "-r", self.cap, "-Y", filt,
                      "-T", "fields", "-E", "separator=/t", "-e", "ip.src", "-e", "ipv6.src",
                      "-e", "tcp.srcport", "-e", "ip.dst", "-e", "ipv6.dst", "-e", "tcp.dstport",
                      "-e", "tcp.len"])
@@ -231,8 +239,23 @@ class Capture:
                 if len(f) < 7 or not f[2] or not f[5] or not f[6]:
                     continue
                 kk = (f[0] or f[1], int(f[2].split(",")[0]), f[3] or f[4], int(f[5].split(",")[0]))
-                self._rstp[kk].append(int(f[6].split(",")[0]))
-        return self._rstp.get(k, [])
+                m[kk].append(int(f[6].split(",")[0]))
+            setattr(self, attr, m)
+        return getattr(self, attr).get(k, [])
+
+    def rst_payloads(self, k):
+        """The payload lengths of the RST segments of direction k."""
+        return self._lens("_rstp", "tcp.flags.reset == 1 and tcp.len > 0", k)
+
+    def syn_payloads(self, k):
+        """The payload lengths of the SYN (not SYN-ACK) segments of direction k."""
+        return self._lens("_synp", "tcp.flags.syn == 1 and tcp.flags.ack == 0 and tcp.len > 0", k)
+
+    def urginline(self):
+        if not hasattr(self, "_urg"):
+            self._urg, _ = sw_streams(self.cap, self.out + "-urg", ["--stream-urgent", "inline"])
+            self._urg = self._urg or {}
+        return self._urg
 
     def nocsum(self):
         if self._nocsum is None:
@@ -294,6 +317,9 @@ def explain(C, k, sd, tfiles, csum="on"):
     rp = sum(C.rst_payloads(k))
     if rp and b.startswith(a) and len(b) - len(a) == rp:
         return "KD10", what + ", tcpflow's extra bytes are the RST payload(s)"
+    sp = max(C.syn_payloads(k) or [0])
+    if sp and (b[sp:] == a or (b[sp:].startswith(a) and padding_only(b[sp + len(a):], pads))):
+        return "KD12", what + ", tcpflow's extra bytes are SYN data no SYN-ACK acknowledged"
     if b.startswith(a):
         _, both = C.events(k, csum)
         hits = sorted(e for e in both if any(w in e for w in WINDOW_EVENTS))
@@ -333,6 +359,10 @@ for ci, cap in enumerate(caps):
             passed += 1
             continue
         why, what = r
+        if why is None:
+            alt = C.urginline().get(k, [])
+            if alt and explain(C, k, alt, td) is None:
+                why, what = "KD11", what + ", equal with --stream-urgent inline"
         if why is None:
             alt = C.nocsum().get(k, [])
             if alt:

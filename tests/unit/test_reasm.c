@@ -152,6 +152,8 @@ typedef struct fx {
     uint64_t now;
 } fx;
 
+static int fx_policy = SW_REASM_OVL_LINUX;   /* overlap policy of the default config */
+
 static void fx_start(fx *f, const sw_reasm_config *cfg, uint32_t base)
 {
     memset(f, 0, sizeof *f);
@@ -163,6 +165,7 @@ static void fx_start(fx *f, const sw_reasm_config *cfg, uint32_t base)
         f->cfg.flow_cap = 16u << 20;
         f->cfg.retain_seconds = 30;
         f->cfg.retain_bytes = 256u << 10;
+        f->cfg.overlap_policy = fx_policy;
     }
     sw_observer obs = { .ctx = &f->r, .on_overlap = on_overlap, .on_stream = on_stream };
     f->c = sw_reasm_ctx_new(&f->cfg, &obs);
@@ -338,7 +341,9 @@ static void test_duplicates(void **st)
 
 /* One overlap shape: old bytes [os, oe) queued first (ttl 50), then new bytes
  * [ns, ne) (ttl 99), equal to the old ones or not. Checks every observation and
- * that the stream finally carries the FIRST version. */
+ * that the stream finally carries the version the policy (fx_policy) says: the
+ * first one, or Linux's (the new segment wins over an old one it starts before, or
+ * starts with and ends after; the old ones here are not adjacent, so none joined). */
 typedef struct shape {
     const char *name;
     uint64_t old_s[3], old_e[3];
@@ -405,6 +410,12 @@ static void run_shape(const shape *sh, int differ)
         for (uint64_t j = sh->old_s[i]; j < sh->old_e[i]; j++) { expectb[j] = oldv[j]; have[j] = 1; }
     for (uint64_t j = sh->ns; j < sh->ne; j++)
         if (!have[j]) { expectb[j] = newv[j]; have[j] = 1; }
+    if (fx_policy == SW_REASM_OVL_LINUX)
+        for (int i = 0; i < sh->nold; i++)
+            if (sh->ns < sh->old_s[i] || (sh->ns == sh->old_s[i] && sh->ne > sh->old_e[i]))
+                for (uint64_t j = sh->old_s[i]; j < sh->old_e[i]; j++)
+                    if (j >= sh->ns && j < sh->ne)
+                        expectb[j] = newv[j];
     size_t contiguous = 0;
     while (contiguous < hi && have[contiguous]) contiguous++;
     assert_int_equal(f.r.slen[0], contiguous);
@@ -437,10 +448,70 @@ static void test_overlap_shapes_same(void **st)
 static void test_overlap_shapes_differ(void **st)
 {
     (void)st;
-    for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
-        print_message("shape (different bytes): %s\n", shapes[i].name);
-        run_shape(&shapes[i], 1);
+    for (int pol = 0; pol < 2; pol++) {
+        fx_policy = pol ? SW_REASM_OVL_FIRST : SW_REASM_OVL_LINUX;
+        for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
+            print_message("shape (different bytes, %s): %s\n", pol ? "first" : "linux",
+                          shapes[i].name);
+            run_shape(&shapes[i], 1);
+        }
     }
+    fx_policy = SW_REASM_OVL_LINUX;
+}
+
+/* The out-of-order cases of tests/e2e/reasm_truth.py, with what a real Linux 6.18
+ * receiver's application read (docs/reassembly.md), and what policy first gives. */
+static void ovl_case(int policy, const char *const *segs, const uint64_t *offs, int n,
+                     const char *expect)
+{
+    fx_policy = policy;
+    fx f;
+    fx_start(&f, NULL, 1000);
+    for (int i = 0; i < n; i++)
+        fx_seg(&f, offs[i], segs[i], (uint32_t)strlen(segs[i]));
+    fx_close(&f, 0);
+    assert_int_equal(f.r.slen[0], strlen(expect));
+    assert_memory_equal(f.r.stream[0], expect, strlen(expect));
+    fx_end(&f);
+    fx_policy = SW_REASM_OVL_LINUX;
+}
+
+static void test_overlap_linux_policy(void **st)
+{
+    (void)st;
+    /* queued, then the in-order segment over it: the in-order bytes */
+    const char *a[] = { "XXXXX", "helloworld" };
+    const uint64_t ao[] = { 5, 0 };
+    ovl_case(SW_REASM_OVL_LINUX, a, ao, 2, "helloworld");
+    ovl_case(SW_REASM_OVL_FIRST, a, ao, 2, "helloXXXXX");
+    /* queued, then one starting earlier and covering it */
+    const char *b[] = { "XYZ", "efghij", "abcd", "klmnop" };
+    const uint64_t bo[] = { 5, 4, 0, 10 };
+    ovl_case(SW_REASM_OVL_LINUX, b, bo, 4, "abcdefghijklmnop");
+    ovl_case(SW_REASM_OVL_FIRST, b, bo, 4, "abcdeXYZijklmnop");
+    /* queued, then one starting later: the first bytes either way */
+    const char *c[] = { "efgh", "QRST", "abcd", "klmnop" };
+    const uint64_t co[] = { 4, 6, 0, 10 };
+    ovl_case(SW_REASM_OVL_LINUX, c, co, 4, "abcdefghSTklmnop");
+    ovl_case(SW_REASM_OVL_FIRST, c, co, 4, "abcdefghSTklmnop");
+    /* queued, then one starting earlier and ending inside it */
+    const char *d[] = { "QRST", "efgh", "abcd", "klmnop" };
+    const uint64_t dof[] = { 6, 4, 0, 10 };
+    ovl_case(SW_REASM_OVL_LINUX, d, dof, 4, "abcdefghSTklmnop");
+    ovl_case(SW_REASM_OVL_FIRST, d, dof, 4, "abcdefQRSTklmnop");
+    /* two adjacent queued segments join one buffer; one inside it is dropped */
+    const char *e[] = { "ef", "gh", "XYZ", "abcd", "ijklmnop" };
+    const uint64_t eo[] = { 4, 6, 5, 0, 8 };
+    ovl_case(SW_REASM_OVL_LINUX, e, eo, 5, "abcdefghijklmnop");
+    ovl_case(SW_REASM_OVL_FIRST, e, eo, 5, "abcdefghijklmnop");
+    /* same start, longer: replaces; same start, not longer: dropped */
+    const char *g[] = { "XY", "efgh", "abcd" };
+    const uint64_t go[] = { 4, 4, 0 };
+    ovl_case(SW_REASM_OVL_LINUX, g, go, 3, "abcdefgh");
+    ovl_case(SW_REASM_OVL_FIRST, g, go, 3, "abcdXYgh");
+    const char *h[] = { "efgh", "XY", "abcd" };
+    const uint64_t ho[] = { 4, 4, 0 };
+    ovl_case(SW_REASM_OVL_LINUX, h, ho, 3, "abcdefgh");
 }
 
 /* The old version arrives after the new one in the other order: whichever came
@@ -745,11 +816,121 @@ static void test_rst_mid_stream(void **st)
     assert_int_equal(r->dir, 0);
     fx_close(&f, 0);
     fx_close(&f, 1);
-    /* the queued data after the hole still comes out, after a gap, at close */
-    assert_int_equal(f.r.slen[0], 200);
-    assert_int_equal(count_kind(&f.r, SW_STREAM_GAP), 1);
+    /* the data queued after the hole is never read by a reset socket (Linux purges
+     * its out-of-order queue in tcp_reset/tcp_done): neither delivered nor a gap */
+    assert_int_equal(f.r.slen[0], 100);
+    assert_int_equal(count_kind(&f.r, SW_STREAM_GAP), 0);
     assert_int_equal(count_kind(&f.r, SW_STREAM_CLOSE), 2);
     assert_int_equal(f.r.slen[1], 2);
+    fx_end(&f);
+}
+
+/* Data after an accepted RST is held: a reset socket reads nothing more, so it is
+ * dropped at close; if the receiver acknowledges it, the RST did not take (the
+ * client of suricata-verify bug-3286 went on) and it is delivered, holes before it
+ * becoming gaps as for any ACK. */
+static void test_data_after_rst(void **st)
+{
+    (void)st;
+    fx f;
+    fx_start(&f, NULL, 100);
+    fx_seg(&f, 0, "hello", 5);
+    sw_reasm_rst(f.c, f.d[0], f.now);
+    fx_seg(&f, 5, "after", 5);                    /* in order, after the RST */
+    assert_int_equal(f.r.slen[0], 5);
+    fx_close(&f, 0);
+    assert_int_equal(f.r.slen[0], 5);
+    assert_memory_equal(f.r.stream[0], "hello", 5);
+    assert_int_equal(count_kind(&f.r, SW_STREAM_GAP), 0);
+    fx_end(&f);
+
+    fx_start(&f, NULL, 100);
+    fx_seg(&f, 0, "hello", 5);
+    sw_reasm_rst(f.c, f.d[0], f.now);
+    fx_seg(&f, 5, "world", 5);
+    fx_seg(&f, 15, "again", 5);                   /* past a hole */
+    assert_int_equal(f.r.slen[0], 5);
+    sw_reasm_ack(f.c, f.d[0], 100 + 10, f.now);   /* the receiver took "world" */
+    assert_int_equal(f.r.slen[0], 10);
+    assert_memory_equal(f.r.stream[0], "helloworld", 10);
+    fx_seg(&f, 20, "later", 5);                   /* still held until acknowledged */
+    assert_int_equal(f.r.slen[0], 10);
+    sw_reasm_ack(f.c, f.d[0], 100 + 20, f.now);   /* past the hole: a gap, then "again" */
+    assert_int_equal(f.r.slen[0], 15);
+    assert_memory_equal(f.r.stream[0] + 10, "again", 5);
+    assert_int_equal(count_kind(&f.r, SW_STREAM_GAP), 1);
+    fx_close(&f, 0);                              /* "later" was never acknowledged */
+    assert_int_equal(f.r.slen[0], 15);
+    assert_int_equal(count_kind(&f.r, SW_STREAM_RST), 1);
+    fx_end(&f);
+}
+
+/* An ACK the tracker could not place still releases held bytes it covers, but
+ * never more than the highest byte seen, and nothing when nothing is held. */
+static void test_ack_held(void **st)
+{
+    (void)st;
+    fx f;
+    fx_start(&f, NULL, 100);
+    fx_seg_full(&f, 0, 0, "", 0, 1, 0, 64);       /* a (forged) FIN at offset 0 */
+    fx_seg(&f, 10, "reply", 5);                   /* held past it */
+    sw_reasm_ack_held(f.c, f.d[0], 100 + 20, f.now);   /* past everything seen: ignored */
+    assert_int_equal(f.r.slen[0], 0);
+    sw_reasm_ack_held(f.c, f.d[0], 100 + 15, f.now);   /* the receiver took it */
+    assert_int_equal(f.r.slen[0], 5);
+    assert_memory_equal(f.r.stream[0], "reply", 5);
+    assert_int_equal(count_kind(&f.r, SW_STREAM_GAP), 1);
+    fx_end(&f);
+
+    fx_start(&f, NULL, 100);
+    fx_seg(&f, 5, "later", 5);                    /* nothing held: no effect */
+    sw_reasm_ack_held(f.c, f.d[0], 100 + 10, f.now);
+    assert_int_equal(f.r.slen[0], 0);
+    assert_int_equal(count_kind(&f.r, SW_STREAM_GAP), 0);
+    fx_end(&f);
+}
+
+/* Bytes past a FIN: held; dropped once the receiver acknowledges the FIN (a socket
+ * that took the FIN never reads past it), and later ones ignored; delivered when the
+ * receiver acknowledges bytes past the FIN (it did not take that FIN). */
+static void test_data_after_fin(void **st)
+{
+    (void)st;
+    fx f;
+    fx_start(&f, NULL, 100);
+    fx_seg_full(&f, 0, 0, "hello", 5, 1, 0, 64);  /* data + FIN at 5 */
+    fx_seg(&f, 5, "XYZ", 3);                      /* after the FIN */
+    fx_seg(&f, 3, "loEV", 4);                     /* across the FIN: "EV" is held */
+    assert_int_equal(f.r.slen[0], 5);
+    sw_reasm_ack(f.c, f.d[0], 100 + 6, f.now);    /* the FIN is acknowledged */
+    assert_int_equal(counters(&f).mem_in_use, 0);  /* held bytes dropped */
+    fx_seg(&f, 5, "QQ", 2);                       /* ignored */
+    assert_int_equal(counters(&f).mem_in_use, 0);
+    fx_close(&f, 0);
+    assert_int_equal(f.r.slen[0], 5);
+    assert_memory_equal(f.r.stream[0], "hello", 5);
+    assert_int_equal(count_kind(&f.r, SW_STREAM_GAP), 0);
+    assert_int_equal(count_kind(&f.r, SW_STREAM_FIN), 1);
+    fx_end(&f);
+
+    /* a FIN nobody acknowledged: the bytes past it are not delivered at close */
+    fx_start(&f, NULL, 100);
+    fx_seg_full(&f, 0, 0, "hello", 5, 1, 0, 64);
+    fx_seg(&f, 5, "XYZ", 3);
+    fx_close(&f, 0);
+    assert_int_equal(f.r.slen[0], 5);
+    assert_int_equal(count_kind(&f.r, SW_STREAM_GAP), 0);
+    fx_end(&f);
+
+    /* the receiver acknowledges past the FIN: it did not take it */
+    fx_start(&f, NULL, 100);
+    fx_seg_full(&f, 0, 0, "hello", 5, 1, 0, 64);
+    fx_seg(&f, 5, "world", 5);
+    sw_reasm_ack(f.c, f.d[0], 100 + 10, f.now);
+    assert_int_equal(f.r.slen[0], 10);
+    assert_memory_equal(f.r.stream[0], "helloworld", 10);
+    fx_seg(&f, 10, "!", 1);                       /* nothing held any more */
+    assert_int_equal(f.r.slen[0], 11);
     fx_end(&f);
 }
 
@@ -1050,7 +1231,8 @@ static void test_random_against_model(void **st)
     static int16_t got[SPAN];
     for (uint64_t seed = 1; seed <= 20; seed++) {
         sw_reasm_config cfg = { .memcap = 64u << 20, .flow_cap = 64u << 20,
-                                .retain_seconds = 30, .retain_bytes = 1000 };
+                                .retain_seconds = 30, .retain_bytes = 1000,
+                                .overlap_policy = SW_REASM_OVL_FIRST };  /* the model's */
         fx f;
         fx_start(&f, &cfg, (uint32_t)(seed * 0x9e3779b9u));
         f.r.keep_ovl_bytes = 0;
@@ -1171,6 +1353,7 @@ int main(void)
         cmocka_unit_test(test_overlap_shapes_same),
         cmocka_unit_test(test_overlap_shapes_differ),
         cmocka_unit_test(test_overlap_first_version_kept),
+        cmocka_unit_test(test_overlap_linux_policy),
         cmocka_unit_test(test_late_twin_after_delivery),
         cmocka_unit_test(test_retention_time),
         cmocka_unit_test(test_retention_bytes),
@@ -1181,6 +1364,9 @@ int main(void)
         cmocka_unit_test(test_gap_by_close),
         cmocka_unit_test(test_fin_with_data),
         cmocka_unit_test(test_rst_mid_stream),
+        cmocka_unit_test(test_data_after_rst),
+        cmocka_unit_test(test_data_after_fin),
+        cmocka_unit_test(test_ack_held),
         cmocka_unit_test(test_urgent),
         cmocka_unit_test(test_depth),
         cmocka_unit_test(test_flow_cap),

@@ -623,6 +623,22 @@ static void test_syn_data(void **state)
     assert_memory_equal(R.data[0], "hello world", 11);
     sw_detector_free(d);
     pb_trace_free(&t);
+
+    /* the server does not take the SYN data (its SYN-ACK acknowledges ISN+1 only):
+     * not stream bytes; the bytes the client sends again are */
+    pb_trace_init(&t, SW_LINK_ETHERNET, 1000000);
+    s = mk(0, S, ISN_C, 0, 64240);
+    s.payload = (const uint8_t *)"EVIL!";
+    s.len = 5;
+    add(&t, &s);
+    add_syn(&t, 1, S | A, ISN_S, ISN_C + 1, -1);
+    addp(&t, 0, PA, ISN_C + 1, ISN_S + 1, 502, "hello");
+    d = run(&t);
+    sw_detector_flush(d);
+    assert_int_equal(R.ndata[0], 5);
+    assert_memory_equal(R.data[0], "hello", 5);
+    sw_detector_free(d);
+    pb_trace_free(&t);
 }
 
 /* ---- midstream ---- */
@@ -1569,6 +1585,111 @@ static void test_paws_verdict(void **state)
 
 /* The payload of an RST never reaches the application (Linux drops the segment when
  * it resets): not stream bytes; the RST notice is still given. */
+/* A SYN-ACK re-sent with another ISN that the client acknowledges: the server's
+ * direction follows the ISN the client took (it is not lost: its data is delivered,
+ * the handshake completes). */
+static void test_synack_other_isn_acked(void **state)
+{
+    (void)state;
+    pb_trace t;
+    pb_trace_init(&t, SW_LINK_ETHERNET, 1000000);
+    const uint32_t isn2 = ISN_S + 99999;
+    add_syn(&t, 0, S, ISN_C, 0, -1);
+    add_syn(&t, 1, S | A, ISN_S, ISN_C + 1, -1);       /* first SYN-ACK (forged or lost) */
+    add_syn(&t, 1, S | A, isn2, ISN_C + 1, -1);        /* another ISN */
+    addp(&t, 0, A, ISN_C + 1, isn2 + 1, 502, NULL);     /* the client took the second */
+    addp(&t, 1, PA, isn2 + 1, ISN_C + 1, 502, "hello");
+    addp(&t, 0, A, ISN_C + 1, isn2 + 6, 502, NULL);
+    sw_detector *d = run(&t);
+    expect_states(3, SW_TCPS_ESTABLISHED, SW_TCPS_ESTABLISHED);
+    assert_int_equal(R.pk[3].o.ack_class, SW_ACK_OK);
+    assert_int_equal(R.pk[4].o.seq_class, SW_SEQ_EXACT);
+    assert_int_equal(R.ndata[1], 5);
+    assert_memory_equal(R.data[1], "hello", 5);
+    assert_int_equal(R.ngap[1], 0);
+    sw_detector_free(d);
+    pb_trace_free(&t);
+
+    /* the client acknowledges the first ISN: nothing changes */
+    pb_trace_init(&t, SW_LINK_ETHERNET, 1000000);
+    add_syn(&t, 0, S, ISN_C, 0, -1);
+    add_syn(&t, 1, S | A, ISN_S, ISN_C + 1, -1);
+    add_syn(&t, 1, S | A, isn2, ISN_C + 1, -1);
+    addp(&t, 0, A, ISN_C + 1, ISN_S + 1, 502, NULL);
+    addp(&t, 1, PA, ISN_S + 1, ISN_C + 1, 502, "first");
+    d = run(&t);
+    expect_states(3, SW_TCPS_ESTABLISHED, SW_TCPS_ESTABLISHED);
+    assert_int_equal(R.ndata[1], 5);
+    assert_memory_equal(R.data[1], "first", 5);
+    sw_detector_free(d);
+    pb_trace_free(&t);
+}
+
+/* A one-byte probe into a zero window is not read (Linux drops it); the byte sent
+ * again once the window opens is. A probe the receiver does acknowledge is taken. */
+static void test_zero_window_probe(void **state)
+{
+    (void)state;
+    pb_trace t;
+    pb_trace_init(&t, SW_LINK_ETHERNET, 1000000);
+    handshake(&t, -1, -1);
+    const uint32_t c1 = ISN_C + 1, s1 = ISN_S + 1;
+    addp(&t, 0, PA, c1, s1, 502, "data");
+    addp(&t, 1, A, s1, c1 + 4, 0, NULL);                 /* window closed */
+    addp(&t, 0, PA, c1 + 4, s1, 502, "#");               /* the probe */
+    addp(&t, 1, A, s1, c1 + 4, 0, NULL);                 /* not taken */
+    addp(&t, 1, A, s1, c1 + 4, 502, NULL);               /* window opens */
+    addp(&t, 0, PA, c1 + 4, s1, 502, "z");
+    addp(&t, 0, PA, c1 + 5, s1, 502, "end");
+    addp(&t, 1, A, s1, c1 + 8, 502, NULL);
+    sw_detector *d = run(&t);
+    assert_true(R.pk[5].o.hints & SW_SEG_ZWP);
+    sw_detector_flush(d);
+    assert_int_equal(R.ndata[0], 8);
+    assert_memory_equal(R.data[0], "datazend", 8);
+    sw_detector_free(d);
+    pb_trace_free(&t);
+
+    pb_trace_init(&t, SW_LINK_ETHERNET, 1000000);
+    handshake(&t, -1, -1);
+    addp(&t, 0, PA, c1, s1, 502, "data");
+    addp(&t, 1, A, s1, c1 + 4, 0, NULL);
+    addp(&t, 0, PA, c1 + 4, s1, 502, "!");
+    addp(&t, 1, A, s1, c1 + 5, 0, NULL);                 /* this receiver took it */
+    d = run(&t);
+    sw_detector_flush(d);
+    assert_int_equal(R.ndata[0], 5);
+    assert_memory_equal(R.data[0], "data!", 5);
+    sw_detector_free(d);
+    pb_trace_free(&t);
+}
+
+/* An ACK past bytes of a direction that has nothing stored (its only segment's
+ * payload was cut off by the snap length): the gap is declared. */
+static void test_ack_past_hole_no_segment(void **state)
+{
+    (void)state;
+    pb_trace t;
+    pb_trace_init(&t, SW_LINK_ETHERNET, 1000000);
+    handshake(&t, -1, -1);
+    sw_detector *d = run(&t);
+    uint8_t buf[2048];
+    uint64_t ts = 5000000;
+    pb_seg s = mk(1, PA, ISN_S + 1, ISN_C + 1, 502);
+    s.payload = (const uint8_t *)"0123456789";
+    s.len = 10;
+    size_t n = pb_build(buf, sizeof buf, SW_LINK_ETHERNET, &s);
+    assert_int_equal(sw_detector_feed(d, SW_LINK_ETHERNET, ts++, buf, (uint32_t)n - 10, (uint32_t)n), 0);
+    assert_int_equal(R.ngap[1], 0);
+    s = mk(0, A, ISN_C + 1, ISN_S + 11, 502);
+    n = pb_build(buf, sizeof buf, SW_LINK_ETHERNET, &s);
+    assert_int_equal(sw_detector_feed(d, SW_LINK_ETHERNET, ts++, buf, (uint32_t)n, (uint32_t)n), 0);
+    assert_int_equal(R.ngap[1], 1);
+    assert_int_equal(R.ndata[1], 0);
+    sw_detector_free(d);
+    pb_trace_free(&t);
+}
+
 static void test_rst_payload_not_delivered(void **state)
 {
     (void)state;
@@ -1692,6 +1813,9 @@ int main(void)
         cmocka_unit_test(test_ttl_verdict_settled_by_ack),
         cmocka_unit_test(test_paws_verdict),
         cmocka_unit_test(test_rst_payload_not_delivered),
+        cmocka_unit_test(test_synack_other_isn_acked),
+        cmocka_unit_test(test_ack_past_hole_no_segment),
+        cmocka_unit_test(test_zero_window_probe),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
