@@ -788,6 +788,20 @@ static void finish_instance(sw_checks *c, ck_flow *fs, sw_flow *f, int all)
     }
 }
 
+/* The end mark of the instance fs describes, when it emitted events: at its end and
+ * again when its flow is freed (events decided then for an instance that already
+ * ended are followed by a mark too; a second mark finds nothing open). */
+static void end_mark(sw_checks *c, ck_flow *fs, sw_flow *f)
+{
+    if (!c->cfg.end_marks || !c->emit || !fs->n_ev)
+        return;
+    sw_event ev;
+    ck_event_ident(f, NULL, 0, SW_EV_CONN_END, &ev);
+    ev.conn_instance = fs->inst;
+    c->emit(c->user, &ev);
+    sw_event_clear(&ev);
+}
+
 static void ob_conn_end(void *ctx, const sw_conn_obs *o)
 {
     sw_checks *c = ctx;
@@ -827,6 +841,7 @@ static void ob_conn_end(void *ctx, const sw_conn_obs *o)
     } else if (fs->aux) {
         fs->aux->prev.valid = 0;
     }
+    end_mark(c, fs, f);
     CK_VALIDATE(c, fs);
 }
 
@@ -856,6 +871,7 @@ static void ob_flow_free(void *ctx, sw_flow *f)
     if (!fs)
         return;
     finish_instance(c, fs, f, 1);
+    end_mark(c, fs, f);
     free(fs->aux);
     free(fs);
     f->obs_state = NULL;

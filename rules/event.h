@@ -36,6 +36,11 @@ typedef enum sw_event_id {
     SW_EV_COUNT
 } sw_event_id;
 
+/* Not a catalogue event: the end mark of a connection instance (sw_checks_config
+ * .end_marks). It follows the instance's last event and carries only flow_id,
+ * conn_instance, ts_us and the addresses; no evidence. */
+#define SW_EV_CONN_END ((sw_event_id)(SW_EV_COUNT + 8))
+
 typedef struct sw_event_def {
     sw_event_id id;
     const char *name;

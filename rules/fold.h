@@ -41,6 +41,10 @@ void sw_fold_open(sw_fold *f, const sw_event *ev, uint32_t gid, uint32_t sid, js
  * with UINT64_MAX: the end of the input). */
 void sw_fold_expire(sw_fold *f, uint64_t now_us);
 
+/* The connection instance ended: close its folds (each that absorbed repeats with its
+ * update), oldest first. A later occurrence on the same instance is a new alert. */
+void sw_fold_end(sw_fold *f, uint64_t flow_id, uint32_t conn_instance);
+
 uint64_t sw_fold_evictions(const sw_fold *f);   /* closed early because the table was full */
 uint64_t sw_fold_folded(const sw_fold *f);      /* repeats absorbed */
 

@@ -72,8 +72,10 @@ struct sw_engine {
 
 /* Repeats fold: at most FOLD_MAX open folds; an occurrence FOLD_IDLE_US (packet time)
  * or more after its fold's last repeat is a new alert (docs/detections.md). Folds
- * close with their update then, at the end (sw_engine_flush), or when the table is
- * full — not by other connections' times, so every --workers N gives the same. */
+ * close with their update when their connection instance ends (the checks' end mark,
+ * delivered in order with the instance's events), then, at the end (sw_engine_flush),
+ * or when the table is full — not by other connections' times, so every --workers N
+ * gives the same. */
 #define FOLD_MAX     16384u
 #define FOLD_IDLE_US (60ull * 1000000u)
 
@@ -250,6 +252,10 @@ static void on_fold_close(void *user, json_t *doc, const sw_fold_info *info)
 static void on_event(void *user, sw_event *ev)
 {
     sw_engine *e = user;
+    if (ev->id == SW_EV_CONN_END) {
+        sw_fold_end(e->fold, ev->flow_id, ev->conn_instance);
+        return;
+    }
     const sw_event_def *def = sw_event_def_get(ev->id);
     e->events++;
     if (def && def->informational) {
@@ -454,6 +460,7 @@ sw_engine *sw_engine_new(const sw_config *cfg_in, char *err, size_t errlen)
     memset(&cc, 0, sizeof(cc));
     cc.history_packets = e->cfg.history_packets;
     cc.tun = *sw_ruleset_tunables(e->rules);
+    cc.end_marks = 1;
     e->checks = sw_checks_new(&cc, on_event, e);
     if (!e->matcher || !e->checks || !e->fold) {
         set_err(err, errlen, "out of memory");

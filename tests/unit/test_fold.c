@@ -2,6 +2,7 @@
  * test_fold.c — repeats fold (rules/fold.c): which occurrences fold (same event,
  * rule, connection instance, direction; overlaps: same range start), the closing
  * update's count/first/last/last evidence, the idle rule, the end-of-input close,
+ * the close when a connection instance ends,
  * and the bounded table (the oldest fold closes early and is counted).
  */
 #include <stdarg.h>
@@ -176,12 +177,91 @@ static void test_bounded_table(void **state)
     sw_fold_free(f);
 }
 
+static void test_connection_end_closes(void **state)
+{
+    (void)state;
+    closed c;
+    memset(&c, 0, sizeof(c));
+    sw_fold *f = sw_fold_new(64, 60000000u, on_close, &c);
+    /* instance 0 of flow 9: two folds with repeats, one without; instance 1 and flow
+     * 10 one fold each */
+    sw_event ev = ev_at(SW_EV_OVERLAP_MISMATCH, 9, 0, 1, 100, 500);
+    assert_int_equal(offer(f, &ev, "d1"), 0);
+    ev = ev_at(SW_EV_RST_INJECTION, 9, 0, 0, 200, 0);
+    assert_int_equal(offer(f, &ev, "d2"), 0);
+    ev = ev_at(SW_EV_DESYNC, 9, 0, 0, 250, 0);
+    assert_int_equal(offer(f, &ev, "d3"), 0);
+    ev = ev_at(SW_EV_OVERLAP_MISMATCH, 9, 1, 1, 260, 500);
+    assert_int_equal(offer(f, &ev, "e1"), 0);
+    ev = ev_at(SW_EV_OVERLAP_MISMATCH, 10, 0, 1, 270, 500);
+    assert_int_equal(offer(f, &ev, "g1"), 0);
+    for (uint64_t t = 300; t < 310; t++) {
+        ev = ev_at(SW_EV_OVERLAP_MISMATCH, 9, 0, 1, t, 500);
+        assert_int_equal(offer(f, &ev, "x"), 1);
+        ev = ev_at(SW_EV_RST_INJECTION, 9, 0, 0, t, 0);
+        assert_int_equal(offer(f, &ev, "x"), 1);
+        ev = ev_at(SW_EV_OVERLAP_MISMATCH, 9, 1, 1, t, 500);
+        assert_int_equal(offer(f, &ev, "x"), 1);
+        ev = ev_at(SW_EV_OVERLAP_MISMATCH, 10, 0, 1, t, 500);
+        assert_int_equal(offer(f, &ev, "x"), 1);
+    }
+    sw_fold_end(f, 9, 0);                     /* long before any idle time */
+    assert_int_equal(c.n, 2);                 /* d1, d2, oldest first; d3 had no repeat */
+    assert_string_equal(c.id[0], "d1");
+    assert_int_equal(c.count[0], 11);
+    assert_int_equal(c.first[0], 100);
+    assert_int_equal(c.last[0], 309);
+    assert_string_equal(c.id[1], "d2");
+    assert_int_equal(c.count[1], 11);
+    /* the ended instance's next occurrence is a new alert; the others still fold */
+    ev = ev_at(SW_EV_OVERLAP_MISMATCH, 9, 0, 1, 400, 500);
+    assert_int_equal(offer(f, &ev, "d4"), 0);
+    ev = ev_at(SW_EV_OVERLAP_MISMATCH, 9, 1, 1, 400, 500);
+    assert_int_equal(offer(f, &ev, "x"), 1);
+    sw_fold_end(f, 9, 0);                     /* d4 has no repeats: nothing written */
+    sw_fold_end(f, 9, 0);                     /* a second end finds nothing */
+    sw_fold_end(f, 77, 3);                    /* nor does an unknown connection */
+    assert_int_equal(c.n, 2);
+    sw_fold_end(f, 9, 1);
+    assert_int_equal(c.n, 3);
+    assert_string_equal(c.id[2], "e1");
+    assert_int_equal(c.count[2], 12);
+    sw_fold_expire(f, UINT64_MAX);
+    assert_int_equal(c.n, 4);
+    assert_string_equal(c.id[3], "g1");
+    sw_fold_free(f);
+}
+
+/* More open folds on one connection than sw_fold_end closes in one batch. */
+static void test_connection_end_many(void **state)
+{
+    (void)state;
+    closed c;
+    memset(&c, 0, sizeof(c));
+    sw_fold *f = sw_fold_new(256, 60000000u, on_close, &c);
+    for (uint32_t r = 0; r < 150; r++) {
+        sw_event ev = ev_at(SW_EV_OVERLAP_MISMATCH, 5, 2, 0, 10 + r, 1000 * (r + 1));
+        assert_int_equal(offer(f, &ev, r == 0 ? "h0" : "h"), 0);
+        ev = ev_at(SW_EV_OVERLAP_MISMATCH, 5, 2, 0, 1000 + r, 1000 * (r + 1));
+        assert_int_equal(offer(f, &ev, "x"), 1);
+    }
+    sw_fold_end(f, 5, 2);
+    assert_int_equal(c.n, 16);                /* the recorder keeps 16 of the 150 */
+    assert_string_equal(c.id[0], "h0");       /* the oldest first */
+    c.n = 0;
+    sw_fold_expire(f, UINT64_MAX);
+    assert_int_equal(c.n, 0);                 /* all 150 were closed */
+    sw_fold_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_same_range_folds),
         cmocka_unit_test(test_idle_starts_a_new_alert),
         cmocka_unit_test(test_bounded_table),
+        cmocka_unit_test(test_connection_end_closes),
+        cmocka_unit_test(test_connection_end_many),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
