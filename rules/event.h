@@ -81,6 +81,10 @@ typedef struct sw_event {
     uint64_t frame_no;         /* capture frame number of the packet that made the check
                                   fire; for events raised without a packet (timeout,
                                   flush) the connection's last packet; 0: unknown */
+    uint8_t  group_more;       /* 1: the next event delivered is of the same packet and
+                                  belongs to the same alert (the fingerprint events of one
+                                  packet, an event and the verdict it completes); the
+                                  group's last event has 0 (docs/detections.md) */
 } sw_event;
 
 void sw_event_clear(sw_event *ev);

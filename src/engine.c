@@ -29,6 +29,8 @@
 
 extern const char sw_default_rules_text[];
 
+#define GROUP_MAX 8              /* alerting events merged into one record, at most */
+
 struct sw_engine {
     sw_config cfg;
     char *sensor;
@@ -61,6 +63,12 @@ struct sw_engine {
     uint64_t json_written, json_failed, db_written, db_failed, lost;  /* final, at close */
 
     uint64_t events, alerts, suppressed, passed, anomalies, ordinal, updates;
+
+    /* One packet's alert group (sw_event.group_more): the alerting members, until the
+     * group's last event; then one alert record (the most severe member, the others
+     * in hijack.also). */
+    struct grp_member { sw_event ev; sw_rule_match m; json_t *doc; } grp[GROUP_MAX];
+    int grp_n;
 
     /* sw_engine_feed2: the host's tag per connection instance (one worker only). The
      * engine sits between the detector and the checks to note, for each packet, the
@@ -248,14 +256,92 @@ static void on_fold_close(void *user, json_t *doc, const sw_fold_info *info)
          inst, sport, dport, 1);
 }
 
+/* A member of an alert group, as hijack.also lists it: what its own alert would
+ * have said (event, rule, severity, evidence, benign causes ruled out). */
+static json_t *also_entry(const json_t *doc)
+{
+    const json_t *h = json_object_get(doc, "hijack"), *a = json_object_get(doc, "alert");
+    json_t *o = json_object();
+    if (!o)
+        return NULL;
+    static const char *const hk[] = { "event", "evidence", "ruled_out" };
+    static const char *const ak[] = { "signature_id", "severity", "signature" };
+    for (size_t i = 0; i < 3; i++) {
+        json_t *v = json_object_get(h, hk[i]);
+        if (v)
+            json_object_set(o, hk[i], v);
+        v = json_object_get(a, ak[i]);
+        if (v)
+            json_object_set(o, ak[i], v);
+    }
+    return o;
+}
+
+/* The group's last event came: one record for its alerting members. The most severe
+ * (the lowest priority number; the first of equals) is the alert's event, its fold
+ * key decides whether the group is a repeat; the others go into hijack.also. */
+static void group_flush(sw_engine *e)
+{
+    int n = e->grp_n, p = 0;
+    if (!n)
+        return;
+    e->grp_n = 0;
+    for (int i = 1; i < n; i++)
+        if (e->grp[i].m.priority < e->grp[p].m.priority)
+            p = i;
+    struct grp_member *pm = &e->grp[p];
+    if (pm->doc && !sw_fold_repeat(e->fold, &pm->ev, pm->m.gid, pm->m.sid)) {
+        json_t *h = json_object_get(pm->doc, "hijack");
+        json_t *also = n > 1 && json_is_object(h) ? json_array() : NULL;
+        for (int i = 0; also && i < n; i++)
+            if (i != p && e->grp[i].doc)
+                json_array_append_new(also, also_entry(e->grp[i].doc));
+        if (also)
+            json_object_set_new(h, "also", also);
+        e->alerts++;
+        emit(e, pm->doc, pm->ev.ts_us, pm->ev.id, &pm->m, "alert", pm->ev.flow_id,
+             pm->ev.conn_instance, pm->ev.sport, pm->ev.dport, 0);
+        sw_fold_open(e->fold, &pm->ev, pm->m.gid, pm->m.sid, pm->doc);
+    }
+    for (int i = 0; i < n; i++) {
+        json_decref(e->grp[i].doc);
+        sw_event_clear(&e->grp[i].ev);
+    }
+}
+
+/* An alerting member of a group: rendered now (the event is cleared after the call),
+ * raised at the group's end. */
+static void group_add(sw_engine *e, const sw_event *ev, const sw_rule_match *m)
+{
+    if (e->grp_n == GROUP_MAX)
+        group_flush(e);                  /* cannot happen with today's checks */
+    struct grp_member *g = &e->grp[e->grp_n++];
+    uint64_t ordinal = ev->ordinal ? ev->ordinal : (1ull << 63) | ++e->ordinal;
+    g->doc = sw_alert_to_json_ex(ev, m, "alert", e->sensor, ordinal, e->pcap_filename);
+    g->ev = *ev;                         /* the fold key needs the evidence only */
+    g->ev.evidence = json_incref(ev->evidence);
+    g->ev.packets = g->ev.related = g->ev.ruled_out = NULL;
+    g->m = *m;
+}
+
+static void on_event_match(sw_engine *e, sw_event *ev);
+
 /* The checks' emit callback: every event passes through the rule engine. */
 static void on_event(void *user, sw_event *ev)
 {
     sw_engine *e = user;
     if (ev->id == SW_EV_CONN_END) {
+        group_flush(e);                  /* (a group never spans an end mark) */
         sw_fold_end(e->fold, ev->flow_id, ev->conn_instance);
         return;
     }
+    on_event_match(e, ev);
+    if (!ev->group_more)
+        group_flush(e);
+}
+
+static void on_event_match(sw_engine *e, sw_event *ev)
+{
     const sw_event_def *def = sw_event_def_get(ev->id);
     e->events++;
     if (def && def->informational) {
@@ -269,6 +355,10 @@ static void on_event(void *user, sw_event *ev)
     memset(&m, 0, sizeof(m));
     switch (sw_ruleset_match(e->rules, e->matcher, ev, &m)) {
     case SW_MATCH_ALERT: {
+        if (ev->group_more || e->grp_n) {
+            group_add(e, ev, &m);        /* one record for the packet's group */
+            break;
+        }
         if (sw_fold_repeat(e->fold, ev, m.gid, m.sid))
             break;                       /* a repeat: counted into its fold */
         e->alerts++;
@@ -770,6 +860,10 @@ void sw_engine_free(sw_engine *e)
     sw_host_tags_free(e->tags);
     sw_checks_free(e->checks);
     sw_matcher_free(e->matcher);
+    for (int i = 0; i < e->grp_n; i++) {  /* a group is complete after every delivery */
+        json_decref(e->grp[i].doc);
+        sw_event_clear(&e->grp[i].ev);
+    }
     sw_fold_free(e->fold);
     sw_ruleset_free(e->rules);
     if (e->vars) {

@@ -361,6 +361,16 @@ def alert_of(doc):
         return ev, None
 
 
+def alerts_in(doc):
+    """(event, connection) of an alert and of the events merged into it (hijack.also:
+    the other fingerprint events of its packet, the event that completed a verdict:
+    raised too, docs/detections.md)."""
+    a = alert_of(doc)
+    if not a:
+        return []
+    return [a] + [(m.get("event"), a[1]) for m in (doc.get("hijack") or {}).get("also") or []]
+
+
 def alerts_from_jsonl(path):
     out = []
     if not os.path.exists(path):
@@ -375,9 +385,7 @@ def alerts_from_jsonl(path):
             # not another alert, and the database holds it in the same row
             if ((doc.get("hijack") or {}).get("fold") or {}).get("final"):
                 continue
-            a = alert_of(doc)
-            if a:
-                out.append(a)
+            out.extend(alerts_in(doc))
     return out
 
 
@@ -402,9 +410,7 @@ def alerts_from_db(path):
                         if aid in seen:
                             continue
                         seen.add(aid)
-                        a = alert_of(doc)
-                        if a:
-                            out.append(a)
+                        out.extend(alerts_in(doc))
     finally:
         db.close()
     return out
