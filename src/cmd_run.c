@@ -376,6 +376,7 @@ static json_t *summary_json(sw_engine *e, const sw_stats *st, double elapsed, un
     json_object_set_new(o, "threshold_evictions", json_integer((json_int_t)st->threshold_evictions));
     json_object_set_new(o, "alerts_folded", json_integer((json_int_t)st->alerts_folded));
     json_object_set_new(o, "fold_evictions", json_integer((json_int_t)st->fold_evictions));
+    json_object_set_new(o, "incident_evictions", json_integer((json_int_t)st->incident_evictions));
     json_object_set_new(o, "anomalies", json_integer((json_int_t)st->anomalies));
     json_object_set_new(o, "workers", json_integer((json_int_t)workers));
     json_object_set_new(o, "elapsed_seconds", json_real(elapsed));
@@ -475,6 +476,9 @@ static void print_summary(sw_engine *e, const sw_stats *st, double elapsed, int 
     if (st->alerts_folded || st->fold_evictions)
         fprintf(stderr, "  repeats folded   %llu into earlier alerts (folds closed early, table full: %llu)\n",
                 (unsigned long long)st->alerts_folded, (unsigned long long)st->fold_evictions);
+    if (st->incident_evictions)
+        fprintf(stderr, "  incidents        %llu forgotten early (table full: their later alerts are unlinked)\n",
+                (unsigned long long)st->incident_evictions);
     print_offload(e, st);
     if (live)
         fprintf(stderr, "  capture          received %llu, dropped by kernel %llu, by interface %llu\n",

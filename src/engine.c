@@ -21,6 +21,7 @@
 #include "rules/checks.h"
 #include "rules/ruleset.h"
 #include "rules/fold.h"
+#include "rules/incident.h"
 #include "storage/alert_json.h"
 #include "storage/jsonl.h"
 #include "storage/store.h"
@@ -48,6 +49,7 @@ struct sw_engine {
     sw_ruleset *rules;
     sw_matcher *matcher;
     sw_fold *fold;               /* repeats fold (rules/fold.c), driven by event times */
+    sw_incidents *inc;           /* correlation (rules/incident.c) */
 
     sw_alert_cb alert_cb;
     void *alert_user;
@@ -86,6 +88,9 @@ struct sw_engine {
  * gives the same. */
 #define FOLD_MAX     16384u
 #define FOLD_IDLE_US (60ull * 1000000u)
+/* Incidents: connection instances with alerts followed at once (forgotten at their
+ * end mark, or the one idle longest when full). */
+#define INCIDENT_MAX 4096u
 
 void sw_config_init(sw_config *c)
 {
@@ -160,6 +165,8 @@ static void deliver(sw_engine *e, const sw_event *ev, const sw_rule_match *m, co
     json_t *doc = sw_alert_to_json_ex(ev, m, etype, e->sensor, ordinal, e->pcap_filename);
     if (!doc)
         return;
+    if (m)                               /* an alert: its incident links */
+        sw_incidents_note(e->inc, ev->flow_id, ev->conn_instance, ev->id, doc);
     emit(e, doc, ev->ts_us, ev->id, m, etype, ev->flow_id, ev->conn_instance, ev->sport, ev->dport, 0);
     if (keep)
         *keep = json_incref(doc);
@@ -252,6 +259,7 @@ static void on_fold_close(void *user, json_t *doc, const sw_fold_info *info)
     uint16_t dport = (uint16_t)json_integer_value(json_object_get(doc, "dest_port"));
     uint32_t inst = (uint32_t)json_integer_value(json_object_get(h, "conn_instance"));
     e->updates++;
+    sw_incidents_update(e->inc, flow, inst, doc);
     emit(e, doc, info->first_us, id < 0 ? SW_EV_COUNT : (sw_event_id)id, &m, "alert", flow,
          inst, sport, dport, 1);
 }
@@ -299,6 +307,7 @@ static void group_flush(sw_engine *e)
         if (also)
             json_object_set_new(h, "also", also);
         e->alerts++;
+        sw_incidents_note(e->inc, pm->ev.flow_id, pm->ev.conn_instance, pm->ev.id, pm->doc);
         emit(e, pm->doc, pm->ev.ts_us, pm->ev.id, &pm->m, "alert", pm->ev.flow_id,
              pm->ev.conn_instance, pm->ev.sport, pm->ev.dport, 0);
         sw_fold_open(e->fold, &pm->ev, pm->m.gid, pm->m.sid, pm->doc);
@@ -333,6 +342,7 @@ static void on_event(void *user, sw_event *ev)
     if (ev->id == SW_EV_CONN_END) {
         group_flush(e);                  /* (a group never spans an end mark) */
         sw_fold_end(e->fold, ev->flow_id, ev->conn_instance);
+        sw_incidents_end(e->inc, ev->flow_id, ev->conn_instance);   /* after its updates */
         return;
     }
     on_event_match(e, ev);
@@ -546,13 +556,14 @@ sw_engine *sw_engine_new(const sw_config *cfg_in, char *err, size_t errlen)
         goto fail;
     e->matcher = sw_matcher_new(65536);
     e->fold = sw_fold_new(FOLD_MAX, FOLD_IDLE_US, on_fold_close, e);
+    e->inc = sw_incidents_new(INCIDENT_MAX);
     sw_checks_config cc;
     memset(&cc, 0, sizeof(cc));
     cc.history_packets = e->cfg.history_packets;
     cc.tun = *sw_ruleset_tunables(e->rules);
     cc.end_marks = 1;
     e->checks = sw_checks_new(&cc, on_event, e);
-    if (!e->matcher || !e->checks || !e->fold) {
+    if (!e->matcher || !e->checks || !e->fold || !e->inc) {
         set_err(err, errlen, "out of memory");
         goto fail;
     }
@@ -744,6 +755,7 @@ void sw_engine_get_stats(const sw_engine *e, sw_stats *out)
     }
     out->alerts_folded = sw_fold_folded(e->fold);
     out->fold_evictions = sw_fold_evictions(e->fold);
+    out->incident_evictions = sw_incidents_evictions(e->inc);
 }
 
 size_t sw_engine_decode_errors(const sw_engine *e, const char **names, uint64_t *counts, size_t max)
@@ -865,6 +877,7 @@ void sw_engine_free(sw_engine *e)
         sw_event_clear(&e->grp[i].ev);
     }
     sw_fold_free(e->fold);
+    sw_incidents_free(e->inc);
     sw_ruleset_free(e->rules);
     if (e->vars) {
         for (char **v = e->vars; *v; v++)

@@ -373,6 +373,24 @@ static void test_demo_one_alert_per_packet(void **state)
     assert_string_equal(doc_event(d.docs[2]), "session_takeover");
     assert_string_equal(also_events(d.docs[2], b, sizeof b), "desync");
     assert_string_equal(doc_event(d.docs[3]), "ack_storm");
+    /* the verdict is the incident's parent: it lists the two alerts before it, the
+     * ack_storm after it points to it */
+    const char *ids[4];
+    for (int i = 0; i < 4; i++)
+        ids[i] = json_string_value(json_object_get(d.docs[i], "alert_id"));
+    json_t *h2 = json_object_get(d.docs[2], "hijack");
+    json_t *inc = json_object_get(h2, "incident");
+    assert_string_equal(json_string_value(json_object_get(inc, "id")), ids[2]);
+    assert_string_equal(json_string_value(json_object_get(inc, "verdict")), "session_takeover");
+    json_t *chain = json_object_get(inc, "chain");
+    assert_int_equal(json_array_size(chain), 2);
+    assert_string_equal(json_string_value(json_array_get(chain, 0)), ids[0]);
+    assert_string_equal(json_string_value(json_array_get(chain, 1)), ids[1]);
+    assert_string_equal(json_string_value(json_object_get(h2, "incident_id")), ids[2]);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(d.docs[3], "hijack"),
+                                                          "incident_id")), ids[2]);
+    for (int i = 0; i < 2; i++)       /* written before the verdict: linked by its chain */
+        assert_null(json_object_get(json_object_get(d.docs[i], "hijack"), "incident_id"));
     docs_free(&d);
 
     char tf[] = "/tmp/sw_engine_thr_XXXXXX";
