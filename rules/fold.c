@@ -16,9 +16,11 @@
  * crypto_shorthash); the activity list is in order of the last repeat as delivered;
  * every open entry is on exactly one key chain and one connection chain.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sodium.h>
+#include "rules/lru.h"
 #include "rules/fold.h"
 
 typedef struct fold_key {
@@ -35,7 +37,8 @@ typedef struct fold_entry {
     json_t  *doc;           /* the first alert's document */
     json_t  *last_ev;       /* the last repeat's evidence, or NULL */
     uint64_t count, first_us, last_us;
-    uint32_t hnext, lprev, lnext;
+    uint32_t hnext;
+    sw_lru_link lru;
     uint32_t cnext;         /* connection chain: the entries of one (flow, instance) */
 } fold_entry;
 
@@ -47,7 +50,7 @@ struct sw_fold {
     uint32_t   *buckets;
     uint32_t   *cbuckets;           /* by (flow_id, conn_instance), chained through cnext */
     uint32_t    free_head;          /* free entries, chained through hnext */
-    uint32_t    lru_head, lru_tail; /* head = idle longest */
+    sw_lru      lru;                /* activity: head = idle longest */
     uint64_t    idle_us, evictions, folded;
     sw_fold_close_cb cb;
     void       *user;
@@ -75,7 +78,8 @@ sw_fold *sw_fold_new(uint32_t max_entries, uint64_t idle_us, sw_fold_close_cb cb
     }
     for (uint32_t i = 0; i < f->nbuckets; i++)
         f->buckets[i] = f->cbuckets[i] = NIL;
-    f->free_head = f->lru_head = f->lru_tail = NIL;
+    f->free_head = NIL;
+    sw_lru_init(&f->lru, sizeof(fold_entry), offsetof(fold_entry, lru));
     f->idle_us = idle_us;
     f->cb = cb;
     f->user = user;
@@ -94,7 +98,7 @@ void sw_fold_free(sw_fold *f)
 {
     if (!f)
         return;
-    for (uint32_t i = f->lru_head; i != NIL; i = f->e[i].lnext)
+    for (uint32_t i = f->lru.head; i != NIL; i = f->e[i].lru.next)
         entry_release(&f->e[i]);
     free(f->e);
     free(f->buckets);
@@ -135,23 +139,6 @@ static uint32_t cbucket_of(const sw_fold *f, uint64_t flow_id, uint32_t conn_ins
     return (uint32_t)(h ^ (h >> 32)) & (f->nbuckets - 1);
 }
 
-static void lru_unlink(sw_fold *f, uint32_t i)
-{
-    fold_entry *x = &f->e[i];
-    if (x->lprev != NIL) f->e[x->lprev].lnext = x->lnext; else f->lru_head = x->lnext;
-    if (x->lnext != NIL) f->e[x->lnext].lprev = x->lprev; else f->lru_tail = x->lprev;
-    x->lprev = x->lnext = NIL;
-}
-
-static void lru_push_tail(sw_fold *f, uint32_t i)
-{
-    fold_entry *x = &f->e[i];
-    x->lnext = NIL;
-    x->lprev = f->lru_tail;
-    if (f->lru_tail != NIL) f->e[f->lru_tail].lnext = i; else f->lru_head = i;
-    f->lru_tail = i;
-}
-
 static uint32_t find(const sw_fold *f, const fold_key *k)
 {
     for (uint32_t i = f->buckets[bucket_of(f, k)]; i != NIL; i = f->e[i].hnext)
@@ -174,7 +161,7 @@ static void close_entry(sw_fold *f, uint32_t i)
         pp = &f->e[*pp].cnext;
     if (*pp == i)
         *pp = x->cnext;
-    lru_unlink(f, i);
+    sw_lru_unlink(&f->lru, i);
     if (x->count > 1 && f->cb) {
         sw_fold_info info = { x->count, x->first_us, x->last_us, x->last_ev };
         f->cb(f->user, x->doc, &info);
@@ -208,8 +195,8 @@ int sw_fold_repeat(sw_fold *f, const sw_event *ev, uint32_t gid, uint32_t sid)
     first = first ? json_object_get(first, "evidence") : NULL;
     if (ev->evidence && !(first && json_equal(first, ev->evidence)))
         x->last_ev = json_deep_copy(ev->evidence);
-    lru_unlink(f, i);
-    lru_push_tail(f, i);
+    sw_lru_unlink(&f->lru, i);
+    sw_lru_push_tail(&f->lru, i);
     f->folded++;
     return 1;
 }
@@ -222,8 +209,8 @@ void sw_fold_open(sw_fold *f, const sw_event *ev, uint32_t gid, uint32_t sid, js
     make_key(&k, ev, gid, sid);
     if (find(f, &k) != NIL)
         return;                          /* cannot happen: the caller asked repeat first */
-    if (f->nused == f->max && f->lru_head != NIL) {
-        close_entry(f, f->lru_head);     /* full: the one idle longest closes early */
+    if (f->nused == f->max && f->lru.head != NIL) {
+        close_entry(f, f->lru.head);     /* full: the one idle longest closes early */
         f->evictions++;
     }
     uint32_t i;
@@ -241,6 +228,7 @@ void sw_fold_open(sw_fold *f, const sw_event *ev, uint32_t gid, uint32_t sid, js
             if (!ne)
                 return;                  /* no memory: the alert stands alone, unfolded */
             f->e = ne;
+            f->lru.base = ne;
             f->nalloc = na;
         }
         i = f->nused;   /* entries below nused are in use or on the free list */
@@ -257,8 +245,8 @@ void sw_fold_open(sw_fold *f, const sw_event *ev, uint32_t gid, uint32_t sid, js
     b = cbucket_of(f, k.flow_id, k.conn_instance);
     x->cnext = f->cbuckets[b];
     f->cbuckets[b] = i;
-    x->lprev = x->lnext = NIL;
-    lru_push_tail(f, i);
+    x->lru.prev = x->lru.next = NIL;
+    sw_lru_push_tail(&f->lru, i);
     f->nused++;
 }
 
@@ -266,11 +254,11 @@ void sw_fold_expire(sw_fold *f, uint64_t now_us)
 {
     if (!f)
         return;
-    while (f->lru_head != NIL) {
-        const fold_entry *x = &f->e[f->lru_head];
+    while (f->lru.head != NIL) {
+        const fold_entry *x = &f->e[f->lru.head];
         if (now_us != UINT64_MAX && (now_us < x->last_us || now_us - x->last_us < f->idle_us))
             break;
-        close_entry(f, f->lru_head);
+        close_entry(f, f->lru.head);
     }
 }
 

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sodium.h>
+#include "rules/lru.h"
 #include "rules/incident.h"
 
 #define ID_MAX 63                   /* our alert_ids are 36 characters */
@@ -32,7 +33,8 @@ typedef struct inc_entry {
     uint8_t  rank;                  /* the parent's rank, 0: no parent yet */
     char     parent[ID_MAX + 1];
     char     ids[SW_INCIDENT_CHAIN_MAX][ID_MAX + 1];
-    uint32_t hnext, lprev, lnext;
+    uint32_t hnext;
+    sw_lru_link lru;
 } inc_entry;
 
 struct sw_incidents {
@@ -40,7 +42,7 @@ struct sw_incidents {
     inc_entry *e;
     uint32_t  *buckets;
     uint32_t   free_head;           /* chained through hnext */
-    uint32_t   lru_head, lru_tail;  /* head = idle longest */
+    sw_lru      lru;                /* activity: head = idle longest */
     uint64_t   evictions, truncated;
     uint8_t    seed[crypto_shorthash_KEYBYTES];
 };
@@ -76,7 +78,8 @@ sw_incidents *sw_incidents_new(uint32_t max_conns)
     }
     for (uint32_t i = 0; i < t->nbuckets; i++)
         t->buckets[i] = NIL;
-    t->free_head = t->lru_head = t->lru_tail = NIL;
+    t->free_head = NIL;
+    sw_lru_init(&t->lru, sizeof(inc_entry), offsetof(inc_entry, lru));
     randombytes_buf(t->seed, sizeof(t->seed));
     return t;
 }
@@ -100,23 +103,6 @@ static uint32_t bucket_of(const sw_incidents *t, uint64_t flow_id, uint32_t inst
     return (uint32_t)(h ^ (h >> 32)) & (t->nbuckets - 1);
 }
 
-static void lru_unlink(sw_incidents *t, uint32_t i)
-{
-    inc_entry *x = &t->e[i];
-    if (x->lprev != NIL) t->e[x->lprev].lnext = x->lnext; else t->lru_head = x->lnext;
-    if (x->lnext != NIL) t->e[x->lnext].lprev = x->lprev; else t->lru_tail = x->lprev;
-    x->lprev = x->lnext = NIL;
-}
-
-static void lru_push_tail(sw_incidents *t, uint32_t i)
-{
-    inc_entry *x = &t->e[i];
-    x->lnext = NIL;
-    x->lprev = t->lru_tail;
-    if (t->lru_tail != NIL) t->e[t->lru_tail].lnext = i; else t->lru_head = i;
-    t->lru_tail = i;
-}
-
 static uint32_t find(const sw_incidents *t, uint64_t flow_id, uint32_t inst)
 {
     for (uint32_t i = t->buckets[bucket_of(t, flow_id, inst)]; i != NIL; i = t->e[i].hnext)
@@ -133,7 +119,7 @@ static void forget(sw_incidents *t, uint32_t i)
         pp = &t->e[*pp].hnext;
     if (*pp == i)
         *pp = x->hnext;
-    lru_unlink(t, i);
+    sw_lru_unlink(&t->lru, i);
     x->hnext = t->free_head;
     t->free_head = i;
     t->nused--;
@@ -143,12 +129,12 @@ static inc_entry *get(sw_incidents *t, uint64_t flow_id, uint32_t inst)
 {
     uint32_t i = find(t, flow_id, inst);
     if (i != NIL) {
-        lru_unlink(t, i);
-        lru_push_tail(t, i);
+        sw_lru_unlink(&t->lru, i);
+        sw_lru_push_tail(&t->lru, i);
         return &t->e[i];
     }
-    if (t->nused == t->max && t->lru_head != NIL) {
-        forget(t, t->lru_head);          /* full: the one idle longest goes */
+    if (t->nused == t->max && t->lru.head != NIL) {
+        forget(t, t->lru.head);          /* full: the one idle longest goes */
         t->evictions++;
     }
     if (t->free_head != NIL) {
@@ -165,6 +151,7 @@ static inc_entry *get(sw_incidents *t, uint64_t flow_id, uint32_t inst)
             if (!ne)
                 return NULL;             /* no memory: the alert goes out unlinked */
             t->e = ne;
+            t->lru.base = ne;
             t->nalloc = na;
         }
         i = t->nused;    /* entries below nused are in use or on the free list */
@@ -176,8 +163,8 @@ static inc_entry *get(sw_incidents *t, uint64_t flow_id, uint32_t inst)
     uint32_t b = bucket_of(t, flow_id, inst);
     x->hnext = t->buckets[b];
     t->buckets[b] = i;
-    x->lprev = x->lnext = NIL;
-    lru_push_tail(t, i);
+    x->lru.prev = x->lru.next = NIL;
+    sw_lru_push_tail(&t->lru, i);
     t->nused++;
     return x;
 }
