@@ -36,6 +36,7 @@ typedef struct fold_entry {
     fold_key key;
     json_t  *doc;           /* the first alert's document */
     json_t  *last_ev;       /* the last repeat's evidence, or NULL */
+    json_t  *absorbed;      /* other events counted in (sw_fold_absorb), or NULL */
     uint64_t count, first_us, last_us;
     uint32_t hnext;
     sw_lru_link lru;
@@ -91,7 +92,8 @@ static void entry_release(fold_entry *x)
 {
     json_decref(x->doc);
     json_decref(x->last_ev);
-    x->doc = x->last_ev = NULL;
+    json_decref(x->absorbed);
+    x->doc = x->last_ev = x->absorbed = NULL;
 }
 
 void sw_fold_free(sw_fold *f)
@@ -162,8 +164,8 @@ static void close_entry(sw_fold *f, uint32_t i)
     if (*pp == i)
         *pp = x->cnext;
     sw_lru_unlink(&f->lru, i);
-    if (x->count > 1 && f->cb) {
-        sw_fold_info info = { x->count, x->first_us, x->last_us, x->last_ev };
+    if ((x->count > 1 || x->absorbed) && f->cb) {
+        sw_fold_info info = { x->count, x->first_us, x->last_us, x->last_ev, x->absorbed };
         f->cb(f->user, x->doc, &info);
     }
     entry_release(x);
@@ -284,4 +286,22 @@ void sw_fold_end(sw_fold *f, uint64_t flow_id, uint32_t conn_instance)
         while (n)
             close_entry(f, idx[--n]);
     }
+}
+
+int sw_fold_absorb(sw_fold *f, const sw_event *to, uint32_t gid, uint32_t sid, json_t *entry)
+{
+    if (!f || !entry)
+        return 0;
+    fold_key k;
+    make_key(&k, to, gid, sid);
+    uint32_t i = find(f, &k);
+    if (i == NIL)
+        return 0;
+    fold_entry *x = &f->e[i];
+    if (!x->absorbed)
+        x->absorbed = json_array();
+    if (x->absorbed && json_array_size(x->absorbed) < SW_FOLD_ABSORB_MAX)
+        json_array_append(x->absorbed, entry);
+    f->folded++;
+    return 1;
 }

@@ -31,6 +31,9 @@ typedef struct inc_entry {
     uint32_t inst;
     uint16_t nids;
     uint8_t  rank;                  /* the parent's rank, 0: no parent yet */
+    uint8_t  p_dir;                 /* the parent's direction, event and rule */
+    uint16_t p_event;
+    uint32_t p_gid, p_sid;
     char     parent[ID_MAX + 1];
     char     ids[SW_INCIDENT_CHAIN_MAX][ID_MAX + 1];
     uint32_t hnext;
@@ -192,6 +195,12 @@ void sw_incidents_note(sw_incidents *t, uint64_t flow_id, uint32_t conn_instance
             json_object_set_new(h, "incident_id", json_string(aid));
             x->rank = (uint8_t)rank;
             memcpy(x->parent, aid, strlen(aid) + 1);
+            const json_t *a = json_object_get(doc, "alert");
+            const char *d = json_string_value(json_object_get(h, "direction"));
+            x->p_event = (uint16_t)id;
+            x->p_gid = (uint32_t)json_integer_value(json_object_get(a, "gid"));
+            x->p_sid = (uint32_t)json_integer_value(json_object_get(a, "signature_id"));
+            x->p_dir = d && strcmp(d, "to_client") == 0;
         }
     } else if (x->rank) {
         json_object_set_new(h, "incident_id", json_string(x->parent));
@@ -200,6 +209,19 @@ void sw_incidents_note(sw_incidents *t, uint64_t flow_id, uint32_t conn_instance
         memcpy(x->ids[x->nids++], aid, strlen(aid) + 1);
     else
         t->truncated++;
+}
+
+int sw_incidents_parent(const sw_incidents *t, uint64_t flow_id, uint32_t conn_instance, int rank,
+                        sw_event_id *id, uint32_t *gid, uint32_t *sid, int *dir)
+{
+    uint32_t i = t ? find(t, flow_id, conn_instance) : NIL;
+    if (i == NIL || t->e[i].rank <= rank)
+        return 0;
+    *id = (sw_event_id)t->e[i].p_event;
+    *gid = t->e[i].p_gid;
+    *sid = t->e[i].p_sid;
+    *dir = t->e[i].p_dir;
+    return 1;
 }
 
 void sw_incidents_update(sw_incidents *t, uint64_t flow_id, uint32_t conn_instance, json_t *doc)

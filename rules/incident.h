@@ -28,6 +28,10 @@ int sw_incident_rank(sw_event_id id);
  * as the instance's incident says, and notes the alert. */
 void sw_incidents_note(sw_incidents *t, uint64_t flow_id, uint32_t conn_instance, sw_event_id id,
                        json_t *doc);
+/* The parent of (flow_id, conn_instance) when it ranks above `rank`: 1 and its
+ * event, rule and direction (the key of its fold), else 0. */
+int sw_incidents_parent(const sw_incidents *t, uint64_t flow_id, uint32_t conn_instance, int rank,
+                        sw_event_id *id, uint32_t *gid, uint32_t *sid, int *dir);
 /* A closing update (same alert_id as an alert noted earlier) about to be written:
  * hijack.incident_id when the instance has a parent by now. */
 void sw_incidents_update(sw_incidents *t, uint64_t flow_id, uint32_t conn_instance, json_t *doc);

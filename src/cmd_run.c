@@ -524,7 +524,7 @@ static void fast_alert(void *user, const sw_alert *a)
     fast_out *fo = user;
     time_t secs = (time_t)(a->ts_us / 1000000u);
     struct tm tm;
-    char when[40] = "?", src[80], dst[80], count[48] = "";
+    char when[40] = "?", src[80], dst[80], count[96] = "";
     if (gmtime_r(&secs, &tm))
         strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
     fast_endpoint(src, sizeof(src), a->src_ip, a->src_port);
@@ -536,8 +536,13 @@ static void fast_alert(void *user, const sw_alert *a)
     if (a->update) {
         json_t *fold = json_object_get(h, "fold");
         const char *last = json_string_value(json_object_get(fold, "last"));
-        snprintf(count, sizeof(count), " x%lld until %.26s",
-                 (long long)json_integer_value(json_object_get(fold, "count")), last ? last + 11 : "?");
+        json_int_t n = json_integer_value(json_object_get(fold, "count"));
+        json_int_t absorbed = json_integer_value(json_object_get(fold, "absorbed"));
+        if (n > 1)
+            snprintf(count, sizeof(count), " x%lld until %.26s", (long long)n, last ? last + 11 : "?");
+        if (absorbed)             /* lesser verdicts that followed (hijack.also) */
+            snprintf(count + strlen(count), sizeof(count) - strlen(count), " +%lld later verdict%s",
+                     (long long)absorbed, absorbed > 1 ? "s" : "");
     }
     if (fo->clear_progress)
         fputs("\r\033[K", stderr);

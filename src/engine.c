@@ -241,6 +241,16 @@ static void on_fold_close(void *user, json_t *doc, const sw_fold_info *info)
         return;
     if (info->last_evidence)
         json_object_set(fold, "last_evidence", info->last_evidence);
+    if (info->absorbed) {
+        /* the lesser verdicts raised after this parent (docs/detections.md, "Incidents") */
+        json_t *also = json_object_get(h, "also");
+        if (!json_is_array(also)) {
+            also = json_array();
+            json_object_set_new(h, "also", also);
+        }
+        json_array_extend(also, info->absorbed);
+        json_object_set_new(fold, "absorbed", json_integer((json_int_t)json_array_size(info->absorbed)));
+    }
     json_object_set_new(h, "fold", fold);
     sw_rule_match m;
     memset(&m, 0, sizeof(m));
@@ -335,6 +345,33 @@ static void group_add(sw_engine *e, const sw_event *ev, const sw_rule_match *m)
 
 static void on_event_match(sw_engine *e, sw_event *ev);
 
+/* A lesser verdict after its connection's parent (an ack_storm after the takeover it
+ * follows from): counted into the parent's fold, listed in its closing update's
+ * hijack.also with its own timestamp, instead of a record of its own. 1 if so. */
+static int absorb_verdict(sw_engine *e, const sw_event *ev, const sw_rule_match *m)
+{
+    int rank = sw_incident_rank(ev->id);
+    sw_event to;
+    uint32_t gid, sid;
+    int dir;
+    memset(&to, 0, sizeof(to));
+    if (!rank || ev->group_more || e->grp_n ||
+        !sw_incidents_parent(e->inc, ev->flow_id, ev->conn_instance, rank, &to.id, &gid, &sid, &dir))
+        return 0;
+    to.flow_id = ev->flow_id;
+    to.conn_instance = ev->conn_instance;
+    to.dir = dir;
+    uint64_t ordinal = ev->ordinal ? ev->ordinal : (1ull << 63) | ++e->ordinal;
+    json_t *doc = sw_alert_to_json_ex(ev, m, "alert", e->sensor, ordinal, e->pcap_filename);
+    json_t *entry = doc ? also_entry(doc) : NULL;
+    if (entry)
+        json_object_set(entry, "timestamp", json_object_get(doc, "timestamp"));
+    int ok = entry && sw_fold_absorb(e->fold, &to, gid, sid, entry);
+    json_decref(entry);
+    json_decref(doc);
+    return ok;
+}
+
 /* The checks' emit callback: every event passes through the rule engine. */
 static void on_event(void *user, sw_event *ev)
 {
@@ -369,6 +406,8 @@ static void on_event_match(sw_engine *e, sw_event *ev)
             group_add(e, ev, &m);        /* one record for the packet's group */
             break;
         }
+        if (absorb_verdict(e, ev, &m))
+            break;                       /* counted into its parent's fold */
         if (sw_fold_repeat(e->fold, ev, m.gid, m.sid))
             break;                       /* a repeat: counted into its fold */
         e->alerts++;

@@ -384,6 +384,12 @@ def alerts_from_jsonl(path):
             # a folded alert's closing update repeats its alert_id (docs/schema.md):
             # not another alert, and the database holds it in the same row
             if ((doc.get("hijack") or {}).get("fold") or {}).get("final"):
+                # ... but the lesser verdicts it absorbed (hijack.also entries with their
+                # own timestamp, docs/detections.md "Incidents") were raised then
+                a = alert_of(doc)
+                if a:
+                    out.extend((m.get("event"), a[1]) for m in doc["hijack"].get("also") or []
+                               if m.get("timestamp"))
                 continue
             out.extend(alerts_in(doc))
     return out

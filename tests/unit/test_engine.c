@@ -354,8 +354,9 @@ static const char *also_events(const json_t *doc, char *buf, size_t len)
 }
 
 /* The forged packet's three fingerprint events are one alert, the desync that
- * completes the takeover is in the verdict's alert; each event is still matched by
- * the rules on its own: suppressing the most severe member leaves the others. */
+ * completes the takeover is in the verdict's alert, the ack_storm after it is in the
+ * verdict's closing update; each event is still matched by the rules on its own:
+ * suppressing the most severe member leaves the others. */
 static void test_demo_one_alert_per_packet(void **state)
 {
     (void)state;
@@ -372,7 +373,17 @@ static void test_demo_one_alert_per_packet(void **state)
     assert_string_equal(also_events(d.docs[1], b, sizeof b), "");
     assert_string_equal(doc_event(d.docs[2]), "session_takeover");
     assert_string_equal(also_events(d.docs[2], b, sizeof b), "desync");
-    assert_string_equal(doc_event(d.docs[3]), "ack_storm");
+    /* the ack storm that follows the takeover: counted into the verdict, listed in its
+     * closing update (same alert_id) with its own timestamp */
+    assert_string_equal(doc_event(d.docs[3]), "session_takeover");
+    assert_string_equal(also_events(d.docs[3], b, sizeof b), "desync,ack_storm");
+    json_t *f3 = json_object_get(json_object_get(d.docs[3], "hijack"), "fold");
+    assert_true(json_is_true(json_object_get(f3, "final")));
+    assert_int_equal(json_integer_value(json_object_get(f3, "count")), 1);
+    assert_int_equal(json_integer_value(json_object_get(f3, "absorbed")), 1);
+    json_t *st = json_array_get(json_object_get(json_object_get(d.docs[3], "hijack"), "also"), 1);
+    assert_string_equal(json_string_value(json_object_get(st, "timestamp")),
+                        "2023-11-14T22:13:21.179000+0000");
     /* the verdict is the incident's parent: it lists the two alerts before it, the
      * ack_storm after it points to it */
     const char *ids[4];
@@ -387,6 +398,7 @@ static void test_demo_one_alert_per_packet(void **state)
     assert_string_equal(json_string_value(json_array_get(chain, 0)), ids[0]);
     assert_string_equal(json_string_value(json_array_get(chain, 1)), ids[1]);
     assert_string_equal(json_string_value(json_object_get(h2, "incident_id")), ids[2]);
+    assert_string_equal(ids[3], ids[2]);                   /* the update */
     assert_string_equal(json_string_value(json_object_get(json_object_get(d.docs[3], "hijack"),
                                                           "incident_id")), ids[2]);
     for (int i = 0; i < 2; i++)       /* written before the verdict: linked by its chain */
@@ -409,6 +421,20 @@ static void test_demo_one_alert_per_packet(void **state)
     assert_string_equal(also_events(d.docs[0], b, sizeof b), "mac_change");
     assert_string_equal(doc_event(d.docs[2]), "session_takeover");
     assert_string_equal(also_events(d.docs[2], b, sizeof b), "");
+    docs_free(&d);
+
+    /* an ack_storm suppressed by its rule is not absorbed either: no update */
+    fd = mkstemp(strcpy(tf, "/tmp/sw_engine_thr_XXXXXX"));
+    assert_true(fd >= 0);
+    f = fdopen(fd, "w");
+    fputs("suppress gen_id 1, sig_id 2300017\n", f);  /* ack_storm */
+    fclose(f);
+    sw_config_init(&cfg);
+    cfg.threshold_file = tf;
+    run_demo(&cfg, &d);
+    unlink(tf);
+    assert_int_equal(d.n, 3);
+    assert_string_equal(also_events(d.docs[2], b, sizeof b), "desync");
     docs_free(&d);
 }
 

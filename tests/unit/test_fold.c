@@ -21,6 +21,7 @@ typedef struct closed {
     int n;
     uint64_t count[16], first[16], last[16];
     int has_last_ev[16];
+    size_t absorbed[16];
     char id[16][16];
 } closed;
 
@@ -33,6 +34,7 @@ static void on_close(void *user, json_t *doc, const sw_fold_info *info)
     c->first[c->n] = info->first_us;
     c->last[c->n] = info->last_us;
     c->has_last_ev[c->n] = info->last_evidence != NULL;
+    c->absorbed[c->n] = info->absorbed ? json_array_size(info->absorbed) : 0;
     snprintf(c->id[c->n], sizeof(c->id[0]), "%s", json_string_value(json_object_get(doc, "alert_id")));
     c->n++;
 }
@@ -232,6 +234,41 @@ static void test_connection_end_closes(void **state)
     sw_fold_free(f);
 }
 
+/* Other events counted into an open fold: listed in its update, even without repeats. */
+static void test_absorb(void **state)
+{
+    (void)state;
+    closed c;
+    memset(&c, 0, sizeof(c));
+    sw_fold *f = sw_fold_new(64, 60000000u, on_close, &c);
+    sw_event tk = ev_at(SW_EV_SESSION_TAKEOVER, 3, 0, 1, 100, 0);
+    assert_int_equal(offer(f, &tk, "t1"), 0);
+    sw_event to = ev_at(SW_EV_SESSION_TAKEOVER, 3, 0, 1, 0, 0);   /* the fold's key */
+    json_decref(to.evidence);
+    to.evidence = NULL;
+    json_t *entry = json_pack("{s:s}", "event", "ack_storm");
+    for (int i = 0; i < SW_FOLD_ABSORB_MAX + 2; i++)
+        assert_int_equal(sw_fold_absorb(f, &to, 1, 2300011, entry), 1);
+    assert_int_equal(sw_fold_absorb(f, &to, 1, 2300012, entry), 0);   /* another rule */
+    to.dir = 0;
+    assert_int_equal(sw_fold_absorb(f, &to, 1, 2300011, entry), 0);   /* another direction */
+    to.dir = 1;
+    to.conn_instance = 1;
+    assert_int_equal(sw_fold_absorb(f, &to, 1, 2300011, entry), 0);   /* another instance */
+    json_decref(entry);
+    assert_int_equal(sw_fold_folded(f), SW_FOLD_ABSORB_MAX + 2);
+    sw_fold_end(f, 3, 0);
+    assert_int_equal(c.n, 1);
+    assert_string_equal(c.id[0], "t1");
+    assert_int_equal(c.count[0], 1);                         /* no repeat of its own */
+    assert_int_equal(c.absorbed[0], SW_FOLD_ABSORB_MAX);     /* listed up to the cap */
+    to.conn_instance = 0;
+    entry = json_pack("{s:s}", "event", "ack_storm");
+    assert_int_equal(sw_fold_absorb(f, &to, 1, 2300011, entry), 0);   /* closed */
+    json_decref(entry);
+    sw_fold_free(f);
+}
+
 /* More open folds on one connection than sw_fold_end closes in one batch. */
 static void test_connection_end_many(void **state)
 {
@@ -262,6 +299,7 @@ int main(void)
         cmocka_unit_test(test_bounded_table),
         cmocka_unit_test(test_connection_end_closes),
         cmocka_unit_test(test_connection_end_many),
+        cmocka_unit_test(test_absorb),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
