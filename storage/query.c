@@ -738,8 +738,14 @@ static void incident_add(json_t *inc, sqlite3_stmt *st)
     json_t *also = json_loads(col_text(st, I_ALSO), 0, &je);
     size_t i;
     json_t *a;
-    json_array_foreach(also, i, a)
-        inc_count(events, json_string_value(json_object_get(a, "event")), n);
+    json_int_t later = 0;                        /* verdicts absorbed after this alert */
+    json_array_foreach(also, i, a) {
+        const char *at = json_string_value(json_object_get(a, "timestamp"));
+        uint64_t t;
+        inc_count(events, json_string_value(json_object_get(a, "event")), at ? 1 : n);
+        if (at && sw_parse_timestamp(at, &t) == 0 && (json_int_t)t > later)
+            later = (json_int_t)t;
+    }
     json_decref(also);
     json_int_t sev = (json_int_t)sqlite3_column_int64(st, I_SEVERITY);
     if (sqlite3_column_type(st, I_SEVERITY) == SQLITE_INTEGER &&
@@ -750,6 +756,8 @@ static void incident_add(json_t *inc, sqlite3_stmt *st)
     if (sqlite3_column_type(st, I_LAST) == SQLITE_TEXT &&
         sw_parse_timestamp(col_text(st, I_LAST), &fl) == 0)
         last = (json_int_t)fl;
+    if (later > last)
+        last = later;
     if (last > json_integer_value(json_object_get(inc, "last_us")))
         json_object_set_new(inc, "last_us", json_integer(last));
     json_object_set_new(inc, "alerts", json_integer(json_integer_value(json_object_get(inc, "alerts")) + 1));

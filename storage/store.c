@@ -546,7 +546,8 @@ static const char insert_sql[] =
 /* An incident's parent links the alerts of its chain, stored before it. */
 static const char link_chain_sql[] =
     "UPDATE alerts SET incident_id = ?1"
-    " WHERE alert_id IN (SELECT value FROM json_each(?2)) AND alert_id <> ?1";
+    " WHERE alert_id IN (SELECT value FROM json_each(?2)) AND alert_id <> ?1"
+    " AND flow_id IS ?3 AND sensor IS ?4";
 
 /* A folded alert's closing update (hijack.fold.final, docs/schema.md) replaces the
  * stored document of its alert_id (count, last time) instead of adding a row. */
@@ -613,8 +614,11 @@ int sw_store_alert_id(const json_t *doc, char *out, size_t len)
 }
 
 /* A parent's document (hijack.incident with an id and a chain): the rows of its
- * chain point to it. Also for a parent already stored (ingesting a file again). */
-static int link_chain(sqlite3 *db, const json_t *hijack, char *err, size_t errlen)
+ * chain point to it — only rows of the same connection (flow_id and sensor), so a
+ * document ingested from elsewhere cannot claim other connections' alerts. Also for
+ * a parent already stored (ingesting a file again). */
+static int link_chain(sqlite3 *db, const json_t *doc, const json_t *hijack, char *err,
+                      size_t errlen)
 {
     const json_t *inc = json_object_get(hijack, "incident");
     const json_t *id = json_object_get(inc, "id"), *chain = json_object_get(inc, "chain");
@@ -629,6 +633,8 @@ static int link_chain(sqlite3 *db, const json_t *hijack, char *err, size_t errle
     }
     sqlite3_bind_text(st, 1, json_string_value(id), -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 2, text, -1, SQLITE_TRANSIENT);
+    bind_int(st, 3, doc, "flow_id");               /* only rows of its own connection */
+    bind_str(st, 4, doc, json_is_string(json_object_get(doc, "sensor")) ? "sensor" : "host");
     int rc = sqlite3_step(st);
     if (rc != SQLITE_DONE)
         snprintf(err, errlen, "%s", sqlite3_errmsg(db));
@@ -762,7 +768,7 @@ int sw_store_insert_run(sqlite3 *db, const json_t *doc, const char *text, int64_
     }
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
-    if (result >= 0 && hijack && link_chain(db, hijack, err, errlen) != 0)
+    if (result >= 0 && hijack && link_chain(db, doc, hijack, err, errlen) != 0)
         result = -2;
     free(owned);
     return result;

@@ -512,6 +512,17 @@ static void test_incidents(void **state)
     assert_string_equal(row_incident(idb, cid, b, sizeof b), pid);
     put(idb, lone);
     assert_string_equal(row_incident(idb, lid, b, sizeof b), "NULL");
+    /* a parent of another connection cannot claim it */
+    json_t *evil = inc_doc(SW_EV_SESSION_TAKEOVER, 99, 9, 1);
+    const char *eid = json_string_value(json_object_get(evil, "alert_id"));
+    json_object_set_new(json_object_get(evil, "hijack"), "incident",
+                        json_pack("{s:s, s:s, s:[s,s]}", "id", eid, "verdict", "session_takeover",
+                                  "chain", lid, aid));
+    put(idb, evil);
+    assert_string_equal(row_incident(idb, lid, b, sizeof b), "NULL");
+    assert_string_equal(row_incident(idb, aid, b, sizeof b), pid);
+    sqlite3_exec(idb, "DELETE FROM alerts WHERE flow_id = 99", NULL, NULL, NULL);
+    json_decref(evil);
     /* the overlap's closing update (written without the link) keeps the row's link */
     json_t *u = json_deep_copy(o);
     json_object_set_new(json_object_get(u, "hijack"), "fold",
@@ -523,6 +534,17 @@ static void test_incidents(void **state)
     /* ingesting the parent again changes nothing */
     put(idb, p);
     assert_string_equal(row_incident(idb, aid, b, sizeof b), pid);
+    /* the verdict's closing update lists a later verdict it absorbed */
+    json_t *pu = json_deep_copy(p);
+    json_t *puh = json_object_get(pu, "hijack");
+    json_object_set_new(puh, "fold", json_pack("{s:i, s:s, s:s, s:b, s:i}", "count", 1, "first",
+                                               "2024-03-05T13:02:14.000000+0000", "last",
+                                               "2024-03-05T13:02:14.000000+0000", "final", 1,
+                                               "absorbed", 1));
+    json_object_set_new(puh, "also", json_pack("[{s:s, s:s}]", "event", "ack_storm", "timestamp",
+                                               "2024-03-05T13:02:50.000000+0000"));
+    put(idb, pu);
+    json_decref(pu);
 
     sw_query_filter f;
     sw_query_filter_init(&f);
@@ -545,12 +567,12 @@ static void test_incidents(void **state)
     json_t *ev = json_object_get(i0, "events");
     assert_int_equal(json_integer_value(json_object_get(ev, "overlap_mismatch")), 5);
     assert_int_equal(json_integer_value(json_object_get(ev, "ttl_anomaly")), 1);
-    assert_int_equal(json_integer_value(json_object_get(ev, "ack_storm")), 1);
+    assert_int_equal(json_integer_value(json_object_get(ev, "ack_storm")), 2);  /* c + absorbed */
     assert_int_equal(json_object_size(ev), 6);
     assert_string_equal(json_string_value(json_object_get(i0, "first")),
                         "2024-03-05T13:02:12.000000+0000");
-    assert_string_equal(json_string_value(json_object_get(i0, "last")),    /* the fold's last */
-                        "2024-03-05T13:02:40.000000+0000");
+    assert_string_equal(json_string_value(json_object_get(i0, "last")),    /* the absorbed one */
+                        "2024-03-05T13:02:50.000000+0000");
     assert_true(json_is_null(json_object_get(i1, "verdict")));
     assert_int_equal(json_integer_value(json_object_get(i1, "alerts")), 1);
     json_decref(arr);
@@ -561,7 +583,7 @@ static void test_incidents(void **state)
     fclose(out);
     assert_non_null(strstr(buf, "session_takeover  198.51.100.7:41000 -> 198.51.100.8:23  4 alerts: "
                                 "tsval_regression, ttl_anomaly, mac_change, overlap_mismatch x5,"
-                                " session_takeover, ack_storm\n"));
+                                " session_takeover, ack_storm x2\n"));
     assert_non_null(strstr(buf, "  sev 2  -                 198.51.100.7:41000"));
     free(buf);
     /* --stats counts by connection */
