@@ -164,7 +164,7 @@ static void close_entry(sw_fold *f, uint32_t i)
     if (*pp == i)
         *pp = x->cnext;
     sw_lru_unlink(&f->lru, i);
-    if ((x->count > 1 || x->absorbed) && f->cb) {
+    if ((x->count > 1 || x->absorbed) && f->cb && x->doc) {
         sw_fold_info info = { x->count, x->first_us, x->last_us, x->last_ev, x->absorbed };
         f->cb(f->user, x->doc, &info);
     }
@@ -205,7 +205,7 @@ int sw_fold_repeat(sw_fold *f, const sw_event *ev, uint32_t gid, uint32_t sid)
 
 void sw_fold_open(sw_fold *f, const sw_event *ev, uint32_t gid, uint32_t sid, json_t *doc)
 {
-    if (!f || !doc)
+    if (!f)
         return;
     fold_key k;
     make_key(&k, ev, gid, sid);
@@ -238,7 +238,7 @@ void sw_fold_open(sw_fold *f, const sw_event *ev, uint32_t gid, uint32_t sid, js
     fold_entry *x = &f->e[i];
     memset(x, 0, sizeof(*x));
     x->key = k;
-    x->doc = json_incref(doc);
+    x->doc = doc ? json_incref(doc) : NULL;
     x->count = 1;
     x->first_us = x->last_us = ev->ts_us;
     uint32_t b = bucket_of(f, &k);
@@ -295,8 +295,8 @@ int sw_fold_absorb(sw_fold *f, const sw_event *to, uint32_t gid, uint32_t sid, j
     fold_key k;
     make_key(&k, to, gid, sid);
     uint32_t i = find(f, &k);
-    if (i == NIL)
-        return 0;
+    if (i == NIL || !f->e[i].doc)
+        return 0;                        /* not open, or a quiet fold (no record) */
     fold_entry *x = &f->e[i];
     if (!x->absorbed)
         x->absorbed = json_array();

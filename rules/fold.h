@@ -37,7 +37,9 @@ void sw_fold_free(sw_fold *f);          /* does not call the callback */
  * Otherwise return 0 (a fold idle too long is closed first). */
 int sw_fold_repeat(sw_fold *f, const sw_event *ev, uint32_t gid, uint32_t sid);
 /* Open a fold for the alert just raised for ev; doc is its document (a reference is
- * taken). */
+ * taken). With doc NULL a quiet fold: its repeats are counted, it writes no update
+ * (an event merged into another's record: docs/detections.md, "One packet, one
+ * alert"). */
 void sw_fold_open(sw_fold *f, const sw_event *ev, uint32_t gid, uint32_t sid, json_t *doc);
 /* Close the folds whose last repeat is idle_us or more before now_us (all of them
  * with UINT64_MAX: the end of the input). */

@@ -295,27 +295,38 @@ static json_t *also_entry(const json_t *doc)
     return o;
 }
 
-/* The group's last event came: one record for its alerting members. The most severe
- * (the lowest priority number; the first of equals) is the alert's event, its fold
- * key decides whether the group is a repeat; the others go into hijack.also. */
+/* The group's last event came: one record for its alerting members. A member that
+ * repeats an open fold of its own is counted there; of the others the most severe
+ * (the lowest priority number; the first of equals) is the record, its fold takes
+ * the record's repeats, and the rest go into its hijack.also, each with a quiet fold
+ * of its own (its repeats counted, no update), so a later packet with the same
+ * differences folds and one with a new difference raises that one. */
 static void group_flush(sw_engine *e)
 {
-    int n = e->grp_n, p = 0;
+    int n = e->grp_n, p = -1;
+    int rep[GROUP_MAX];
     if (!n)
         return;
     e->grp_n = 0;
-    for (int i = 1; i < n; i++)
-        if (e->grp[i].m.priority < e->grp[p].m.priority)
+    for (int i = 0; i < n; i++) {
+        struct grp_member *g = &e->grp[i];
+        rep[i] = !g->doc || sw_fold_repeat(e->fold, &g->ev, g->m.gid, g->m.sid);
+        if (!rep[i] && (p < 0 || g->m.priority < e->grp[p].m.priority))
             p = i;
-    struct grp_member *pm = &e->grp[p];
-    if (pm->doc && !sw_fold_repeat(e->fold, &pm->ev, pm->m.gid, pm->m.sid)) {
+    }
+    if (p >= 0) {
+        struct grp_member *pm = &e->grp[p];
         json_t *h = json_object_get(pm->doc, "hijack");
-        json_t *also = n > 1 && json_is_object(h) ? json_array() : NULL;
+        json_t *also = json_is_object(h) ? json_array() : NULL;
         for (int i = 0; also && i < n; i++)
-            if (i != p && e->grp[i].doc)
+            if (i != p && !rep[i]) {
                 json_array_append_new(also, also_entry(e->grp[i].doc));
-        if (also)
+                sw_fold_open(e->fold, &e->grp[i].ev, e->grp[i].m.gid, e->grp[i].m.sid, NULL);
+            }
+        if (also && json_array_size(also))
             json_object_set_new(h, "also", also);
+        else
+            json_decref(also);
         e->alerts++;
         sw_incidents_note(e->inc, pm->ev.flow_id, pm->ev.conn_instance, pm->ev.id, pm->doc);
         emit(e, pm->doc, pm->ev.ts_us, pm->ev.id, &pm->m, "alert", pm->ev.flow_id,

@@ -269,6 +269,30 @@ static void test_absorb(void **state)
     sw_fold_free(f);
 }
 
+/* A quiet fold (no document: an event merged into another's record) counts its
+ * repeats and writes nothing; nothing can be absorbed into it. */
+static void test_quiet_fold(void **state)
+{
+    (void)state;
+    closed c;
+    memset(&c, 0, sizeof(c));
+    sw_fold *f = sw_fold_new(64, 60000000u, on_close, &c);
+    sw_event ev = ev_at(SW_EV_MAC_CHANGE, 4, 0, 0, 100, 0);
+    assert_int_equal(sw_fold_repeat(f, &ev, 1, 2300016), 0);
+    sw_fold_open(f, &ev, 1, 2300016, NULL);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(sw_fold_repeat(f, &ev, 1, 2300016), 1);
+    json_t *entry = json_pack("{s:s}", "event", "ack_storm");
+    assert_int_equal(sw_fold_absorb(f, &ev, 1, 2300016, entry), 0);
+    json_decref(entry);
+    json_decref(ev.evidence);
+    assert_int_equal(sw_fold_folded(f), 3);
+    sw_fold_end(f, 4, 0);
+    sw_fold_expire(f, UINT64_MAX);
+    assert_int_equal(c.n, 0);
+    sw_fold_free(f);
+}
+
 /* More open folds on one connection than sw_fold_end closes in one batch. */
 static void test_connection_end_many(void **state)
 {
@@ -300,6 +324,7 @@ int main(void)
         cmocka_unit_test(test_connection_end_closes),
         cmocka_unit_test(test_connection_end_many),
         cmocka_unit_test(test_absorb),
+        cmocka_unit_test(test_quiet_fold),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
