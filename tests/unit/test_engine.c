@@ -326,6 +326,23 @@ static int run_demo(sw_config *cfg, docs_t *d)
     return 1;
 }
 
+/* The demo with a threshold file of the given text. */
+static void run_demo_suppressed(const char *threshold, docs_t *d)
+{
+    char tf[] = "/tmp/sw_engine_thr_XXXXXX";
+    int fd = mkstemp(tf);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    assert_non_null(f);
+    fputs(threshold, f);
+    fclose(f);
+    sw_config cfg;
+    sw_config_init(&cfg);
+    cfg.threshold_file = tf;
+    run_demo(&cfg, d);
+    unlink(tf);
+}
+
 static void docs_free(docs_t *d)
 {
     for (int i = 0; i < d->n; i++)
@@ -405,17 +422,8 @@ static void test_demo_one_alert_per_packet(void **state)
         assert_null(json_object_get(json_object_get(d.docs[i], "hijack"), "incident_id"));
     docs_free(&d);
 
-    char tf[] = "/tmp/sw_engine_thr_XXXXXX";
-    int fd = mkstemp(tf);
-    assert_true(fd >= 0);
-    FILE *f = fdopen(fd, "w");
-    fputs("suppress gen_id 1, sig_id 2300013\n"       /* tsval_regression */
-          "suppress gen_id 1, sig_id 2300018\n", f);  /* desync */
-    fclose(f);
-    sw_config_init(&cfg);
-    cfg.threshold_file = tf;
-    run_demo(&cfg, &d);
-    unlink(tf);
+    run_demo_suppressed("suppress gen_id 1, sig_id 2300013\n"       /* tsval_regression */
+                        "suppress gen_id 1, sig_id 2300018\n", &d); /* desync */
     assert_int_equal(d.n, 4);
     assert_string_equal(doc_event(d.docs[0]), "ttl_anomaly");    /* the first of equals */
     assert_string_equal(also_events(d.docs[0], b, sizeof b), "mac_change");
@@ -424,15 +432,7 @@ static void test_demo_one_alert_per_packet(void **state)
     docs_free(&d);
 
     /* an ack_storm suppressed by its rule is not absorbed either: no update */
-    fd = mkstemp(strcpy(tf, "/tmp/sw_engine_thr_XXXXXX"));
-    assert_true(fd >= 0);
-    f = fdopen(fd, "w");
-    fputs("suppress gen_id 1, sig_id 2300017\n", f);  /* ack_storm */
-    fclose(f);
-    sw_config_init(&cfg);
-    cfg.threshold_file = tf;
-    run_demo(&cfg, &d);
-    unlink(tf);
+    run_demo_suppressed("suppress gen_id 1, sig_id 2300017\n", &d);  /* ack_storm */
     assert_int_equal(d.n, 3);
     assert_string_equal(also_events(d.docs[2], b, sizeof b), "desync");
     docs_free(&d);
