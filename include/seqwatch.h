@@ -257,6 +257,8 @@ typedef struct sw_stats {
                                           alerts carry as pcap_cnt (from 1) */
     uint64_t alerts_folded;            /* repeats counted into an earlier alert's fold */
     uint64_t fold_evictions;           /* folds closed early because their table was full */
+    uint64_t incident_evictions;       /* connections whose incident was forgotten early
+                                          because its table was full (later alerts unlinked) */
     /* IP defragmentation (`fragments` above counts every fragment frame) */
     uint64_t frag_reassembled;         /* datagrams completed and decoded as one packet */
     uint64_t frag_timed_out;           /* contexts dropped at their timeout (30 s IPv4, 60 s IPv6) */

@@ -153,10 +153,16 @@ typedef struct ck_chain_ent {
     uint8_t  injection;      /* 1 injection-class, 2 out-of-sync-class */
 } ck_chain_ent;
 
+#define CK_FP_STASH 4            /* the fingerprint events: ttl, mac, tsval, tsecr */
+
 typedef struct ck_aux {
     ck_prev  prev;
     uint8_t  nchain;
     ck_chain_ent chain[CK_CHAIN_MAX];
+    /* fingerprint events of one packet decided while another of that packet is still
+     * pending: delivered together (sw_event.group_more) when the last is decided */
+    uint8_t  nstash;
+    sw_event stash[CK_FP_STASH];
 } ck_aux;
 
 /* ---- pending events ---- */

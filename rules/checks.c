@@ -431,8 +431,63 @@ static void related_add(sw_event *ev, json_t *r)
         json_decref(r);
 }
 
+/* The fingerprint events: those of one packet are one alert (sw_event.group_more). */
+static int fingerprint_event(sw_event_id id)
+{
+    return id == SW_EV_TTL_ANOMALY || id == SW_EV_MAC_CHANGE || id == SW_EV_TSVAL_REGRESSION ||
+           id == SW_EV_TSECR_UNSENT_ECHO;
+}
+
+static int same_packet(const sw_event *a, const sw_event *b)
+{
+    return a->flow_id == b->flow_id && a->conn_instance == b->conn_instance &&
+           a->frame_no == b->frame_no && a->ts_us == b->ts_us && a->dir == b->dir;
+}
+
+static void emit_now(sw_checks *c, sw_event *ev)
+{
+    if (c->emit)
+        c->emit(c->user, ev);
+    sw_event_clear(ev);
+}
+
+/* Another fingerprint event of ev's packet still pending on this flow. */
+static int fp_pending(const ck_flow *fs, const sw_event *ev)
+{
+    for (const ck_pend *p = fs->pend; p; p = p->next)
+        if (p->ev.evidence && fingerprint_event(p->ev.id) && same_packet(&p->ev, ev))
+            return 1;
+    return 0;
+}
+
+/* Deliver the stashed events, all marked as followed by another of their group but
+ * the last, which gets last_more. */
+static void stash_release(sw_checks *c, ck_flow *fs, int last_more)
+{
+    ck_aux *a = fs->aux;
+    unsigned n = a ? a->nstash : 0;
+    if (!n)
+        return;
+    a->nstash = 0;
+    for (unsigned i = 0; i < n; i++) {
+        a->stash[i].group_more = i + 1 < n ? 1 : (uint8_t)last_more;
+        emit_now(c, &a->stash[i]);
+    }
+}
+
+/* After a pending decision: when no fingerprint event of the stashed packet is still
+ * pending (the last one was dropped, or decided without an event), the stash goes. */
+static void stash_check(sw_checks *c, ck_flow *fs)
+{
+    if (fs && fs->aux && fs->aux->nstash && !fp_pending(fs, &fs->aux->stash[0]))
+        stash_release(c, fs, 0);
+}
+
 /* Hand one event to the callback (with the server host's isn_predictable summary
- * when it has one) and clear it. */
+ * when it has one) and clear it. The fingerprint events of one packet are one alert:
+ * one decided while another of its packet is still pending waits in the flow's stash
+ * (other events pass meanwhile); the last one decided brings the stash out just
+ * before it, each marked group_more. */
 static void deliver(sw_checks *c, ck_flow *fs, sw_event *ev)
 {
     if (!c->isn_sink)
@@ -443,9 +498,19 @@ static void deliver(sw_checks *c, ck_flow *fs, sw_event *ev)
         ev->ordinal = ++fs->n_ev;    /* a connection's events are numbered in its own order,
                                         whatever else runs beside it (--workers) */
     c->n_events++;
-    if (c->emit)
-        c->emit(c->user, ev);
-    sw_event_clear(ev);
+    if (fs && ev->evidence && fingerprint_event(ev->id)) {
+        ck_aux *a = fs->aux;
+        if (a && a->nstash && !same_packet(&a->stash[0], ev))
+            stash_release(c, fs, 0);          /* another packet's: that group is over */
+        if (!ev->group_more && fp_pending(fs, ev) && (a = ck_aux_get(c, fs)) != NULL &&
+            a->nstash < CK_FP_STASH) {
+            a->stash[a->nstash++] = *ev;      /* taken over: the caller's clear frees nothing */
+            ev->evidence = ev->packets = ev->related = ev->ruled_out = NULL;
+            return;
+        }
+        stash_release(c, fs, 1);              /* this one completes the group */
+    }
+    emit_now(c, ev);
 }
 
 void sw_checks_isn_relate(sw_checks *c, sw_event *ev)
@@ -474,6 +539,8 @@ void ck_emit(sw_checks *c, ck_flow *fs, sw_flow *f, sw_event *ev)
     sw_event tk;
     memset(&tk, 0, sizeof tk);
     int have = ev->id != SW_EV_SESSION_TAKEOVER && ck_desync_chain(c, fs, f, ev, &tk);
+    if (have)
+        ev->group_more = 1;          /* the verdict it completes is the same alert */
     deliver(c, fs, ev);
     if (have)
         deliver(c, fs, &tk);
@@ -562,6 +629,7 @@ void ck_pend_drop(sw_checks *c, ck_flow *fs, ck_pend *pd)
     c->n_pend_dropped++;
     pend_unlink(fs, pd);
     pend_free(pd);
+    stash_check(c, fs);
 }
 
 void ck_pend_finish(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd)
@@ -574,6 +642,7 @@ void ck_pend_finish(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd)
     else
         c->n_pend_dropped++;
     pend_free(pd);
+    stash_check(c, fs);
 }
 
 /* The receiver's RFC 5961 challenge ACK: a pure ACK that does not advance its
@@ -620,6 +689,7 @@ static void pend_step(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o
             pend_unlink(fs, pd);
             pend_emit(c, fs, f, pd);
             pend_free(pd);
+            stash_check(c, fs);
         } else if (r == CK_DROP) {
             ck_pend_drop(c, fs, pd);
         }
@@ -725,6 +795,8 @@ const char *ck_flow_validate(const sw_checks *c, const ck_flow *fs)
         return "checks: npend is not the length of the pending list";
     if (fs->aux && fs->aux->nchain > CK_CHAIN_MAX)
         return "checks: nchain above CK_CHAIN_MAX";
+    if (fs->aux && fs->aux->nstash > CK_FP_STASH)
+        return "checks: nstash above CK_FP_STASH";
     for (int i = 0; i < 2; i++)
         if (fs->d[i].edge_n > 4)
             return "checks: edge_n above the 4 edges kept";
@@ -783,6 +855,20 @@ static void finish_instance(sw_checks *c, ck_flow *fs, sw_flow *f, int all)
     }
 }
 
+/* The end mark of the instance fs describes, when it emitted events: at its end and
+ * again when its flow is freed (events decided then for an instance that already
+ * ended are followed by a mark too; a second mark finds nothing open). */
+static void end_mark(sw_checks *c, ck_flow *fs, sw_flow *f)
+{
+    if (!c->cfg.end_marks || !c->emit || !fs->n_ev)
+        return;
+    sw_event ev;
+    ck_event_ident(f, NULL, 0, SW_EV_CONN_END, &ev);
+    ev.conn_instance = fs->inst;
+    c->emit(c->user, &ev);
+    sw_event_clear(&ev);
+}
+
 static void ob_conn_end(void *ctx, const sw_conn_obs *o)
 {
     sw_checks *c = ctx;
@@ -822,6 +908,7 @@ static void ob_conn_end(void *ctx, const sw_conn_obs *o)
     } else if (fs->aux) {
         fs->aux->prev.valid = 0;
     }
+    end_mark(c, fs, f);
     CK_VALIDATE(c, fs);
 }
 
@@ -851,6 +938,8 @@ static void ob_flow_free(void *ctx, sw_flow *f)
     if (!fs)
         return;
     finish_instance(c, fs, f, 1);
+    stash_release(c, fs, 0);          /* (empty: every pending event was decided) */
+    end_mark(c, fs, f);
     free(fs->aux);
     free(fs);
     f->obs_state = NULL;

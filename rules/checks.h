@@ -18,6 +18,9 @@ typedef void (*sw_event_emit_fn)(void *user, sw_event *ev);
 typedef struct sw_checks_config {
     uint32_t history_packets;   /* ladder length per connection */
     sw_tunables tun;
+    int end_marks;              /* 1: emit SW_EV_CONN_END after the last event of each
+                                   connection instance that emitted any (rule stage:
+                                   closes its folds and incidents) */
 } sw_checks_config;
 
 sw_checks *sw_checks_new(const sw_checks_config *cfg, sw_event_emit_fn emit, void *user);

@@ -36,6 +36,11 @@ typedef enum sw_event_id {
     SW_EV_COUNT
 } sw_event_id;
 
+/* Not a catalogue event: the end mark of a connection instance (sw_checks_config
+ * .end_marks). It follows the instance's last event and carries only flow_id,
+ * conn_instance, ts_us and the addresses; no evidence. */
+#define SW_EV_CONN_END ((sw_event_id)(SW_EV_COUNT + 8))
+
 typedef struct sw_event_def {
     sw_event_id id;
     const char *name;
@@ -76,6 +81,10 @@ typedef struct sw_event {
     uint64_t frame_no;         /* capture frame number of the packet that made the check
                                   fire; for events raised without a packet (timeout,
                                   flush) the connection's last packet; 0: unknown */
+    uint8_t  group_more;       /* 1: the next event delivered is of the same packet and
+                                  belongs to the same alert (the fingerprint events of one
+                                  packet, an event and the verdict it completes); the
+                                  group's last event has 0 (docs/detections.md) */
 } sw_event;
 
 void sw_event_clear(sw_event *ev);

@@ -4,17 +4,19 @@
  * direction[, overlap range start]) is raised at once and opens a fold; later
  * occurrences are counted into it (with the last one's evidence) and raise nothing.
  * A fold that absorbed repeats is closed by one update of the first alert (same
- * alert_id) through the callback: when its key comes again idle_us (packet time) or
- * more after its last repeat (that occurrence is then a new alert), at the end of
- * the input (sw_fold_expire with UINT64_MAX), or when the table is full (the one
- * idle longest, counted).
+ * alert_id) through the callback: when its connection instance ends (sw_fold_end),
+ * when its key comes again idle_us (packet time) or more after its last repeat (that
+ * occurrence is then a new alert), at the end of the input (sw_fold_expire with
+ * UINT64_MAX), or when the table is full (the one idle longest, counted).
  *
  * Invariants: whether an occurrence folds depends only on its own key's packet
  * times, never on other connections' events or on how they interleave (so
  * --workers N gives the same documents as one worker; only a full table depends
  * on the order); at most max entries; keys hashed with a seeded SipHash (libsodium
- * crypto_shorthash); the activity list is in order of the last repeat as delivered.
+ * crypto_shorthash); the activity list is in order of the last repeat as delivered;
+ * every open entry is on exactly one key chain and one connection chain.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sodium.h>
@@ -34,8 +36,11 @@ typedef struct fold_entry {
     fold_key key;
     json_t  *doc;           /* the first alert's document */
     json_t  *last_ev;       /* the last repeat's evidence, or NULL */
+    json_t  *absorbed;      /* other events counted in (sw_fold_absorb), or NULL */
     uint64_t count, first_us, last_us;
-    uint32_t hnext, lprev, lnext;
+    uint32_t hnext;
+    uint32_t lprev, lnext;  /* activity list (common/sw_list.h) */
+    uint32_t cnext;         /* connection chain: the entries of one (flow, instance) */
 } fold_entry;
 
 #define NIL UINT32_MAX
@@ -44,8 +49,9 @@ struct sw_fold {
     uint32_t    max, nused, nalloc, nbuckets;
     fold_entry *e;
     uint32_t   *buckets;
+    uint32_t   *cbuckets;           /* by (flow_id, conn_instance), chained through cnext */
     uint32_t    free_head;          /* free entries, chained through hnext */
-    uint32_t    lru_head, lru_tail; /* head = idle longest */
+    uint32_t    lru_head, lru_tail; /* activity: head = idle longest */
     uint64_t    idle_us, evictions, folded;
     sw_fold_close_cb cb;
     void       *user;
@@ -64,13 +70,17 @@ sw_fold *sw_fold_new(uint32_t max_entries, uint64_t idle_us, sw_fold_close_cb cb
     while (f->nbuckets < f->max && f->nbuckets < (1u << 20))
         f->nbuckets <<= 1;
     f->buckets = malloc(f->nbuckets * sizeof(uint32_t));
-    if (!f->buckets) {
+    f->cbuckets = malloc(f->nbuckets * sizeof(uint32_t));
+    if (!f->buckets || !f->cbuckets) {
+        free(f->buckets);
+        free(f->cbuckets);
         free(f);
         return NULL;
     }
     for (uint32_t i = 0; i < f->nbuckets; i++)
-        f->buckets[i] = NIL;
-    f->free_head = f->lru_head = f->lru_tail = NIL;
+        f->buckets[i] = f->cbuckets[i] = NIL;
+    f->free_head = NIL;
+    f->lru_head = f->lru_tail = NIL;
     f->idle_us = idle_us;
     f->cb = cb;
     f->user = user;
@@ -82,7 +92,8 @@ static void entry_release(fold_entry *x)
 {
     json_decref(x->doc);
     json_decref(x->last_ev);
-    x->doc = x->last_ev = NULL;
+    json_decref(x->absorbed);
+    x->doc = x->last_ev = x->absorbed = NULL;
 }
 
 void sw_fold_free(sw_fold *f)
@@ -93,6 +104,7 @@ void sw_fold_free(sw_fold *f)
         entry_release(&f->e[i]);
     free(f->e);
     free(f->buckets);
+    free(f->cbuckets);
     free(f);
 }
 
@@ -122,14 +134,11 @@ static uint32_t bucket_of(const sw_fold *f, const fold_key *k)
     return (uint32_t)(h ^ (h >> 32)) & (f->nbuckets - 1);
 }
 
-static void lru_unlink(sw_fold *f, uint32_t i)
+static uint32_t cbucket_of(const sw_fold *f, uint64_t flow_id, uint32_t conn_instance)
 {
-    SW_ILIST_UNLINK(f->e, f->lru_head, f->lru_tail, i, lprev, lnext, NIL);
-}
-
-static void lru_push_tail(sw_fold *f, uint32_t i)
-{
-    SW_ILIST_PUSH_TAIL(f->e, f->lru_head, f->lru_tail, i, lprev, lnext, NIL);
+    uint64_t k[2] = { flow_id, conn_instance }, h;
+    crypto_shorthash((unsigned char *)&h, (const unsigned char *)k, sizeof(k), f->seed);
+    return (uint32_t)(h ^ (h >> 32)) & (f->nbuckets - 1);
 }
 
 static uint32_t find(const sw_fold *f, const fold_key *k)
@@ -149,9 +158,14 @@ static void close_entry(sw_fold *f, uint32_t i)
         pp = &f->e[*pp].hnext;
     if (*pp == i)
         *pp = x->hnext;
-    lru_unlink(f, i);
-    if (x->count > 1 && f->cb) {
-        sw_fold_info info = { x->count, x->first_us, x->last_us, x->last_ev };
+    pp = &f->cbuckets[cbucket_of(f, x->key.flow_id, x->key.conn_instance)];
+    while (*pp != NIL && *pp != i)
+        pp = &f->e[*pp].cnext;
+    if (*pp == i)
+        *pp = x->cnext;
+    SW_ILIST_UNLINK(f->e, f->lru_head, f->lru_tail, i, lprev, lnext, NIL);
+    if ((x->count > 1 || x->absorbed) && f->cb && x->doc) {
+        sw_fold_info info = { x->count, x->first_us, x->last_us, x->last_ev, x->absorbed };
         f->cb(f->user, x->doc, &info);
     }
     entry_release(x);
@@ -183,15 +197,15 @@ int sw_fold_repeat(sw_fold *f, const sw_event *ev, uint32_t gid, uint32_t sid)
     first = first ? json_object_get(first, "evidence") : NULL;
     if (ev->evidence && !(first && json_equal(first, ev->evidence)))
         x->last_ev = json_deep_copy(ev->evidence);
-    lru_unlink(f, i);
-    lru_push_tail(f, i);
+    SW_ILIST_UNLINK(f->e, f->lru_head, f->lru_tail, i, lprev, lnext, NIL);
+    SW_ILIST_PUSH_TAIL(f->e, f->lru_head, f->lru_tail, i, lprev, lnext, NIL);
     f->folded++;
     return 1;
 }
 
 void sw_fold_open(sw_fold *f, const sw_event *ev, uint32_t gid, uint32_t sid, json_t *doc)
 {
-    if (!f || !doc)
+    if (!f)
         return;
     fold_key k;
     make_key(&k, ev, gid, sid);
@@ -223,14 +237,17 @@ void sw_fold_open(sw_fold *f, const sw_event *ev, uint32_t gid, uint32_t sid, js
     fold_entry *x = &f->e[i];
     memset(x, 0, sizeof(*x));
     x->key = k;
-    x->doc = json_incref(doc);
+    x->doc = doc ? json_incref(doc) : NULL;
     x->count = 1;
     x->first_us = x->last_us = ev->ts_us;
     uint32_t b = bucket_of(f, &k);
     x->hnext = f->buckets[b];
     f->buckets[b] = i;
+    b = cbucket_of(f, k.flow_id, k.conn_instance);
+    x->cnext = f->cbuckets[b];
+    f->cbuckets[b] = i;
     x->lprev = x->lnext = NIL;
-    lru_push_tail(f, i);
+    SW_ILIST_PUSH_TAIL(f->e, f->lru_head, f->lru_tail, i, lprev, lnext, NIL);
     f->nused++;
 }
 
@@ -244,4 +261,46 @@ void sw_fold_expire(sw_fold *f, uint64_t now_us)
             break;
         close_entry(f, f->lru_head);
     }
+}
+
+void sw_fold_end(sw_fold *f, uint64_t flow_id, uint32_t conn_instance)
+{
+    if (!f)
+        return;
+    /* The chain holds the instance's entries newest first: close the oldest first
+     * (the order their first alerts were raised), a batch at a time. */
+    for (;;) {
+        uint32_t idx[64], n = 0;
+        for (uint32_t i = f->cbuckets[cbucket_of(f, flow_id, conn_instance)]; i != NIL;
+             i = f->e[i].cnext) {
+            const fold_key *k = &f->e[i].key;
+            if (k->flow_id == flow_id && k->conn_instance == conn_instance) {
+                if (n == 64)
+                    memmove(idx, idx + 1, 63 * sizeof(idx[0]));   /* keep the oldest 64 */
+                idx[n < 64 ? n++ : 63] = i;
+            }
+        }
+        if (!n)
+            return;
+        while (n)
+            close_entry(f, idx[--n]);
+    }
+}
+
+int sw_fold_absorb(sw_fold *f, const sw_event *to, uint32_t gid, uint32_t sid, json_t *entry)
+{
+    if (!f || !entry)
+        return 0;
+    fold_key k;
+    make_key(&k, to, gid, sid);
+    uint32_t i = find(f, &k);
+    if (i == NIL || !f->e[i].doc)
+        return 0;                        /* not open, or a quiet fold (no record) */
+    fold_entry *x = &f->e[i];
+    if (!x->absorbed)
+        x->absorbed = json_array();
+    if (x->absorbed && json_array_size(x->absorbed) < SW_FOLD_ABSORB_MAX)
+        json_array_append(x->absorbed, entry);
+    f->folded++;
+    return 1;
 }

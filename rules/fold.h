@@ -18,9 +18,11 @@ typedef struct sw_fold_info {
     uint64_t count;
     uint64_t first_us, last_us;
     json_t  *last_evidence;
+    json_t  *absorbed;       /* array of the other events absorbed (sw_fold_absorb), or NULL */
 } sw_fold_info;
 
-/* Called for each fold that closes after absorbing repeats (count >= 2), with the
+/* Called for each fold that closes after absorbing repeats (count >= 2) or other
+ * events (sw_fold_absorb), with the
  * first alert's document (the callee may add to it; the fold frees it after). */
 typedef void (*sw_fold_close_cb)(void *user, json_t *doc, const sw_fold_info *info);
 
@@ -35,11 +37,24 @@ void sw_fold_free(sw_fold *f);          /* does not call the callback */
  * Otherwise return 0 (a fold idle too long is closed first). */
 int sw_fold_repeat(sw_fold *f, const sw_event *ev, uint32_t gid, uint32_t sid);
 /* Open a fold for the alert just raised for ev; doc is its document (a reference is
- * taken). */
+ * taken). With doc NULL a quiet fold: its repeats are counted, it writes no update
+ * (an event merged into another's record: docs/detections.md, "One packet, one
+ * alert"). */
 void sw_fold_open(sw_fold *f, const sw_event *ev, uint32_t gid, uint32_t sid, json_t *doc);
 /* Close the folds whose last repeat is idle_us or more before now_us (all of them
  * with UINT64_MAX: the end of the input). */
 void sw_fold_expire(sw_fold *f, uint64_t now_us);
+
+/* Count another event into the open fold of the alert raised for `to` (by rule
+ * gid:sid): entry (a reference is taken) is listed in its closing update. At most
+ * SW_FOLD_ABSORB_MAX entries are listed; later ones are counted only. Returns 1 if
+ * that fold is open (the caller raises nothing), else 0. */
+#define SW_FOLD_ABSORB_MAX 8
+int sw_fold_absorb(sw_fold *f, const sw_event *to, uint32_t gid, uint32_t sid, json_t *entry);
+
+/* The connection instance ended: close its folds (each that absorbed repeats with its
+ * update), oldest first. A later occurrence on the same instance is a new alert. */
+void sw_fold_end(sw_fold *f, uint64_t flow_id, uint32_t conn_instance);
 
 uint64_t sw_fold_evictions(const sw_fold *f);   /* closed early because the table was full */
 uint64_t sw_fold_folded(const sw_fold *f);      /* repeats absorbed */

@@ -57,11 +57,15 @@ static void query_usage(FILE *f)
 "      --format FORMAT      table, json (an array), jsonl (the stored documents,\n"
 "                           one per line) or csv (RFC 4180); default: table on a\n"
 "                           terminal, jsonl otherwise\n"
-"      --stats              counts by event, by severity, by host pair and per time\n"
-"                           bucket instead of the alerts (--format table or json)\n"
+"      --stats              counts by event, by severity, by host pair, by connection\n"
+"                           and per time bucket instead of the alerts (--format\n"
+"                           table or json)\n"
+"      --incidents          one line per incident (the alerts of one connection):\n"
+"                           time span, verdict, severity, connection, events with\n"
+"                           their counts (--format table or json)\n"
 "      --bucket SIZE        time bucket of --stats: auto, minute, hour, day (default\n"
 "                           auto: hour when the alerts span 48 hours or less, else day)\n"
-"      --top N              host pairs listed by --stats (default 10)\n"
+"      --top N              host pairs and connections listed by --stats (default 10)\n"
 "      --db FILE            the alert database (default seqwatch.db)\n"
 "  -h, --help               this help\n"
 "\n"
@@ -69,6 +73,7 @@ static void query_usage(FILE *f)
 "  seqwatch query --since 2h --event overlap_mismatch,rst_injection\n"
 "  seqwatch query --ip 10.0.0.5 --severity 1 --format csv > alerts.csv\n"
 "  seqwatch query --since 7d --stats\n"
+"  seqwatch query --since 1d --incidents\n"
 "\n"
 "Exit status: 0 success (also when nothing matches), 1 runtime error, 2 usage error.\n");
 }
@@ -76,6 +81,7 @@ static void query_usage(FILE *f)
 enum {
     O_SINCE = 256, O_UNTIL, O_EVENT, O_SID, O_SEVERITY, O_IP, O_SRC, O_DST, O_PORT, O_SENSOR,
     O_FLOW, O_SOURCE, O_LIMIT, O_FORMAT, O_STATS, O_BUCKET, O_TOP, O_DB, O_COMMUNITY_ID, O_RUN,
+    O_INCIDENTS,
 };
 
 static const struct option query_opts[] = {
@@ -96,6 +102,7 @@ static const struct option query_opts[] = {
     {"limit", required_argument, 0, O_LIMIT},
     {"format", required_argument, 0, O_FORMAT},
     {"stats", no_argument, 0, O_STATS},
+    {"incidents", no_argument, 0, O_INCIDENTS},
     {"bucket", required_argument, 0, O_BUCKET},
     {"top", required_argument, 0, O_TOP},
     {"db", required_argument, 0, O_DB},
@@ -181,7 +188,7 @@ int sw_cmd_query(int argc, char **argv)
     sw_query_filter f;
     sw_query_filter_init(&f);
     const char *db_path = "seqwatch.db";
-    int stats = 0, have_format = 0;
+    int stats = 0, incidents = 0, have_format = 0;
     uint64_t top = 10;
     sw_query_format fmt = SW_QFMT_TABLE;
     sw_query_bucket bucket = SW_BUCKET_AUTO;
@@ -298,6 +305,7 @@ int sw_cmd_query(int argc, char **argv)
             have_format = 1;
             break;
         case O_STATS: stats = 1; break;
+        case O_INCIDENTS: incidents = 1; break;
         case O_BUCKET:
             if (sw_query_bucket_parse(optarg, &bucket) != 0) {
                 bad_value("bucket", optarg);
@@ -328,8 +336,13 @@ int sw_cmd_query(int argc, char **argv)
     }
     if (!have_format)
         fmt = isatty(STDOUT_FILENO) ? SW_QFMT_TABLE : SW_QFMT_JSONL;
-    if (stats && have_format && fmt != SW_QFMT_TABLE && fmt != SW_QFMT_JSON) {
-        fprintf(stderr, "seqwatch query: --stats prints --format table or json\n");
+    if (stats && incidents) {
+        fprintf(stderr, "seqwatch query: --stats and --incidents are two different reports\n");
+        goto out;
+    }
+    if ((stats || incidents) && have_format && fmt != SW_QFMT_TABLE && fmt != SW_QFMT_JSON) {
+        fprintf(stderr, "seqwatch query: --%s prints --format table or json\n",
+                stats ? "stats" : "incidents");
         goto out;
     }
     if (f.has_since && f.has_until && f.until_us <= f.since_us) {
@@ -348,6 +361,9 @@ int sw_cmd_query(int argc, char **argv)
     if (stats) {
         rc = sw_query_stats(db, &f, bucket, (int)top, fmt == SW_QFMT_JSON, stdout, err,
                             sizeof err) == 0 ? 0 : 1;
+    } else if (incidents) {
+        rc = sw_query_incidents(db, &f, have_format && fmt == SW_QFMT_JSON, stdout, err,
+                                sizeof err) >= 0 ? 0 : 1;
     } else {
         rc = sw_query_print(db, &f, fmt, stdout, err, sizeof err) >= 0 ? 0 : 1;
     }

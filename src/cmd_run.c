@@ -375,6 +375,7 @@ static json_t *summary_json(sw_engine *e, const sw_stats *st, double elapsed, un
     json_object_set_new(o, "threshold_evictions", json_integer((json_int_t)st->threshold_evictions));
     json_object_set_new(o, "alerts_folded", json_integer((json_int_t)st->alerts_folded));
     json_object_set_new(o, "fold_evictions", json_integer((json_int_t)st->fold_evictions));
+    json_object_set_new(o, "incident_evictions", json_integer((json_int_t)st->incident_evictions));
     json_object_set_new(o, "anomalies", json_integer((json_int_t)st->anomalies));
     json_object_set_new(o, "workers", json_integer((json_int_t)workers));
     json_object_set_new(o, "elapsed_seconds", json_real(elapsed));
@@ -474,6 +475,9 @@ static void print_summary(sw_engine *e, const sw_stats *st, double elapsed, int 
     if (st->alerts_folded || st->fold_evictions)
         fprintf(stderr, "  repeats folded   %llu into earlier alerts (folds closed early, table full: %llu)\n",
                 (unsigned long long)st->alerts_folded, (unsigned long long)st->fold_evictions);
+    if (st->incident_evictions)
+        fprintf(stderr, "  incidents        %llu forgotten early (table full: their later alerts are unlinked)\n",
+                (unsigned long long)st->incident_evictions);
     print_offload(e, st);
     if (live)
         fprintf(stderr, "  capture          received %llu, dropped by kernel %llu, by interface %llu\n",
@@ -519,7 +523,7 @@ static void fast_alert(void *user, const sw_alert *a)
     fast_out *fo = user;
     time_t secs = (time_t)(a->ts_us / 1000000u);
     struct tm tm;
-    char when[40] = "?", src[80], dst[80], count[48] = "";
+    char when[40] = "?", src[80], dst[80], count[96] = "";
     if (gmtime_r(&secs, &tm))
         strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
     fast_endpoint(src, sizeof(src), a->src_ip, a->src_port);
@@ -531,8 +535,13 @@ static void fast_alert(void *user, const sw_alert *a)
     if (a->update) {
         json_t *fold = json_object_get(h, "fold");
         const char *last = json_string_value(json_object_get(fold, "last"));
-        snprintf(count, sizeof(count), " x%lld until %.26s",
-                 (long long)json_integer_value(json_object_get(fold, "count")), last ? last + 11 : "?");
+        json_int_t n = json_integer_value(json_object_get(fold, "count"));
+        json_int_t absorbed = json_integer_value(json_object_get(fold, "absorbed"));
+        if (n > 1)
+            snprintf(count, sizeof(count), " x%lld until %.26s", (long long)n, last ? last + 11 : "?");
+        if (absorbed)             /* lesser verdicts that followed (hijack.also) */
+            snprintf(count + strlen(count), sizeof(count) - strlen(count), " +%lld later verdict%s",
+                     (long long)absorbed, absorbed > 1 ? "s" : "");
     }
     if (fo->clear_progress)
         fputs("\r\033[K", stderr);

@@ -21,6 +21,7 @@
 #include "rules/checks.h"
 #include "rules/ruleset.h"
 #include "rules/fold.h"
+#include "rules/incident.h"
 #include "storage/alert_json.h"
 #include "storage/jsonl.h"
 #include "storage/store.h"
@@ -29,6 +30,8 @@
 #include "common/sw_config_table.h"
 
 extern const char sw_default_rules_text[];
+
+#define GROUP_MAX 8              /* alerting events merged into one record, at most */
 
 struct sw_engine {
     sw_config cfg;
@@ -47,6 +50,7 @@ struct sw_engine {
     sw_ruleset *rules;
     sw_matcher *matcher;
     sw_fold *fold;               /* repeats fold (rules/fold.c), driven by event times */
+    sw_incidents *inc;           /* correlation (rules/incident.c) */
 
     sw_alert_cb alert_cb;
     void *alert_user;
@@ -63,6 +67,12 @@ struct sw_engine {
 
     uint64_t events, alerts, suppressed, passed, anomalies, ordinal, updates;
 
+    /* One packet's alert group (sw_event.group_more): the alerting members, until the
+     * group's last event; then one alert record (the most severe member, the others
+     * in hijack.also). */
+    struct grp_member { sw_event ev; sw_rule_match m; json_t *doc; } grp[GROUP_MAX];
+    int grp_n;
+
     /* sw_engine_feed2: the host's tag per connection instance (one worker only). The
      * engine sits between the detector and the checks to note, for each packet, the
      * tag of the frame being fed; it forgets a connection after its last events. */
@@ -73,10 +83,15 @@ struct sw_engine {
 
 /* Repeats fold: at most FOLD_MAX open folds; an occurrence FOLD_IDLE_US (packet time)
  * or more after its fold's last repeat is a new alert (docs/detections.md). Folds
- * close with their update then, at the end (sw_engine_flush), or when the table is
- * full — not by other connections' times, so every --workers N gives the same. */
+ * close with their update when their connection instance ends (the checks' end mark,
+ * delivered in order with the instance's events), then, at the end (sw_engine_flush),
+ * or when the table is full — not by other connections' times, so every --workers N
+ * gives the same. */
 #define FOLD_MAX     16384u
 #define FOLD_IDLE_US (60ull * 1000000u)
+/* Incidents: connection instances with alerts followed at once (forgotten at their
+ * end mark, or the one idle longest when full). */
+#define INCIDENT_MAX 4096u
 
 /* The numeric fields come from common/sw_config_table.h, with their ranges. */
 SW_CONFIG_TABLE(SW_CONFIG_CHECK_FIELD)
@@ -141,6 +156,8 @@ static void deliver(sw_engine *e, const sw_event *ev, const sw_rule_match *m, co
     json_t *doc = sw_alert_to_json_ex(ev, m, etype, e->sensor, ordinal, e->pcap_filename);
     if (!doc)
         return;
+    if (m)                               /* an alert: its incident links */
+        sw_incidents_note(e->inc, ev->flow_id, ev->conn_instance, ev->id, doc);
     emit(e, doc, ev->ts_us, ev->id, m, etype, ev->flow_id, ev->conn_instance, ev->sport, ev->dport, 0);
     if (keep)
         *keep = json_incref(doc);
@@ -215,6 +232,16 @@ static void on_fold_close(void *user, json_t *doc, const sw_fold_info *info)
         return;
     if (info->last_evidence)
         json_object_set(fold, "last_evidence", info->last_evidence);
+    if (info->absorbed) {
+        /* the lesser verdicts raised after this parent (docs/detections.md, "Incidents") */
+        json_t *also = json_object_get(h, "also");
+        if (!json_is_array(also)) {
+            also = json_array();
+            json_object_set_new(h, "also", also);
+        }
+        json_array_extend(also, info->absorbed);
+        json_object_set_new(fold, "absorbed", json_integer((json_int_t)json_array_size(info->absorbed)));
+    }
     json_object_set_new(h, "fold", fold);
     sw_rule_match m;
     memset(&m, 0, sizeof(m));
@@ -233,14 +260,137 @@ static void on_fold_close(void *user, json_t *doc, const sw_fold_info *info)
     uint16_t dport = (uint16_t)json_integer_value(json_object_get(doc, "dest_port"));
     uint32_t inst = (uint32_t)json_integer_value(json_object_get(h, "conn_instance"));
     e->updates++;
+    sw_incidents_update(e->inc, flow, inst, doc);
     emit(e, doc, info->first_us, id < 0 ? SW_EV_COUNT : (sw_event_id)id, &m, "alert", flow,
          inst, sport, dport, 1);
+}
+
+/* A member of an alert group, as hijack.also lists it: what its own alert would
+ * have said (event, rule, severity, evidence, benign causes ruled out). */
+static json_t *also_entry(const json_t *doc)
+{
+    const json_t *h = json_object_get(doc, "hijack"), *a = json_object_get(doc, "alert");
+    json_t *o = json_object();
+    if (!o)
+        return NULL;
+    static const char *const hk[] = { "event", "evidence", "ruled_out" };
+    static const char *const ak[] = { "signature_id", "severity", "signature" };
+    for (size_t i = 0; i < 3; i++) {
+        json_t *v = json_object_get(h, hk[i]);
+        if (v)
+            json_object_set(o, hk[i], v);
+        v = json_object_get(a, ak[i]);
+        if (v)
+            json_object_set(o, ak[i], v);
+    }
+    return o;
+}
+
+/* The group's last event came: one record for its alerting members. A member that
+ * repeats an open fold of its own is counted there; of the others the most severe
+ * (the lowest priority number; the first of equals) is the record, its fold takes
+ * the record's repeats, and the rest go into its hijack.also, each with a quiet fold
+ * of its own (its repeats counted, no update), so a later packet with the same
+ * differences folds and one with a new difference raises that one. */
+static void group_flush(sw_engine *e)
+{
+    int n = e->grp_n, p = -1;
+    int rep[GROUP_MAX];
+    if (!n)
+        return;
+    e->grp_n = 0;
+    for (int i = 0; i < n; i++) {
+        struct grp_member *g = &e->grp[i];
+        rep[i] = !g->doc || sw_fold_repeat(e->fold, &g->ev, g->m.gid, g->m.sid);
+        if (!rep[i] && (p < 0 || g->m.priority < e->grp[p].m.priority))
+            p = i;
+    }
+    if (p >= 0) {
+        struct grp_member *pm = &e->grp[p];
+        json_t *h = json_object_get(pm->doc, "hijack");
+        json_t *also = json_is_object(h) ? json_array() : NULL;
+        for (int i = 0; also && i < n; i++)
+            if (i != p && !rep[i]) {
+                json_array_append_new(also, also_entry(e->grp[i].doc));
+                sw_fold_open(e->fold, &e->grp[i].ev, e->grp[i].m.gid, e->grp[i].m.sid, NULL);
+            }
+        if (also && json_array_size(also))
+            json_object_set_new(h, "also", also);
+        else
+            json_decref(also);
+        e->alerts++;
+        sw_incidents_note(e->inc, pm->ev.flow_id, pm->ev.conn_instance, pm->ev.id, pm->doc);
+        emit(e, pm->doc, pm->ev.ts_us, pm->ev.id, &pm->m, "alert", pm->ev.flow_id,
+             pm->ev.conn_instance, pm->ev.sport, pm->ev.dport, 0);
+        sw_fold_open(e->fold, &pm->ev, pm->m.gid, pm->m.sid, pm->doc);
+    }
+    for (int i = 0; i < n; i++) {
+        json_decref(e->grp[i].doc);
+        sw_event_clear(&e->grp[i].ev);
+    }
+}
+
+/* An alerting member of a group: rendered now (the event is cleared after the call),
+ * raised at the group's end. */
+static void group_add(sw_engine *e, const sw_event *ev, const sw_rule_match *m)
+{
+    if (e->grp_n == GROUP_MAX)
+        group_flush(e);                  /* cannot happen with today's checks */
+    struct grp_member *g = &e->grp[e->grp_n++];
+    uint64_t ordinal = ev->ordinal ? ev->ordinal : (1ull << 63) | ++e->ordinal;
+    g->doc = sw_alert_to_json_ex(ev, m, "alert", e->sensor, ordinal, e->pcap_filename);
+    g->ev = *ev;                         /* the fold key needs the evidence only */
+    g->ev.evidence = json_incref(ev->evidence);
+    g->ev.packets = g->ev.related = g->ev.ruled_out = NULL;
+    g->m = *m;
+}
+
+static void on_event_match(sw_engine *e, sw_event *ev);
+
+/* A lesser verdict after its connection's parent (an ack_storm after the takeover it
+ * follows from): counted into the parent's fold, listed in its closing update's
+ * hijack.also with its own timestamp, instead of a record of its own. 1 if so. */
+static int absorb_verdict(sw_engine *e, const sw_event *ev, const sw_rule_match *m)
+{
+    int rank = sw_incident_rank(ev->id);
+    sw_event to;
+    uint32_t gid, sid;
+    int dir;
+    memset(&to, 0, sizeof(to));
+    if (!rank || ev->group_more || e->grp_n ||
+        !sw_incidents_parent(e->inc, ev->flow_id, ev->conn_instance, rank, &to.id, &gid, &sid, &dir))
+        return 0;
+    to.flow_id = ev->flow_id;
+    to.conn_instance = ev->conn_instance;
+    to.dir = dir;
+    uint64_t ordinal = ev->ordinal ? ev->ordinal : (1ull << 63) | ++e->ordinal;
+    json_t *doc = sw_alert_to_json_ex(ev, m, "alert", e->sensor, ordinal, e->pcap_filename);
+    json_t *entry = doc ? also_entry(doc) : NULL;
+    if (entry)
+        json_object_set(entry, "timestamp", json_object_get(doc, "timestamp"));
+    int ok = entry && sw_fold_absorb(e->fold, &to, gid, sid, entry);
+    json_decref(entry);
+    json_decref(doc);
+    return ok;
 }
 
 /* The checks' emit callback: every event passes through the rule engine. */
 static void on_event(void *user, sw_event *ev)
 {
     sw_engine *e = user;
+    if (ev->id == SW_EV_CONN_END) {
+        group_flush(e);                  /* (a group never spans an end mark) */
+        sw_fold_end(e->fold, ev->flow_id, ev->conn_instance);
+        sw_incidents_end(e->inc, ev->flow_id, ev->conn_instance);   /* after its updates */
+        return;
+    }
+    on_event_match(e, ev);
+    if (!ev->group_more)
+        group_flush(e);
+}
+
+static void on_event_match(sw_engine *e, sw_event *ev)
+{
     const sw_event_def *def = sw_event_def_get(ev->id);
     e->events++;
     if (def && def->informational) {
@@ -254,6 +404,12 @@ static void on_event(void *user, sw_event *ev)
     memset(&m, 0, sizeof(m));
     switch (sw_ruleset_match(e->rules, e->matcher, ev, &m)) {
     case SW_MATCH_ALERT: {
+        if (ev->group_more || e->grp_n) {
+            group_add(e, ev, &m);        /* one record for the packet's group */
+            break;
+        }
+        if (absorb_verdict(e, ev, &m))
+            break;                       /* counted into its parent's fold */
         if (sw_fold_repeat(e->fold, ev, m.gid, m.sid))
             break;                       /* a repeat: counted into its fold */
         e->alerts++;
@@ -445,12 +601,14 @@ sw_engine *sw_engine_new(const sw_config *cfg_in, char *err, size_t errlen)
         goto fail;
     e->matcher = sw_matcher_new(65536);
     e->fold = sw_fold_new(FOLD_MAX, FOLD_IDLE_US, on_fold_close, e);
+    e->inc = sw_incidents_new(INCIDENT_MAX);
     sw_checks_config cc;
     memset(&cc, 0, sizeof(cc));
     cc.history_packets = e->cfg.history_packets;
     cc.tun = *sw_ruleset_tunables(e->rules);
+    cc.end_marks = 1;
     e->checks = sw_checks_new(&cc, on_event, e);
-    if (!e->matcher || !e->checks || !e->fold) {
+    if (!e->matcher || !e->checks || !e->fold || !e->inc) {
         set_err(err, errlen, "out of memory");
         goto fail;
     }
@@ -642,6 +800,7 @@ void sw_engine_get_stats(const sw_engine *e, sw_stats *out)
     }
     out->alerts_folded = sw_fold_folded(e->fold);
     out->fold_evictions = sw_fold_evictions(e->fold);
+    out->incident_evictions = sw_incidents_evictions(e->inc);
 }
 
 size_t sw_engine_decode_errors(const sw_engine *e, const char **names, uint64_t *counts, size_t max)
@@ -758,7 +917,12 @@ void sw_engine_free(sw_engine *e)
     sw_host_tags_free(e->tags);
     sw_checks_free(e->checks);
     sw_matcher_free(e->matcher);
+    for (int i = 0; i < e->grp_n; i++) {  /* a group is complete after every delivery */
+        json_decref(e->grp[i].doc);
+        sw_event_clear(&e->grp[i].ev);
+    }
     sw_fold_free(e->fold);
+    sw_incidents_free(e->inc);
     sw_ruleset_free(e->rules);
     if (e->vars) {
         for (char **v = e->vars; *v; v++)

@@ -579,6 +579,33 @@ int sw_query_stats(sqlite3 *db, const sw_query_filter *f, sw_query_bucket bucket
                                              (json_int_t)sqlite3_column_int64(st, 2)));
     sqlite3_finalize(st);
 
+    /* connections (instances for seqwatch's alerts): where the alerts concentrate */
+    arr = json_array();
+    json_object_set_new(res, "by_connection", arr);
+    st = prepare_filtered(db,
+                          "SELECT min(src_ip || ':' || src_port, dest_ip || ':' || dest_port) AS a,"
+                          " max(src_ip || ':' || src_port, dest_ip || ':' || dest_port) AS b,"
+                          " flow_id, json_extract(doc, '$.hijack.conn_instance') AS inst,"
+                          " COUNT(*) AS n, COUNT(DISTINCT incident_id) AS inc, MIN(severity)"
+                          " FROM alerts",
+                          &g, " GROUP BY sensor, flow_id, inst, a, b ORDER BY n DESC, a, b LIMIT ?",
+                          &topv, 1, err, errlen);
+    if (!st)
+        goto fail;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        json_t *c = json_pack("{s:s, s:s, s:I, s:I, s:I}", "endpoint_a", col_text(st, 0),
+                              "endpoint_b", col_text(st, 1), "flow_id",
+                              (json_int_t)sqlite3_column_int64(st, 2), "count",
+                              (json_int_t)sqlite3_column_int64(st, 4), "incidents",
+                              (json_int_t)sqlite3_column_int64(st, 5));
+        if (c && sqlite3_column_type(st, 3) == SQLITE_INTEGER)
+            json_object_set_new(c, "conn_instance", json_integer(sqlite3_column_int64(st, 3)));
+        if (c && sqlite3_column_type(st, 6) == SQLITE_INTEGER)
+            json_object_set_new(c, "severity", json_integer(sqlite3_column_int64(st, 6)));
+        json_array_append_new(arr, c);
+    }
+    sqlite3_finalize(st);
+
     if (bucket == SW_BUCKET_AUTO)
         bucket = (last - first) <= 48ll * 3600 * 1000000 ? SW_BUCKET_HOUR : SW_BUCKET_DAY;
     const char *bfmt = bucket == SW_BUCKET_MINUTE ? "%Y-%m-%dT%H:%MZ"
@@ -637,6 +664,18 @@ int sw_query_stats(sqlite3 *db, const sw_query_filter *f, sw_query_bucket bucket
                     (long long)json_integer_value(json_object_get(e, "count")),
                     json_string_value(json_object_get(e, "host_a")),
                     json_string_value(json_object_get(e, "host_b")));
+        fprintf(out, "\nby connection (top %d)\n", top);
+        json_array_foreach(json_object_get(res, "by_connection"), i, e) {
+            json_t *ci = json_object_get(e, "conn_instance");
+            fprintf(out, "  %8lld  %s <-> %s", (long long)json_integer_value(json_object_get(e, "count")),
+                    json_string_value(json_object_get(e, "endpoint_a")),
+                    json_string_value(json_object_get(e, "endpoint_b")));
+            if (json_is_integer(ci))
+                fprintf(out, " #%lld", (long long)json_integer_value(ci));
+            if (json_integer_value(json_object_get(e, "incidents")))
+                fputs("  (verdict)", out);
+            fputs("\n", out);
+        }
         fprintf(out, "\nper %s (UTC)\n", bname);
         json_array_foreach(json_object_get(res, "per_bucket"), i, e) {
             int64_t c = json_integer_value(json_object_get(e, "count"));
@@ -655,6 +694,170 @@ int sw_query_stats(sqlite3 *db, const sw_query_filter *f, sw_query_bucket bucket
 fail:
     json_decref(res);
     return ok ? 0 : -1;
+}
+
+/* ---- incidents ---------------------------------------------------------------------- */
+
+enum { I_SENSOR, I_FLOW, I_INST, I_ALERT_ID, I_INCIDENT, I_EVENT, I_SEVERITY, I_TS_US, I_COUNT,
+       I_LAST, I_ALSO, I_DIR, I_SRC, I_SPORT, I_DST, I_DPORT };
+
+/* Add n occurrences of event to the incident's "events" object (insertion order). */
+static void inc_count(json_t *events, const char *ev, json_int_t n)
+{
+    if (!ev || !*ev)
+        return;
+    json_t *v = json_object_get(events, ev);
+    json_object_set_new(events, ev, json_integer((v ? json_integer_value(v) : 0) + n));
+}
+
+static json_t *incident_new(sqlite3_stmt *st)
+{
+    int to_client = strcmp(col_text(st, I_DIR), "to_client") == 0;
+    char conn[200];
+    /* the connection as client -> server (the first alert's packet may go either way) */
+    snprintf(conn, sizeof conn, "%s:%lld -> %s:%lld", col_text(st, to_client ? I_DST : I_SRC),
+             (long long)sqlite3_column_int64(st, to_client ? I_DPORT : I_SPORT),
+             col_text(st, to_client ? I_SRC : I_DST),
+             (long long)sqlite3_column_int64(st, to_client ? I_SPORT : I_DPORT));
+    return json_pack("{s:s, s:I, s:I, s:s, s:n, s:n, s:I, s:I, s:I, s:{}}", "sensor",
+                     col_text(st, I_SENSOR), "flow_id", (json_int_t)sqlite3_column_int64(st, I_FLOW),
+                     "conn_instance", (json_int_t)sqlite3_column_int64(st, I_INST), "connection",
+                     conn, "incident_id", "verdict", "severity",
+                     (json_int_t)sqlite3_column_int64(st, I_SEVERITY), "first_us",
+                     (json_int_t)sqlite3_column_int64(st, I_TS_US), "last_us",
+                     (json_int_t)sqlite3_column_int64(st, I_TS_US), "events");
+}
+
+static void incident_add(json_t *inc, sqlite3_stmt *st)
+{
+    json_int_t n = sqlite3_column_type(st, I_COUNT) == SQLITE_INTEGER
+                       ? (json_int_t)sqlite3_column_int64(st, I_COUNT) : 1;
+    json_t *events = json_object_get(inc, "events");
+    inc_count(events, col_text(st, I_EVENT), n);
+    json_error_t je;
+    json_t *also = json_loads(col_text(st, I_ALSO), 0, &je);
+    size_t i;
+    json_t *a;
+    json_int_t later = 0;                        /* verdicts absorbed after this alert */
+    json_array_foreach(also, i, a) {
+        const char *at = json_string_value(json_object_get(a, "timestamp"));
+        uint64_t t;
+        inc_count(events, json_string_value(json_object_get(a, "event")), at ? 1 : n);
+        if (at && sw_parse_timestamp(at, &t) == 0 && (json_int_t)t > later)
+            later = (json_int_t)t;
+    }
+    json_decref(also);
+    json_int_t sev = (json_int_t)sqlite3_column_int64(st, I_SEVERITY);
+    if (sqlite3_column_type(st, I_SEVERITY) == SQLITE_INTEGER &&
+        sev < json_integer_value(json_object_get(inc, "severity")))
+        json_object_set_new(inc, "severity", json_integer(sev));
+    json_int_t last = (json_int_t)sqlite3_column_int64(st, I_TS_US);
+    uint64_t fl;
+    if (sqlite3_column_type(st, I_LAST) == SQLITE_TEXT &&
+        sw_parse_timestamp(col_text(st, I_LAST), &fl) == 0)
+        last = (json_int_t)fl;
+    if (later > last)
+        last = later;
+    if (last > json_integer_value(json_object_get(inc, "last_us")))
+        json_object_set_new(inc, "last_us", json_integer(last));
+    json_object_set_new(inc, "alerts", json_integer(json_integer_value(json_object_get(inc, "alerts")) + 1));
+    const char *id = col_text(st, I_ALERT_ID), *pid = col_text(st, I_INCIDENT);
+    if (*pid && strcmp(id, pid) == 0) {          /* the parent verdict */
+        json_object_set_new(inc, "incident_id", json_string(pid));
+        json_object_set_new(inc, "verdict", json_string(col_text(st, I_EVENT)));
+    }
+}
+
+static void incident_print(FILE *out, json_t *inc)
+{
+    char t1[40], t2[40];
+    sw_format_timestamp((uint64_t)json_integer_value(json_object_get(inc, "first_us")), t1, sizeof t1);
+    sw_format_timestamp((uint64_t)json_integer_value(json_object_get(inc, "last_us")), t2, sizeof t2);
+    json_object_set_new(inc, "first", json_string(t1));
+    json_object_set_new(inc, "last", json_string(t2));
+    if (!out)
+        return;
+    const char *verdict = json_string_value(json_object_get(inc, "verdict"));
+    const char *pid = json_string_value(json_object_get(inc, "incident_id"));
+    /* 2023-11-14T22:13:20.818000+0000: date and time to the millisecond */
+    fprintf(out, "%.10s %.12s .. %.12s  %-8.8s  sev %lld  %-16s  %s  %lld alert%s:",
+            t1, t1 + 11, t2 + 11, pid ? pid : "-", (long long)json_integer_value(json_object_get(inc, "severity")),
+            verdict ? verdict : "-", json_string_value(json_object_get(inc, "connection")),
+            (long long)json_integer_value(json_object_get(inc, "alerts")),
+            json_integer_value(json_object_get(inc, "alerts")) == 1 ? "" : "s");
+    const char *k;
+    json_t *v;
+    int first = 1;
+    json_object_foreach(json_object_get(inc, "events"), k, v) {
+        if (json_integer_value(v) > 1)
+            fprintf(out, "%s %s x%lld", first ? "" : ",", k, (long long)json_integer_value(v));
+        else
+            fprintf(out, "%s %s", first ? "" : ",", k);
+        first = 0;
+    }
+    fputc('\n', out);
+}
+
+long sw_query_incidents(sqlite3 *db, const sw_query_filter *f, int json, FILE *out, char *err,
+                        size_t errlen)
+{
+    sw_query_filter g = *f;
+    g.limit = 0;
+    g.source = "seqwatch";
+    sqlite3_stmt *st = prepare_filtered(
+        db,
+        "SELECT COALESCE(sensor, ''), COALESCE(flow_id, 0),"
+        " COALESCE(json_extract(doc, '$.hijack.conn_instance'), 0), alert_id, incident_id,"
+        " event, severity, ts_us, json_extract(doc, '$.hijack.fold.count'),"
+        " json_extract(doc, '$.hijack.fold.last'), json_extract(doc, '$.hijack.also'),"
+        " json_extract(doc, '$.hijack.direction'), src_ip, src_port, dest_ip, dest_port"
+        " FROM alerts",
+        &g, " AND event_type = 'alert' ORDER BY 1, 2, 3, ts_us, id", NULL, 0, err, errlen);
+    if (!st)
+        return -1;
+    json_t *all = json ? json_array() : NULL, *cur = NULL;
+    char key[256] = "", k[256];
+    long n = 0;
+    int rc;
+    if (!json && out)
+        fputs("first .. last (UTC)                  incident  sev    verdict           "
+              "connection  alerts: events\n", out);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        snprintf(k, sizeof k, "%s|%lld|%lld", col_text(st, I_SENSOR),
+                 (long long)sqlite3_column_int64(st, I_FLOW), (long long)sqlite3_column_int64(st, I_INST));
+        if (!cur || strcmp(k, key) != 0) {
+            if (cur) {
+                incident_print(json ? NULL : out, cur);
+                if (all)
+                    json_array_append(all, cur);
+                json_decref(cur);
+            }
+            cur = incident_new(st);
+            json_object_set_new(cur, "alerts", json_integer(0));
+            snprintf(key, sizeof key, "%s", k);
+            n++;
+        }
+        if (cur)
+            incident_add(cur, st);
+    }
+    if (cur) {
+        incident_print(json ? NULL : out, cur);
+        if (all)
+            json_array_append(all, cur);
+        json_decref(cur);
+    }
+    if (rc != SQLITE_DONE) {
+        snprintf(err, errlen, "%s", sqlite3_errmsg(db));
+        n = -1;
+    }
+    sqlite3_finalize(st);
+    if (all && n >= 0 && out) {
+        char *s = json_dumps(all, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        fprintf(out, "%s\n", s ? s : "[]");
+        free(s);
+    }
+    json_decref(all);
+    return n;
 }
 
 /* ---- one alert by id or prefix ------------------------------------------------------ */

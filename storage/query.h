@@ -68,6 +68,15 @@ int sw_query_bucket_parse(const char *s, sw_query_bucket *out);
 int sw_query_stats(sqlite3 *db, const sw_query_filter *f, sw_query_bucket bucket, int top,
                    int json, FILE *out, char *err, size_t errlen);
 
+/* One line per incident (the alerts of one connection instance; docs/detections.md,
+ * "Incidents"): connection (client -> server), verdict (the parent's event, "-"
+ * without one), most severe severity, first and last time (a folded alert's last
+ * repeat included), the alerts and the events with their counts (merged events
+ * included). Table (json = 0) or a JSON array. Returns the number of incidents or
+ * -1 (err). */
+long sw_query_incidents(sqlite3 *db, const sw_query_filter *f, int json, FILE *out, char *err,
+                        size_t errlen);
+
 /* Find an alert by its id or a unique prefix of it. Returns 1 and the stored id and
  * document (malloc'd), 0 if none matches, -1 on error, -2 if the prefix is
  * ambiguous (err lists some of the candidates). */

@@ -875,12 +875,19 @@ int sw_show_in_chain(const json_t *doc, const json_t *other)
     const json_t *h = json_object_get(doc, "hijack");
     const json_t *oh = json_object_get(other, "hijack");
     const json_t *chain = json_object_get(json_object_get(h, "evidence"), "chain");
-    if (!json_is_array(chain) || !json_is_object(oh) || doc == other)
+    const json_t *ichain = json_object_get(json_object_get(h, "incident"), "chain");
+    if ((!json_is_array(chain) && !json_is_array(ichain)) || !json_is_object(oh) || doc == other)
         return 0;
     if (!json_equal(json_object_get(doc, "flow_id"), json_object_get(other, "flow_id")) ||
         !json_equal(json_object_get(h, "conn_instance"), json_object_get(oh, "conn_instance")))
         return 0;
     const char *oid = str(other, "alert_id"), *oev = str(oh, "event");
+    /* an alert the verdict lists as its incident's chain (hijack.incident.chain) */
+    size_t k;
+    const json_t *id;
+    json_array_foreach((json_t *)ichain, k, id)
+        if (oid && json_is_string(id) && !strcmp(json_string_value(id), oid))
+            return 1;
     /* an alert that names this verdict as its incident */
     const char *inc = str(other, "incident_id") ? str(other, "incident_id")
                                                 : str(oh, "incident_id");

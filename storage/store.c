@@ -126,10 +126,21 @@ static const char schema_step3[] =
     "CREATE INDEX alerts_community_id ON alerts(community_id);"
     "CREATE INDEX alerts_run ON alerts(run_id);";
 
+/* Step 4: the incident an alert belongs to (docs/detections.md, "Incidents"): the
+ * alert_id of its parent verdict, from the document's hijack.incident_id or, for an
+ * alert written before its parent, from the parent's hijack.incident.chain. Rows
+ * stored before the step come from versions without incidents: NULL. */
+static const char schema_step4[] =
+    "ALTER TABLE alerts ADD COLUMN incident_id TEXT;"
+    "UPDATE alerts SET incident_id = json_extract(doc, '$.hijack.incident_id')"
+    "  WHERE json_type(doc, '$.hijack.incident_id') = 'text';"
+    "CREATE INDEX alerts_incident ON alerts(incident_id);";
+
 static const char *const schema_steps[SW_STORE_SCHEMA_VERSION] = {
     schema_step1,
     schema_step2,
     schema_step3,
+    schema_step4,
 };
 
 /* The IP protocol number of an EVE "proto" (name or number); 0 if none fits. */
@@ -527,20 +538,27 @@ static sqlite3_stmt *cached_stmt(sqlite3 *db, const char *sql)
 static const char insert_sql[] =
     "INSERT INTO alerts (alert_id, ts, ts_us, event, event_type, signature_id, gid, rev,"
     " signature, category, severity, src_ip, src_port, dest_ip, dest_port, proto, flow_id,"
-    " sensor, source, doc, community_id, run_id)"
+    " sensor, source, doc, community_id, run_id, incident_id)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
-    " ?18, ?19, ?20, ?21, ?22)"
+    " ?18, ?19, ?20, ?21, ?22, ?23)"
     " ON CONFLICT (alert_id) DO NOTHING";
+
+/* An incident's parent links the alerts of its chain, stored before it. */
+static const char link_chain_sql[] =
+    "UPDATE alerts SET incident_id = ?1"
+    " WHERE alert_id IN (SELECT value FROM json_each(?2)) AND alert_id <> ?1"
+    " AND flow_id IS ?3 AND sensor IS ?4";
 
 /* A folded alert's closing update (hijack.fold.final, docs/schema.md) replaces the
  * stored document of its alert_id (count, last time) instead of adding a row. */
 static const char upsert_sql[] =
     "INSERT INTO alerts (alert_id, ts, ts_us, event, event_type, signature_id, gid, rev,"
     " signature, category, severity, src_ip, src_port, dest_ip, dest_port, proto, flow_id,"
-    " sensor, source, doc)"
+    " sensor, source, doc, incident_id)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
-    " ?18, ?19, ?20)"
-    " ON CONFLICT (alert_id) DO UPDATE SET doc = excluded.doc";
+    " ?18, ?19, ?20, ?23)"
+    " ON CONFLICT (alert_id) DO UPDATE SET doc = excluded.doc,"
+    " incident_id = COALESCE(excluded.incident_id, incident_id)";
 
 /* 1 when doc is a fold's closing update. */
 static int is_fold_update(const json_t *hijack)
@@ -593,6 +611,37 @@ int sw_store_alert_id(const json_t *doc, char *out, size_t len)
         return -1;
     sw_store_content_id(doc, out);
     return 0;
+}
+
+/* A parent's document (hijack.incident with an id and a chain): the rows of its
+ * chain point to it — only rows of the same connection (flow_id and sensor), so a
+ * document ingested from elsewhere cannot claim other connections' alerts. Also for
+ * a parent already stored (ingesting a file again). */
+static int link_chain(sqlite3 *db, const json_t *doc, const json_t *hijack, char *err,
+                      size_t errlen)
+{
+    const json_t *inc = json_object_get(hijack, "incident");
+    const json_t *id = json_object_get(inc, "id"), *chain = json_object_get(inc, "chain");
+    if (!json_is_string(id) || !json_is_array(chain) || json_array_size(chain) == 0)
+        return 0;
+    char *text = json_dumps(chain, JSON_COMPACT);
+    sqlite3_stmt *st = text ? cached_stmt(db, link_chain_sql) : NULL;
+    if (!st) {
+        snprintf(err, errlen, "%s", text ? sqlite3_errmsg(db) : "out of memory");
+        free(text);
+        return -1;
+    }
+    sqlite3_bind_text(st, 1, json_string_value(id), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, text, -1, SQLITE_TRANSIENT);
+    bind_int(st, 3, doc, "flow_id");               /* only rows of its own connection */
+    bind_str(st, 4, doc, json_is_string(json_object_get(doc, "sensor")) ? "sensor" : "host");
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_DONE)
+        snprintf(err, errlen, "%s", sqlite3_errmsg(db));
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    free(text);
+    return rc == SQLITE_DONE ? 0 : -1;
 }
 
 int sw_store_insert(sqlite3 *db, const json_t *doc, const char *text, char *err, size_t errlen)
@@ -704,6 +753,7 @@ int sw_store_insert_run(sqlite3 *db, const json_t *doc, const char *text, int64_
         sqlite3_bind_text(st, 21, cid, -1, SQLITE_TRANSIENT);
     if (run_id > 0)
         sqlite3_bind_int64(st, 22, run_id);
+    bind_str(st, 23, hijack, "incident_id");
 
     int rc = sqlite3_step(st);
     int result;
@@ -718,6 +768,8 @@ int sw_store_insert_run(sqlite3 *db, const json_t *doc, const char *text, int64_
     }
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
+    if (result >= 0 && hijack && link_chain(db, doc, hijack, err, errlen) != 0)
+        result = -2;
     free(owned);
     return result;
 }

@@ -11,7 +11,7 @@
 #include <sqlite3.h>
 
 /* Number of migration steps; a database at this user_version is current. */
-#define SW_STORE_SCHEMA_VERSION 3
+#define SW_STORE_SCHEMA_VERSION 4
 /* Longest alert_id accepted (seqwatch's own are 36: UUID form). */
 #define SW_STORE_ALERT_ID_MAX 128
 

@@ -415,6 +415,16 @@ def alert_of(doc):
         return ev, None
 
 
+def alerts_in(doc):
+    """(event, connection) of an alert and of the events merged into it (hijack.also:
+    the other fingerprint events of its packet, the event that completed a verdict:
+    raised too, docs/detections.md)."""
+    a = alert_of(doc)
+    if not a:
+        return []
+    return [a] + [(m.get("event"), a[1]) for m in (doc.get("hijack") or {}).get("also") or []]
+
+
 def alerts_from_jsonl(path):
     out = []
     if not os.path.exists(path):
@@ -428,10 +438,14 @@ def alerts_from_jsonl(path):
             # a folded alert's closing update repeats its alert_id (docs/schema.md):
             # not another alert, and the database holds it in the same row
             if ((doc.get("hijack") or {}).get("fold") or {}).get("final"):
+                # ... but the lesser verdicts it absorbed (hijack.also entries with their
+                # own timestamp, docs/detections.md "Incidents") were raised then
+                a = alert_of(doc)
+                if a:
+                    out.extend((m.get("event"), a[1]) for m in doc["hijack"].get("also") or []
+                               if m.get("timestamp"))
                 continue
-            a = alert_of(doc)
-            if a:
-                out.append(a)
+            out.extend(alerts_in(doc))
     return out
 
 
@@ -456,9 +470,7 @@ def alerts_from_db(path):
                         if aid in seen:
                             continue
                         seen.add(aid)
-                        a = alert_of(doc)
-                        if a:
-                            out.append(a)
+                        out.extend(alerts_in(doc))
     finally:
         db.close()
     return out

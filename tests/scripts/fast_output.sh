@@ -10,23 +10,26 @@ SRC=${SW_SOURCE_DIR:?SW_SOURCE_DIR not set}
 DEMO=$SRC/tests/traces/demo-hijack.pcap
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
-LINE='^2023-11-14 22:13:2[01]\.[0-9]{6}  \[sev [123]\] [a-z_]+  [0-9.]+:[0-9]+ -> [0-9.]+:[0-9]+  .+  \[1:23000[0-9]{2}:1\]$'
+# the demo: 3 alerts and the verdict's closing update (7 events: the forged packet's
+# fingerprint events are one alert, the desync is in its session_takeover, the
+# ack_storm after it in the verdict's update; docs/detections.md)
+LINE='^2023-11-14 22:13:2[01]\.[0-9]{6}  \[sev [123]\] [a-z_]+( \+1 later verdict)?  [0-9.]+:[0-9]+ -> [0-9.]+:[0-9]+  .+  \[1:23000[0-9]{2}:1\]( \(update\))?$'
 
 # a pipe: JSON lines, as before
 "$P" run -r "$DEMO" --no-db -q >"$T/pipe" || fail "pipe run"
-[ "$(wc -l <"$T/pipe")" = 7 ] && python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]' "$T/pipe" \
-  || fail "pipe output is not 7 JSON lines"
+[ "$(wc -l <"$T/pipe")" = 4 ] && python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]' "$T/pipe" \
+  || fail "pipe output is not 4 JSON lines"
 
 # forced to a pipe: the one-line form, nothing else on stdout
 "$P" run -r "$DEMO" --no-db -q --fast >"$T/fast" || fail "--fast run"
-[ "$(wc -l <"$T/fast")" = 7 ] || fail "--fast: $(wc -l <"$T/fast") lines"
+[ "$(wc -l <"$T/fast")" = 4 ] || fail "--fast: $(wc -l <"$T/fast") lines"
 grep -Evq "$LINE" "$T/fast" && fail "--fast line format: $(grep -Ev "$LINE" "$T/fast" | head -1)"
 grep -q '  \[sev 1\] session_takeover  192.168.56.20:23 -> 192.168.56.10:50123  ' "$T/fast" || fail "--fast: no takeover line"
 
 # both: lines on stdout, JSON in the file
 "$P" run -r "$DEMO" --no-db -q --fast --json "$T/a.json" >"$T/fast2" || fail "--fast --json FILE"
 cmp -s "$T/fast" "$T/fast2" || fail "--fast --json FILE: other lines"
-[ "$(wc -l <"$T/a.json")" = 7 ] || fail "--fast --json FILE: JSON file"
+[ "$(wc -l <"$T/a.json")" = 4 ] || fail "--fast --json FILE: JSON file"
 "$P" run -r "$DEMO" --no-db -q --fast --json - >/dev/null 2>"$T/err"; [ $? = 2 ] || fail "--fast --json - accepted"
 grep -q 'both write to stdout' "$T/err" || fail "--fast --json - message: $(cat "$T/err")"
 
@@ -40,7 +43,7 @@ fi
 # a terminal (script(1) gives the program a pseudo-terminal)
 if command -v script >/dev/null; then
   script -qec "'$P' run -r '$DEMO' --no-db -q" /dev/null | tr -d '\r' >"$T/tty"
-  [ "$(wc -l <"$T/tty")" = 7 ] && ! grep -Evq "$LINE" "$T/tty" || fail "terminal: $(head -2 "$T/tty")"
+  [ "$(wc -l <"$T/tty")" = 4 ] && ! grep -Evq "$LINE" "$T/tty" || fail "terminal: $(head -2 "$T/tty")"
   script -qec "'$P' run -r '$DEMO' --no-db -q --no-fast" /dev/null | tr -d '\r' >"$T/tty2"
   head -c 1 "$T/tty2" | grep -q '{' || fail "--no-fast on a terminal: $(head -c 80 "$T/tty2")"
   script -qec "'$P' run -r '$DEMO' --no-db -q --json -" /dev/null | tr -d '\r' >"$T/tty3"

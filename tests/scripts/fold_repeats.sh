@@ -4,7 +4,10 @@
 # once plus one closing update (same alert_id, hijack.fold: count 293, first/last),
 # one database row whose stored document carries the count, `seqwatch query` showing
 # it, and `seqwatch ingest` of the JSON lines giving the same rows. The demo (no
-# repeats) is unchanged: 7 alerts, no update.
+# repeats): its 7 events are 3 alerts — the forged packet's three fingerprint events
+# are one, the desync is in the session_takeover it completes (docs/detections.md
+# "One packet, one alert") — and the verdict's closing update, which lists the
+# ack_storm that followed it (count 1, absorbed 1; "Incidents").
 set -u
 P=${SW_PROGRAM:?SW_PROGRAM not set}
 SRC=${SW_SOURCE_DIR:?SW_SOURCE_DIR not set}
@@ -13,8 +16,17 @@ T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 
 "$P" run -r "$SRC/tests/traces/demo-hijack.pcap" --json "$T/demo.jsonl" --no-db -q || fail "demo run"
-[ "$(wc -l < "$T/demo.jsonl")" = 7 ] || fail "demo: $(wc -l < "$T/demo.jsonl") lines"
-grep -q '"fold"' "$T/demo.jsonl" && fail "demo: an update without repeats"
+[ "$(wc -l < "$T/demo.jsonl")" = 4 ] || fail "demo: $(wc -l < "$T/demo.jsonl") lines"
+python3 - "$T/demo.jsonl" <<'PY' || fail "demo: the verdict's update"
+import json, sys
+docs = [json.loads(l) for l in open(sys.argv[1])]
+upd = [d for d in docs if d["hijack"].get("fold")]
+assert len(upd) == 1 and docs[-1] is upd[0], "one update, the last line"
+h = upd[0]["hijack"]
+assert h["event"] == "session_takeover" and upd[0]["alert_id"] == docs[2]["alert_id"]
+assert h["fold"]["count"] == 1 and h["fold"]["absorbed"] == 1 and h["fold"]["final"] is True
+assert [a["event"] for a in h["also"]] == ["desync", "ack_storm"] and "timestamp" in h["also"][1]
+PY
 
 Q=$SHARED/pcaps/fox-it-quantuminsert/bro.org-harlemshake-inject.pcap
 if [ ! -f "$Q" ]; then

@@ -33,7 +33,10 @@ rows = set()
 import os
 for line in (open(sys.argv[1]) if os.path.exists(sys.argv[1]) else []):
     d = json.loads(line)
-    rows.add("%s %s:%s -> %s:%s" % (d["hijack"]["event"], d["src_ip"], d["src_port"], d["dest_ip"], d["dest_port"]))
+    # an alert's event and the events merged into it (hijack.also: the other
+    # fingerprint events of its packet, the event that completed a verdict)
+    for ev in [d["hijack"]["event"]] + [a["event"] for a in d["hijack"].get("also", [])]:
+        rows.add("%s %s:%s -> %s:%s" % (ev, d["src_ip"], d["src_port"], d["dest_ip"], d["dest_port"]))
 for r in sorted(rows):
     print(r)
 PY

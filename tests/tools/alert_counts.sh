@@ -1,21 +1,22 @@
 #!/bin/bash
-# alert_counts.sh OLD NEW — alerts before/after on every capture (the bundled
-# traces, the public captures under $SW_SHARED_DIR/pcaps): the alert records each
+# alert_counts.sh OLD NEW [CAPTURE...] — alerts before/after on every capture (the
+# bundled traces, the public captures under $SW_SHARED_DIR/pcaps, and the CAPTUREs
+# given, e.g. an e2e lab scenario's capture.pcap kept with --keep): the alert records each
 # program writes (JSON lines minus closing updates = database rows), the closing
 # updates, and the most alert records one connection instance got. Prints a
 # Markdown table of the captures whose counts differ, then the totals — the table in
 # docs/detections.md ("Repeats fold") comes from here.
 set -u
 here=$(cd "$(dirname "$0")" && pwd); src=$(cd "$here/../.." && pwd)
-[ $# -eq 2 ] || { echo "usage: alert_counts.sh OLD NEW" >&2; exit 2; }
-old=$1 new=$2
+[ $# -ge 2 ] || { echo "usage: alert_counts.sh OLD NEW [CAPTURE...]" >&2; exit 2; }
+old=$1 new=$2; shift 2
 pcaps=${SW_SHARED_DIR:-$src/../shared}/pcaps
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 files=()
 while IFS= read -r -d '' f; do files+=("$f"); done < <(
   { find "$src/tests/traces" -type f \( -name '*.pcap' -o -name '*.pcapng' \) -print0
     [ -d "$pcaps" ] && find "$pcaps" -type f \( -name '*.pcap' -o -name '*.pcapng' -o -name '*.tcpdump' \) -print0
-  } | sort -z)
+  } | sort -z; for f in "$@"; do printf '%s\0' "$f"; done)
 for f in "${files[@]}"; do
   rel=${f#"$src"/}; rel=${rel#"$pcaps"/}
   extra=(); [ -f "$src/tests/expect/$rel.args" ] && read -r -a extra <"$src/tests/expect/$rel.args"

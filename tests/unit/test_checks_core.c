@@ -3,7 +3,8 @@
  * the ladder (length, order, times, the trigger mark, history_packets 0 and the cap),
  * the event's connection fields, the observer lifecycle driven by hand-built
  * observations (state allocated on first sight, pending decisions made at flow end,
- * state freed), and the per-flow size budget.
+ * the end mark after an instance's last event, state freed), and the per-flow size
+ * budget.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -119,11 +120,21 @@ static void test_event_fields(void **st)
 /* ---- hand-built observations ---- */
 
 typedef struct rec_ev { int n; sw_event_id id[8]; uint8_t src[16]; uint16_t sport, dport;
-                        int dir; uint8_t cst, sst; uint64_t flow_id; } rec_ev;
+                        int dir; uint8_t cst, sst; uint64_t flow_id;
+                        int marks, events_at_mark; uint64_t mark_flow; uint32_t mark_inst;
+                        int mark_has_evidence; } rec_ev;
 
 static void rec_emit(void *user, sw_event *ev)
 {
     rec_ev *r = user;
+    if (ev->id == SW_EV_CONN_END) {               /* cfg.end_marks */
+        r->marks++;
+        r->events_at_mark = r->n;
+        r->mark_flow = ev->flow_id;
+        r->mark_inst = ev->conn_instance;
+        r->mark_has_evidence = ev->evidence != NULL;
+        return;
+    }
     if (r->n < 8)
         r->id[r->n] = ev->id;
     r->n++;
@@ -144,6 +155,7 @@ static void test_lifecycle_synthetic(void **st)
     sw_checks_config cc;
     memset(&cc, 0, sizeof cc);
     cc.history_packets = 4;
+    cc.end_marks = 1;
     sw_checks *ck = sw_checks_new(&cc, rec_emit, &r);
     sw_observer ob;
     sw_checks_observer(ck, &ob);
@@ -236,10 +248,18 @@ static void test_lifecycle_synthetic(void **st)
     q.ts_us += 5000000;
     ob.on_packet(ob.ctx, &o);
     sw_conn_obs co = { .flow = &f, .pkt = NULL, .outcome = SW_CONN_OPEN };
+    assert_int_equal(r.marks, 0);                  /* the instance has not ended */
     ob.on_conn_end(ob.ctx, &co);
+    /* its end mark follows its last event: the pending one was decided (dropped) first */
+    assert_int_equal(r.marks, 1);
+    assert_int_equal(r.events_at_mark, 2);
+    assert_int_equal(r.mark_flow, 4242);
+    assert_int_equal(r.mark_inst, 0);
+    assert_false(r.mark_has_evidence);
     ob.on_flow_free(ob.ctx, &f);
     assert_null(f.obs_state);
     assert_int_equal(r.n, 2);
+    assert_int_equal(r.marks, 2);                  /* and again when the flow goes */
     sw_checks_get_counters(ck, &cnt);
     assert_int_equal(cnt.held, 2);
     assert_int_equal(cnt.cleared, 1);
@@ -248,6 +268,18 @@ static void test_lifecycle_synthetic(void **st)
     memset(&g, 0, sizeof g);
     ob.on_conn_end(ob.ctx, &(sw_conn_obs){ .flow = &g });
     ob.on_flow_free(ob.ctx, &g);
+    /* an instance without events gets no mark */
+    sw_flow q2 = f;
+    q2.obs_state = NULL;
+    q2.conn.flow_id = 4343;
+    sw_pkt_obs oq2 = oq;
+    oq2.flow = &q2;
+    ob.on_packet(ob.ctx, &oq2);                    /* a plain ACK: no event */
+    assert_non_null(q2.obs_state);
+    ob.on_conn_end(ob.ctx, &(sw_conn_obs){ .flow = &q2, .outcome = SW_CONN_OPEN });
+    ob.on_flow_free(ob.ctx, &q2);
+    assert_int_equal(r.marks, 2);
+    assert_int_equal(r.n, 2);
     sw_checks_free(ck);
 }
 

@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include <jansson.h>
+#include <pcap/pcap.h>
 
 #include "seqwatch.h"
 #include "detector/packet.h"
@@ -284,6 +285,159 @@ static void test_site_rule_files(void **state)
     assert_true(synack_alerts(&cfg, NULL) >= 1);
 }
 
+/* ---- the demo capture: one hijacked connection ---- */
+
+typedef struct {
+    int n;
+    json_t *docs[32];
+} docs_t;
+
+static void keep_doc(void *u, const sw_alert *a)
+{
+    docs_t *d = u;
+    json_error_t je;
+    if (d->n < 32)
+        d->docs[d->n++] = json_loads(a->json, 0, &je);
+}
+
+/* Run the demo capture; 0 and nothing recorded without SW_SOURCE_DIR. */
+static int run_demo(sw_config *cfg, docs_t *d)
+{
+    memset(d, 0, sizeof(*d));
+    const char *src = getenv("SW_SOURCE_DIR");
+    if (!src)
+        return 0;
+    char path[4096], eb[PCAP_ERRBUF_SIZE], err[256];
+    snprintf(path, sizeof path, "%s/tests/traces/demo-hijack.pcap", src);
+    pcap_t *pc = pcap_open_offline(path, eb);
+    assert_non_null(pc);
+    cfg->sensor_name = "unit";
+    cfg->seed_set = 1;
+    sw_engine *e = sw_engine_new(cfg, err, sizeof(err));
+    assert_non_null(e);
+    sw_engine_set_alert_cb(e, keep_doc, d);
+    struct pcap_pkthdr *h;
+    const u_char *data;
+    while (pcap_next_ex(pc, &h, &data) == 1)
+        sw_engine_feed(e, pcap_datalink(pc), (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec,
+                       data, h->caplen, h->len);
+    pcap_close(pc);
+    sw_engine_free(e);
+    return 1;
+}
+
+/* The demo with a threshold file of the given text. */
+static void run_demo_suppressed(const char *threshold, docs_t *d)
+{
+    char tf[] = "/tmp/sw_engine_thr_XXXXXX";
+    int fd = mkstemp(tf);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    assert_non_null(f);
+    fputs(threshold, f);
+    fclose(f);
+    sw_config cfg;
+    sw_config_init(&cfg);
+    cfg.threshold_file = tf;
+    run_demo(&cfg, d);
+    unlink(tf);
+}
+
+static void docs_free(docs_t *d)
+{
+    for (int i = 0; i < d->n; i++)
+        json_decref(d->docs[i]);
+}
+
+static const char *doc_event(const json_t *doc)
+{
+    return json_string_value(json_object_get(json_object_get(doc, "hijack"), "event"));
+}
+
+/* hijack.also of doc: the events it lists, comma-separated, into buf. */
+static const char *also_events(const json_t *doc, char *buf, size_t len)
+{
+    json_t *also = json_object_get(json_object_get(doc, "hijack"), "also");
+    size_t i, o = 0;
+    json_t *v;
+    buf[0] = 0;
+    json_array_foreach(also, i, v) {
+        assert_true(json_is_object(json_object_get(v, "evidence")));
+        assert_true(json_is_integer(json_object_get(v, "signature_id")));
+        o += (size_t)snprintf(buf + o, len - o, "%s%s", o ? "," : "",
+                              json_string_value(json_object_get(v, "event")));
+    }
+    return buf;
+}
+
+/* The forged packet's three fingerprint events are one alert, the desync that
+ * completes the takeover is in the verdict's alert, the ack_storm after it is in the
+ * verdict's closing update; each event is still matched by the rules on its own:
+ * suppressing the most severe member leaves the others. */
+static void test_demo_one_alert_per_packet(void **state)
+{
+    (void)state;
+    docs_t d;
+    sw_config cfg;
+    sw_config_init(&cfg);
+    if (!run_demo(&cfg, &d))
+        skip();
+    char b[256];
+    assert_int_equal(d.n, 4);
+    assert_string_equal(doc_event(d.docs[0]), "tsval_regression");
+    assert_string_equal(also_events(d.docs[0], b, sizeof b), "ttl_anomaly,mac_change");
+    assert_string_equal(doc_event(d.docs[1]), "overlap_mismatch");
+    assert_string_equal(also_events(d.docs[1], b, sizeof b), "");
+    assert_string_equal(doc_event(d.docs[2]), "session_takeover");
+    assert_string_equal(also_events(d.docs[2], b, sizeof b), "desync");
+    /* the ack storm that follows the takeover: counted into the verdict, listed in its
+     * closing update (same alert_id) with its own timestamp */
+    assert_string_equal(doc_event(d.docs[3]), "session_takeover");
+    assert_string_equal(also_events(d.docs[3], b, sizeof b), "desync,ack_storm");
+    json_t *f3 = json_object_get(json_object_get(d.docs[3], "hijack"), "fold");
+    assert_true(json_is_true(json_object_get(f3, "final")));
+    assert_int_equal(json_integer_value(json_object_get(f3, "count")), 1);
+    assert_int_equal(json_integer_value(json_object_get(f3, "absorbed")), 1);
+    json_t *st = json_array_get(json_object_get(json_object_get(d.docs[3], "hijack"), "also"), 1);
+    assert_string_equal(json_string_value(json_object_get(st, "timestamp")),
+                        "2023-11-14T22:13:21.179000+0000");
+    /* the verdict is the incident's parent: it lists the two alerts before it, the
+     * ack_storm after it points to it */
+    const char *ids[4];
+    for (int i = 0; i < 4; i++)
+        ids[i] = json_string_value(json_object_get(d.docs[i], "alert_id"));
+    json_t *h2 = json_object_get(d.docs[2], "hijack");
+    json_t *inc = json_object_get(h2, "incident");
+    assert_string_equal(json_string_value(json_object_get(inc, "id")), ids[2]);
+    assert_string_equal(json_string_value(json_object_get(inc, "verdict")), "session_takeover");
+    json_t *chain = json_object_get(inc, "chain");
+    assert_int_equal(json_array_size(chain), 2);
+    assert_string_equal(json_string_value(json_array_get(chain, 0)), ids[0]);
+    assert_string_equal(json_string_value(json_array_get(chain, 1)), ids[1]);
+    assert_string_equal(json_string_value(json_object_get(h2, "incident_id")), ids[2]);
+    assert_string_equal(ids[3], ids[2]);                   /* the update */
+    assert_string_equal(json_string_value(json_object_get(json_object_get(d.docs[3], "hijack"),
+                                                          "incident_id")), ids[2]);
+    for (int i = 0; i < 2; i++)       /* written before the verdict: linked by its chain */
+        assert_null(json_object_get(json_object_get(d.docs[i], "hijack"), "incident_id"));
+    docs_free(&d);
+
+    run_demo_suppressed("suppress gen_id 1, sig_id 2300013\n"       /* tsval_regression */
+                        "suppress gen_id 1, sig_id 2300018\n", &d); /* desync */
+    assert_int_equal(d.n, 4);
+    assert_string_equal(doc_event(d.docs[0]), "ttl_anomaly");    /* the first of equals */
+    assert_string_equal(also_events(d.docs[0], b, sizeof b), "mac_change");
+    assert_string_equal(doc_event(d.docs[2]), "session_takeover");
+    assert_string_equal(also_events(d.docs[2], b, sizeof b), "");
+    docs_free(&d);
+
+    /* an ack_storm suppressed by its rule is not absorbed either: no update */
+    run_demo_suppressed("suppress gen_id 1, sig_id 2300017\n", &d);  /* ack_storm */
+    assert_int_equal(d.n, 3);
+    assert_string_equal(also_events(d.docs[2], b, sizeof b), "desync");
+    docs_free(&d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -294,6 +448,7 @@ int main(void)
         cmocka_unit_test(test_uninitialised_config_refused),
         cmocka_unit_test(test_unknown_linktype),
         cmocka_unit_test(test_site_rule_files),
+        cmocka_unit_test(test_demo_one_alert_per_packet),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

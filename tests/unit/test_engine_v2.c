@@ -161,7 +161,10 @@ static void test_demo_alerts_all_tagged(void **state)
     pcap_close(pc);
     r.in_flush = 1;
     sw_engine_flush(e);
-    assert_true(r.alerts >= 7);
+    /* 7 events in 3 records and one closing update: the forged packet's three
+     * fingerprint events are one, the desync is in the session_takeover it completes,
+     * the ack_storm after it in the verdict's update (docs/detections.md) */
+    assert_int_equal(r.alerts, 4);
     for (int i = 0; i < r.alerts && i < 16; i++)
         assert_int_equal(r.tags[i], 42);
     sw_engine_free(e);

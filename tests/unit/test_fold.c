@@ -2,6 +2,7 @@
  * test_fold.c — repeats fold (rules/fold.c): which occurrences fold (same event,
  * rule, connection instance, direction; overlaps: same range start), the closing
  * update's count/first/last/last evidence, the idle rule, the end-of-input close,
+ * the close when a connection instance ends,
  * and the bounded table (the oldest fold closes early and is counted).
  */
 #include <stdarg.h>
@@ -20,6 +21,7 @@ typedef struct closed {
     int n;
     uint64_t count[16], first[16], last[16];
     int has_last_ev[16];
+    size_t absorbed[16];
     char id[16][16];
 } closed;
 
@@ -32,6 +34,7 @@ static void on_close(void *user, json_t *doc, const sw_fold_info *info)
     c->first[c->n] = info->first_us;
     c->last[c->n] = info->last_us;
     c->has_last_ev[c->n] = info->last_evidence != NULL;
+    c->absorbed[c->n] = info->absorbed ? json_array_size(info->absorbed) : 0;
     snprintf(c->id[c->n], sizeof(c->id[0]), "%s", json_string_value(json_object_get(doc, "alert_id")));
     c->n++;
 }
@@ -176,12 +179,152 @@ static void test_bounded_table(void **state)
     sw_fold_free(f);
 }
 
+static void test_connection_end_closes(void **state)
+{
+    (void)state;
+    closed c;
+    memset(&c, 0, sizeof(c));
+    sw_fold *f = sw_fold_new(64, 60000000u, on_close, &c);
+    /* instance 0 of flow 9: two folds with repeats, one without; instance 1 and flow
+     * 10 one fold each */
+    sw_event ev = ev_at(SW_EV_OVERLAP_MISMATCH, 9, 0, 1, 100, 500);
+    assert_int_equal(offer(f, &ev, "d1"), 0);
+    ev = ev_at(SW_EV_RST_INJECTION, 9, 0, 0, 200, 0);
+    assert_int_equal(offer(f, &ev, "d2"), 0);
+    ev = ev_at(SW_EV_DESYNC, 9, 0, 0, 250, 0);
+    assert_int_equal(offer(f, &ev, "d3"), 0);
+    ev = ev_at(SW_EV_OVERLAP_MISMATCH, 9, 1, 1, 260, 500);
+    assert_int_equal(offer(f, &ev, "e1"), 0);
+    ev = ev_at(SW_EV_OVERLAP_MISMATCH, 10, 0, 1, 270, 500);
+    assert_int_equal(offer(f, &ev, "g1"), 0);
+    for (uint64_t t = 300; t < 310; t++) {
+        ev = ev_at(SW_EV_OVERLAP_MISMATCH, 9, 0, 1, t, 500);
+        assert_int_equal(offer(f, &ev, "x"), 1);
+        ev = ev_at(SW_EV_RST_INJECTION, 9, 0, 0, t, 0);
+        assert_int_equal(offer(f, &ev, "x"), 1);
+        ev = ev_at(SW_EV_OVERLAP_MISMATCH, 9, 1, 1, t, 500);
+        assert_int_equal(offer(f, &ev, "x"), 1);
+        ev = ev_at(SW_EV_OVERLAP_MISMATCH, 10, 0, 1, t, 500);
+        assert_int_equal(offer(f, &ev, "x"), 1);
+    }
+    sw_fold_end(f, 9, 0);                     /* long before any idle time */
+    assert_int_equal(c.n, 2);                 /* d1, d2, oldest first; d3 had no repeat */
+    assert_string_equal(c.id[0], "d1");
+    assert_int_equal(c.count[0], 11);
+    assert_int_equal(c.first[0], 100);
+    assert_int_equal(c.last[0], 309);
+    assert_string_equal(c.id[1], "d2");
+    assert_int_equal(c.count[1], 11);
+    /* the ended instance's next occurrence is a new alert; the others still fold */
+    ev = ev_at(SW_EV_OVERLAP_MISMATCH, 9, 0, 1, 400, 500);
+    assert_int_equal(offer(f, &ev, "d4"), 0);
+    ev = ev_at(SW_EV_OVERLAP_MISMATCH, 9, 1, 1, 400, 500);
+    assert_int_equal(offer(f, &ev, "x"), 1);
+    sw_fold_end(f, 9, 0);                     /* d4 has no repeats: nothing written */
+    sw_fold_end(f, 9, 0);                     /* a second end finds nothing */
+    sw_fold_end(f, 77, 3);                    /* nor does an unknown connection */
+    assert_int_equal(c.n, 2);
+    sw_fold_end(f, 9, 1);
+    assert_int_equal(c.n, 3);
+    assert_string_equal(c.id[2], "e1");
+    assert_int_equal(c.count[2], 12);
+    sw_fold_expire(f, UINT64_MAX);
+    assert_int_equal(c.n, 4);
+    assert_string_equal(c.id[3], "g1");
+    sw_fold_free(f);
+}
+
+/* Other events counted into an open fold: listed in its update, even without repeats. */
+static void test_absorb(void **state)
+{
+    (void)state;
+    closed c;
+    memset(&c, 0, sizeof(c));
+    sw_fold *f = sw_fold_new(64, 60000000u, on_close, &c);
+    sw_event tk = ev_at(SW_EV_SESSION_TAKEOVER, 3, 0, 1, 100, 0);
+    assert_int_equal(offer(f, &tk, "t1"), 0);
+    sw_event to = ev_at(SW_EV_SESSION_TAKEOVER, 3, 0, 1, 0, 0);   /* the fold's key */
+    json_decref(to.evidence);
+    to.evidence = NULL;
+    json_t *entry = json_pack("{s:s}", "event", "ack_storm");
+    for (int i = 0; i < SW_FOLD_ABSORB_MAX + 2; i++)
+        assert_int_equal(sw_fold_absorb(f, &to, 1, 2300011, entry), 1);
+    assert_int_equal(sw_fold_absorb(f, &to, 1, 2300012, entry), 0);   /* another rule */
+    to.dir = 0;
+    assert_int_equal(sw_fold_absorb(f, &to, 1, 2300011, entry), 0);   /* another direction */
+    to.dir = 1;
+    to.conn_instance = 1;
+    assert_int_equal(sw_fold_absorb(f, &to, 1, 2300011, entry), 0);   /* another instance */
+    json_decref(entry);
+    assert_int_equal(sw_fold_folded(f), SW_FOLD_ABSORB_MAX + 2);
+    sw_fold_end(f, 3, 0);
+    assert_int_equal(c.n, 1);
+    assert_string_equal(c.id[0], "t1");
+    assert_int_equal(c.count[0], 1);                         /* no repeat of its own */
+    assert_int_equal(c.absorbed[0], SW_FOLD_ABSORB_MAX);     /* listed up to the cap */
+    to.conn_instance = 0;
+    entry = json_pack("{s:s}", "event", "ack_storm");
+    assert_int_equal(sw_fold_absorb(f, &to, 1, 2300011, entry), 0);   /* closed */
+    json_decref(entry);
+    sw_fold_free(f);
+}
+
+/* A quiet fold (no document: an event merged into another's record) counts its
+ * repeats and writes nothing; nothing can be absorbed into it. */
+static void test_quiet_fold(void **state)
+{
+    (void)state;
+    closed c;
+    memset(&c, 0, sizeof(c));
+    sw_fold *f = sw_fold_new(64, 60000000u, on_close, &c);
+    sw_event ev = ev_at(SW_EV_MAC_CHANGE, 4, 0, 0, 100, 0);
+    assert_int_equal(sw_fold_repeat(f, &ev, 1, 2300016), 0);
+    sw_fold_open(f, &ev, 1, 2300016, NULL);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(sw_fold_repeat(f, &ev, 1, 2300016), 1);
+    json_t *entry = json_pack("{s:s}", "event", "ack_storm");
+    assert_int_equal(sw_fold_absorb(f, &ev, 1, 2300016, entry), 0);
+    json_decref(entry);
+    json_decref(ev.evidence);
+    assert_int_equal(sw_fold_folded(f), 3);
+    sw_fold_end(f, 4, 0);
+    sw_fold_expire(f, UINT64_MAX);
+    assert_int_equal(c.n, 0);
+    sw_fold_free(f);
+}
+
+/* More open folds on one connection than sw_fold_end closes in one batch. */
+static void test_connection_end_many(void **state)
+{
+    (void)state;
+    closed c;
+    memset(&c, 0, sizeof(c));
+    sw_fold *f = sw_fold_new(256, 60000000u, on_close, &c);
+    for (uint32_t r = 0; r < 150; r++) {
+        sw_event ev = ev_at(SW_EV_OVERLAP_MISMATCH, 5, 2, 0, 10 + r, 1000 * (r + 1));
+        assert_int_equal(offer(f, &ev, r == 0 ? "h0" : "h"), 0);
+        ev = ev_at(SW_EV_OVERLAP_MISMATCH, 5, 2, 0, 1000 + r, 1000 * (r + 1));
+        assert_int_equal(offer(f, &ev, "x"), 1);
+    }
+    sw_fold_end(f, 5, 2);
+    assert_int_equal(c.n, 16);                /* the recorder keeps 16 of the 150 */
+    assert_string_equal(c.id[0], "h0");       /* the oldest first */
+    c.n = 0;
+    sw_fold_expire(f, UINT64_MAX);
+    assert_int_equal(c.n, 0);                 /* all 150 were closed */
+    sw_fold_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_same_range_folds),
         cmocka_unit_test(test_idle_starts_a_new_alert),
         cmocka_unit_test(test_bounded_table),
+        cmocka_unit_test(test_connection_end_closes),
+        cmocka_unit_test(test_connection_end_many),
+        cmocka_unit_test(test_absorb),
+        cmocka_unit_test(test_quiet_fold),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

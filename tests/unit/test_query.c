@@ -436,6 +436,171 @@ static void test_stats(void **state)
     free(buf);
 }
 
+/* One alert document of flow `flow` (instance 0) at T0 + i seconds. */
+static json_t *inc_doc(sw_event_id id, uint64_t flow, int i, int prio)
+{
+    sw_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.id = id;
+    ev.ts_us = T0 + (uint64_t)i * 1000000u;
+    ev.ip_version = 4;
+    inet_pton(AF_INET, "198.51.100.7", ev.src_ip);       /* the client */
+    inet_pton(AF_INET, "198.51.100.8", ev.dst_ip);
+    ev.sport = 41000;
+    ev.dport = 23;
+    ev.flow_id = flow;
+    sw_rule_match m = {.sid = 2300001u + (uint32_t)id, .gid = 1, .rev = 1, .msg = "m",
+                       .classtype = "misc-attack", .priority = prio};
+    json_t *doc = sw_alert_to_json(&ev, &m, "alert", "inc", (uint64_t)i + 1);
+    sw_event_clear(&ev);
+    return doc;
+}
+
+static void put(sqlite3 *idb, json_t *doc)
+{
+    char err[256];
+    assert_true(sw_store_insert(idb, doc, NULL, err, sizeof err) >= 0);
+}
+
+static const char *row_incident(sqlite3 *idb, const char *alert_id, char *buf, size_t len)
+{
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(idb, "SELECT incident_id FROM alerts WHERE alert_id = ?1",
+                                        -1, &st, NULL), SQLITE_OK);
+    sqlite3_bind_text(st, 1, alert_id, -1, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    const unsigned char *v = sqlite3_column_text(st, 0);
+    snprintf(buf, len, "%s", v ? (const char *)v : "NULL");
+    sqlite3_finalize(st);
+    return buf;
+}
+
+/* The stored links of an incident (the parent's chain points the earlier rows to it;
+ * later rows and closing updates carry it) and query --incidents over them. */
+static void test_incidents(void **state)
+{
+    (void)state;
+    char path[300], err[256], b[64];
+    snprintf(path, sizeof path, "%s/inc.db", dir);
+    sqlite3 *idb = sw_store_open(path, 0, err, sizeof err);
+    assert_non_null(idb);
+    json_t *a = inc_doc(SW_EV_TSVAL_REGRESSION, 77, 0, 3);
+    json_t *also = json_pack("[{s:s}, {s:s}]", "event", "ttl_anomaly", "event", "mac_change");
+    json_object_set_new(json_object_get(a, "hijack"), "also", also);
+    json_t *o = inc_doc(SW_EV_OVERLAP_MISMATCH, 77, 1, 1);
+    json_t *p = inc_doc(SW_EV_SESSION_TAKEOVER, 77, 2, 1);
+    json_t *c = inc_doc(SW_EV_ACK_STORM, 77, 3, 2);
+    json_t *lone = inc_doc(SW_EV_FIN_INJECTION, 78, 4, 2);          /* no verdict there */
+    const char *aid = json_string_value(json_object_get(a, "alert_id"));
+    const char *oid = json_string_value(json_object_get(o, "alert_id"));
+    const char *pid = json_string_value(json_object_get(p, "alert_id"));
+    const char *cid = json_string_value(json_object_get(c, "alert_id"));
+    const char *lid = json_string_value(json_object_get(lone, "alert_id"));
+    json_t *ph = json_object_get(p, "hijack");
+    json_object_set_new(ph, "incident", json_pack("{s:s, s:s, s:[s,s]}", "id", pid, "verdict",
+                                                  "session_takeover", "chain", aid, oid));
+    json_object_set_new(ph, "incident_id", json_string(pid));
+    json_object_set_new(json_object_get(c, "hijack"), "incident_id", json_string(pid));
+    put(idb, a);
+    put(idb, o);
+    assert_string_equal(row_incident(idb, aid, b, sizeof b), "NULL");
+    put(idb, p);
+    assert_string_equal(row_incident(idb, aid, b, sizeof b), pid);   /* linked by the chain */
+    assert_string_equal(row_incident(idb, oid, b, sizeof b), pid);
+    assert_string_equal(row_incident(idb, pid, b, sizeof b), pid);
+    put(idb, c);
+    assert_string_equal(row_incident(idb, cid, b, sizeof b), pid);
+    put(idb, lone);
+    assert_string_equal(row_incident(idb, lid, b, sizeof b), "NULL");
+    /* a parent of another connection cannot claim it */
+    json_t *evil = inc_doc(SW_EV_SESSION_TAKEOVER, 99, 9, 1);
+    const char *eid = json_string_value(json_object_get(evil, "alert_id"));
+    json_object_set_new(json_object_get(evil, "hijack"), "incident",
+                        json_pack("{s:s, s:s, s:[s,s]}", "id", eid, "verdict", "session_takeover",
+                                  "chain", lid, aid));
+    put(idb, evil);
+    assert_string_equal(row_incident(idb, lid, b, sizeof b), "NULL");
+    assert_string_equal(row_incident(idb, aid, b, sizeof b), pid);
+    sqlite3_exec(idb, "DELETE FROM alerts WHERE flow_id = 99", NULL, NULL, NULL);
+    json_decref(evil);
+    /* the overlap's closing update (written without the link) keeps the row's link */
+    json_t *u = json_deep_copy(o);
+    json_object_set_new(json_object_get(u, "hijack"), "fold",
+                        json_pack("{s:i, s:s, s:s, s:b}", "count", 5, "first",
+                                  "2024-03-05T13:02:13.000000+0000", "last",
+                                  "2024-03-05T13:02:40.000000+0000", "final", 1));
+    put(idb, u);
+    assert_string_equal(row_incident(idb, oid, b, sizeof b), pid);
+    /* ingesting the parent again changes nothing */
+    put(idb, p);
+    assert_string_equal(row_incident(idb, aid, b, sizeof b), pid);
+    /* the verdict's closing update lists a later verdict it absorbed */
+    json_t *pu = json_deep_copy(p);
+    json_t *puh = json_object_get(pu, "hijack");
+    json_object_set_new(puh, "fold", json_pack("{s:i, s:s, s:s, s:b, s:i}", "count", 1, "first",
+                                               "2024-03-05T13:02:14.000000+0000", "last",
+                                               "2024-03-05T13:02:14.000000+0000", "final", 1,
+                                               "absorbed", 1));
+    json_object_set_new(puh, "also", json_pack("[{s:s, s:s}]", "event", "ack_storm", "timestamp",
+                                               "2024-03-05T13:02:50.000000+0000"));
+    put(idb, pu);
+    json_decref(pu);
+
+    sw_query_filter f;
+    sw_query_filter_init(&f);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    assert_int_equal(sw_query_incidents(idb, &f, 1, out, err, sizeof err), 2);
+    fclose(out);
+    json_error_t je;
+    json_t *arr = json_loads(buf, 0, &je);
+    free(buf);
+    assert_int_equal(json_array_size(arr), 2);
+    json_t *i0 = json_array_get(arr, 0), *i1 = json_array_get(arr, 1);
+    assert_string_equal(json_string_value(json_object_get(i0, "verdict")), "session_takeover");
+    assert_string_equal(json_string_value(json_object_get(i0, "incident_id")), pid);
+    assert_string_equal(json_string_value(json_object_get(i0, "connection")),
+                        "198.51.100.7:41000 -> 198.51.100.8:23");
+    assert_int_equal(json_integer_value(json_object_get(i0, "severity")), 1);
+    assert_int_equal(json_integer_value(json_object_get(i0, "alerts")), 4);
+    json_t *ev = json_object_get(i0, "events");
+    assert_int_equal(json_integer_value(json_object_get(ev, "overlap_mismatch")), 5);
+    assert_int_equal(json_integer_value(json_object_get(ev, "ttl_anomaly")), 1);
+    assert_int_equal(json_integer_value(json_object_get(ev, "ack_storm")), 2);  /* c + absorbed */
+    assert_int_equal(json_object_size(ev), 6);
+    assert_string_equal(json_string_value(json_object_get(i0, "first")),
+                        "2024-03-05T13:02:12.000000+0000");
+    assert_string_equal(json_string_value(json_object_get(i0, "last")),    /* the absorbed one */
+                        "2024-03-05T13:02:50.000000+0000");
+    assert_true(json_is_null(json_object_get(i1, "verdict")));
+    assert_int_equal(json_integer_value(json_object_get(i1, "alerts")), 1);
+    json_decref(arr);
+    /* the table: one line per incident after the header */
+    buf = NULL;
+    out = open_memstream(&buf, &len);
+    assert_int_equal(sw_query_incidents(idb, &f, 0, out, err, sizeof err), 2);
+    fclose(out);
+    assert_non_null(strstr(buf, "session_takeover  198.51.100.7:41000 -> 198.51.100.8:23  4 alerts: "
+                                "tsval_regression, ttl_anomaly, mac_change, overlap_mismatch x5,"
+                                " session_takeover, ack_storm x2\n"));
+    assert_non_null(strstr(buf, "  sev 2  -                 198.51.100.7:41000"));
+    free(buf);
+    /* --stats counts by connection */
+    buf = NULL;
+    out = open_memstream(&buf, &len);
+    assert_int_equal(sw_query_stats(idb, &f, SW_BUCKET_AUTO, 10, 0, out, err, sizeof err), 0);
+    fclose(out);
+    assert_non_null(strstr(buf, "\nby connection (top 10)\n"
+                                "         4  198.51.100.7:41000 <-> 198.51.100.8:23 #0  (verdict)\n"
+                                "         1  198.51.100.7:41000 <-> 198.51.100.8:23 #0\n"));
+    free(buf);
+    json_t *all[] = { a, o, p, c, lone, u };
+    for (size_t i = 0; i < 6; i++)
+        json_decref(all[i]);
+    sw_store_close(idb);
+}
+
 static void test_find(void **state)
 {
     (void)state;
@@ -485,6 +650,7 @@ int main(void)
         cmocka_unit_test(test_parse_time), cmocka_unit_test(test_filters),
         cmocka_unit_test(test_limit_and_order), cmocka_unit_test(test_formats),
         cmocka_unit_test(test_stats), cmocka_unit_test(test_find),
+        cmocka_unit_test(test_incidents),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
