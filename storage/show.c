@@ -675,6 +675,15 @@ static size_t add_doc(sw_show_model *m, const json_t *doc, int related)
     int adir = dir_value(json_object_get(h, "direction"));
     size_t added = 0;
     uint64_t last = 0, ts;
+    /* the events merged into this alert (hijack.also: the same packet's other
+     * findings) are named on its trigger row */
+    char also[96] = "";
+    const json_t *al = json_object_get(h, "also");
+    for (size_t i = 0, k = 0; i < json_array_size(al) && k < sizeof also; i++) {
+        const char *an = str(json_array_get(al, i), "event");
+        if (an)
+            k += (size_t)snprintf(also + k, sizeof also - k, "%s%s", k ? ", " : "with ", an);
+    }
     for (size_t i = 0; i < json_array_size(pk); i++)
         if (packet_ts(json_array_get(pk, i), &ts) && ts > last)
             last = ts;
@@ -719,7 +728,7 @@ static size_t add_doc(sw_show_model *m, const json_t *doc, int related)
             mark(r, SW_ROW_FORGED | (related ? SW_ROW_INJECTED : 0), why);
         }
         if (trig && !related)
-            mark(r, SW_ROW_TRIGGER, NULL);
+            mark(r, SW_ROW_TRIGGER, also[0] ? also : NULL);
         if (trig && related) {
             snprintf(why, sizeof why, "%s", event ? event : "chain");
             mark(r, SW_ROW_CHAIN, why);

@@ -69,7 +69,7 @@ for f in flow.html flow.svg; do
     fail "$f: errors while loading: $(head -3 "$T/$f.errs")"
   fi
   for want in 'class="forged"' 'INJECTED: forged: first version' 'class="genuine"' \
-              'genuine: second version' 'class="alert"' 'ALERT: desync' \
+              'genuine: second version' 'class="alert"' 'ALERT: with desync, ack_storm' \
               'first version - forged (6 bytes)' 'second version - genuine (6 bytes)' \
               'client 192.168.56.10:50123' 'server 192.168.56.20:23'; do
     grep -qF "$want" "$T/$f.dom" || fail "$f: the rendered DOM lacks '$want'"
