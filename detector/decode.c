@@ -619,3 +619,42 @@ sw_decode_result sw_decode(sw_packet *p, int linktype, uint64_t ts_us,
         return r;
     return decode_tcp(p, &l4);
 }
+
+sw_decode_result sw_decode_endpoints(sw_endpoints *ep, int linktype, const uint8_t *frame,
+                                     uint32_t caplen, uint32_t wirelen)
+{
+    uint32_t off = 0, proto = 0;
+    l4_view l4;
+    sw_packet p;                       /* the layers below write into it; only read back */
+    sw_decode_result r;
+
+    p.nvlan = 0;                       /* the one field decode_link reads */
+    memset(ep, 0, sizeof *ep);
+    if (wirelen < caplen)
+        wirelen = caplen;
+    if (!frame)
+        caplen = 0;
+    r = decode_link(&p, linktype, frame, caplen, &off, &proto);
+    if (r != SW_DEC_TCP)
+        return r;
+    l4.verify = 0;
+    l4.sum = 0;
+    if (proto == ETH_P_IPV4)
+        r = decode_ipv4(&p, frame + off, caplen - off, wirelen - off, &l4);
+    else if (proto == ETH_P_IPV6)
+        r = decode_ipv6(&p, frame + off, caplen - off, wirelen - off, &l4);
+    else
+        return SW_DEC_NOT_IP;
+    if (r != SW_DEC_TCP && r != SW_DEC_FRAGMENT && r != SW_DEC_NOT_TCP)
+        return r;
+    ep->ip_version = p.ip_version;
+    ep->src = p.src_ip;
+    ep->dst = p.dst_ip;
+    if (r == SW_DEC_TCP) {
+        if (l4.cap < 4)
+            return SW_DEC_ERR_TCP_TRUNCATED;
+        ep->sport = rd16(l4.tcp);
+        ep->dport = rd16(l4.tcp + 2);
+    }
+    return r;
+}

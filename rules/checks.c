@@ -36,8 +36,7 @@ static void tun_defaults(sw_tunables *t)
     if (!t->spray_ms) t->spray_ms = 2000;
     if (!t->desync_count) t->desync_count = 3;
     if (!t->tsval_jump_seconds) t->tsval_jump_seconds = 600;
-    if (t->isn_min_conns < 3) t->isn_min_conns = t->isn_min_conns ? 3 : 5;
-    if (t->isn_min_conns > CK_ISN_KEEP) t->isn_min_conns = CK_ISN_KEEP;
+    /* isn_min_conns: the ISN stage's (rules/isn_stage.c) */
 }
 
 sw_checks *sw_checks_new(const sw_checks_config *cfg, sw_event_emit_fn emit, void *user)
@@ -61,7 +60,6 @@ void sw_checks_free(sw_checks *c)
 {
     if (!c)
         return;
-    ck_isn_free(c->isn);
     free(c);
 }
 
@@ -424,7 +422,7 @@ json_t *ck_pkt_json(const sw_flow *f, const sw_packet *p, int dir)
     return o;
 }
 
-static void related_add(sw_event *ev, json_t *r)
+void ck_related_add(sw_event *ev, json_t *r)
 {
     if (!r)
         return;
@@ -436,12 +434,9 @@ static void related_add(sw_event *ev, json_t *r)
         json_decref(r);
 }
 
-/* Hand one event to the callback (with the server host's isn_predictable summary
- * when it has one) and clear it. */
+/* Hand one event to the callback and clear it. */
 static void deliver(sw_checks *c, ck_flow *fs, sw_event *ev)
 {
-    if (!c->isn_sink)
-        sw_checks_isn_relate(c, ev);
     if (fs && (unsigned)ev->id < 32)
         fs->emitted |= 1u << ev->id;
     if (fs && !ev->ordinal)
@@ -451,14 +446,6 @@ static void deliver(sw_checks *c, ck_flow *fs, sw_event *ev)
     if (c->emit)
         c->emit(c->user, ev);
     sw_event_clear(ev);
-}
-
-void sw_checks_isn_relate(sw_checks *c, sw_event *ev)
-{
-    if (ev->id != SW_EV_ISN_PREDICTABLE) {
-        const uint8_t *srv = ev->dir == 0 ? ev->dst_ip : ev->src_ip;
-        related_add(ev, ck_isn_related(c, ev->ip_version, srv));
-    }
 }
 
 void ck_deliver(sw_checks *c, ck_flow *fs, sw_event *ev)
@@ -553,7 +540,7 @@ static void pend_emit(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd)
                                   "ts_us", (json_int_t)pd->chal.ts_us,
                                   "dir", ck_dir_name(pd->chal.dir),
                                   "seq", (json_int_t)pd->v[6], "ack", (json_int_t)pd->v[7]);
-            related_add(&pd->ev, r);
+            ck_related_add(&pd->ev, r);
             ck_ev_b(&pd->ev, "challenge_ack_seen", 1);
         }
         ck_emit(c, fs, f, &pd->ev);
