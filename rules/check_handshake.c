@@ -9,8 +9,10 @@
  * inside its connection with an RST was rebooted (RFC 5961 recovery), not attacked.
  *
  * Invariants: one ISN note per connection instance (its first SYN-ACK), taken on the
- * stack and handed to the sink, which copies what it keeps.
+ * stack and handed to the sink, which copies what it keeps (sw_isn_note_dup); the
+ * event is built the same way from the live connection and from a copy.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,14 +24,52 @@
 sw_isn_note *sw_isn_note_dup(const sw_isn_note *n)
 {
     sw_isn_note *d = malloc(sizeof *d);
-    if (d)
+    if (!d)
+        return NULL;
+    if (!n->c) {
         *d = *n;
+        return d;
+    }
+    /* the ISN fields, then what the event needs from the connection, now */
+    memcpy(d, n, offsetof(sw_isn_note, c));
+    d->c = NULL;
+    d->fs = NULL;
+    d->f = NULL;
+    d->o = NULL;
+    const sw_packet *p = n->o->pkt;
+    ck_event_ident(n->f, p, n->o->dir, SW_EV_ISN_PREDICTABLE, &d->ev);
+    d->ev.ordinal = n->ordinal;
+    d->mark_seq = p->seq;
+    d->mark_flags = p->flags;
+    d->ip_frags = p->ip_frags;
+    ck_ladder_snap_take(n->c, n->fs, n->f, &d->ladder);
     return d;
 }
 
 void sw_isn_note_free(sw_isn_note *n)
 {
     free(n);
+}
+
+int ck_isn_note_event(const sw_isn_note *n, sw_event *ev)
+{
+    if (n->c) {
+        if (ck_event_begin(n->c, n->fs, n->f, n->o->pkt, n->o->dir, SW_EV_ISN_PREDICTABLE, ev) != 0)
+            return -1;
+        ev->ordinal = n->ordinal;
+        return 0;
+    }
+    *ev = n->ev;
+    ev->evidence = json_object();
+    ev->ruled_out = json_array();
+    if (!ev->evidence || !ev->ruled_out) {
+        sw_event_clear(ev);
+        return -1;
+    }
+    ev->packets = ck_ladder_render(&n->ladder, ev->ts_us, n->mark_seq, n->mark_flags);
+    if (n->ip_frags)                   /* a reassembled IP datagram, as ck_event_begin */
+        ck_ev_u(ev, "ip_fragments", n->ip_frags);
+    return 0;
 }
 
 /* A server's ISN from the first SYN-ACK of a connection: a note for the ISN stage
@@ -42,17 +82,17 @@ static void isn_record(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *
     uint32_t ordinal = ++fs->n_ev;
     if (!c->isn_sink)
         return;
-    sw_isn_note n;
+    sw_isn_note n;                     /* the copy's fields stay unset: sw_isn_note_dup */
     n.ipv = p->ip_version;
     memset(n.addr, 0, sizeof n.addr);
     memcpy(n.addr, p->src_ip, p->ip_version == 6 ? 16 : 4);
     n.isn = p->seq;
     n.tuple = (uint32_t)f->hash;
-    ck_event_ident(f, p, o->dir, SW_EV_ISN_PREDICTABLE, &n.ev);
-    n.ev.ordinal = ordinal;
-    n.mark_seq = p->seq;
-    n.mark_flags = p->flags;
-    ck_ladder_snap_take(c, fs, f, &n.ladder);
+    n.ordinal = ordinal;
+    n.c = c;
+    n.fs = fs;
+    n.f = f;
+    n.o = o;
     c->isn_sink(c->isn_user, &n);
 }
 

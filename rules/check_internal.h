@@ -331,18 +331,30 @@ json_t *ck_ladder_render(const ck_ladder_snap *s, uint64_t mark_ts, uint32_t mar
                          uint8_t mark_flags);
 
 /* An ISN observation on its way from a connection's checks to the ISN stage
- * (rules/isn_stage.c): everything isn_predictable needs, since the flow moves on
- * meanwhile. */
+ * (rules/isn_stage.c). The sink gets it with the live connection (c .. o, valid
+ * during the call only) and the ISN fields; the event is built from the connection
+ * only if the stage raises one. A kept copy (sw_isn_note_dup) takes everything
+ * isn_predictable needs, since the flow moves on meanwhile, and has c == NULL. */
 struct sw_isn_note {
     uint8_t  ipv;
     uint8_t  addr[16];
     uint32_t isn;
     uint32_t tuple;
+    uint32_t ordinal;        /* the event number the connection reserved for it */
+    struct sw_checks *c;     /* live: the checks, flow state, flow and packet */
+    ck_flow *fs;
+    sw_flow *f;
+    const sw_pkt_obs *o;
+    /* a copy: */
     sw_event ev;             /* identity fields only */
     uint32_t mark_seq;
     uint8_t  mark_flags;
+    uint16_t ip_frags;
     ck_ladder_snap ladder;
 };
+/* The isn_predictable event of a note, identity, ladder and empty evidence filled,
+ * as ck_event_begin gives. Returns 0, or -1 when memory is short. */
+int ck_isn_note_event(const sw_isn_note *n, sw_event *ev);
 
 /* Pending events. Returns NULL when memory is short. */
 ck_pend *ck_pend_add(struct sw_checks *c, ck_flow *fs, sw_flow *f, ck_resolve_fn fn,

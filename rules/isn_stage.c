@@ -263,15 +263,11 @@ void sw_isn_stage_apply(sw_isn_stage *s, const sw_isn_note *n)
     isn_host *h = isn_enter(s, n->ipv, n->addr, n->isn, n->tuple, &why);
     if (!h)
         return;
-    sw_event ev = n->ev;
-    ev.evidence = json_object();
-    ev.ruled_out = json_array();
-    if (!ev.evidence || !ev.ruled_out) {
-        sw_event_clear(&ev);
+    sw_event ev;
+    if (ck_isn_note_event(n, &ev) != 0) {
         s->alloc_failures++;
         return;
     }
-    ev.packets = ck_ladder_render(&n->ladder, ev.ts_us, n->mark_seq, n->mark_flags);
     isn_evidence(s, h, why, &ev);
     if (s->emit)
         s->emit(s->user, &ev);

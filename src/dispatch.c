@@ -107,9 +107,11 @@ static void shard_stream(void *user, const sw_stream_chunk *c)
 {
     slot *sl = user;
     sw_dispatch *d = sl->d;
+    /* the callback changes only while every worker waits (sw_dispatch_set_stream_cb) */
+    if (!d->stream_cb)
+        return;
     pthread_mutex_lock(&d->stream_mu);
-    if (d->stream_cb)
-        d->stream_cb(d->stream_user, c);
+    d->stream_cb(d->stream_user, c);
     pthread_mutex_unlock(&d->stream_mu);
 }
 

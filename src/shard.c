@@ -16,15 +16,7 @@
 #include "src/host_tag.h"
 #include "detector/detector.h"
 
-struct sw_shard {
-    sw_detector *det;
-    sw_checks *checks;
-    sw_observer checks_obs;      /* the checks' observer (host tags interpose on it) */
-    int host_tags;
-    uint32_t tags_cap;
-    sw_host_tags *tags;          /* created on the first tagged frame */
-    uint64_t cur_tag;            /* of the frame being fed */
-};
+/* struct sw_shard is in shard.h (the inline feed reads it). */
 
 void sw_shard_config(const sw_config *cfg, unsigned n, sw_config *out)
 {
@@ -149,10 +141,10 @@ void sw_shard_free(sw_shard *s)
     free(s);
 }
 
-int sw_shard_feed(sw_shard *s, uint64_t frame_no, uint64_t host_tag, int linktype,
-                  uint64_t ts_us, const uint8_t *frame, uint32_t caplen, uint32_t wirelen)
+int sw_shard_feed_tagged(sw_shard *s, uint64_t frame_no, uint64_t host_tag, int linktype,
+                         uint64_t ts_us, const uint8_t *frame, uint32_t caplen, uint32_t wirelen)
 {
-    if (host_tag && s->host_tags && !s->tags)
+    if (s->host_tags && !s->tags)
         s->tags = sw_host_tags_new(s->tags_cap);
         /* without memory for the table the alerts only lack host_tag */
     s->cur_tag = s->tags ? host_tag : 0;

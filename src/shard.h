@@ -12,6 +12,7 @@
 #ifndef SW_SHARD_H
 #define SW_SHARD_H
 #include "seqwatch.h"
+#include "detector/detector.h"
 #include "rules/checks.h"
 
 typedef struct sw_shard sw_shard;
@@ -36,8 +37,9 @@ sw_shard *sw_shard_new(const sw_config *cfg, const sw_checks_config *cc, const s
 void sw_shard_free(sw_shard *s);
 /* One frame: frame_no its number in the capture (pcap_cnt), host_tag the host's tag
  * (0: none). Returns 0, or -1 for an unsupported link type. */
-int sw_shard_feed(sw_shard *s, uint64_t frame_no, uint64_t host_tag, int linktype,
-                  uint64_t ts_us, const uint8_t *frame, uint32_t caplen, uint32_t wirelen);
+static inline int sw_shard_feed(sw_shard *s, uint64_t frame_no, uint64_t host_tag, int linktype,
+                                uint64_t ts_us, const uint8_t *frame, uint32_t caplen,
+                                uint32_t wirelen);
 /* Packet time has reached ts_us (sw_detector_tick). */
 void sw_shard_tick(sw_shard *s, uint64_t ts_us);
 /* End every connection. */
@@ -49,5 +51,30 @@ uint64_t sw_shard_decode_count(const sw_shard *s, int reason);
 size_t sw_shard_offload_hosts(const sw_shard *s, sw_offload_host *out, size_t max);
 /* The host's tag last fed for a live connection (0: none or not noted). */
 uint64_t sw_shard_host_tag(const sw_shard *s, uint64_t flow_id);
+
+/* ---- the per-frame path, inline (an untagged frame goes straight to the detector) ---- */
+
+struct sw_shard {
+    sw_detector *det;
+    sw_checks *checks;
+    sw_observer checks_obs;      /* the checks' observer (host tags interpose on it) */
+    int host_tags;
+    uint32_t tags_cap;
+    struct sw_host_tags *tags;   /* created on the first tagged frame */
+    uint64_t cur_tag;            /* of the frame being fed */
+};
+
+int sw_shard_feed_tagged(sw_shard *s, uint64_t frame_no, uint64_t host_tag, int linktype,
+                         uint64_t ts_us, const uint8_t *frame, uint32_t caplen, uint32_t wirelen);
+
+static inline int sw_shard_feed(sw_shard *s, uint64_t frame_no, uint64_t host_tag, int linktype,
+                                uint64_t ts_us, const uint8_t *frame, uint32_t caplen,
+                                uint32_t wirelen)
+{
+    if (host_tag)
+        return sw_shard_feed_tagged(s, frame_no, host_tag, linktype, ts_us, frame, caplen, wirelen);
+    sw_detector_set_frame(s->det, frame_no);
+    return sw_detector_feed(s->det, linktype, ts_us, frame, caplen, wirelen);
+}
 
 #endif

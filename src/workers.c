@@ -40,14 +40,9 @@ enum { R_SYNC = SW_WORK_KIND_MAX + 1, R_STOP, R_WRAP };
 
 typedef struct rec_hdr {
     uint32_t size;                      /* bytes of the record, header included, 8-aligned */
-    uint16_t kind;
-    uint16_t pad;
-    int32_t  i32;
-    uint32_t len, u32;
-    uint32_t pad2;
-    uint64_t u64a;
+    uint32_t pad;
     uint64_t idx;
-    uint64_t u64b;
+    sw_work it;                         /* it.data: set by the consumer, to the bytes after */
 } rec_hdr;
 
 typedef struct worker {
@@ -172,7 +167,7 @@ static void push(sw_pool *p, worker *w, int kind, const sw_work *it)
         rec_hdr *m = (rec_hdr *)(w->buf + pos);
         if (room >= sizeof(rec_hdr)) {
             m->size = (uint32_t)room;
-            m->kind = R_WRAP;
+            m->it.kind = R_WRAP;
         }
         w->whead += room;
         pos = 0;
@@ -181,12 +176,12 @@ static void push(sw_pool *p, worker *w, int kind, const sw_work *it)
     }
     rec_hdr *h = (rec_hdr *)(w->buf + pos);
     h->size = (uint32_t)size;
-    h->kind = (uint16_t)kind;
-    h->i32 = it ? it->i32 : 0;
-    h->len = caplen;
-    h->u32 = it ? it->u32 : 0;
-    h->u64a = it ? it->u64a : 0;
-    h->u64b = it ? it->u64b : 0;
+    if (it)
+        h->it = *it;
+    else
+        memset(&h->it, 0, sizeof h->it);
+    h->it.kind = (uint16_t)kind;
+    h->it.len = caplen;
     h->idx = ++p->idx;
     if (caplen)
         memcpy(h + 1, it->data, caplen);
@@ -261,27 +256,27 @@ static void *worker_main(void *arg)
                 continue;
             }
         }
-        const rec_hdr *h = (const rec_hdr *)(w->buf + (tail & (w->cap - 1)));
+        rec_hdr *h = (rec_hdr *)(w->buf + (tail & (w->cap - 1)));
         uint64_t room = w->cap - (tail & (w->cap - 1));
-        if (room < sizeof(rec_hdr) || h->kind == R_WRAP) {
+        if (room < sizeof(rec_hdr) || h->it.kind == R_WRAP) {
             tail += room;
             continue;
         }
         int stop = 0;
         w->cur_idx = h->idx;
 
-        if (h->kind <= SW_WORK_KIND_MAX) {
-            sw_work it = { .kind = h->kind, .i32 = h->i32, .len = h->len, .u32 = h->u32,
-                           .u64a = h->u64a, .u64b = h->u64b, .data = (const uint8_t *)(h + 1) };
-            w->pool->ops.run(w->pool->ctx, w->id, &it);
+        unsigned kind = h->it.kind;
+        if (kind <= SW_WORK_KIND_MAX) {
+            h->it.data = (const uint8_t *)(h + 1);   /* the record is ours until tail moves */
+            w->pool->ops.run(w->pool->ctx, w->id, &h->it);
             since_report++;
-        } else if (h->kind == R_STOP) {
+        } else if (kind == R_STOP) {
             stop = 1;
         }
         uint64_t idx = h->idx;
         tail += h->size;
         /* after a sync the caller reads what idle published: it runs first */
-        if (h->kind == R_SYNC || since_report >= IDLE_EVERY) {
+        if (kind == R_SYNC || since_report >= IDLE_EVERY) {
             idle(w);
             since_report = 0;
         }
