@@ -258,6 +258,19 @@ void sw_dispatch_set_stream_cb(sw_dispatch *d, sw_stream_cb cb, void *user)
 
 /* ------------------------------------------------------------- dispatch -- */
 
+/* memcmp's sign for two addresses of al bytes (4 or 16), a word at a time in network
+ * order: inline, where the library call was a tenth of the dispatch's own cost. */
+static inline int addr_cmp(const uint8_t *a, const uint8_t *b, size_t al)
+{
+    for (size_t i = 0; i < al; i += 4) {
+        uint32_t x = (uint32_t)a[i] << 24 | (uint32_t)a[i + 1] << 16 | (uint32_t)a[i + 2] << 8 | a[i + 3];
+        uint32_t y = (uint32_t)b[i] << 24 | (uint32_t)b[i + 1] << 16 | (uint32_t)b[i + 2] << 8 | b[i + 3];
+        if (x != y)
+            return x < y ? -1 : 1;
+    }
+    return 0;
+}
+
 /* Which shard a frame belongs to: a keyed hash of its two endpoints, ordered so both
  * directions agree. Frames that are not IP go to shard 0; fragments hash on their
  * addresses only (a later fragment carries no ports). */
@@ -272,7 +285,7 @@ static unsigned pick(const sw_dispatch *d, int linktype, const uint8_t *frame, u
     size_t al = ep.ip_version == 6 ? 16 : 4;
     const uint8_t *a = ep.src, *b = ep.dst;
     uint16_t sp = ep.sport, dp = ep.dport;
-    int c = memcmp(a, b, al);
+    int c = addr_cmp(a, b, al);
     if (c > 0 || (c == 0 && sp > dp)) {
         const uint8_t *t = a; a = b; b = t;
         uint16_t tp = sp; sp = dp; dp = tp;
