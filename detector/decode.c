@@ -274,7 +274,7 @@ bad_len:
 /* IPv6 routing header: the final destination for the TCP pseudo-header, or NULL
  * if the header does not say (unknown type) — *unknown is set then. e has elen
  * bytes, all captured. */
-static const uint8_t *ipv6_final_dst(const uint8_t *e, uint32_t elen, int *unknown)
+DEC_INLINE const uint8_t *ipv6_final_dst(const uint8_t *e, uint32_t elen, int *unknown)
 {
     uint8_t type = e[2], segleft = e[3];
     if (segleft == 0)
@@ -318,26 +318,33 @@ typedef struct l4_view {
     int verify;
 } l4_view;
 
+/* The layer decoders take `full` as a constant: 1 for sw_decode (the whole view),
+ * 0 for sw_decode_endpoints, which is the same code with the stores of everything
+ * but the addresses, the IP version and the segment's position compiled out. */
+
 /* Link layer: the MACs and VLAN tags into p; *off to the network header and *proto
  * to its ethertype. */
 DEC_INLINE sw_decode_result decode_link(sw_packet *p, int linktype, const uint8_t *frame,
-                                        uint32_t caplen, uint32_t *off_out, uint32_t *proto_out)
+                                        uint32_t caplen, uint32_t *off_out, uint32_t *proto_out,
+                                        const int full)
 {
     uint32_t off = 0, proto = 0;
     switch (linktype) {
     case SW_LINK_ETHERNET:
         if (caplen < 14)
             return SW_DEC_ERR_LINK_TRUNCATED;
-        memcpy(p->dst_mac, frame, 6);
-        memcpy(p->src_mac, frame + 6, 6);
-        p->has_mac = 1;
+        if (full) {
+            memcpy(p->dst_mac, frame, 6);
+            memcpy(p->src_mac, frame + 6, 6);
+            p->has_mac = 1;
+        }
         proto = rd16(frame + 12);
         off = 14;
         break;
     case SW_LINK_LINUX_SLL:
         if (caplen < 16)
             return SW_DEC_ERR_LINK_TRUNCATED;
-        if (rd16(frame + 4) == 6) {
+        if (full && rd16(frame + 4) == 6) {
             memcpy(p->src_mac, frame + 6, 6);
             p->has_mac = 1;
         }
@@ -347,7 +354,7 @@ DEC_INLINE sw_decode_result decode_link(sw_packet *p, int linktype, const uint8_
     case SW_LINK_LINUX_SLL2:
         if (caplen < 20)
             return SW_DEC_ERR_LINK_TRUNCATED;
-        if (frame[11] == 6) {
+        if (full && frame[11] == 6) {
             memcpy(p->src_mac, frame + 12, 6);
             p->has_mac = 1;
         }
@@ -394,12 +401,16 @@ DEC_INLINE sw_decode_result decode_link(sw_packet *p, int linktype, const uint8_
     }
 
     /* VLAN tags (Ethernet and cooked captures): 802.1Q, 802.1ad, old QinQ 0x9100 */
+    unsigned ntags = 0;                /* !full: the count p->nvlan would hold */
     while (proto == ETH_P_8021Q || proto == ETH_P_8021AD || proto == ETH_P_QINQ_OLD) {
-        if (p->nvlan == MAX_VLAN)
+        if ((full ? p->nvlan : ntags) == MAX_VLAN)
             return SW_DEC_ERR_VLAN_TOO_MANY;
         if (caplen - off < 4)
             return SW_DEC_ERR_VLAN_TRUNCATED;
-        p->vlan[p->nvlan++] = rd16(frame + off) & 0x0fff;
+        if (full)
+            p->vlan[p->nvlan++] = rd16(frame + off) & 0x0fff;
+        else
+            ntags++;
         proto = rd16(frame + off + 2);
         off += 4;
     }
@@ -410,7 +421,7 @@ DEC_INLINE sw_decode_result decode_link(sw_packet *p, int linktype, const uint8_
 
 /* IPv4 header at ip (ip_cap bytes captured, ip_wire on the wire). */
 DEC_INLINE sw_decode_result decode_ipv4(sw_packet *p, const uint8_t *ip, uint32_t ip_cap,
-                                        uint32_t ip_wire, l4_view *l4)
+                                        uint32_t ip_wire, l4_view *l4, const int full)
 {
     uint32_t totlen, hlen;
     uint16_t frag;
@@ -423,12 +434,14 @@ DEC_INLINE sw_decode_result decode_ipv4(sw_packet *p, const uint8_t *ip, uint32_
         return SW_DEC_ERR_IPV4_BAD_HLEN;
     totlen = rd16(ip + 2);
     p->ip_version = 4;
-    p->ip_hdr = ip;
-    p->ip_tos = ip[1];
-    p->ip_id = rd16(ip + 4);
     frag = rd16(ip + 6);
-    p->ip_df = (frag & IPV4_DF) != 0;
-    p->ttl = ip[8];
+    if (full) {
+        p->ip_hdr = ip;
+        p->ip_tos = ip[1];
+        p->ip_id = rd16(ip + 4);
+        p->ip_df = (frag & IPV4_DF) != 0;
+        p->ttl = ip[8];
+    }
     p->src_ip = ip + 12;
     p->dst_ip = ip + 16;
     if (totlen < hlen)
@@ -440,6 +453,8 @@ DEC_INLINE sw_decode_result decode_ipv4(sw_packet *p, const uint8_t *ip, uint32_
     if (l4->verify && !csum_ok(sw_csum_acc(0, ip, hlen)))
         return SW_DEC_ERR_IPV4_BAD_CHECKSUM;
     if (frag & (IPV4_MF | IPV4_OFFMASK)) {
+        if (!full)
+            return SW_DEC_FRAGMENT;
         p->frag_proto = ip[9];
         p->frag_mf = (frag & IPV4_MF) != 0;
         p->frag_hdr_len = hlen;
@@ -464,7 +479,7 @@ DEC_INLINE sw_decode_result decode_ipv4(sw_packet *p, const uint8_t *ip, uint32_
 
 /* IPv6 header and its extension chain at ip. */
 DEC_INLINE sw_decode_result decode_ipv6(sw_packet *p, const uint8_t *ip, uint32_t ip_cap,
-                                        uint32_t ip_wire, l4_view *l4)
+                                        uint32_t ip_wire, l4_view *l4, const int full)
 {
     uint32_t end, pos = 40, next, nhdr = 0, nh_pos = 6;
     const uint8_t *pseudo_dst;
@@ -474,9 +489,11 @@ DEC_INLINE sw_decode_result decode_ipv6(sw_packet *p, const uint8_t *ip, uint32_
     if (ip[0] >> 4 != 6)
         return SW_DEC_ERR_IPV6_BAD_VERSION;
     p->ip_version = 6;
-    p->ip_hdr = ip;
-    p->ip_tos = (uint8_t)((ip[0] << 4) | (ip[1] >> 4));
-    p->ttl = ip[7];
+    if (full) {
+        p->ip_hdr = ip;
+        p->ip_tos = (uint8_t)((ip[0] << 4) | (ip[1] >> 4));
+        p->ttl = ip[7];
+    }
     p->src_ip = ip + 8;
     p->dst_ip = ip + 24;
     pseudo_dst = ip + 24;
@@ -513,6 +530,8 @@ DEC_INLINE sw_decode_result decode_ipv6(sw_packet *p, const uint8_t *ip, uint32_
         if (next == IPPROTO_NUM_FRAGMENT) {
             uint16_t fo = rd16(e + 2);
             if (fo & (IPV6_FRAG_OFFMASK | IPV6_FRAG_MF)) {
+                if (!full)
+                    return SW_DEC_FRAGMENT;
                 p->frag_proto = e[0];
                 p->frag_mf = (fo & IPV6_FRAG_MF) != 0;
                 p->frag_hdr_len = pos;
@@ -524,7 +543,7 @@ DEC_INLINE sw_decode_result decode_ipv6(sw_packet *p, const uint8_t *ip, uint32_
                 p->frag_cut = end > ip_cap;
                 return SW_DEC_FRAGMENT;
             }                           /* an atomic fragment (0, M=0) goes on */
-        } else if (next == IPPROTO_NUM_ROUTING) {
+        } else if (full && next == IPPROTO_NUM_ROUTING) {
             const uint8_t *fd = ipv6_final_dst(e, elen, &rt_unknown);
             if (fd)
                 pseudo_dst = fd;
@@ -604,18 +623,56 @@ sw_decode_result sw_decode(sw_packet *p, int linktype, uint64_t ts_us,
     if (!frame)
         caplen = 0;
 
-    r = decode_link(p, linktype, frame, caplen, &off, &proto);
+    r = decode_link(p, linktype, frame, caplen, &off, &proto, 1);
     if (r != SW_DEC_TCP)
         return r;
     l4.verify = verify_checksums != 0;
     l4.sum = 0;
     if (proto == ETH_P_IPV4)
-        r = decode_ipv4(p, frame + off, caplen - off, wirelen - off, &l4);
+        r = decode_ipv4(p, frame + off, caplen - off, wirelen - off, &l4, 1);
     else if (proto == ETH_P_IPV6)
-        r = decode_ipv6(p, frame + off, caplen - off, wirelen - off, &l4);
+        r = decode_ipv6(p, frame + off, caplen - off, wirelen - off, &l4, 1);
     else
         return SW_DEC_NOT_IP;
     if (r != SW_DEC_TCP)
         return r;
     return decode_tcp(p, &l4);
+}
+
+sw_decode_result sw_decode_endpoints(sw_endpoints *ep, int linktype, const uint8_t *frame,
+                                     uint32_t caplen, uint32_t wirelen)
+{
+    uint32_t off = 0, proto = 0;
+    l4_view l4;
+    sw_packet p;                       /* the layers write only the endpoints into it */
+    sw_decode_result r;
+
+    memset(ep, 0, sizeof *ep);
+    if (wirelen < caplen)
+        wirelen = caplen;
+    if (!frame)
+        caplen = 0;
+    r = decode_link(&p, linktype, frame, caplen, &off, &proto, 0);
+    if (r != SW_DEC_TCP)
+        return r;
+    l4.verify = 0;
+    l4.sum = 0;
+    if (proto == ETH_P_IPV4)
+        r = decode_ipv4(&p, frame + off, caplen - off, wirelen - off, &l4, 0);
+    else if (proto == ETH_P_IPV6)
+        r = decode_ipv6(&p, frame + off, caplen - off, wirelen - off, &l4, 0);
+    else
+        return SW_DEC_NOT_IP;
+    if (r != SW_DEC_TCP && r != SW_DEC_FRAGMENT && r != SW_DEC_NOT_TCP)
+        return r;
+    ep->ip_version = p.ip_version;
+    ep->src = p.src_ip;
+    ep->dst = p.dst_ip;
+    if (r == SW_DEC_TCP) {
+        if (l4.cap < 4)
+            return SW_DEC_ERR_TCP_TRUNCATED;
+        ep->sport = rd16(l4.tcp);
+        ep->dport = rd16(l4.tcp + 2);
+    }
+    return r;
 }

@@ -135,6 +135,21 @@ sw_decode_result sw_decode(sw_packet *p, int linktype, uint64_t ts_us,
                            const uint8_t *frame, uint32_t caplen, uint32_t wirelen,
                            int verify_checksums);
 
+/* The endpoints of a frame (pointing into it), as sw_decode reads them. */
+typedef struct sw_endpoints {
+    const uint8_t *src, *dst;    /* 4 or 16 bytes; NULL when not IP */
+    uint8_t  ip_version;         /* 4, 6, or 0 */
+    uint16_t sport, dport;       /* SW_DEC_TCP only, else 0 */
+} sw_endpoints;
+
+/* Only the endpoints: the link layer and the IP header as sw_decode reads them
+ * (checksums not verified, TCP options and payload not read), then the two ports.
+ * Returns SW_DEC_TCP (addresses and ports), SW_DEC_FRAGMENT or SW_DEC_NOT_TCP
+ * (addresses only), or another result (no endpoints). For spreading connections
+ * over workers: a frame's worker is chosen before it is decoded for real. */
+sw_decode_result sw_decode_endpoints(sw_endpoints *ep, int linktype, const uint8_t *frame,
+                                     uint32_t caplen, uint32_t wirelen);
+
 /* One's-complement sum of n bytes added to sum, as native-order 16-bit words
  * (unfolded: fold to 16 bits and compare with 0xffff to check a checksum; a sum in
  * parts stays valid while every part but the last has an even length). */

@@ -1,305 +1,101 @@
 /*
  * check_handshake.c — checks on connection set-up: synack_bad_ack, synack_conflict,
- * early_desync, syn_in_established, the per-host ISN table behind isn_predictable,
- * and data or a FIN that an end in SYN-SENT / SYN-RCVD refuses (fin_injection /
- * seq_out_of_window, position "handshake"; the tracker's SW_DELIV_STATE verdict).
+ * early_desync, syn_in_established, the notes of each connection's server ISN for
+ * the cross-connection ISN stage (rules/isn_stage.c, isn_predictable), and data or a
+ * FIN that an end in SYN-SENT / SYN-RCVD refuses (fin_injection / seq_out_of_window,
+ * position "handshake"; the tracker's SW_DELIV_STATE verdict).
  *
  * Each check waits for the other side's answer before it speaks where the answer
  * can clear the suspicion: a client that goes on in the sequence space a "bad"
  * SYN-ACK acknowledged shows the sensor missed its SYN; a peer that answers a SYN
  * inside its connection with an RST was rebooted (RFC 5961 recovery), not attacked.
  *
- * Invariants: the ISN table holds at most CK_ISN_HOSTS hosts (keyed SipHash buckets,
- * least recently used host evicted first, counted) and CK_ISN_KEEP ISNs per host;
- * eviction order depends on the packets only, never on the hash seed.
+ * Invariants: one ISN note per connection instance (its first SYN-ACK), taken on the
+ * stack and handed to the sink, which copies what it keeps (sw_isn_note_dup); the
+ * event is built the same way from the live connection and from a copy.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sodium.h>
 
-#include "common/sw_list.h"
 #include "rules/check_internal.h"
 
-/* ------------------------------------------------------------- ISN table -- */
+/* ------------------------------------------------------------ ISN notes -- */
 
-#define ISN_BUCKETS 1024u
-
-typedef struct isn_host {
-    uint8_t  addr[16];
-    uint8_t  ipv;
-    uint8_t  n;              /* ISNs held (oldest first in isn[]) */
-    uint8_t  flagged;        /* currently predictable */
-    uint8_t  reported;       /* isn_predictable was raised for this host */
-    uint32_t last_tuple;     /* 4-tuple of the newest ISN */
-    uint32_t isn[CK_ISN_KEEP];
-    int32_t  hnext, lprev, lnext;
-} isn_host;
-
-struct ck_isn_table {
-    uint8_t  key[crypto_shorthash_KEYBYTES];
-    int32_t  bucket[ISN_BUCKETS];
-    int32_t  lru_head, lru_tail;   /* head: most recently used */
-    int32_t  nused;
-    uint64_t evicted;
-    isn_host h[CK_ISN_HOSTS];
-};
-
-ck_isn_table *ck_isn_new(void)
+sw_isn_note *sw_isn_note_dup(const sw_isn_note *n)
 {
-    if (sodium_init() < 0)
+    sw_isn_note *d = malloc(sizeof *d);
+    if (!d)
         return NULL;
-    ck_isn_table *t = calloc(1, sizeof *t);
-    if (!t)
-        return NULL;
-    randombytes_buf(t->key, sizeof t->key);
-    for (unsigned i = 0; i < ISN_BUCKETS; i++)
-        t->bucket[i] = -1;
-    t->lru_head = t->lru_tail = -1;
-    return t;
-}
-
-void ck_isn_free(ck_isn_table *t)
-{
-    free(t);
-}
-
-static uint32_t isn_bucket(const ck_isn_table *t, int ipv, const uint8_t *addr)
-{
-    uint8_t in[17], out[crypto_shorthash_BYTES];
-    memset(in, 0, sizeof in);
-    in[0] = (uint8_t)ipv;
-    memcpy(in + 1, addr, ipv == 6 ? 16 : 4);
-    crypto_shorthash(out, in, sizeof in, t->key);
-    uint32_t v;
-    memcpy(&v, out, sizeof v);
-    return v % ISN_BUCKETS;
-}
-
-static void lru_unlink(ck_isn_table *t, int32_t i)
-{
-    SW_ILIST_UNLINK(t->h, t->lru_head, t->lru_tail, i, lprev, lnext, -1);
-}
-
-static void lru_front(ck_isn_table *t, int32_t i)
-{
-    SW_ILIST_PUSH_HEAD(t->h, t->lru_head, t->lru_tail, i, lprev, lnext, -1);
-}
-
-static int32_t isn_find(const ck_isn_table *t, int ipv, const uint8_t *addr)
-{
-    size_t al = ipv == 6 ? 16 : 4;
-    for (int32_t i = t->bucket[isn_bucket(t, ipv, addr)]; i >= 0; i = t->h[i].hnext)
-        if (t->h[i].ipv == ipv && memcmp(t->h[i].addr, addr, al) == 0)
-            return i;
-    return -1;
-}
-
-static int32_t isn_insert(ck_isn_table *t, int ipv, const uint8_t *addr)
-{
-    int32_t i;
-    if (t->nused < CK_ISN_HOSTS) {
-        i = t->nused++;
-    } else {
-        i = t->lru_tail;
-        isn_host *old = &t->h[i];
-        uint32_t ob = isn_bucket(t, old->ipv, old->addr);
-        for (int32_t *pp = &t->bucket[ob]; *pp >= 0; pp = &t->h[*pp].hnext)
-            if (*pp == i) {
-                *pp = old->hnext;
-                break;
-            }
-        lru_unlink(t, i);
-        t->evicted++;
+    if (!n->c) {
+        *d = *n;
+        return d;
     }
-    isn_host *h = &t->h[i];
-    memset(h, 0, sizeof *h);
-    h->ipv = (uint8_t)ipv;
-    memcpy(h->addr, addr, ipv == 6 ? 16 : 4);
-    uint32_t b = isn_bucket(t, ipv, addr);
-    h->hnext = t->bucket[b];
-    t->bucket[b] = i;
-    lru_front(t, i);
-    return i;
+    /* the ISN fields, then what the event needs from the connection, now */
+    memcpy(d, n, offsetof(sw_isn_note, c));
+    d->c = NULL;
+    d->fs = NULL;
+    d->f = NULL;
+    d->o = NULL;
+    const sw_packet *p = n->o->pkt;
+    ck_event_ident(n->f, p, n->o->dir, SW_EV_ISN_PREDICTABLE, &d->ev);
+    d->ev.ordinal = n->ordinal;
+    d->mark_seq = p->seq;
+    d->mark_flags = p->flags;
+    d->ip_frags = p->ip_frags;
+    ck_ladder_snap_take(n->c, n->fs, n->f, &d->ladder);
+    return d;
 }
-
-/* Predictable: the last m ISNs step by a constant, or every step is tiny. */
-static int isn_pattern(const isn_host *h, unsigned m, const char **why)
-{
-    if (h->n < m || m < 3)
-        return 0;
-    const uint32_t *v = &h->isn[h->n - m];
-    int constant = 1, tiny = 1;
-    uint32_t d0 = v[1] - v[0];
-    for (unsigned i = 1; i < m; i++) {
-        uint32_t d = v[i] - v[i - 1];
-        int32_t sd = (int32_t)d;
-        if (d != d0)
-            constant = 0;
-        if (sd >= (int32_t)CK_ISN_TINY || sd <= -(int32_t)CK_ISN_TINY)
-            tiny = 0;
-    }
-    *why = constant ? "constant_increment" : "small_increments";
-    return constant || tiny;
-}
-
-static json_t *isn_summary(const isn_host *h, unsigned m)
-{
-    char ab[64];
-    if (!sw_addr_str(h->ipv, h->addr, ab, sizeof ab))
-        snprintf(ab, sizeof ab, "?");
-    if (m > h->n)
-        m = h->n;
-    json_t *isns = json_array(), *deltas = json_array();
-    const uint32_t *v = &h->isn[h->n - m];
-    for (unsigned i = 0; i < m; i++) {
-        json_array_append_new(isns, json_integer(v[i]));
-        if (i)
-            json_array_append_new(deltas, json_integer((int32_t)(v[i] - v[i - 1])));
-    }
-    return json_pack("{s:s,s:s,s:o,s:o}", "event", "isn_predictable", "host", ab,
-                     "isns", isns, "deltas", deltas);
-}
-
-json_t *ck_isn_related(sw_checks *c, int ip_version, const uint8_t *addr)
-{
-    if (!c->isn)
-        return NULL;
-    int32_t i = isn_find(c->isn, ip_version, addr);
-    if (i < 0 || !c->isn->h[i].flagged)
-        return NULL;
-    return isn_summary(&c->isn->h[i], c->cfg.tun.isn_min_conns);
-}
-
-/* A server's ISN from the first SYN-ACK of a connection. */
-/* An ISN observation on its way from a worker's checks to the merging thread's table:
- * everything isn_predictable needs, since the flow moves on meanwhile. */
-struct sw_isn_note {
-    uint8_t  ipv;
-    uint8_t  addr[16];
-    uint32_t isn;
-    uint32_t tuple;
-    sw_event ev;             /* identity fields only */
-    uint32_t mark_seq;
-    uint8_t  mark_flags;
-    ck_ladder_snap ladder;
-};
 
 void sw_isn_note_free(sw_isn_note *n)
 {
     free(n);
 }
 
-/* Enter one ISN of a host. Returns the host when isn_predictable is due (once per
- * host), with *why set; NULL otherwise. */
-static isn_host *isn_enter(sw_checks *c, int ipv, const uint8_t *addr, uint32_t isn,
-                           uint32_t tuple, const char **why)
+int ck_isn_note_event(const sw_isn_note *n, sw_event *ev)
 {
-    if (!c->isn && !(c->isn = ck_isn_new())) {
-        c->n_alloc_fail++;
-        return NULL;
+    if (n->c) {
+        if (ck_event_begin(n->c, n->fs, n->f, n->o->pkt, n->o->dir, SW_EV_ISN_PREDICTABLE, ev) != 0)
+            return -1;
+        ev->ordinal = n->ordinal;
+        return 0;
     }
-    ck_isn_table *t = c->isn;
-    int32_t i = isn_find(t, ipv, addr);
-    if (i < 0)
-        i = isn_insert(t, ipv, addr);
-    else {
-        lru_unlink(t, i);
-        lru_front(t, i);
+    *ev = n->ev;
+    ev->evidence = json_object();
+    ev->ruled_out = json_array();
+    if (!ev->evidence || !ev->ruled_out) {
+        sw_event_clear(ev);
+        return -1;
     }
-    isn_host *h = &t->h[i];
-    if (h->n && h->last_tuple == tuple) {
-        /* the same 4-tuple again (reuse): its ISN follows its own clock (RFC 6528),
-         * which says nothing about other connections; keep the newest only */
-        h->isn[h->n - 1] = isn;
-        return NULL;
-    }
-    if (h->n == CK_ISN_KEEP) {
-        memmove(h->isn, h->isn + 1, (CK_ISN_KEEP - 1) * sizeof h->isn[0]);
-        h->n--;
-    }
-    h->isn[h->n++] = isn;
-    h->last_tuple = tuple;
-    int pred = isn_pattern(h, c->cfg.tun.isn_min_conns, why);
-    h->flagged = (uint8_t)pred;
-    if (pred && !h->reported) {
-        h->reported = 1;
-        return h;
-    }
-    return NULL;
+    ev->packets = ck_ladder_render(&n->ladder, ev->ts_us, n->mark_seq, n->mark_flags);
+    if (n->ip_frags)                   /* a reassembled IP datagram, as ck_event_begin */
+        ck_ev_u(ev, "ip_fragments", n->ip_frags);
+    return 0;
 }
 
-/* The evidence of isn_predictable, added to an event whose identity is filled. */
-static void isn_evidence(sw_checks *c, const isn_host *h, const char *why, sw_event *ev)
-{
-    unsigned m = c->cfg.tun.isn_min_conns;
-    json_t *sum = isn_summary(h, m);
-    ck_ev_o(ev, "host", json_incref(json_object_get(sum, "host")));
-    ck_ev_o(ev, "isns", json_incref(json_object_get(sum, "isns")));
-    ck_ev_o(ev, "deltas", json_incref(json_object_get(sum, "deltas")));
-    json_decref(sum);
-    ck_ev_u(ev, "connections", m);
-    ck_ev_s(ev, "pattern", why);
-    ck_ruled_out(ev, "same_4tuple_clock", NULL);
-}
-
-/* A server's ISN from the first SYN-ACK of a connection. */
+/* A server's ISN from the first SYN-ACK of a connection: a note for the ISN stage
+ * (rules/isn_stage.c), which sees every connection. */
 static void isn_record(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
 {
     const sw_packet *p = o->pkt;
-    uint32_t tuple = (uint32_t)f->hash;
-    /* The event's number is taken here, whether or not it fires: with --workers it is
-     * decided later, on the merging thread, which has no connection state. */
+    /* The event's number is taken here, whether or not it fires: the stage decides
+     * later (with --workers on another thread), without the connection's state. */
     uint32_t ordinal = ++fs->n_ev;
-    if (c->isn_sink) {
-        sw_isn_note *n = malloc(sizeof *n);    /* one per connection, not per packet */
-        if (!n) {
-            c->n_alloc_fail++;
-            return;
-        }
-        n->ipv = p->ip_version;
-        memset(n->addr, 0, sizeof n->addr);
-        memcpy(n->addr, p->src_ip, p->ip_version == 6 ? 16 : 4);
-        n->isn = p->seq;
-        n->tuple = tuple;
-        ck_event_ident(f, p, o->dir, SW_EV_ISN_PREDICTABLE, &n->ev);
-        n->ev.ordinal = ordinal;
-        n->mark_seq = p->seq;
-        n->mark_flags = p->flags;
-        ck_ladder_snap_take(c, fs, f, &n->ladder);
-        c->isn_sink(c->isn_user, n);
+    if (!c->isn_sink)
         return;
-    }
-    const char *why = NULL;
-    isn_host *h = isn_enter(c, p->ip_version, p->src_ip, p->seq, tuple, &why);
-    if (h) {
-        sw_event ev;
-        if (ck_event_begin(c, fs, f, p, o->dir, SW_EV_ISN_PREDICTABLE, &ev) == 0) {
-            ev.ordinal = ordinal;
-            isn_evidence(c, h, why, &ev);
-            ck_emit(c, fs, f, &ev);
-        }
-    }
-}
-
-void sw_checks_isn_apply(sw_checks *c, sw_isn_note *n)
-{
-    const char *why = NULL;
-    isn_host *h = isn_enter(c, n->ipv, n->addr, n->isn, n->tuple, &why);
-    if (h) {
-        sw_event ev = n->ev;
-        ev.evidence = json_object();
-        ev.ruled_out = json_array();
-        if (!ev.evidence || !ev.ruled_out) {
-            sw_event_clear(&ev);
-            c->n_alloc_fail++;
-        } else {
-            ev.packets = ck_ladder_render(&n->ladder, ev.ts_us, n->mark_seq, n->mark_flags);
-            isn_evidence(c, h, why, &ev);
-            ck_deliver(c, NULL, &ev);
-        }
-    }
-    sw_isn_note_free(n);
+    sw_isn_note n;                     /* the copy's fields stay unset: sw_isn_note_dup */
+    n.ipv = p->ip_version;
+    memset(n.addr, 0, sizeof n.addr);
+    memcpy(n.addr, p->src_ip, p->ip_version == 6 ? 16 : 4);
+    n.isn = p->seq;
+    n.tuple = (uint32_t)f->hash;
+    n.ordinal = ordinal;
+    n.c = c;
+    n.fs = fs;
+    n.f = f;
+    n.o = o;
+    c->isn_sink(c->isn_user, &n);
 }
 
 /* ------------------------------------------------------------ SYN-ACKs -- */

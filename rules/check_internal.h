@@ -212,17 +212,14 @@ const char *ck_flow_validate(const struct sw_checks *c, const ck_flow *fs);
 
 /* ---- the checks object ---- */
 
-typedef struct ck_isn_table ck_isn_table;
-
 struct sw_checks {
     sw_checks_config cfg;
     sw_event_emit_fn emit;
     void *user;
     sw_stream_cb fwd;
     void *fwd_user;
-    ck_isn_table *isn;
-    sw_isn_sink_fn isn_sink;     /* set: ISN observations go there (worker threads), the
-                                    table lives with the merging thread's checks */
+    sw_isn_sink_fn isn_sink;     /* ISN notes go there (the engine's ISN stage); unset:
+                                    they are not taken */
     void *isn_user;
     uint64_t n_alloc_fail, n_pend_forced, n_pend_dropped, n_events, n_pend_held, n_pend_emitted;
 };
@@ -339,6 +336,32 @@ void ck_ladder_snap_take(const struct sw_checks *c, const ck_flow *fs, const sw_
 json_t *ck_ladder_render(const ck_ladder_snap *s, uint64_t mark_ts, uint32_t mark_seq,
                          uint8_t mark_flags);
 
+/* An ISN observation on its way from a connection's checks to the ISN stage
+ * (rules/isn_stage.c). The sink gets it with the live connection (c .. o, valid
+ * during the call only) and the ISN fields; the event is built from the connection
+ * only if the stage raises one. A kept copy (sw_isn_note_dup) takes everything
+ * isn_predictable needs, since the flow moves on meanwhile, and has c == NULL. */
+struct sw_isn_note {
+    uint8_t  ipv;
+    uint8_t  addr[16];
+    uint32_t isn;
+    uint32_t tuple;
+    uint32_t ordinal;        /* the event number the connection reserved for it */
+    struct sw_checks *c;     /* live: the checks, flow state, flow and packet */
+    ck_flow *fs;
+    sw_flow *f;
+    const sw_pkt_obs *o;
+    /* a copy: */
+    sw_event ev;             /* identity fields only */
+    uint32_t mark_seq;
+    uint8_t  mark_flags;
+    uint16_t ip_frags;
+    ck_ladder_snap ladder;
+};
+/* The isn_predictable event of a note, identity, ladder and empty evidence filled,
+ * as ck_event_begin gives. Returns 0, or -1 when memory is short. */
+int ck_isn_note_event(const sw_isn_note *n, sw_event *ev);
+
 /* Pending events. Returns NULL when memory is short. */
 ck_pend *ck_pend_add(struct sw_checks *c, ck_flow *fs, sw_flow *f, ck_resolve_fn fn,
                      uint8_t kind, int dir, uint64_t ts_us, uint64_t deadline_us,
@@ -407,11 +430,8 @@ int ck_desync_chain(struct sw_checks *c, ck_flow *fs, sw_flow *f, const sw_event
 void ck_spray_count(struct sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o,
                     const char *what);
 
-/* ISN table (check_handshake.c). */
-ck_isn_table *ck_isn_new(void);
-void ck_isn_free(ck_isn_table *t);
-/* The isn_predictable summary of a host, or NULL when it is not flagged. New reference. */
-json_t *ck_isn_related(struct sw_checks *c, int ip_version, const uint8_t *addr);
+/* Append r (stolen; NULL: nothing) to ev->related. */
+void ck_related_add(sw_event *ev, json_t *r);
 
 /* Update of the per-direction baselines after all checks ran on a packet. */
 void ck_dir_update(struct sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o);

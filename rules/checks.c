@@ -33,6 +33,7 @@ static void tun_defaults(sw_tunables *t)
 #define TUN_FIX(name, event, def, min, max, unit) t->name = sw_tun_fix(t->name, def, min, max);
     SW_TUNABLES(TUN_FIX)
 #undef TUN_FIX
+    /* isn_min_conns is read by the ISN stage (rules/isn_stage.c) */
 }
 
 sw_checks *sw_checks_new(const sw_checks_config *cfg, sw_event_emit_fn emit, void *user)
@@ -56,7 +57,6 @@ void sw_checks_free(sw_checks *c)
 {
     if (!c)
         return;
-    ck_isn_free(c->isn);
     free(c);
 }
 
@@ -419,7 +419,7 @@ json_t *ck_pkt_json(const sw_flow *f, const sw_packet *p, int dir)
     return o;
 }
 
-static void related_add(sw_event *ev, json_t *r)
+void ck_related_add(sw_event *ev, json_t *r)
 {
     if (!r)
         return;
@@ -483,15 +483,12 @@ static void stash_check(sw_checks *c, ck_flow *fs)
         stash_release(c, fs, 0);
 }
 
-/* Hand one event to the callback (with the server host's isn_predictable summary
- * when it has one) and clear it. The fingerprint events of one packet are one alert:
+/* Hand one event to the callback and clear it. The fingerprint events of one packet are one alert:
  * one decided while another of its packet is still pending waits in the flow's stash
  * (other events pass meanwhile); the last one decided brings the stash out just
  * before it, each marked group_more. */
 static void deliver(sw_checks *c, ck_flow *fs, sw_event *ev)
 {
-    if (!c->isn_sink)
-        sw_checks_isn_relate(c, ev);
     if (fs && (unsigned)ev->id < 32)
         fs->emitted |= 1u << ev->id;
     if (fs && !ev->ordinal)
@@ -511,14 +508,6 @@ static void deliver(sw_checks *c, ck_flow *fs, sw_event *ev)
         stash_release(c, fs, 1);              /* this one completes the group */
     }
     emit_now(c, ev);
-}
-
-void sw_checks_isn_relate(sw_checks *c, sw_event *ev)
-{
-    if (ev->id != SW_EV_ISN_PREDICTABLE) {
-        const uint8_t *srv = ev->dir == 0 ? ev->dst_ip : ev->src_ip;
-        related_add(ev, ck_isn_related(c, ev->ip_version, srv));
-    }
 }
 
 void ck_deliver(sw_checks *c, ck_flow *fs, sw_event *ev)
@@ -615,7 +604,7 @@ static void pend_emit(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd)
                                   "ts_us", (json_int_t)pd->chal.ts_us,
                                   "dir", ck_dir_name(pd->chal.dir),
                                   "seq", (json_int_t)pd->v[6], "ack", (json_int_t)pd->v[7]);
-            related_add(&pd->ev, r);
+            ck_related_add(&pd->ev, r);
             ck_ev_b(&pd->ev, "challenge_ack_seen", 1);
         }
         ck_emit(c, fs, f, &pd->ev);

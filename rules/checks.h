@@ -30,20 +30,15 @@ void sw_checks_observer(sw_checks *c, sw_observer *out);
 void sw_checks_set_stream_forward(sw_checks *c, sw_stream_cb fwd, void *user);
 void sw_checks_set_tunables(sw_checks *c, const sw_tunables *t);
 
-/* Worker threads: each worker's checks hand their ISN observations (one per
- * connection's first SYN-ACK) to a sink instead of a table of their own; the merging
- * thread applies them, in packet order, to one table held by its own sw_checks, which
- * also attaches the host summaries to the workers' events. Results are the same as
- * with one sw_checks doing everything. */
+/* ISN notes: each connection's first SYN-ACK becomes a note for the cross-connection
+ * ISN stage (rules/isn_stage.h), which the engine owns and feeds in frame order from
+ * every shard. The sink gets a note it does not own (copy it with sw_isn_note_dup to
+ * keep it); without a sink no note is taken. */
 typedef struct sw_isn_note sw_isn_note;
-typedef void (*sw_isn_sink_fn)(void *user, sw_isn_note *note);   /* takes the note */
+typedef void (*sw_isn_sink_fn)(void *user, const sw_isn_note *note);
 void sw_checks_set_isn_sink(sw_checks *c, sw_isn_sink_fn fn, void *user);
-/* Apply a note to c's table; emits isn_predictable through c's callback when due.
- * Frees the note. */
-void sw_checks_isn_apply(sw_checks *c, sw_isn_note *note);
+sw_isn_note *sw_isn_note_dup(const sw_isn_note *note);   /* NULL: out of memory */
 void sw_isn_note_free(sw_isn_note *note);
-/* Attach the server host's isn_predictable summary (if flagged) to ev->related. */
-void sw_checks_isn_relate(sw_checks *c, sw_event *ev);
 
 /* What the checks did, for statistics and tests. */
 typedef struct sw_checks_counters {

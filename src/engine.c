@@ -1,7 +1,9 @@
 /*
  * engine.c — the public API (include/seqwatch.h), and the one place where the three
- * layers meet: detector (observations) -> checks (events) -> rule engine (alerts) ->
- * sinks (alert callback, JSON lines, SQLite writer thread).
+ * layers meet: shards (a detector with its checks: observations -> events) -> the ISN
+ * stage (what spans connections) -> rule engine (alerts) -> sinks (alert callback,
+ * JSON lines, SQLite writer thread). One shard runs on the caller's thread; with
+ * workers > 1 the engine builds one per worker and src/dispatch.c spreads the frames.
  *
  * Invariants: data moves one way; the engine owns every object it creates and frees
  * them in reverse order; an alert is rendered to JSON once and that same text goes to
@@ -19,14 +21,15 @@
 #include "detector/detector.h"
 #include "detector/defrag.h"
 #include "rules/checks.h"
+#include "rules/isn_stage.h"
 #include "rules/ruleset.h"
 #include "rules/fold.h"
 #include "rules/incident.h"
 #include "storage/alert_json.h"
 #include "storage/jsonl.h"
 #include "storage/store.h"
-#include "src/workers.h"
-#include "src/host_tag.h"
+#include "src/shard.h"
+#include "src/dispatch.h"
 #include "common/sw_config_table.h"
 
 extern const char sw_default_rules_text[];
@@ -44,9 +47,9 @@ struct sw_engine {
     uint64_t frames;             /* frames fed: the number of the last one (pcap_cnt) */
     char **vars;                 /* NULL-terminated copies */
 
-    sw_detector *det;            /* one worker: on the caller's thread */
-    sw_pool *pool;               /* more: the worker pool (det is NULL) */
-    sw_checks *checks;           /* with a pool: holds the per-host ISN table only */
+    sw_shard *shard;             /* one worker: the shard, on the caller's thread */
+    sw_dispatch *disp;           /* more: their shards over the pool (shard is NULL) */
+    sw_isn_stage *isn;           /* the per-host ISN table, fed by every shard */
     sw_ruleset *rules;
     sw_matcher *matcher;
     sw_fold *fold;               /* repeats fold (rules/fold.c), driven by event times */
@@ -72,13 +75,6 @@ struct sw_engine {
      * in hijack.also). */
     struct grp_member { sw_event ev; sw_rule_match m; json_t *doc; } grp[GROUP_MAX];
     int grp_n;
-
-    /* sw_engine_feed2: the host's tag per connection instance (one worker only). The
-     * engine sits between the detector and the checks to note, for each packet, the
-     * tag of the frame being fed; it forgets a connection after its last events. */
-    sw_observer checks_obs;
-    sw_host_tags *tags;          /* created on the first tagged frame */
-    uint64_t cur_tag;
 };
 
 /* Repeats fold: at most FOLD_MAX open folds; an occurrence FOLD_IDLE_US (packet time)
@@ -207,7 +203,7 @@ static void emit(sw_engine *e, json_t *doc, uint64_t ts_us, sw_event_id id, cons
             v = json_object_get(doc, "alert_id");
             a.alert_id = json_is_string(v) ? json_string_value(v) : "";
             a.json = text;
-            a.host_tag = sw_host_tags_get(e->tags, flow_id);
+            a.host_tag = sw_shard_host_tag(e->shard, flow_id);   /* one worker only */
             a.conn_instance = conn_instance;
             e->alert_cb(e->alert_user, &a);
         }
@@ -433,6 +429,23 @@ static void on_event_match(sw_engine *e, sw_event *ev)
     }
 }
 
+/* A shard's event (in frame order): the ISN stage adds what it knows of the server
+ * host, then the rule engine. */
+static void on_shard_event(void *user, sw_event *ev)
+{
+    sw_engine *e = user;
+    if (ev->id != SW_EV_CONN_END)
+        sw_isn_stage_relate(e->isn, ev);
+    on_event(e, ev);
+}
+
+/* A shard's ISN note (in frame order): the ISN stage may raise isn_predictable. */
+static void on_shard_isn(void *user, const sw_isn_note *note)
+{
+    sw_engine *e = user;
+    sw_isn_stage_apply(e->isn, note);
+}
+
 static void on_stream(void *user, const sw_stream_chunk *c)
 {
     sw_engine *e = user;
@@ -460,70 +473,39 @@ static char **dup_vars(const char *const *vars)
     return out;
 }
 
-/* The observer the detector calls: the checks' own, with the host tag of the frame
- * being fed noted per connection on the way (tag_* functions), and forgotten after the
- * connection's last events (on_conn_end, on_flow_free run the checks first). */
-static void tag_packet(void *ctx, const sw_pkt_obs *o)
+/* The shards: one on the caller's thread (with the host's tags), or cfg.workers of
+ * them, each with its share of the caps, behind the dispatch. Every shard's events
+ * and ISN notes reach on_shard_event / on_shard_isn on the caller's thread, in frame
+ * order. */
+static int build_shards(sw_engine *e, char *err, size_t errlen)
 {
-    sw_engine *e = ctx;
-    if (e->cur_tag && o->flow)
-        sw_host_tags_set(e->tags, o->flow->conn.flow_id, e->cur_tag);
-    if (e->checks_obs.on_packet)
-        e->checks_obs.on_packet(e->checks_obs.ctx, o);
-}
-
-static void pass_state(void *ctx, const sw_state_obs *o)
-{
-    sw_engine *e = ctx;
-    if (e->checks_obs.on_state)
-        e->checks_obs.on_state(e->checks_obs.ctx, o);
-}
-
-static void pass_overlap(void *ctx, const sw_overlap_obs *o)
-{
-    sw_engine *e = ctx;
-    if (e->checks_obs.on_overlap)
-        e->checks_obs.on_overlap(e->checks_obs.ctx, o);
-}
-
-static void pass_stream(void *ctx, sw_flow *flow, const sw_stream_chunk *c)
-{
-    sw_engine *e = ctx;
-    if (e->checks_obs.on_stream)
-        e->checks_obs.on_stream(e->checks_obs.ctx, flow, c);
-}
-
-static void pass_frag_overlap(void *ctx, const sw_frag_overlap_obs *o, sw_flow *flow, int dir)
-{
-    sw_engine *e = ctx;
-    if (e->checks_obs.on_frag_overlap)
-        e->checks_obs.on_frag_overlap(e->checks_obs.ctx, o, flow, dir);
-}
-
-static void tag_conn_start(void *ctx, const sw_conn_obs *o)
-{
-    sw_engine *e = ctx;
-    if (e->cur_tag && o->flow)
-        sw_host_tags_set(e->tags, o->flow->conn.flow_id, e->cur_tag);
-    if (e->checks_obs.on_conn_start)
-        e->checks_obs.on_conn_start(e->checks_obs.ctx, o);
-}
-
-static void tag_conn_end(void *ctx, const sw_conn_obs *o)
-{
-    sw_engine *e = ctx;
-    if (e->checks_obs.on_conn_end)
-        e->checks_obs.on_conn_end(e->checks_obs.ctx, o);
-    if (o->flow)
-        sw_host_tags_del(e->tags, o->flow->conn.flow_id);
-}
-
-static void tag_flow_free(void *ctx, sw_flow *f)
-{
-    sw_engine *e = ctx;
-    if (e->checks_obs.on_flow_free)
-        e->checks_obs.on_flow_free(e->checks_obs.ctx, f);
-    sw_host_tags_del(e->tags, f->conn.flow_id);
+    sw_checks_config cc;
+    memset(&cc, 0, sizeof(cc));
+    cc.history_packets = e->cfg.history_packets;
+    cc.tun = *sw_ruleset_tunables(e->rules);
+    cc.end_marks = 1;            /* the folds and incidents of a connection close with it */
+    sw_shard_out out = {
+        .event = on_shard_event, .event_user = e, .isn = on_shard_isn, .isn_user = e,
+        .stream = on_stream, .stream_user = e,
+    };
+    if (e->cfg.workers <= 1) {
+        e->shard = sw_shard_new(&e->cfg, &cc, &out, 1, err, errlen);
+        return e->shard ? 0 : -1;
+    }
+    e->disp = sw_dispatch_new(&e->cfg, &out, err, errlen);
+    if (!e->disp)
+        return -1;
+    sw_config wc;
+    sw_shard_config(&e->cfg, e->cfg.workers, &wc);
+    for (unsigned i = 0; i < e->cfg.workers; i++) {
+        sw_shard_out so;
+        sw_dispatch_shard_out(e->disp, i, &so);
+        sw_shard *sh = sw_shard_new(&wc, &cc, &so, 0, err, errlen);
+        if (!sh)
+            return -1;
+        sw_dispatch_set_shard(e->disp, i, sh);
+    }
+    return sw_dispatch_start(e->disp, err, errlen);
 }
 
 sw_engine *sw_engine_new(const sw_config *cfg_in, char *err, size_t errlen)
@@ -602,34 +584,13 @@ sw_engine *sw_engine_new(const sw_config *cfg_in, char *err, size_t errlen)
     e->matcher = sw_matcher_new(65536);
     e->fold = sw_fold_new(FOLD_MAX, FOLD_IDLE_US, on_fold_close, e);
     e->inc = sw_incidents_new(INCIDENT_MAX);
-    sw_checks_config cc;
-    memset(&cc, 0, sizeof(cc));
-    cc.history_packets = e->cfg.history_packets;
-    cc.tun = *sw_ruleset_tunables(e->rules);
-    cc.end_marks = 1;
-    e->checks = sw_checks_new(&cc, on_event, e);
-    if (!e->matcher || !e->checks || !e->fold || !e->inc) {
+    e->isn = sw_isn_stage_new(sw_ruleset_tunables(e->rules), on_event, e);
+    if (!e->matcher || !e->isn || !e->fold || !e->inc) {
         set_err(err, errlen, "out of memory");
         goto fail;
     }
-    sw_checks_set_stream_forward(e->checks, on_stream, e);
-    if (e->cfg.workers > 1) {
-        e->pool = sw_pool_new(&e->cfg, &cc, e->checks, on_event, e, err, errlen);
-        if (!e->pool)
-            goto fail;
-    } else {
-        sw_checks_observer(e->checks, &e->checks_obs);
-        sw_observer obs = {
-            .ctx = e, .on_packet = tag_packet, .on_state = pass_state,
-            .on_conn_start = tag_conn_start, .on_conn_end = tag_conn_end,
-            .on_overlap = pass_overlap, .on_stream = pass_stream, .on_flow_free = tag_flow_free,
-            .on_frag_overlap = pass_frag_overlap,
-        };
-        e->det = sw_detector_new(&e->cfg, &obs, err, errlen);
-        if (!e->det)
-            goto fail;
-        sw_detector_want_names(e->det, 0);       /* until a stream callback is set */
-    }
+    if (build_shards(e, err, errlen) != 0)
+        goto fail;
 
     if (e->json_path) {
         e->jsonl = sw_jsonl_open(e->json_path, err, errlen);
@@ -660,43 +621,39 @@ void sw_engine_set_stream_cb(sw_engine *e, sw_stream_cb cb, void *user)
 {
     e->stream_cb = cb;
     e->stream_user = user;
-    if (e->pool)
-        sw_pool_set_stream_cb(e->pool, cb, user);
+    if (e->disp)
+        sw_dispatch_set_stream_cb(e->disp, cb, user);
     else
-        sw_detector_want_names(e->det, cb != NULL);
+        sw_shard_want_names(e->shard, cb != NULL);
+}
+
+static int feed(sw_engine *e, uint64_t host_tag, int linktype, uint64_t ts_us,
+                const uint8_t *frame, uint32_t caplen, uint32_t wirelen)
+{
+    e->frames++;    /* every frame counts, as in the file (Wireshark's numbers) */
+    if (!sw_linktype_supported(linktype))
+        return -1;
+    if (e->run.start_us == 0)
+        e->run.start_us = ts_us;
+    if (ts_us > e->run.end_us)
+        e->run.end_us = ts_us;
+    if (e->disp) {
+        sw_dispatch_feed(e->disp, e->frames, linktype, ts_us, frame, caplen, wirelen);
+        return 0;
+    }
+    return sw_shard_feed(e->shard, e->frames, host_tag, linktype, ts_us, frame, caplen, wirelen);
 }
 
 int sw_engine_feed(sw_engine *e, int linktype, uint64_t ts_us,
                    const uint8_t *frame, uint32_t caplen, uint32_t wirelen)
 {
-    e->frames++;    /* every frame counts, as in the file (Wireshark's numbers) */
-    if (!sw_linktype_supported(linktype))
-        return -1;
-    if (e->pool)
-        sw_pool_set_frame(e->pool, e->frames);
-    else
-        sw_detector_set_frame(e->det, e->frames);
-    if (e->run.start_us == 0)
-        e->run.start_us = ts_us;
-    if (ts_us > e->run.end_us)
-        e->run.end_us = ts_us;
-    if (e->pool) {
-        sw_pool_feed(e->pool, linktype, ts_us, frame, caplen, wirelen);
-        return 0;
-    }
-    return sw_detector_feed(e->det, linktype, ts_us, frame, caplen, wirelen);
+    return feed(e, 0, linktype, ts_us, frame, caplen, wirelen);
 }
 
 int sw_engine_feed2(sw_engine *e, const sw_frame *f)
 {
-    if (f->host_tag && !e->tags && e->det) {
-        e->tags = sw_host_tags_new(e->cfg.max_flows);
-        /* without memory for the table the alerts only lack host_tag */
-    }
-    e->cur_tag = e->tags ? f->host_tag : 0;
-    int rc = sw_engine_feed(e, f->linktype, f->ts_us, f->data, f->caplen, f->wirelen);
-    e->cur_tag = 0;
-    return rc;
+    /* the host's tags are kept with one worker only (the shard notes them) */
+    return feed(e, f->host_tag, f->linktype, f->ts_us, f->data, f->caplen, f->wirelen);
 }
 
 void sw_engine_advance(sw_engine *e, uint64_t ts_us)
@@ -706,15 +663,15 @@ void sw_engine_advance(sw_engine *e, uint64_t ts_us)
     if (e->run.start_us == 0)
         return;     /* nothing fed yet: there is nothing to expire */
     e->run.end_us = ts_us;
-    if (e->det)
-        sw_detector_tick(e->det, ts_us);
-    /* with a pool the workers' time moves with the frames they are given */
+    if (e->shard)
+        sw_shard_tick(e->shard, ts_us);
+    /* with several shards their time moves with the frames they are given */
 }
 
 void sw_engine_poll(sw_engine *e)
 {
-    if (e && e->pool)
-        sw_pool_poll(e->pool);
+    if (e && e->disp)
+        sw_dispatch_poll(e->disp);
 }
 
 int sw_linktype_supported(int lt)
@@ -731,10 +688,10 @@ int sw_linktype_supported(int lt)
 
 void sw_engine_flush(sw_engine *e)
 {
-    if (e && e->det)
-        sw_detector_flush(e->det);
-    if (e && e->pool)
-        sw_pool_flush(e->pool);
+    if (e && e->shard)
+        sw_shard_flush(e->shard);
+    if (e && e->disp)
+        sw_dispatch_flush(e->disp);
     if (e)
         sw_fold_expire(e->fold, UINT64_MAX);   /* every fold closes with its update */
 }
@@ -760,19 +717,21 @@ int sw_engine_reload_rules(sw_engine *e, const char *rules_file, char *err, size
     sw_ruleset_free(e->rules);
     e->rules = rs;
     e->run.rules_hash = sw_ruleset_hash(rs);
-    sw_checks_set_tunables(e->checks, sw_ruleset_tunables(rs));
-    if (e->pool)
-        sw_pool_set_tunables(e->pool, sw_ruleset_tunables(rs));
+    sw_isn_stage_set_tunables(e->isn, sw_ruleset_tunables(rs));
+    if (e->shard)
+        sw_shard_set_tunables(e->shard, sw_ruleset_tunables(rs));
+    if (e->disp)
+        sw_dispatch_set_tunables(e->disp, sw_ruleset_tunables(rs));
     return 0;
 }
 
 void sw_engine_get_stats(const sw_engine *e, sw_stats *out)
 {
     memset(out, 0, sizeof(*out));
-    if (e->det)
-        sw_detector_stats(e->det, out);
-    if (e->pool)
-        sw_pool_stats(e->pool, out);
+    if (e->shard)
+        sw_shard_stats(e->shard, out);
+    if (e->disp)
+        sw_dispatch_stats(e->disp, out);
     out->events = e->events;
     out->alerts = e->alerts;
     out->alerts_suppressed = e->suppressed;
@@ -809,8 +768,8 @@ size_t sw_engine_decode_errors(const sw_engine *e, const char **names, uint64_t 
     for (int r = SW_DEC_ERR_FIRST; r < SW_DEC_NRESULTS; r++, n++) {
         if (n < max) {
             names[n] = sw_decode_reason_name((sw_decode_result)r);
-            counts[n] = e->det ? sw_detector_decode_count(e->det, r)
-                      : e->pool ? sw_pool_decode_count(e->pool, r) : 0;
+            counts[n] = e->shard ? sw_shard_decode_count(e->shard, r)
+                      : e->disp ? sw_dispatch_decode_count(e->disp, r) : 0;
         }
     }
     return n;
@@ -825,8 +784,8 @@ size_t sw_engine_offload_hosts(const sw_engine *e, sw_offload_host *out, size_t 
 {
     if (!e)
         return 0;
-    size_t n = e->det ? sw_detector_offload_hosts(e->det, out, max)
-             : e->pool ? sw_pool_offload_hosts(e->pool, out, max) : 0;
+    size_t n = e->shard ? sw_shard_offload_hosts(e->shard, out, max)
+             : e->disp ? sw_dispatch_offload_hosts(e->disp, out, max) : 0;
     if (out && n)                       /* the same order whatever the worker count */
         qsort(out, n < max ? n : max, sizeof *out, offload_host_cmp);
     return n;
@@ -912,10 +871,9 @@ void sw_engine_free(sw_engine *e)
     /* Flows end (and may emit their last events) before the sinks close. */
     sw_engine_flush(e);
     sw_engine_close_outputs(e, NULL, 0);
-    sw_pool_free(e->pool);
-    sw_detector_free(e->det);
-    sw_host_tags_free(e->tags);
-    sw_checks_free(e->checks);
+    sw_dispatch_free(e->disp);
+    sw_shard_free(e->shard);
+    sw_isn_stage_free(e->isn);
     sw_matcher_free(e->matcher);
     for (int i = 0; i < e->grp_n; i++) {  /* a group is complete after every delivery */
         json_decref(e->grp[i].doc);

@@ -3,7 +3,8 @@
  * of every supported link type, with checksum verification on and off. The frame is
  * an exact-size heap copy so any read past caplen is caught by ASan. Checks the
  * decoder's own promises: a known result, and for SW_DEC_TCP every pointer and length
- * inside the frame.
+ * inside the frame. sw_decode_endpoints (the dispatch's read) must give what sw_decode
+ * gives: the same addresses and ports, none where decoding fails below TCP.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -33,6 +34,27 @@ static void check(const sw_packet *p, sw_decode_result r, const uint8_t *f, uint
         abort();
 }
 
+/* The endpoints agree with the full decode (verify off) of the same frame. */
+static void check_endpoints(int lt, const uint8_t *f, uint32_t n, uint32_t wire)
+{
+    sw_packet p;
+    sw_endpoints ep;
+    sw_decode_result full = sw_decode(&p, lt, 0, f, n, wire, 0);
+    sw_decode_result r = sw_decode_endpoints(&ep, lt, f, n, wire);
+    int tcp_layer = full >= SW_DEC_ERR_TCP_TRUNCATED && full <= SW_DEC_ERR_TCP_BAD_PORT;
+    if (full == SW_DEC_TCP || full == SW_DEC_NOT_TCP || full == SW_DEC_FRAGMENT || tcp_layer) {
+        if (ep.src != p.src_ip || ep.dst != p.dst_ip || ep.ip_version != p.ip_version)
+            abort();
+        if ((full == SW_DEC_TCP || full == SW_DEC_ERR_TCP_BAD_PORT) &&
+            (r != SW_DEC_TCP || ep.sport != p.sport || ep.dport != p.dport))
+            abort();
+        if (!tcp_layer && full != SW_DEC_TCP && (r != full || ep.sport || ep.dport))
+            abort();
+    } else if (r != full || ep.src || ep.dst || ep.sport || ep.dport) {
+        abort();
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -59,6 +81,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             r = sw_decode(&p, link_types[i], 0, f, n, wire, verify);
             check(&p, r, f, n);
         }
+        check_endpoints(link_types[i], f, n, n);
+        check_endpoints(link_types[i], f, n, wire);
     }
     free(f);
     return 0;

@@ -2,7 +2,9 @@
  * checks_harness.h — runs a pktbuild trace through the real detector pipeline with
  * the checks as its observer and records every event (its id, direction, and the
  * JSON of its evidence / related / ruled_out / ladder, copied because the event is
- * cleared after the callback). Shared by tests/unit/test_checks_*.c and
+ * cleared after the callback). The checks' ISN notes go to an ISN stage
+ * (rules/isn_stage.c), as the engine wires them, so isn_predictable and the host
+ * summaries it adds to other events are seen too. Shared by tests/unit/test_checks_*.c and
  * test_benign.c; include after cmocka.h.
  *
  * A test that expects no event must not pass because its frames never reached the
@@ -21,6 +23,7 @@
 
 #include "detector/detector.h"
 #include "rules/checks.h"
+#include "rules/isn_stage.h"
 #include "rules/event.h"
 #include "rules/ruleset.h"
 #include "pktbuild.h"
@@ -44,6 +47,7 @@ typedef struct harness {
     sw_checks_counters cnt;   /* the checks' counters after the run */
     sw_stats stats;           /* the detector's counters after the run */
     int allow_damaged;        /* opt out of the every-frame-tracked assertion */
+    sw_isn_stage *isn;        /* during h_run */
 } harness;
 
 static inline void h_emit(void *user, sw_event *ev)
@@ -63,6 +67,20 @@ static inline void h_emit(void *user, sw_event *ev)
     e->related = ev->related ? json_deep_copy(ev->related) : NULL;
     e->ruled_out = ev->ruled_out ? json_deep_copy(ev->ruled_out) : NULL;
     e->packets = ev->packets ? json_deep_copy(ev->packets) : NULL;
+}
+
+/* The checks' events: the ISN stage's host summary first, as in the engine. */
+static inline void h_checks_emit(void *user, sw_event *ev)
+{
+    harness *h = user;
+    sw_isn_stage_relate(h->isn, ev);
+    h_emit(user, ev);
+}
+
+static inline void h_isn_note(void *user, const sw_isn_note *n)
+{
+    harness *h = user;
+    sw_isn_stage_apply(h->isn, n);
 }
 
 static inline void h_feed(void *user, int linktype, uint64_t ts_us, const uint8_t *f, uint32_t len)
@@ -107,8 +125,11 @@ static inline void h_run(harness *h, const pb_trace *t)
     memset(&cc, 0, sizeof cc);
     cc.history_packets = h->history;
     cc.tun = h->tun_set ? h->tun : *sw_ruleset_tunables(NULL);
-    sw_checks *ck = sw_checks_new(&cc, h_emit, h);
+    h->isn = sw_isn_stage_new(&cc.tun, h_emit, h);
+    assert_non_null(h->isn);
+    sw_checks *ck = sw_checks_new(&cc, h_checks_emit, h);
     assert_non_null(ck);
+    sw_checks_set_isn_sink(ck, h_isn_note, h);
     sw_observer ob;
     sw_checks_observer(ck, &ob);
     sw_config cfg;
@@ -138,6 +159,8 @@ static inline void h_run(harness *h, const pb_trace *t)
     }
     sw_checks_get_counters(ck, &h->cnt);
     sw_checks_free(ck);
+    sw_isn_stage_free(h->isn);
+    h->isn = NULL;
     if (getenv("H_DUMP")) {
         for (int i = 0; i < h->n; i++) {
             json_t *o = json_pack("{s:i,s:O,s:O*,s:O*,s:O*}", "id", h->ev[i].id,

@@ -916,6 +916,76 @@ static void test_truncation_every_length(void **state)
     }
 }
 
+/* sw_decode_endpoints (the dispatch's read) agrees with sw_decode on every frame:
+ * each link type, IPv4 and IPv6, VLAN tags, IPv4 options, IPv6 extension headers, a
+ * fragment, and every truncation (a heap copy of exactly the captured bytes, so ASan
+ * sees an over-read). Where sw_decode finds a segment, an untransported datagram or a
+ * fragment, the endpoints are its addresses (and ports); where it fails below TCP,
+ * there are none; a broken TCP header still gives the addresses and the ports. */
+static void endpoints_agree(int lt, const uint8_t *f, uint32_t caplen, uint32_t wirelen)
+{
+    uint8_t *copy = malloc(caplen ? caplen : 1);
+    assert_non_null(copy);
+    if (caplen)
+        memcpy(copy, f, caplen);
+    sw_packet p;
+    sw_endpoints ep;
+    sw_decode_result full = sw_decode(&p, lt, 77, copy, caplen, wirelen, 0);
+    sw_decode_result r = sw_decode_endpoints(&ep, lt, copy, caplen, wirelen);
+    int tcp_layer = full >= SW_DEC_ERR_TCP_TRUNCATED && full <= SW_DEC_ERR_TCP_BAD_PORT;
+    if (full == SW_DEC_TCP || full == SW_DEC_NOT_TCP || full == SW_DEC_FRAGMENT || tcp_layer) {
+        assert_true(ep.src == p.src_ip && ep.dst == p.dst_ip);
+        assert_int_equal(ep.ip_version, p.ip_version);
+        if (full == SW_DEC_TCP || full == SW_DEC_ERR_TCP_BAD_PORT) {
+            assert_int_equal(r, SW_DEC_TCP);
+            assert_int_equal(ep.sport, p.sport);
+            assert_int_equal(ep.dport, p.dport);
+        } else if (!tcp_layer) {
+            assert_int_equal(r, full);
+            assert_int_equal(ep.sport, 0);
+            assert_int_equal(ep.dport, 0);
+        }
+    } else {
+        assert_int_equal(r, full);
+        assert_null(ep.src);
+        assert_int_equal(ep.sport, 0);
+    }
+    free(copy);
+}
+
+static void test_endpoints_as_decode(void **state)
+{
+    static const int lts[] = { 1, 113, 276, 101, 0, 108, 12 };
+    uint8_t buf[2048];
+    pb_seg s;
+    (void)state;
+    for (size_t li = 0; li < sizeof lts / sizeof *lts; li++) {
+        for (int v = 4; v <= 6; v += 2) {
+            for (int variant = 0; variant < 3; variant++) {
+                default_seg(&s, v);
+                s.nvlan = lts[li] == 1 ? variant : 0;
+                s.qinq = 1;
+                s.vlan[0] = 10; s.vlan[1] = 20;
+                if (v == 4)
+                    s.ipv4_options = variant * 8;
+                else
+                    s.ipv6_ext = variant == 1;
+                size_t n = build(buf, lts[li], &s);
+                if (v == 4 && variant == 2 && lts[li] == 101) {
+                    buf[6] = 0x20;                  /* MF: a first fragment */
+                    fix_ip4(buf);
+                }
+                for (size_t k = 0; k <= n; k++) {
+                    endpoints_agree(lts[li], buf, (uint32_t)k, (uint32_t)k);
+                    endpoints_agree(lts[li], buf, (uint32_t)k, (uint32_t)n);
+                }
+            }
+        }
+    }
+    endpoints_agree(1, NULL, 0, 0);
+    endpoints_agree(999, buf, 60, 60);                  /* unknown link */
+}
+
 static void test_snaplen_cut(void **state)
 {
     uint8_t buf[2048];
@@ -1148,6 +1218,7 @@ int main(void)
         cmocka_unit_test(test_tcp_malformed),
         cmocka_unit_test(test_truncation_every_length),
         cmocka_unit_test(test_snaplen_cut),
+        cmocka_unit_test(test_endpoints_as_decode),
         cmocka_unit_test(test_ethernet_padding),
         cmocka_unit_test(test_reason_names),
         cmocka_unit_test(test_addr_str),
