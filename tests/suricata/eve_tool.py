@@ -4,6 +4,11 @@
   alerts FILE            the seqwatch alert set of a JSON-lines file (seqwatch's own
                          output or Suricata's eve.json): one sorted line per alert,
                          event sid src sport dst dport conn_instance timestamp
+                         (a folded alert's closing update, hijack.fold.final, is not
+                         an alert of its own: see `updates`)
+  updates FILE           the closing updates: the alert's line and "count=N"
+  rows FILE              the alerts as a database holds them: one line per alert_id
+                         (a closing update replaces its alert's row), as `alerts`
   flowcheck EVE          every seqwatch alert's flow_id is the flow_id of Suricata's
                          flow record of that connection (same 5-tuple, either
                          direction); prints problems, exit 1 if any
@@ -27,8 +32,16 @@ def records(path):
                 sys.exit("%s:%d: not JSON: %s" % (path, n, e))
 
 
-def sw_alerts(path):
+def sw_records(path):
     return [d for d in records(path) if "hijack" in d and d.get("event_type") in ("alert", "anomaly")]
+
+
+def is_update(d):
+    return bool((d["hijack"].get("fold") or {}).get("final"))
+
+
+def sw_alerts(path):
+    return [d for d in sw_records(path) if not is_update(d)]
 
 
 def key(d):
@@ -42,6 +55,16 @@ def main():
     cmd, path = sys.argv[1], sys.argv[2]
     if cmd == "alerts":
         for k in sorted(key(d) for d in sw_alerts(path)):
+            print(k)
+    elif cmd == "rows":
+        by_id = {}
+        for d in sw_records(path):
+            by_id[d.get("alert_id")] = d
+        for k in sorted(key(d) for d in by_id.values()):
+            print(k)
+    elif cmd == "updates":
+        for k in sorted("%s count=%s" % (key(d), d["hijack"]["fold"].get("count"))
+                        for d in sw_records(path) if is_update(d)):
             print(k)
     elif cmd == "flowcheck":
         flows = {}

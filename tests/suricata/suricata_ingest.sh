@@ -9,7 +9,8 @@ mkyaml "$T/s.yaml" "db: $T/plugin.db"
 suri "$T/s.yaml" "$demo" "$T/o" --runmode autofp --set threading.detect-thread-ratio=2 || exit 1
 $EVE alerts "$T/o/eve.json" >"$T/pl.set"
 n=$(wc -l <"$T/pl.set")
-[ "$n" -ge 7 ] || fail "only $n alerts in eve.json"
+[ "$n" -ge 3 ] || fail "only $n alerts in eve.json"
+grep -q "^session_takeover " "$T/pl.set" || fail "no session_takeover in eve.json"
 "$P" ingest --db "$T/ingest.db" "$T/o/eve.json" >"$T/ingest.out" 2>&1 || fail "ingest: $(cat "$T/ingest.out")"
 "$P" ingest --db "$T/ingest.db" "$T/o/eve.json" >"$T/ingest2.out" 2>&1 || fail "second ingest"
 flow=$(python3 -c 'import json,sys
@@ -19,7 +20,7 @@ for l in open(sys.argv[1]):
 for db in ingest plugin; do
   "$P" query --db "$T/$db.db" --format jsonl >"$T/$db.jsonl" || fail "query $db"
   "$P" query --db "$T/$db.db" --format jsonl --flow "$flow" >"$T/$db.flow.jsonl" || fail "query --flow $db"
-  $EVE alerts "$T/$db.jsonl" >"$T/$db.set"
+  $EVE rows "$T/$db.jsonl" >"$T/$db.set"    # a closing update replaced its alert's row
   echo "$db.db: $(wc -l <"$T/$db.jsonl") alerts, $(wc -l <"$T/$db.flow.jsonl") with Suricata's flow_id $flow"
   diff "$T/pl.set" "$T/$db.set" || fail "$db.db does not hold eve.json's seqwatch alerts"
   [ "$(wc -l <"$T/$db.flow.jsonl")" = "$n" ] || fail "$db.db: query --flow $flow finds not all $n"
