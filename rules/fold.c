@@ -1,8 +1,9 @@
 /*
  * fold.c — repeats fold (docs/detections.md, "Repeats fold"). The rule engine's
  * alerts pass here: the first occurrence of (event, rule, connection instance,
- * direction[, overlap range start]) is raised at once and opens a fold; later
- * occurrences are counted into it (with the last one's evidence) and raise nothing.
+ * direction) is raised at once and opens a fold; later occurrences are counted into
+ * it (with the last one's evidence; for overlap_mismatch, the distinct injected
+ * ranges, each with its count) and raise nothing.
  * A fold that absorbed repeats is closed by one update of the first alert (same
  * alert_id) through the callback: when its connection instance ends (sw_fold_end),
  * when its key comes again idle_us (packet time) or more after its last repeat (that
@@ -27,7 +28,6 @@ typedef struct fold_key {
     uint64_t flow_id;
     uint32_t conn_instance;
     uint32_t gid, sid;
-    uint32_t range_seq;     /* overlap_mismatch: the first range's seq, else 0 */
     uint16_t event;
     uint8_t  dir, pad;
 } fold_key;
@@ -37,7 +37,10 @@ typedef struct fold_entry {
     json_t  *doc;           /* the first alert's document */
     json_t  *last_ev;       /* the last repeat's evidence, or NULL */
     json_t  *absorbed;      /* other events counted in (sw_fold_absorb), or NULL */
+    json_t  *ranges;        /* overlap_mismatch: the distinct ranges, once there are 2 */
     uint64_t count, first_us, last_us;
+    uint32_t nranges;       /* distinct range starts seen (1 for the first alone) */
+    uint32_t first_seq, first_len, last_seq;   /* the first range; the last one's start */
     uint32_t hnext;
     uint32_t lprev, lnext;  /* activity list (common/sw_list.h) */
     uint32_t cnext;         /* connection chain: the entries of one (flow, instance) */
@@ -93,7 +96,8 @@ static void entry_release(fold_entry *x)
     json_decref(x->doc);
     json_decref(x->last_ev);
     json_decref(x->absorbed);
-    x->doc = x->last_ev = x->absorbed = NULL;
+    json_decref(x->ranges);
+    x->doc = x->last_ev = x->absorbed = x->ranges = NULL;
 }
 
 void sw_fold_free(sw_fold *f)
@@ -120,11 +124,68 @@ static void make_key(fold_key *k, const sw_event *ev, uint32_t gid, uint32_t sid
     k->sid = sid;
     k->event = (uint16_t)ev->id;
     k->dir = (uint8_t)(ev->dir & 1);
-    if (ev->id == SW_EV_OVERLAP_MISMATCH && ev->evidence) {
-        json_t *seq = json_object_get(ev->evidence, "seq");
-        if (json_is_integer(seq))
-            k->range_seq = (uint32_t)json_integer_value(seq);
+}
+
+/* An overlap's range: its evidence's seq and len; 0 if it has none. */
+static int range_of(const sw_event *ev, uint32_t *seq, uint32_t *len)
+{
+    if (ev->id != SW_EV_OVERLAP_MISMATCH || !ev->evidence)
+        return 0;
+    json_t *s = json_object_get(ev->evidence, "seq"), *l = json_object_get(ev->evidence, "len");
+    if (!json_is_integer(s))
+        return 0;
+    *seq = (uint32_t)json_integer_value(s);
+    *len = json_is_integer(l) ? (uint32_t)json_integer_value(l) : 0;
+    return 1;
+}
+
+static json_t *range_json(uint32_t seq, uint32_t len)
+{
+    return json_pack("{s:I, s:I, s:I}", "seq", (json_int_t)seq, "len", (json_int_t)len,
+                     "count", (json_int_t)1);
+}
+
+/* Count ev's range into x: a listed range's count goes up; a new start is a new
+ * range (listed while fewer than SW_FOLD_RANGES_MAX are; beyond, a start other than
+ * the previous occurrence's counts as new). The list starts with the first range
+ * when the second distinct one comes. */
+static void note_range(fold_entry *x, const sw_event *ev)
+{
+    uint32_t seq, len;
+    if (!range_of(ev, &seq, &len))
+        return;
+    if (!x->ranges) {
+        if (seq == x->first_seq) {
+            x->last_seq = seq;
+            return;                      /* the first range again */
+        }
+        x->ranges = json_array();
+        if (!x->ranges || json_array_append_new(x->ranges, range_json(x->first_seq, x->first_len))) {
+            json_decref(x->ranges);      /* no memory: ranges not listed, not counted */
+            x->ranges = NULL;
+            return;
+        }
+        json_object_set_new(json_array_get(x->ranges, 0), "count",
+                            json_integer((json_int_t)x->count - 1));
     }
+    size_t i, n = json_array_size(x->ranges);
+    for (i = 0; i < n; i++) {
+        json_t *r = json_array_get(x->ranges, i);
+        if ((uint32_t)json_integer_value(json_object_get(r, "seq")) == seq) {
+            json_object_set_new(r, "count",
+                                json_integer(json_integer_value(json_object_get(r, "count")) + 1));
+            break;
+        }
+    }
+    if (i == n) {
+        if (n < SW_FOLD_RANGES_MAX) {
+            json_array_append_new(x->ranges, range_json(seq, len));
+            x->nranges++;
+        } else if (seq != x->last_seq) {
+            x->nranges++;
+        }
+    }
+    x->last_seq = seq;
 }
 
 static uint32_t bucket_of(const sw_fold *f, const fold_key *k)
@@ -165,7 +226,8 @@ static void close_entry(sw_fold *f, uint32_t i)
         *pp = x->cnext;
     SW_ILIST_UNLINK(f->e, f->lru_head, f->lru_tail, i, lprev, lnext, NIL);
     if ((x->count > 1 || x->absorbed) && f->cb && x->doc) {
-        sw_fold_info info = { x->count, x->first_us, x->last_us, x->last_ev, x->absorbed };
+        sw_fold_info info = { x->count, x->first_us, x->last_us, x->last_ev, x->absorbed,
+                              x->ranges, x->ranges ? x->nranges : 0 };
         f->cb(f->user, x->doc, &info);
     }
     entry_release(x);
@@ -189,6 +251,7 @@ int sw_fold_repeat(sw_fold *f, const sw_event *ev, uint32_t gid, uint32_t sid)
         return 0;
     }
     x->count++;
+    note_range(x, ev);
     if (ev->ts_us > x->last_us)
         x->last_us = ev->ts_us;
     json_decref(x->last_ev);
@@ -240,6 +303,9 @@ void sw_fold_open(sw_fold *f, const sw_event *ev, uint32_t gid, uint32_t sid, js
     x->doc = doc ? json_incref(doc) : NULL;
     x->count = 1;
     x->first_us = x->last_us = ev->ts_us;
+    x->nranges = 1;
+    if (range_of(ev, &x->first_seq, &x->first_len))
+        x->last_seq = x->first_seq;
     uint32_t b = bucket_of(f, &k);
     x->hnext = f->buckets[b];
     f->buckets[b] = i;
