@@ -61,6 +61,10 @@ int sw_fold_absorb(sw_fold *f, const sw_event *to, uint32_t gid, uint32_t sid, j
  * update), oldest first. A later occurrence on the same instance is a new alert. */
 void sw_fold_end(sw_fold *f, uint64_t flow_id, uint32_t conn_instance);
 
+/* The invariants of fold.c's file comment (common/sw_assert.h): NULL when they hold,
+ * else a static string naming the first one broken. */
+const char *sw_fold_validate(const sw_fold *f);
+
 uint64_t sw_fold_evictions(const sw_fold *f);   /* closed early because the table was full */
 uint64_t sw_fold_folded(const sw_fold *f);      /* repeats absorbed */
 

@@ -4,7 +4,10 @@
  * listed with their counts), the closing
  * update's count/first/last/last evidence, the idle rule, the end-of-input close,
  * the close when a connection instance ends,
- * and the bounded table (the oldest fold closes early and is counted).
+ * and the bounded table (the oldest fold closes early and is counted); the
+ * validator (sw_fold_validate) names each invariant broken by hand, and SW_VALIDATE
+ * builds abort on one. This file compiles fold.c itself (the entries' layout, to
+ * corrupt them; its definitions take the place of the library's copy here).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,10 +16,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "rules/fold.h"
+#include "rules/fold.c"
 
 typedef struct closed {
     int n;
@@ -388,6 +394,131 @@ static void test_connection_end_many(void **state)
     sw_fold_free(f);
 }
 
+static void expect_broken(const char *msg, const char *what)
+{
+    if (!msg || !strstr(msg, what))
+        fail_msg("validator said \"%s\", expected a message with \"%s\"", msg ? msg : "(nothing)", what);
+}
+
+/* Folds on three connections (one with two ranges, one quiet) and one closed: a
+ * free entry. The seed is fixed: the same chains every run. */
+static sw_fold *healthy(closed *c)
+{
+    sw_fold *f = sw_fold_new(16, 60000000u, on_close, c);
+    assert_non_null(f);
+    memset(f->seed, 0, sizeof f->seed);
+    sw_event ev = ev_at(SW_EV_OVERLAP_MISMATCH, 1, 0, 0, 100, 500);
+    offer(f, &ev, "a1");
+    ev = ev_at(SW_EV_OVERLAP_MISMATCH, 1, 0, 0, 200, 900);
+    offer(f, &ev, "x");
+    ev = ev_at(SW_EV_TTL_ANOMALY, 2, 0, 0, 300, 0);
+    offer(f, &ev, "b1");
+    ev = ev_at(SW_EV_MAC_CHANGE, 3, 0, 1, 400, 0);
+    sw_fold_open(f, &ev, 1, 2300014, NULL);          /* quiet */
+    json_decref(ev.evidence);
+    ev = ev_at(SW_EV_DESYNC, 4, 0, 0, 500, 0);
+    offer(f, &ev, "d1");
+    sw_fold_end(f, 2, 0);
+    assert_null(sw_fold_validate(f));
+    return f;
+}
+
+static void test_validator(void **state)
+{
+    (void)state;
+    closed c;
+    memset(&c, 0, sizeof(c));
+    sw_fold *f = healthy(&c);
+    sw_event ev = ev_at(SW_EV_OVERLAP_MISMATCH, 1, 0, 0, 0, 0);
+    fold_key k;
+    make_key(&k, &ev, 1, 2300011);
+    json_decref(ev.evidence);
+    uint32_t i1 = find(f, &k);
+    assert_true(i1 != NIL);
+    fold_entry *x = &f->e[i1];
+    assert_int_equal(x->count, 2);
+    assert_int_equal(x->nranges, 2);
+
+    x->count = 0;
+    expect_broken(sw_fold_validate(f), "count 0");
+    x->count = 2;
+    x->first_us = x->last_us + 1;
+    expect_broken(sw_fold_validate(f), "first occurrence after the last");
+    x->first_us = 100;
+    x->nranges = 3;
+    expect_broken(sw_fold_validate(f), "more distinct ranges than occurrences");
+    x->nranges = 1;
+    expect_broken(sw_fold_validate(f), "range list longer");
+    x->nranges = 2;
+    assert_null(sw_fold_validate(f));
+
+    x->key.dir ^= 1;                  /* its key no longer leads to its chain */
+    expect_broken(sw_fold_validate(f), "not found under its key");
+    x->key.dir ^= 1;
+    uint32_t p = x->lprev, nx = x->lnext;
+    assert_true(nx != NIL);
+    f->e[nx].lprev = NIL;
+    expect_broken(sw_fold_validate(f), "prev link");
+    f->e[nx].lprev = i1;
+    x->lprev = p;
+    uint32_t tail = f->lru_tail;
+    f->lru_tail = i1;
+    expect_broken(sw_fold_validate(f), "activity tail");
+    f->lru_tail = tail;
+
+    uint32_t fh = f->free_head;       /* the closed fold's entry */
+    assert_true(fh != NIL);
+    f->e[fh].doc = json_object();
+    expect_broken(sw_fold_validate(f), "free entry still holding");
+    json_decref(f->e[fh].doc);
+    f->e[fh].doc = NULL;
+    f->nused++;                       /* one more open than listed */
+    assert_non_null(sw_fold_validate(f));
+    f->nused--;
+    assert_null(sw_fold_validate(f));
+    sw_fold_free(f);
+}
+
+/* SW_VALIDATE builds (sanitizers, fuzz): an operation on a broken table aborts. */
+static void test_validate_aborts(void **state)
+{
+    (void)state;
+    if (!SW_VALIDATE_ON) {
+        skip();
+        return;
+    }
+    int fd[2];
+    assert_int_equal(pipe(fd), 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        dup2(fd[1], 2);
+        close(fd[0]);
+        closed c;
+        memset(&c, 0, sizeof(c));
+        sw_fold *f = healthy(&c);
+        for (uint32_t i = f->lru_head; i != NIL; i = f->e[i].lnext)
+            f->e[i].nranges = 0;
+        sw_event ev = ev_at(SW_EV_OVERLAP_MISMATCH, 1, 0, 0, 600, 500);
+        offer(f, &ev, "x");           /* must not return */
+        _exit(0);
+    }
+    close(fd[1]);
+    char buf[512] = { 0 };
+    size_t n = 0;
+    ssize_t r;
+    while (n < sizeof buf - 1 && (r = read(fd[0], buf + n, sizeof buf - 1 - n)) > 0)
+        n += (size_t)r;
+    close(fd[0]);
+    int st = 0;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFSIGNALED(st));
+    assert_int_equal(WTERMSIG(st), SIGABRT);
+    assert_non_null(strstr(buf, "invariant broken"));
+    assert_non_null(strstr(buf, "range list longer"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -399,6 +530,8 @@ int main(void)
         cmocka_unit_test(test_connection_end_many),
         cmocka_unit_test(test_absorb),
         cmocka_unit_test(test_quiet_fold),
+        cmocka_unit_test(test_validator),
+        cmocka_unit_test(test_validate_aborts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
