@@ -1,7 +1,8 @@
 /*
  * fold.h — repeats fold: the same event of the same rule on the same connection
- * instance and direction (for overlap_mismatch: the same injected range, i.e. its
- * retransmissions) becomes one alert with a count, instead of one alert each time.
+ * instance and direction becomes one alert with a count, instead of one alert each
+ * time (for overlap_mismatch: every injected range and its retransmissions, the
+ * distinct ranges listed in the closing update).
  */
 #ifndef SW_FOLD_H
 #define SW_FOLD_H
@@ -19,7 +20,11 @@ typedef struct sw_fold_info {
     uint64_t first_us, last_us;
     json_t  *last_evidence;
     json_t  *absorbed;       /* array of the other events absorbed (sw_fold_absorb), or NULL */
+    json_t  *ranges;         /* overlap_mismatch with 2+ distinct ranges: [{seq, len, count}]
+                                (the first SW_FOLD_RANGES_MAX), else NULL */
+    uint32_t range_count;    /* distinct ranges when ranges is set, else 0 */
 } sw_fold_info;
+#define SW_FOLD_RANGES_MAX 16
 
 /* Called for each fold that closes after absorbing repeats (count >= 2) or other
  * events (sw_fold_absorb), with the
@@ -55,6 +60,10 @@ int sw_fold_absorb(sw_fold *f, const sw_event *to, uint32_t gid, uint32_t sid, j
 /* The connection instance ended: close its folds (each that absorbed repeats with its
  * update), oldest first. A later occurrence on the same instance is a new alert. */
 void sw_fold_end(sw_fold *f, uint64_t flow_id, uint32_t conn_instance);
+
+/* The invariants of fold.c's file comment (common/sw_assert.h): NULL when they hold,
+ * else a static string naming the first one broken. */
+const char *sw_fold_validate(const sw_fold *f);
 
 uint64_t sw_fold_evictions(const sw_fold *f);   /* closed early because the table was full */
 uint64_t sw_fold_folded(const sw_fold *f);      /* repeats absorbed */

@@ -14,12 +14,14 @@
  * count); at most max entries (the one idle longest is forgotten when full,
  * counted); at most SW_INCIDENT_CHAIN_MAX ids per instance (later ones counted, not
  * listed); keys hashed with a seeded SipHash; an entry is on exactly one bucket
- * chain and the activity list.
+ * chain and the activity list. sw_incidents_validate checks them (SW_VALIDATE
+ * builds: the entry touched after every operation, the whole table amortized).
  */
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sodium.h>
+#include "common/sw_assert.h"
 #include "common/sw_list.h"
 #include "rules/incident.h"
 
@@ -47,6 +49,7 @@ struct sw_incidents {
     uint32_t   free_head;           /* chained through hnext */
     uint32_t    lru_head, lru_tail; /* activity: head = idle longest */
     uint64_t   evictions, truncated;
+    uint64_t   v_ops, v_next;       /* SW_VALIDATE: operations, the next whole-table walk */
     uint8_t    seed[crypto_shorthash_KEYBYTES];
 };
 
@@ -112,6 +115,96 @@ static uint32_t find(const sw_incidents *t, uint64_t flow_id, uint32_t inst)
         if (t->e[i].flow_id == flow_id && t->e[i].inst == inst)
             return i;
     return NIL;
+}
+
+/* Entry i (on the activity list): its fields and its place on its key's chain. */
+static const char *entry_check(const sw_incidents *t, uint32_t i)
+{
+    const inc_entry *x = &t->e[i];
+    if (x->nids > SW_INCIDENT_CHAIN_MAX)
+        return "incident: more chain ids than SW_INCIDENT_CHAIN_MAX";
+    if (x->rank > 2)
+        return "incident: a parent rank above session_takeover's";
+    if (x->rank && (!memchr(x->parent, 0, sizeof(x->parent)) || !x->parent[0]))
+        return "incident: a parent without its alert_id";
+    if (x->rank && x->rank != sw_incident_rank((sw_event_id)x->p_event))
+        return "incident: the parent's event does not have the parent's rank";
+    for (uint16_t k = 0; k < x->nids; k++)
+        if (!memchr(x->ids[k], 0, sizeof(x->ids[k])) || !x->ids[k][0])
+            return "incident: a chain id that is empty or not terminated";
+    if (find(t, x->flow_id, x->inst) != i)
+        return "incident: an entry not found under its key (wrong chain, or a duplicate key)";
+    return NULL;
+}
+
+const char *sw_incidents_validate(const sw_incidents *t)
+{
+    if (!t)
+        return NULL;
+    if (t->nused > t->max || t->nalloc > t->max)
+        return "incident: more entries than max_conns";
+    if (t->nused > t->nalloc)
+        return "incident: more entries in use than allocated";
+    /* The activity list: consistent links, every entry in use exactly once. */
+    uint32_t n = 0, prev = NIL;
+    for (uint32_t i = t->lru_head; i != NIL; prev = i, i = t->e[i].lnext) {
+        if (i >= t->nalloc)
+            return "incident: activity list leads outside the table";
+        if (++n > t->nused)
+            return "incident: more entries on the activity list than in use (a cycle or a stray)";
+        if (t->e[i].lprev != prev)
+            return "incident: activity list prev link broken";
+        const char *m = entry_check(t, i);
+        if (m)
+            return m;
+    }
+    if (t->lru_tail != prev)
+        return "incident: activity tail is not the last entry of the list";
+    if (n != t->nused)
+        return "incident: entries in use missing from the activity list";
+    /* The chains hold exactly the entries in use (each was found on its own above). */
+    uint32_t on_chains = 0;
+    for (uint32_t b = 0; b < t->nbuckets; b++)
+        for (uint32_t i = t->buckets[b]; i != NIL; i = t->e[i].hnext) {
+            if (i >= t->nalloc)
+                return "incident: a hash chain leads outside the table";
+            if (++on_chains > t->nused)
+                return "incident: more entries on the hash chains than in use (a free one, or a cycle)";
+            if (bucket_of(t, t->e[i].flow_id, t->e[i].inst) != b)
+                return "incident: an entry on the chain of another bucket";
+        }
+    if (on_chains != t->nused)
+        return "incident: entries in use missing from the hash chains";
+    /* Free entries: below the high-water mark (nused + free), which the table holds. */
+    uint32_t nfree = 0;
+    for (uint32_t i = t->free_head; i != NIL; i = t->e[i].hnext) {
+        if (i >= t->nalloc || ++nfree > t->nalloc - t->nused)
+            return "incident: free list too long or leads outside the table";
+    }
+    for (uint32_t i = t->free_head; i != NIL; i = t->e[i].hnext) {
+        if (i >= t->nused + nfree)
+            return "incident: a free entry above the entries handed out";
+        if (find(t, t->e[i].flow_id, t->e[i].inst) == i)
+            return "incident: an entry both free and in use";
+    }
+    return NULL;
+}
+
+/* After an operation (SW_VALIDATE builds): entry i (NIL: none) at once, the whole
+ * table once per (64 + entries in use) operations (amortized O(1)). */
+static void validate_after(sw_incidents *t, uint32_t i)
+{
+#if defined(SW_VALIDATE)
+    if (i != NIL)
+        SW_VALIDATE_RUN(entry_check(t, i));
+    if (++t->v_ops >= t->v_next) {
+        SW_VALIDATE_RUN(sw_incidents_validate(t));
+        t->v_next = t->v_ops + 64 + t->nused;
+    }
+#else
+    (void)t;
+    (void)i;
+#endif
 }
 
 static void forget(sw_incidents *t, uint32_t i)
@@ -208,6 +301,7 @@ void sw_incidents_note(sw_incidents *t, uint64_t flow_id, uint32_t conn_instance
         memcpy(x->ids[x->nids++], aid, strlen(aid) + 1);
     else
         t->truncated++;
+    validate_after(t, (uint32_t)(x - t->e));
 }
 
 int sw_incidents_parent(const sw_incidents *t, uint64_t flow_id, uint32_t conn_instance, int rank,
@@ -240,4 +334,5 @@ void sw_incidents_end(sw_incidents *t, uint64_t flow_id, uint32_t conn_instance)
     uint32_t i = find(t, flow_id, conn_instance);
     if (i != NIL)
         forget(t, i);
+    validate_after(t, NIL);
 }

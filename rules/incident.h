@@ -38,6 +38,10 @@ void sw_incidents_update(sw_incidents *t, uint64_t flow_id, uint32_t conn_instan
 /* The instance ended: forget it. */
 void sw_incidents_end(sw_incidents *t, uint64_t flow_id, uint32_t conn_instance);
 
+/* The invariants of incident.c's file comment (common/sw_assert.h): NULL when they
+ * hold, else a static string naming the first one broken. */
+const char *sw_incidents_validate(const sw_incidents *t);
+
 uint64_t sw_incidents_evictions(const sw_incidents *t);
 uint64_t sw_incidents_truncated(const sw_incidents *t);  /* ids beyond the chain cap */
 

@@ -27,6 +27,7 @@
 #include "src/cli.h"
 #include "src/commands.h"
 #include "src/rules_opts.h"
+#include "storage/show.h"
 
 static volatile sig_atomic_t g_stop, g_hup;
 
@@ -89,10 +90,11 @@ static void run_usage(FILE *f)
 "      --json FILE|-        JSON-lines alerts to FILE ('-' = stdout, the default)\n"
 "      --no-json            no JSON-lines output\n"
 "      --fast               one line per alert on stdout, like Suricata's fast.log:\n"
-"                           time, severity, event, connection, what was seen,\n"
-"                           [gid:sid:rev]. The default when stdout is a terminal\n"
-"                           and --json does not name it (JSON lines then go only\n"
-"                           where --json says); to a pipe, JSON lines as before\n"
+"                           time, severity, event, connection, the verdict in\n"
+"                           one sentence (as show says it), [gid:sid:rev]. The\n"
+"                           default when stdout is a terminal and --json does not\n"
+"                           name it (JSON lines then go only where --json says);\n"
+"                           to a pipe, JSON lines as before\n"
 "      --no-fast            never print the one-line form (on a terminal without\n"
 "                           --json: JSON lines on stdout, as before)\n"
 "      --db FILE            SQLite alert database (default seqwatch.db)\n"
@@ -518,6 +520,24 @@ static void fast_endpoint(char *buf, size_t len, const char *ip, uint16_t port)
     snprintf(buf, len, strchr(ip, ':') ? "[%s]:%u" : "%s:%u", ip, (unsigned)port);
 }
 
+/* The one-sentence verdict of `seqwatch show` (storage/show.c) when it fits on one
+ * line: at most FAST_VERDICT_MAX bytes, no line break. Control characters (none are
+ * expected: evidence bytes are shown escaped) become '?'. 1 if buf holds it. */
+#define FAST_VERDICT_MAX 200
+static int fast_verdict(const json_t *doc, char *buf, size_t len)
+{
+    if (!doc || !json_is_object(json_object_get(doc, "hijack")) || len <= FAST_VERDICT_MAX + 1)
+        return 0;
+    sw_show_verdict(doc, NULL, buf, len);
+    size_t n = strlen(buf);
+    if (!n || n > FAST_VERDICT_MAX || strchr(buf, '\n'))
+        return 0;
+    for (char *p = buf; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = '?';
+    return 1;
+}
+
 static void fast_alert(void *user, const sw_alert *a)
 {
     fast_out *fo = user;
@@ -532,13 +552,20 @@ static void fast_alert(void *user, const sw_alert *a)
     json_t *doc = json_loads(a->json, 0, &je);
     json_t *h = doc ? json_object_get(doc, "hijack") : NULL;
     const char *what = json_string_value(json_object_get(h, "description"));
+    char verdict[FAST_VERDICT_MAX * 2];
+    if (fast_verdict(doc, verdict, sizeof(verdict)))
+        what = verdict;
     if (a->update) {
         json_t *fold = json_object_get(h, "fold");
         const char *last = json_string_value(json_object_get(fold, "last"));
         json_int_t n = json_integer_value(json_object_get(fold, "count"));
         json_int_t absorbed = json_integer_value(json_object_get(fold, "absorbed"));
+        json_int_t ranges = json_integer_value(json_object_get(fold, "range_count"));
         if (n > 1)
             snprintf(count, sizeof(count), " x%lld until %.26s", (long long)n, last ? last + 11 : "?");
+        if (ranges > 1)           /* injected ranges folded into one overlap alert */
+            snprintf(count + strlen(count), sizeof(count) - strlen(count), " (%lld ranges)",
+                     (long long)ranges);
         if (absorbed)             /* lesser verdicts that followed (hijack.also) */
             snprintf(count + strlen(count), sizeof(count) - strlen(count), " +%lld later verdict%s",
                      (long long)absorbed, absorbed > 1 ? "s" : "");

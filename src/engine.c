@@ -228,6 +228,10 @@ static void on_fold_close(void *user, json_t *doc, const sw_fold_info *info)
         return;
     if (info->last_evidence)
         json_object_set(fold, "last_evidence", info->last_evidence);
+    if (info->ranges) {          /* several injected ranges (docs/detections.md, "Repeats fold") */
+        json_object_set_new(fold, "range_count", json_integer((json_int_t)info->range_count));
+        json_object_set(fold, "ranges", info->ranges);
+    }
     if (info->absorbed) {
         /* the lesser verdicts raised after this parent (docs/detections.md, "Incidents") */
         json_t *also = json_object_get(h, "also");

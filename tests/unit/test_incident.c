@@ -3,7 +3,10 @@
  * its connection instance's earlier alerts (hijack.incident.chain) and links the
  * later ones (hijack.incident_id); a higher verdict takes over the incident, a lesser
  * one joins it; closing updates get the link; the end of an instance forgets it; the
- * table and the chain are bounded and counted.
+ * table and the chain are bounded and counted; the validator (sw_incidents_validate)
+ * names each invariant broken by hand, and SW_VALIDATE builds abort on one. This file
+ * compiles incident.c itself (the entries' layout, to corrupt them; its definitions
+ * take the place of the library's copy for this program).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,7 +17,8 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "rules/incident.h"
+#include "rules/incident.c"
+#include "validate_harness.h"
 
 static json_t *doc_of(const char *id, const char *event)
 {
@@ -143,11 +147,102 @@ static void test_bounds(void **state)
     sw_incidents_free(t);
 }
 
+/* A table with three instances (one with a parent) and one forgotten: a free entry. */
+static sw_incidents *healthy(void)
+{
+    sw_incidents *t = sw_incidents_new(8);
+    assert_non_null(t);
+    memset(t->seed, 0, sizeof t->seed); /* the same chains every run */
+    const char *ids[] = { "a1", "a2", "a3", "b1", "c1", "d1" };
+    const uint64_t flows[] = { 1, 1, 1, 2, 3, 4 };
+    const sw_event_id evs[] = { SW_EV_OVERLAP_MISMATCH, SW_EV_DESYNC, SW_EV_SESSION_TAKEOVER,
+                                SW_EV_TTL_ANOMALY, SW_EV_ACK_STORM, SW_EV_MAC_CHANGE };
+    for (int i = 0; i < 6; i++)
+        json_decref(note(t, flows[i], 0, evs[i], ids[i]));
+    sw_incidents_end(t, 2, 0);
+    assert_null(sw_incidents_validate(t));
+    return t;
+}
+
+static void test_validator(void **state)
+{
+    (void)state;
+    sw_incidents *t = healthy();
+    uint32_t i1 = find(t, 1, 0), i3 = find(t, 3, 0), i4 = find(t, 4, 0);
+    assert_true(i1 != NIL && i3 != NIL && i4 != NIL);
+    inc_entry *x = &t->e[i1];
+    assert_int_equal(x->rank, 2);
+    assert_int_equal(x->nids, 3);
+
+    x->nids = SW_INCIDENT_CHAIN_MAX + 1;
+    expect_broken(sw_incidents_validate(t), "SW_INCIDENT_CHAIN_MAX");
+    x->nids = 3;
+    x->rank = 3;
+    expect_broken(sw_incidents_validate(t), "rank above");
+    x->rank = 1;                        /* a takeover recorded as rank 1 */
+    expect_broken(sw_incidents_validate(t), "parent's rank");
+    x->rank = 2;
+    x->parent[0] = 0;
+    expect_broken(sw_incidents_validate(t), "without its alert_id");
+    snprintf(x->parent, sizeof x->parent, "a3");
+    memset(x->ids[1], 'z', sizeof x->ids[1]);
+    expect_broken(sw_incidents_validate(t), "not terminated");
+    snprintf(x->ids[1], sizeof x->ids[1], "a2");
+    assert_null(sw_incidents_validate(t));
+
+    x->flow_id ^= 0x100;                /* its key no longer leads to its chain */
+    expect_broken(sw_incidents_validate(t), "not found under its key");
+    x->flow_id ^= 0x100;
+    t->e[i4].flow_id = 3;               /* two entries with one key */
+    assert_non_null(sw_incidents_validate(t));
+    t->e[i4].flow_id = 4;
+
+    uint32_t p = t->e[i3].lprev;
+    t->e[i3].lprev = NIL;
+    expect_broken(sw_incidents_validate(t), "prev link");
+    t->e[i3].lprev = p;
+    uint32_t tail = t->lru_tail;
+    t->lru_tail = i1;
+    expect_broken(sw_incidents_validate(t), "activity tail");
+    t->lru_tail = tail;
+
+    uint32_t fh = t->free_head;         /* the forgotten instance's entry */
+    assert_true(fh != NIL);
+    t->free_head = i3;                  /* an entry in use on the free list too */
+    uint32_t hn = t->e[i3].hnext;
+    t->e[i3].hnext = NIL;
+    expect_broken(sw_incidents_validate(t), "both free and in use");
+    t->e[i3].hnext = hn;
+    t->free_head = fh;
+
+    t->nused++;                         /* one more in use than listed */
+    assert_non_null(sw_incidents_validate(t));
+    t->nused--;
+    assert_null(sw_incidents_validate(t));
+    sw_incidents_free(t);
+}
+
+/* SW_VALIDATE builds (sanitizers, fuzz): an operation on a broken table aborts. */
+static void note_on_broken(void)
+{
+    sw_incidents *t = healthy();
+    t->e[find(t, 1, 0)].rank = 3;
+    json_decref(note(t, 1, 0, SW_EV_OVERLAP_MISMATCH, "a4"));   /* must not return */
+}
+
+static void test_validate_aborts(void **state)
+{
+    (void)state;
+    expect_abort(note_on_broken, "rank above");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parent_and_links),
         cmocka_unit_test(test_bounds),
+        cmocka_unit_test(test_validator),
+        cmocka_unit_test(test_validate_aborts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
