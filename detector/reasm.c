@@ -10,7 +10,7 @@
  * nodes are in the tree; retained ones are indexed by an array in offset order
  * (appended as bytes are delivered, dropped from the front as they age: amortized
  * O(1) each, binary search for a late twin), allocated once a direction holds two
- * of them; its 8 bytes per node are not counted in mem (a node takes >= 96). Nodes never
+ * of them; its 8 bytes per node are not counted in mem (a node takes >= 80). Nodes never
  * overlap: the FIRST version of a byte is kept and a later copy only fills holes.
  * Nodes below next_off are delivered-and-retained (kept for comparison with late
  * twins); nodes at or above next_off are queued (out of order).
@@ -81,7 +81,6 @@ typedef struct rnode {
     uint8_t  cls:7,               /* size class */
              m_has_mac:1;
     uint8_t  m_ttl, m_flags;
-    struct rnode *l, *r;          /* AVL children */
     struct rnode *prev, *next;    /* offset order */
     union {
         uint64_t deliv_us;        /* packet time of delivery (retained nodes) */
@@ -93,8 +92,30 @@ typedef struct rnode {
     uint32_t m_seq, m_len, m_tsval, m_tsecr;
     uint16_t m_ip_id;
     uint8_t  m_mac[6];
-    uint8_t  data[];
+    uint8_t  data[];              /* len bytes; a node born queued has its tree links
+                                     after them (node_links) */
 } rnode;
+
+/* The AVL children of a node in the tree. Only a node stored at or above next_off
+ * (queued, out of order) ever enters the tree, and a node's len never changes, so
+ * its links sit after its bytes (8-aligned) and a node stored already delivered
+ * (in-order data kept for late twins: nearly all of them) is allocated without
+ * them: 16 bytes less per retained segment. */
+typedef struct tlinks {
+    struct rnode *l, *r;
+} tlinks;
+#define LINKS_AT(len) (((size_t)(len) + 7u) & ~(size_t)7u)
+static inline tlinks *node_links(const rnode *n)
+{
+    return (tlinks *)(uintptr_t)(n->data + LINKS_AT(n->len));
+}
+#define NL(n) (node_links(n)->l)
+#define NR(n) (node_links(n)->r)
+/* allocation bytes a node of len bytes needs: queued (with links) or not */
+static inline size_t node_need(uint32_t len, int queued)
+{
+    return sizeof(rnode) + (queued ? LINKS_AT(len) + sizeof(tlinks) : len);
+}
 
 /* The retained nodes of a direction in offset order, v[lo .. hi): appended at the
  * end as bytes are delivered, removed from the front as they age out. */
@@ -308,20 +329,20 @@ static void node_release(sw_reasm_ctx *c, rnode *n)
 /* ---- AVL tree keyed by off ---- */
 
 static int ht(const rnode *n) { return n ? n->h : 0; }
-static void fixh(rnode *n) { int a = ht(n->l), b = ht(n->r); n->h = (uint8_t)(1 + (a > b ? a : b)) & 63u; }
+static void fixh(rnode *n) { int a = ht(NL(n)), b = ht(NR(n)); n->h = (uint8_t)(1 + (a > b ? a : b)) & 63u; }
 
 static rnode *rot_right(rnode *y)
 {
-    rnode *x = y->l;
-    y->l = x->r; x->r = y;
+    rnode *x = NL(y);
+    NL(y) = NR(x); NR(x) = y;
     fixh(y); fixh(x);
     return x;
 }
 
 static rnode *rot_left(rnode *x)
 {
-    rnode *y = x->r;
-    x->r = y->l; y->l = x;
+    rnode *y = NR(x);
+    NR(x) = NL(y); NL(y) = x;
     fixh(x); fixh(y);
     return y;
 }
@@ -329,15 +350,15 @@ static rnode *rot_left(rnode *x)
 static rnode *balance(rnode *n)
 {
     fixh(n);
-    int b = ht(n->l) - ht(n->r);
+    int b = ht(NL(n)) - ht(NR(n));
     if (b > 1) {
-        if (ht(n->l->l) < ht(n->l->r))
-            n->l = rot_left(n->l);
+        if (ht(NL(NL(n))) < ht(NR(NL(n))))
+            NL(n) = rot_left(NL(n));
         return rot_right(n);
     }
     if (b < -1) {
-        if (ht(n->r->r) < ht(n->r->l))
-            n->r = rot_right(n->r);
+        if (ht(NR(NR(n))) < ht(NL(NR(n))))
+            NR(n) = rot_right(NR(n));
         return rot_left(n);
     }
     return n;
@@ -370,9 +391,9 @@ static void avl_insert(rnode **root, rnode *n)
     while (*link) {
         SW_ASSERT(depth < AVL_MAX_DEPTH);
         path[depth++] = link;
-        link = n->off < (*link)->off ? &(*link)->l : &(*link)->r;
+        link = n->off < (*link)->off ? &NL(*link) : &NR(*link);
     }
-    n->l = n->r = NULL;
+    NL(n) = NR(n) = NULL;
     n->h = 1;
     *link = n;
     avl_fix_path(path, depth);
@@ -386,27 +407,27 @@ static void avl_remove(rnode **root, rnode *n)
     rnode **link = root;
     while (*link != n) {
         path[depth++] = link;
-        link = n->off < (*link)->off ? &(*link)->l : &(*link)->r;
+        link = n->off < (*link)->off ? &NL(*link) : &NR(*link);
     }
-    if (!n->r) {
-        *link = n->l;
+    if (!NR(n)) {
+        *link = NL(n);
     } else {
         /* replace n by m, the lowest node of its right subtree */
         int at = depth;
         path[depth++] = link;
-        rnode **ml = &n->r;
-        while ((*ml)->l) {
+        rnode **ml = &NR(n);
+        while (NL(*ml)) {
             path[depth++] = ml;
-            ml = &(*ml)->l;
+            ml = &NL(*ml);
         }
         rnode *m = *ml;
-        *ml = m->r;
-        m->l = n->l;
-        m->r = n->r;
+        *ml = NR(m);
+        NL(m) = NL(n);
+        NR(m) = NR(n);
         m->h = n->h;
         *link = m;
         if (depth > at + 1)
-            path[at + 1] = &m->r;   /* was &n->r */
+            path[at + 1] = &NR(m);   /* was &NR(n) */
     }
     avl_fix_path(path, depth);
 }
@@ -456,8 +477,8 @@ static rnode *floor_le(rnode *t, uint64_t x)
 {
     rnode *best = NULL;
     while (t) {
-        if (t->off <= x) { best = t; t = t->r; }
-        else t = t->l;
+        if (t->off <= x) { best = t; t = NR(t); }
+        else t = NL(t);
     }
     return best;
 }
@@ -704,7 +725,7 @@ static int store(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t off, const uint8_t *
                  uint32_t len, const sw_seg_meta *meta, int urgent, uint64_t now)
 {
     SW_ASSERT(len >= 1 && len <= NODE_MAX);
-    unsigned cls = class_of(sizeof(rnode) + len);
+    unsigned cls = class_of(node_need(len, off >= d->next_off));
     size_t sz = class_size(cls);
     if (!reserve(c, d, sz))
         return 0;
@@ -921,13 +942,13 @@ static const char *tree_check(const rnode *t, const rnode **expect, int *h, int 
     if (depth >= AVL_MAX_DEPTH)
         return "reasm: tree deeper than AVL_MAX_DEPTH";
     int hl, hr;
-    const char *e = tree_check(t->l, expect, &hl, depth + 1);
+    const char *e = tree_check(NL(t), expect, &hl, depth + 1);
     if (e)
         return e;
     if (t != *expect)
         return "reasm: the tree does not hold exactly the queued nodes in offset order";
     *expect = t->next;
-    if ((e = tree_check(t->r, expect, &hr, depth + 1)) != NULL)
+    if ((e = tree_check(NR(t), expect, &hr, depth + 1)) != NULL)
         return e;
     if (t->h != 1 + (hl > hr ? hl : hr))
         return "reasm: AVL height wrong";
@@ -946,8 +967,11 @@ static const char *dir_check(const sw_reasm_ctx *c, const sw_reasm_dir *d, uint6
     for (const rnode *n = d->head; n; prev = n, n = n->next) {
         if (n->len < 1 || n->len > NODE_MAX)
             return "reasm: node length outside 1..NODE_MAX";
-        if (n->cls >= NCLASS || n->cls != class_of(sizeof(rnode) + n->len))
-            return "reasm: node size class does not match its length";
+        /* a queued node was born queued (next_off never goes back): it has room for
+         * its tree links; a retained one may have been born either way */
+        if (n->cls >= NCLASS || (n->cls != class_of(node_need(n->len, 1)) &&
+                                 (n->off >= d->next_off || n->cls != class_of(node_need(n->len, 0)))))
+            return "reasm: node size class does not match its length (and links)";
         if (prev && n->prev != prev)
             return "reasm: list prev link broken";
         if (prev && prev->off + prev->len > n->off)
@@ -1381,7 +1405,7 @@ void sw_reasm_aside(sw_reasm_ctx *c, sw_reasm_dir *d, uint32_t seq, const uint8_
     if (e <= d->next_off)
         return;             /* no genuine byte of the range is still to come */
     uint32_t keep = e - s > ASIDE_LEN_MAX ? ASIDE_LEN_MAX : (uint32_t)(e - s);
-    unsigned cls = class_of(sizeof(rnode) + keep);
+    unsigned cls = class_of(node_need(keep, 0));   /* never in the tree */
     size_t sz = class_size(cls);
     unsigned held = 0;
     dir_cold *k = cold_get(c, d);

@@ -91,10 +91,29 @@ static void test_reasm_validator(void **state)
     expect_broken(sw_reasm_dir_validate(c, d), "AVL height");
     d->root->h = h & 63u;
 
-    rnode *l = d->root->l;
-    d->root->l = NULL;                  /* a queued node falls out of the tree */
+    rnode *l = NL(d->root);
+    NL(d->root) = NULL;                 /* a queued node falls out of the tree */
     expect_broken(sw_reasm_dir_validate(c, d), "tree");
-    d->root->l = l;
+    NL(d->root) = l;
+
+    /* a queued node allocated without room for its tree links (as an in-order node
+     * is) would have them written past its end */
+    unsigned qcls = d->qhead->cls;
+    assert_int_not_equal(qcls, class_of(node_need(d->qhead->len, 0)));
+    d->qhead->cls = (uint8_t)class_of(node_need(d->qhead->len, 0)) & 127u;
+    expect_broken(sw_reasm_dir_validate(c, d), "size class");
+    d->qhead->cls = qcls & 127u;
+    /* the in-order nodes were allocated without them */
+    assert_int_equal(d->head->cls, class_of(node_need(d->head->len, 0)));
+
+    /* the cold part: an urgent offset needs one; every one is free or held */
+    assert_null(d->cold);
+    d->urg_set = 1;
+    expect_broken(sw_reasm_dir_validate(c, d), "urg_set without a cold part");
+    d->urg_set = 0;
+    c->cold_used++;
+    expect_broken(sw_reasm_ctx_validate(c), "cold parts");
+    c->cold_used--;
 
     rnode *r0 = d->ret->v[d->ret->lo];
     d->ret->v[d->ret->lo] = d->ret->v[d->ret->lo + 1];
