@@ -317,7 +317,7 @@ else
     LAST_PPS=$pps LAST_N=$n
     [ "$n" = 1000000 ] && RSS_1M=$rm_
     EXCL_MAX=$(awk -v n="$n" -v r="$rm_" -v b="$BASE_RSS" -v s="$sp" -v m="${EXCL_MAX:-0}" 'BEGIN {
-      x = (s == "?") ? 0 : ((r - b) * 1024 - s) / n; printf "%.0f", x > m ? x : m }')
+      x = (s == "?") ? 0 : ((r - b) * 1024 - s) / n; printf "%.0f", (x > m ? x : m) }')
     awk -v n="$n" -v p="$pk" -v t="$tm" -v r="$rm_" -v b="$BASE_RSS" -v f="$flows" -v e="$ev" -v s="$sp" 'BEGIN {
       d = (r - b) * 1024
       printf "   %7d %10d %9.3f %11.3f %12.1f %6s %8s %16.1f %7.0f %21.0f\n", n, p, t, p / t / 1e6, r / 1024, f, e,
