@@ -282,9 +282,26 @@ static void test_validate_aborts(void **state)
     assert_non_null(strstr(buf, "hash"));
 }
 
+/* The per-connection memory budget (docs/performance.md): a layout change that
+ * grows these on LP64 should be a decision, not an accident. */
+static void test_layout_sizes(void **state)
+{
+    (void)state;
+#if UINTPTR_MAX == UINT64_MAX
+    assert_true(sizeof(sw_reasm_dir) <= 128);   /* two cache lines */
+    assert_true(sizeof(rnode) <= 72);           /* header of a retained segment */
+    assert_true(sizeof(sw_flow) <= 344);
+#endif
+    /* the tree links of a queued node fit after its bytes, 8-aligned */
+    assert_int_equal(offsetof(rnode, data) % 8, 0);
+    assert_true(node_need(1, 1) >= sizeof(rnode) + 8 + sizeof(tlinks));
+    assert_int_equal(node_need(5, 0), sizeof(rnode) + 5);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_layout_sizes),
         cmocka_unit_test(test_reasm_validator),
         cmocka_unit_test(test_flow_validator),
         cmocka_unit_test(test_checks_validator),
