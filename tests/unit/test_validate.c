@@ -86,10 +86,29 @@ static void test_reasm_validator(void **state)
     expect_broken(sw_reasm_dir_validate(c, d), "AVL height");
     d->root->h = h & 63u;
 
-    rnode *l = d->root->l;
-    d->root->l = NULL;                  /* a queued node falls out of the tree */
+    rnode *l = NL(d->root);
+    NL(d->root) = NULL;                 /* a queued node falls out of the tree */
     expect_broken(sw_reasm_dir_validate(c, d), "tree");
-    d->root->l = l;
+    NL(d->root) = l;
+
+    /* a queued node allocated without room for its tree links (as an in-order node
+     * is) would have them written past its end */
+    unsigned qcls = d->qhead->cls;
+    assert_int_not_equal(qcls, class_of(node_need(d->qhead->len, 0)));
+    d->qhead->cls = (uint8_t)class_of(node_need(d->qhead->len, 0)) & 127u;
+    expect_broken(sw_reasm_dir_validate(c, d), "size class");
+    d->qhead->cls = qcls & 127u;
+    /* the in-order nodes were allocated without them */
+    assert_int_equal(d->head->cls, class_of(node_need(d->head->len, 0)));
+
+    /* the cold part: an urgent offset needs one; every one is free or held */
+    assert_null(d->cold);
+    d->urg_set = 1;
+    expect_broken(sw_reasm_dir_validate(c, d), "urg_set without a cold part");
+    d->urg_set = 0;
+    c->cold_used++;
+    expect_broken(sw_reasm_ctx_validate(c), "cold parts");
+    c->cold_used--;
 
     rnode *r0 = d->ret->v[d->ret->lo];
     d->ret->v[d->ret->lo] = d->ret->v[d->ret->lo + 1];
@@ -236,9 +255,26 @@ static void test_validate_aborts(void **state)
     expect_abort(touch_broken_flow, "hash");
 }
 
+/* The per-connection memory budget (docs/performance.md): a layout change that
+ * grows these on LP64 should be a decision, not an accident. */
+static void test_layout_sizes(void **state)
+{
+    (void)state;
+#if UINTPTR_MAX == UINT64_MAX
+    assert_true(sizeof(sw_reasm_dir) <= 128);   /* two cache lines */
+    assert_true(sizeof(rnode) <= 72);           /* header of a retained segment */
+    assert_true(sizeof(sw_flow) <= 344);
+#endif
+    /* the tree links of a queued node fit after its bytes, 8-aligned */
+    assert_int_equal(offsetof(rnode, data) % 8, 0);
+    assert_true(node_need(1, 1) >= sizeof(rnode) + 8 + sizeof(tlinks));
+    assert_int_equal(node_need(5, 0), sizeof(rnode) + 5);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_layout_sizes),
         cmocka_unit_test(test_reasm_validator),
         cmocka_unit_test(test_flow_validator),
         cmocka_unit_test(test_checks_validator),
