@@ -32,7 +32,11 @@
  */
 #include <string.h>
 
-#include "rules/check_internal.h"
+#include "rules/ck_families.h"
+#include "rules/ck_event.h"
+#include "rules/ck_emit.h"
+#include "rules/ck_pend.h"
+#include "rules/fingerprint_cmp.h"
 
 static const char *unacceptable(const ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o)
 {

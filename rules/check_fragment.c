@@ -18,7 +18,10 @@
 #include <string.h>
 
 #include "detector/defrag.h"
-#include "rules/check_internal.h"
+#include "rules/ck_families.h"
+#include "rules/ck_event.h"
+#include "rules/ck_emit.h"
+#include "rules/ck_pend.h"
 
 /* {hex, printable} of at most CK_HEX_MAX bytes */
 static json_t *frag_version(const uint8_t *b, uint32_t n, uint32_t frag_off, uint32_t frag_len)

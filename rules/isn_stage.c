@@ -17,7 +17,8 @@
 
 #include "common/sw_list.h"
 #include "rules/isn_stage.h"
-#include "rules/check_internal.h"
+#include "rules/ck_families.h"
+#include "rules/ck_event.h"
 
 #define ISN_BUCKETS 1024u
 

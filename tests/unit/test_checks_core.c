@@ -13,7 +13,7 @@
 #include <cmocka.h>
 
 #include "checks_harness.h"
-#include "rules/check_internal.h"
+#include "rules/ck_state.h"
 #include "detector/packet.h"
 
 static harness H;
