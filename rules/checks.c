@@ -94,12 +94,6 @@ void sw_checks_get_counters(const sw_checks *c, sw_checks_counters *out)
     out->alloc_failures = c->n_alloc_fail;
 }
 
-void sw_checks_set_stream_forward(sw_checks *c, sw_stream_cb fwd, void *user)
-{
-    c->fwd = fwd;
-    c->fwd_user = user;
-}
-
 
 void sw_checks_set_isn_sink(sw_checks *c, sw_isn_sink_fn fn, void *user)
 {
@@ -215,14 +209,6 @@ static void ob_overlap(void *ctx, const sw_overlap_obs *o)
     CK_VALIDATE(c, o->flow->obs_state);
 }
 
-static void ob_stream(void *ctx, sw_flow *f, const sw_stream_chunk *ch)
-{
-    sw_checks *c = ctx;
-    (void)f;
-    if (c->fwd)
-        c->fwd(c->fwd_user, ch);
-}
-
 static void ob_flow_free(void *ctx, sw_flow *f)
 {
     sw_checks *c = ctx;
@@ -245,7 +231,6 @@ void sw_checks_observer(sw_checks *c, sw_observer *out)
     out->on_conn_start = ob_conn_start;
     out->on_conn_end = ob_conn_end;
     out->on_overlap = ob_overlap;
-    out->on_stream = ob_stream;
     out->on_flow_free = ob_flow_free;
     out->on_frag_overlap = ck_frag_overlap;
 }

@@ -179,8 +179,6 @@ struct sw_checks {
     sw_checks_config cfg;
     sw_event_emit_fn emit;
     void *user;
-    sw_stream_cb fwd;
-    void *fwd_user;
     sw_isn_sink_fn isn_sink;     /* ISN notes go there (the engine's ISN stage); unset:
                                     they are not taken */
     void *isn_user;

@@ -159,6 +159,9 @@ static void test_lifecycle_synthetic(void **st)
     sw_checks *ck = sw_checks_new(&cc, rec_emit, &r);
     sw_observer ob;
     sw_checks_observer(ck, &ob);
+    /* stream chunks do not pass through the checks (the shard wires the sink) */
+    assert_null(ob.on_stream);
+    assert_non_null(ob.on_packet);
 
     static const uint8_t cip[4] = { 192, 0, 2, 1 }, sip[4] = { 192, 0, 2, 2 };
     sw_flow f;
