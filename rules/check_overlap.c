@@ -109,10 +109,10 @@ void ck_overlap(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_overlap_obs *o)
     ck_resolve_fn fn = o->aside ? resolve_ins : resolve_ovl;
     sw_event_id evid = o->aside ? SW_EV_INSERTION_ATTEMPT : SW_EV_OVERLAP_MISMATCH;
     ck_pend *pd = ck_pend_find(fs, fn, s);
-    if (pd && pd->ts_us == ts && pd->u.overlap.seq == o->new_meta.seq && pd->ev.evidence) {
+    if (pd && pd->ts_us == ts && pd->u.overlap.seq == o->new_meta.seq && ck_ev_live(&pd->ev)) {
         /* another range hit by the same packet */
         pd->u.overlap.ranges++;
-        json_t *ranges = json_object_get(pd->ev.evidence, "ranges");
+        json_t *ranges = ck_ev_get_o(&pd->ev, "ranges");
         if (ranges && json_array_size(ranges) < CK_CHAIN_MAX)
             json_array_append_new(ranges, json_pack("{s:I,s:I,s:I}", "seq", (json_int_t)o->seq,
                                                     "len", (json_int_t)o->len,

@@ -54,7 +54,7 @@ static int resolve_inwin(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, con
         }
         return CK_KEEP;
     }
-    if (pd->chal.evidence) {
+    if (ck_ev_live(&pd->chal)) {
         pd->confirmed = 1;
         ck_ruled_out(&pd->ev, "sensor_loss", NULL);
         return CK_EMIT;

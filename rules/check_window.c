@@ -229,7 +229,7 @@ static int resolve_ack(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, const
         pd->confirmed = 1;
         ck_ev_o(&pd->ev, "other_side_after", ck_pkt_json(f, p, o->dir));
     }
-    if (pd->chal.evidence) {
+    if (ck_ev_live(&pd->chal)) {
         fs->d[pd->dir].ack_unsent_on = 0;
         ck_ev_u(&pd->ev, "acks", pd->u.unsent.acks);
         return CK_EMIT;

@@ -13,6 +13,7 @@
 
 #include "rules/ck_emit.h"
 #include "rules/ck_pend.h"
+#include "rules/ck_event.h"
 
 /* The fingerprint events: those of one packet are one alert (sw_event.group_more). */
 static int fingerprint_event(sw_event_id id)
@@ -38,7 +39,7 @@ static void emit_now(sw_checks *c, sw_event *ev)
 static int fp_pending(const ck_flow *fs, const sw_event *ev)
 {
     for (const ck_pend *p = fs->pend; p; p = p->next)
-        if (p->ev.evidence && fingerprint_event(p->ev.id) && same_packet(&p->ev, ev))
+        if (ck_ev_live(&p->ev) && fingerprint_event(p->ev.id) && same_packet(&p->ev, ev))
             return 1;
     return 0;
 }
@@ -72,6 +73,10 @@ void ck_stash_check(sw_checks *c, ck_flow *fs)
  * before it, each marked group_more. */
 static void deliver(sw_checks *c, ck_flow *fs, sw_event *ev)
 {
+    if (ck_ev_render(ev) != 0) {      /* the JSON of a typed draft: now, not before */
+        c->n_alloc_fail++;
+        return;
+    }
     if (fs && (unsigned)ev->id < 32)
         fs->emitted |= 1u << ev->id;
     if (fs && !ev->ordinal)
@@ -100,8 +105,12 @@ void ck_deliver(sw_checks *c, ck_flow *fs, sw_event *ev)
 
 void ck_emit(sw_checks *c, ck_flow *fs, sw_flow *f, sw_event *ev)
 {
-    if (!ev->evidence)
+    if (!ck_ev_live(ev))
         return;
+    if (ck_ev_render(ev) != 0) {      /* the correlation below reads the JSON */
+        c->n_alloc_fail++;
+        return;
+    }
     sw_event tk;
     memset(&tk, 0, sizeof tk);
     int have = ev->id != SW_EV_SESSION_TAKEOVER && c->chain && c->chain(c, fs, f, ev, &tk);

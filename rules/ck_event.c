@@ -2,11 +2,15 @@
  * ck_event.c — the event builder: identity fields from the packet or the flow key,
  * the ladder of the connection, evidence members and the ruled-out list.
  *
- * Invariants: an event begun with ck_event_begin has evidence and ruled_out (or was
- * cleared and -1 returned, counted as an allocation failure); a ruled-out name
- * appears once.
+ * Invariants: an event begun with ck_event_begin has a draft (or -1 was returned,
+ * counted as an allocation failure); the draft holds each key once, in the order it
+ * was first set, at most CK_EV_FIELDS of them and CK_EV_STR bytes of strings (more:
+ * it is rendered at once and the event goes on as JSON); a ruled-out name appears
+ * once; the rendered JSON is what setting the members one by one gave.
  */
 #include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "rules/ck_event.h"
@@ -48,19 +52,148 @@ void ck_event_ident(const sw_flow *f, const sw_packet *p, int dir, sw_event_id i
     ev->server_state = cn->end[1].state;
 }
 
+/* ------------------------------------------------------------------ draft -- */
+
+#define CK_EV_FIELDS 40          /* evidence members of one event (the most today: 30) */
+#define CK_EV_RULED  12          /* ruled-out names */
+#define CK_EV_STR    768         /* bytes of the string values */
+
+enum { CKF_U = 1, CKF_I, CKF_S, CKF_B, CKF_O };
+
+typedef struct ck_ev_field {
+    const char *key;             /* a string literal of the check */
+    uint8_t type;                /* CKF_* */
+    union {
+        uint64_t u;
+        int64_t i;
+        int b;
+        uint16_t s;              /* offset in str */
+        json_t *o;               /* owned */
+    } v;
+} ck_ev_field;
+
+struct sw_ev_draft {
+    uint8_t nf, nr;
+    uint16_t str_used;
+    uint8_t has_ladder;
+    uint8_t mark_flags;
+    uint32_t mark_seq;
+    uint64_t mark_ts;
+    ck_ev_field f[CK_EV_FIELDS];
+    const char *ruled[CK_EV_RULED];   /* string literals of the checks */
+    char str[CK_EV_STR];
+    ck_ladder_snap ladder;            /* last: allocated with only the ladder.n entries
+                                         the ring held */
+};
+
+void sw_ev_draft_free(struct sw_ev_draft *d)
+{
+    if (!d)
+        return;
+    for (unsigned i = 0; i < d->nf; i++)
+        if (d->f[i].type == CKF_O)
+            json_decref(d->f[i].v.o);
+    free(d);
+}
+
+/* The slot of key in the draft (the same key replaces its value in place, as a
+ * JSON object member would), or a new one; NULL when the draft is full. */
+static ck_ev_field *draft_slot(struct sw_ev_draft *d, const char *key)
+{
+    for (unsigned i = 0; i < d->nf; i++) {
+        if (d->f[i].key == key || strcmp(d->f[i].key, key) == 0) {
+            if (d->f[i].type == CKF_O)
+                json_decref(d->f[i].v.o);
+            return &d->f[i];
+        }
+    }
+    if (d->nf == CK_EV_FIELDS)
+        return NULL;
+    ck_ev_field *s = &d->f[d->nf++];
+    s->key = key;
+    return s;
+}
+
+static json_t *field_json(const struct sw_ev_draft *d, const ck_ev_field *x)
+{
+    switch (x->type) {
+    case CKF_U: return json_integer((json_int_t)x->v.u);
+    case CKF_I: return json_integer((json_int_t)x->v.i);
+    case CKF_S: return json_string(d->str + x->v.s);
+    case CKF_B: return json_boolean(x->v.b);
+    case CKF_O: return json_incref(x->v.o);
+    }
+    return NULL;
+}
+
+int ck_ev_render(sw_event *ev)
+{
+    struct sw_ev_draft *d = ev->draft;
+    if (!d)
+        return 0;
+    ev->draft = NULL;
+    ev->evidence = json_object();
+    ev->ruled_out = json_array();
+    if (!ev->evidence || !ev->ruled_out) {
+        sw_ev_draft_free(d);
+        sw_event_clear(ev);
+        return -1;
+    }
+    if (d->has_ladder)
+        ev->packets = ck_ladder_render(&d->ladder, d->mark_ts, d->mark_seq, d->mark_flags);
+    for (unsigned i = 0; i < d->nf; i++)
+        json_object_set_new(ev->evidence, d->f[i].key, field_json(d, &d->f[i]));
+    for (unsigned i = 0; i < d->nr; i++)
+        json_array_append_new(ev->ruled_out, json_string(d->ruled[i]));
+    sw_ev_draft_free(d);
+    return 0;
+}
+
+/* The draft cannot take more: it becomes JSON now and the event goes on in JSON. */
+static void draft_spill(sw_event *ev)
+{
+    (void)ck_ev_render(ev);
+}
+
+json_t *ck_ev_get_o(const sw_event *ev, const char *key)
+{
+    const struct sw_ev_draft *d = ev->draft;
+    if (!d)
+        return ev->evidence ? json_object_get(ev->evidence, key) : NULL;
+    for (unsigned i = 0; i < d->nf; i++)
+        if (strcmp(d->f[i].key, key) == 0)
+            return d->f[i].type == CKF_O ? d->f[i].v.o : NULL;
+    return NULL;
+}
+
+/* ----------------------------------------------------------------- begin -- */
+
 int ck_event_begin_mark(sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_packet *p,
                         int dir, sw_event_id id, sw_event *ev,
                         uint64_t mark_ts, uint32_t mark_seq, uint8_t mark_flags)
 {
     ck_event_ident(f, p, dir, id, ev);
-    ev->evidence = json_object();
-    ev->ruled_out = json_array();
-    if (!ev->evidence || !ev->ruled_out) {
-        sw_event_clear(ev);
+    /* the ladder copy takes only the entries the ring holds */
+    unsigned n = c->cfg.history_packets ? fs->ring_n : 0;
+    if (n > CK_MAX_HISTORY)
+        n = CK_MAX_HISTORY;
+    struct sw_ev_draft *d = malloc(offsetof(struct sw_ev_draft, ladder) +
+                                   offsetof(ck_ladder_snap, e) + n * sizeof(ck_hist));
+    if (!d) {
         c->n_alloc_fail++;
         return -1;
     }
-    ev->packets = ck_ladder(c, fs, f, mark_ts, mark_seq, mark_flags);
+    d->nf = d->nr = 0;
+    d->str_used = 0;
+    d->has_ladder = 0;
+    d->mark_ts = mark_ts;
+    d->mark_seq = mark_seq;
+    d->mark_flags = mark_flags;
+    if (n) {
+        ck_ladder_snap_take(c, fs, f, &d->ladder);
+        d->has_ladder = 1;
+    }
+    ev->draft = d;
     if (p && p->ip_frags)              /* a reassembled IP datagram */
         ck_ev_u(ev, "ip_fragments", p->ip_frags);
     return 0;
@@ -76,34 +209,104 @@ int ck_event_begin(sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_packet 
 
 void ck_ev_u(sw_event *ev, const char *key, uint64_t v)
 {
+    if (ev->draft) {
+        ck_ev_field *x = draft_slot(ev->draft, key);
+        if (x) {
+            x->type = CKF_U;
+            x->v.u = v;
+            return;
+        }
+        draft_spill(ev);
+    }
     if (ev->evidence)
         json_object_set_new(ev->evidence, key, json_integer((json_int_t)v));
 }
 
 void ck_ev_i(sw_event *ev, const char *key, int64_t v)
 {
+    if (ev->draft) {
+        ck_ev_field *x = draft_slot(ev->draft, key);
+        if (x) {
+            x->type = CKF_I;
+            x->v.i = v;
+            return;
+        }
+        draft_spill(ev);
+    }
     if (ev->evidence)
         json_object_set_new(ev->evidence, key, json_integer((json_int_t)v));
 }
 
 void ck_ev_s(sw_event *ev, const char *key, const char *v)
 {
+    if (!v)
+        return;                       /* (as a JSON member: nothing set) */
+    if (ev->draft) {
+        struct sw_ev_draft *d = ev->draft;
+        size_t n = strlen(v) + 1;
+        if (n <= (size_t)(CK_EV_STR - d->str_used)) {
+            ck_ev_field *x = draft_slot(d, key);
+            if (x) {
+                memcpy(d->str + d->str_used, v, n);
+                x->type = CKF_S;
+                x->v.s = d->str_used;
+                d->str_used = (uint16_t)(d->str_used + n);
+                return;
+            }
+        }
+        draft_spill(ev);
+    }
     if (ev->evidence)
         json_object_set_new(ev->evidence, key, json_string(v));
 }
 
 void ck_ev_b(sw_event *ev, const char *key, int v)
 {
+    if (ev->draft) {
+        ck_ev_field *x = draft_slot(ev->draft, key);
+        if (x) {
+            x->type = CKF_B;
+            x->v.b = v;
+            return;
+        }
+        draft_spill(ev);
+    }
     if (ev->evidence)
         json_object_set_new(ev->evidence, key, json_boolean(v));
 }
 
 void ck_ev_o(sw_event *ev, const char *key, json_t *v)
 {
-    if (ev->evidence && v)
+    if (!v)
+        return;
+    if (ev->draft) {
+        ck_ev_field *x = draft_slot(ev->draft, key);
+        if (x) {
+            x->type = CKF_O;
+            x->v.o = v;
+            return;
+        }
+        draft_spill(ev);
+    }
+    if (ev->evidence)
         json_object_set_new(ev->evidence, key, v);
     else
         json_decref(v);
+}
+
+static void draft_ruled_out(sw_event *ev, const char *s)
+{
+    struct sw_ev_draft *d = ev->draft;
+    for (unsigned i = 0; i < d->nr; i++)
+        if (d->ruled[i] == s || strcmp(d->ruled[i], s) == 0)
+            return;
+    if (d->nr < CK_EV_RULED) {
+        d->ruled[d->nr++] = s;
+        return;
+    }
+    draft_spill(ev);
+    if (ev->ruled_out)
+        json_array_append_new(ev->ruled_out, json_string(s));
 }
 
 void ck_ruled_out(sw_event *ev, ...)
@@ -112,6 +315,10 @@ void ck_ruled_out(sw_event *ev, ...)
     va_start(ap, ev);
     const char *s;
     while ((s = va_arg(ap, const char *)) != NULL) {
+        if (ev->draft) {
+            draft_ruled_out(ev, s);
+            continue;
+        }
         if (!ev->ruled_out)
             continue;
         int dup = 0;

@@ -77,8 +77,8 @@ static void pend_free(ck_pend *pd)
 static void pend_emit(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd)
 {
     c->n_pend_emitted++;
-    if (pd->ev.evidence) {
-        if (pd->chal.evidence) {
+    if (ck_ev_live(&pd->ev)) {
+        if (ck_ev_live(&pd->chal)) {
             json_t *r = json_pack("{s:s,s:I,s:s,s:I,s:I}", "event", "challenge_ack",
                                   "ts_us", (json_int_t)pd->chal.ts_us,
                                   "dir", ck_dir_name(pd->chal.dir),
@@ -87,7 +87,7 @@ static void pend_emit(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd)
             ck_ev_b(&pd->ev, "challenge_ack_seen", 1);
         }
         ck_emit(c, fs, f, &pd->ev);
-        if (pd->chal.evidence)
+        if (ck_ev_live(&pd->chal))
             ck_deliver(c, fs, &pd->chal);
     }
 }
@@ -135,7 +135,7 @@ void ck_pend_step(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
         }
         if (pd->after[o->dir] < UINT16_MAX)
             pd->after[o->dir]++;
-        if ((pd->flags & CK_PF_CHALLENGE) && !pd->chal.evidence && o->dir != pd->dir &&
+        if ((pd->flags & CK_PF_CHALLENGE) && !ck_ev_live(&pd->chal) && o->dir != pd->dir &&
             pd->after[o->dir] <= 2 && is_challenge(pd, o)) {
             if (ck_event_begin(c, fs, f, o->pkt, o->dir, SW_EV_CHALLENGE_ACK, &pd->chal) == 0) {
                 const sw_event_def *d = sw_event_def_get((sw_event_id)pd->ev.id);
@@ -172,7 +172,7 @@ int ck_resolve_response(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, cons
     (void)c; (void)fs; (void)f;
     if (!o)
         return CK_EMIT;
-    if (o->dir != pd->dir && (pd->chal.evidence || pd->after[o->dir] >= 2 ||
+    if (o->dir != pd->dir && (ck_ev_live(&pd->chal) || pd->after[o->dir] >= 2 ||
                               !(pd->flags & CK_PF_CHALLENGE)))
         return CK_EMIT;
     return CK_KEEP;
