@@ -62,7 +62,7 @@ static void resumed(sw_event *ev, const sw_flow *f, const sw_pkt_obs *o, const c
 /* -------------------------------------------------------------------- TTL -- */
 
 /* u.ttl: the baseline and the anomalous TTL */
-static int resolve_ttl(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
+static int resolve_ttl(sw_checks *c, ck_flow *fs, const sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
 {
     if (!o)
         return CK_DROP;
@@ -118,7 +118,7 @@ static void ttl_evidence(sw_event *ev, const sw_checks *c, const ck_dir *sd, con
         ck_ev_u(ev, "ip_id", p->ip_id);
 }
 
-static void ttl_check(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
+static void ttl_check(sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o)
 {
     const sw_packet *p = o->pkt;
     ck_dir *sd = &fs->d[o->dir];
@@ -177,7 +177,7 @@ static void ttl_check(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o
 /* -------------------------------------------------------------------- MAC -- */
 
 /* u.mac: the anomalous MAC */
-static int resolve_mac(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
+static int resolve_mac(sw_checks *c, ck_flow *fs, const sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
 {
     if (!o)
         return CK_DROP;
@@ -197,7 +197,7 @@ static int resolve_mac(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, const
     return CK_KEEP;
 }
 
-static void mac_check(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
+static void mac_check(sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o)
 {
     const sw_packet *p = o->pkt;
     ck_dir *sd = &fs->d[o->dir];
@@ -250,7 +250,7 @@ static int clock_fits(const sw_checks *c, uint32_t tsval, uint32_t base, uint32_
 }
 
 /* u.tsval: the clock max and its ms, the anomalous clock and its ms */
-static int resolve_tsval(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
+static int resolve_tsval(sw_checks *c, ck_flow *fs, const sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
 {
     if (!o)
         return CK_DROP;
@@ -278,7 +278,7 @@ static int resolve_tsval(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, con
     return CK_KEEP;
 }
 
-static void ts_missing(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
+static void ts_missing(sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o)
 {
     ck_dir *sd = &fs->d[o->dir];
     if (sd->ts_miss_fired || ck_dup_capture(c, fs))
@@ -299,7 +299,7 @@ static void ts_missing(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *
     }
 }
 
-static void tsval_check(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o, int judge)
+static void tsval_check(sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o, int judge)
 {
     const sw_packet *p = o->pkt;
     ck_dir *sd = &fs->d[o->dir];
@@ -371,7 +371,7 @@ static int echo_valid(const sw_checks *c, const ck_flow *fs, const sw_flow *f, i
 }
 
 /* u.tsecr: the anomalous echo, above: 1 when it was above the peer's clock */
-static int resolve_tsecr(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
+static int resolve_tsecr(sw_checks *c, ck_flow *fs, const sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
 {
     if (!o)
         return CK_DROP;
@@ -392,7 +392,7 @@ static int resolve_tsecr(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, con
     return CK_KEEP;
 }
 
-static void tsecr_check(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
+static void tsecr_check(sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o)
 {
     const sw_packet *p = o->pkt;
     int peer = 1 - o->dir;
@@ -426,7 +426,7 @@ static void tsecr_check(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs 
 
 /* ------------------------------------------------------------------- entry -- */
 
-void ck_fingerprint_packet(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
+void ck_fingerprint_packet(sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o)
 {
     const sw_packet *p = o->pkt;
     int dup = ck_dup_capture(c, fs);

@@ -80,7 +80,7 @@ int ck_isn_note_event(const sw_isn_note *n, sw_event *ev)
 
 /* A server's ISN from the first SYN-ACK of a connection: a note for the ISN stage
  * (rules/isn_stage.c), which sees every connection. */
-static void isn_record(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
+static void isn_record(sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o)
 {
     const sw_packet *p = o->pkt;
     /* The event's number is taken here, whether or not it fires: the stage decides
@@ -108,7 +108,7 @@ enum { HK_BAD_ACK = 1, HK_CONFLICT, HK_SYN_EST, HK_EARLY, HK_REFUSED };
 
 /* synack_bad_ack: dropped if the client goes on in the space the SYN-ACK
  * acknowledged (the sensor missed a SYN); emitted with the client's answer. */
-static int resolve_bad_ack(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
+static int resolve_bad_ack(sw_checks *c, ck_flow *fs, const sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
 {
     (void)c; (void)fs;
     if (!o)
@@ -134,7 +134,7 @@ static int resolve_bad_ack(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, c
 }
 
 /* synack_conflict: emitted once the client has shown which ISN it took. */
-static int resolve_conflict(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
+static int resolve_conflict(sw_checks *c, ck_flow *fs, const sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
 {
     (void)c; (void)fs; (void)f;
     if (!o) {
@@ -156,7 +156,7 @@ static int resolve_conflict(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, 
     return CK_EMIT;
 }
 
-static void synack_checks(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
+static void synack_checks(sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o)
 {
     const sw_packet *p = o->pkt;
     int s = o->dir, r = 1 - s;
@@ -257,7 +257,7 @@ static void synack_checks(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_ob
  * did not come from the stack that owns the connection). Dropped when that side
  * answers with an RST (a rebooted peer clearing its old connection, RFC 5961 4.2)
  * or the receiver accepts the SYN as a new connection. */
-static int resolve_syn_est(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
+static int resolve_syn_est(sw_checks *c, ck_flow *fs, const sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
 {
     (void)c; (void)fs;
     if (!o)
@@ -282,7 +282,7 @@ static int resolve_syn_est(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, c
     return CK_KEEP;
 }
 
-static void syn_in_established(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
+static void syn_in_established(sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o)
 {
     const sw_packet *p = o->pkt;
     int s = o->dir, r = 1 - s;
@@ -322,7 +322,7 @@ static void syn_in_established(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_p
 
 /* ------------------------------------------------------------ early desync -- */
 
-static int resolve_early(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
+static int resolve_early(sw_checks *c, ck_flow *fs, const sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
 {
     (void)c; (void)fs; (void)f; (void)o;
     return CK_KEEP;     /* ck_early_desync_owns emits; the final decision drops */
@@ -330,7 +330,7 @@ static int resolve_early(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, con
 
 /* A young connection reset by its client side, then a new SYN from that side with
  * another ISN within CK_EARLY_US: watch for the client still using the old space. */
-static void early_desync_arm(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
+static void early_desync_arm(sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o)
 {
     const sw_packet *p = o->pkt;
     const ck_aux *a = fs->aux;
@@ -359,7 +359,7 @@ static int near(uint32_t x, uint32_t c, uint32_t w)
     return SEQ_IN(x, c - w, c + w + 1);
 }
 
-int ck_early_desync_owns(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
+int ck_early_desync_owns(sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o)
 {
     if (!fs->pend)
         return 0;
@@ -413,7 +413,7 @@ int ck_early_desync_owns(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs
  * of the real SYN-ACK, a retransmitted SYN, an RST refusing the segment) or when
  * none comes. u.refused: the segment's sequence number and its end. */
 #define HK_TOOK_SPAN 0x100000u
-static int resolve_refused(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
+static int resolve_refused(sw_checks *c, ck_flow *fs, const sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
 {
     (void)c; (void)fs;
     if (!o)
@@ -432,7 +432,7 @@ static int resolve_refused(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, c
 }
 
 /* One pending judgement per event: data and a FIN of the same side are separate. */
-static int resolve_refused_fin(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
+static int resolve_refused_fin(sw_checks *c, ck_flow *fs, const sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
 {
     return resolve_refused(c, fs, f, pd, o);
 }
@@ -442,7 +442,7 @@ static int resolve_refused_fin(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *p
  * with position "handshake". Once per event and instance. A real end sends neither
  * before the handshake lets it: a server's first segment is its SYN-ACK, a client's
  * data carries the ACK of the SYN-ACK. */
-static void handshake_refused(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
+static void handshake_refused(sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o)
 {
     const sw_packet *p = o->pkt;
     int s = o->dir, r = 1 - s;
@@ -489,7 +489,7 @@ static void handshake_refused(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pk
  * actually runs was set up with another one — the SYN-ACK answers the client's later
  * SYN, or the client acknowledges a later SYN-ACK — its view of that side is not the
  * connection's, and sequence judgements would be about the wrong numbers. */
-static void check_confusion(ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
+static void check_confusion(ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o)
 {
     const sw_packet *p = o->pkt;
     const sw_tcp_conn *cn = &f->conn;
@@ -504,7 +504,7 @@ static void check_confusion(ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
         fs->confused = 1;
 }
 
-void ck_handshake_packet(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
+void ck_handshake_packet(sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o)
 {
     const sw_packet *p = o->pkt;
     uint8_t fl = p->flags;

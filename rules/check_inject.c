@@ -47,7 +47,7 @@ static json_t *payload_json(const sw_packet *p)
 }
 
 /* kind 0: waiting for the receiver's ACK; confirmed: the ACK covered the range */
-static int resolve_inj(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
+static int resolve_inj(sw_checks *c, ck_flow *fs, const sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
 {
     (void)c;
     (void)f;
@@ -86,7 +86,7 @@ uint32_t ck_inject_superseded(sw_checks *c, ck_flow *fs, int dir, uint32_t seq, 
     return marks;
 }
 
-void ck_inject_packet(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
+void ck_inject_packet(sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o)
 {
     const sw_packet *p = o->pkt;
     uint32_t plen = ck_payload(p);

@@ -81,20 +81,20 @@ static json_t *version_json(const sw_seg_meta *m, const uint8_t *b, uint32_t n, 
 }
 
 /* Emitted at the flow's next packet: every range of the trigger packet is in. */
-static int resolve_ovl(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
+static int resolve_ovl(sw_checks *c, ck_flow *fs, const sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
 {
     (void)c; (void)fs; (void)f; (void)o;
     return CK_EMIT;
 }
 
 /* The same for insertion_attempt (its own function: pending events are found by it). */
-static int resolve_ins(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
+static int resolve_ins(sw_checks *c, ck_flow *fs, const sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
 {
     (void)c; (void)fs; (void)f; (void)o; (void)pd;
     return CK_EMIT;
 }
 
-void ck_overlap(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_overlap_obs *o)
+void ck_overlap(sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_overlap_obs *o)
 {
     if (o->kind != SW_OVL_MISMATCH || !o->len)
         return;

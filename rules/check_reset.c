@@ -36,7 +36,7 @@ enum { RK_INWIN = 1, RK_BEYOND };
 /* ------------------------------------------------------------ in-window RST -- */
 
 /* u.rst_in: the RST seq, corroborate: it needs corroboration. */
-static int resolve_inwin(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
+static int resolve_inwin(sw_checks *c, ck_flow *fs, const sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
 {
     (void)c; (void)fs;
     if (!o)
@@ -66,7 +66,7 @@ static int resolve_inwin(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, con
 
 /* u.rst_out: the RST seq and the edge at the trigger. Confirmed when the receiver goes on with
  * the connection and its window still excludes the RST, or by a second one. */
-static int resolve_beyond(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
+static int resolve_beyond(sw_checks *c, ck_flow *fs, const sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
 {
     (void)c; (void)fs;
     if (!o)
@@ -111,9 +111,9 @@ static void rst_evidence(sw_event *ev, ck_flow *fs, const sw_pkt_obs *o, uint32_
 }
 
 /* An RST to an end in SYN_SENT or SYN_RCVD (below). */
-static void handshake_rst(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o);
+static void handshake_rst(sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o);
 
-static void rst_checks(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
+static void rst_checks(sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o)
 {
     const sw_packet *p = o->pkt;
     int s = o->dir, r = 1 - s;
@@ -211,7 +211,7 @@ static void rst_checks(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *
 /* The side of an exact RST keeps sending: new data past the reset point, or any
  * non-RST segment later than reordering allows. */
 /* The watched RST's side went on: rst_injection, marked at the RST in the ladder. */
-static void watch_fire(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o,
+static void watch_fire(sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o,
                        const char *position, const char *confirmed_by)
 {
     const sw_packet *p = o->pkt;
@@ -238,7 +238,7 @@ static void watch_fire(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *
 /* The RST's side goes on with the handshake it reset: a SYN-ACK (or a SYN-ACK
  * retransmission), the ACK of the other end's SYN-ACK, data. A new SYN without ACK
  * is a new attempt, not a continuation. */
-static void handshake_watch(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
+static void handshake_watch(sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o)
 {
     const sw_packet *p = o->pkt;
     if (p->flags & (SW_TH_RST | SW_TH_FIN))
@@ -259,7 +259,7 @@ static void handshake_watch(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_
 }
 
 /* An RST to an end in SYN_SENT or SYN_RCVD. */
-static void handshake_rst(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
+static void handshake_rst(sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o)
 {
     const sw_packet *p = o->pkt;
     int s = o->dir, r = 1 - s;
@@ -298,7 +298,7 @@ static void handshake_rst(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_ob
     }
 }
 
-static void rst_watch(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
+static void rst_watch(sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o)
 {
     const sw_packet *p = o->pkt;
     if (!fs->rstw_us || o->dir != fs->rstw_dir || p->ts_us == fs->rstw_us)
@@ -329,7 +329,7 @@ static void rst_watch(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o
 
 /* -------------------------------------------------------------- fin_injection -- */
 
-static void fin_fire(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o, const char *why,
+static void fin_fire(sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o, const char *why,
                      uint32_t fin_seq)
 {
     ck_dir *sd = &fs->d[o->dir];
@@ -353,7 +353,7 @@ static void fin_fire(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o,
     }
 }
 
-static void fin_checks(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
+static void fin_checks(sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o)
 {
     const sw_packet *p = o->pkt;
     int s = o->dir;
@@ -389,7 +389,7 @@ static void fin_checks(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *
 
 /* ------------------------------------------------------------------- entry -- */
 
-void ck_reset_packet(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
+void ck_reset_packet(sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o)
 {
     if (fs->confused)
         return;

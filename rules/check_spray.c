@@ -12,7 +12,7 @@
 #include "rules/ck_emit.h"
 
 
-void ck_spray_count(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o, const char *what)
+void ck_spray_count(sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o, const char *what)
 {
     uint32_t now = ck_ms(f, o->pkt->ts_us);
     uint32_t win = c->cfg.tun.spray_ms;

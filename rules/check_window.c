@@ -34,7 +34,7 @@ enum { WK_BEYOND = 1, WK_DBW, WK_ACK };
 /* ------------------------------------------------------- seq_out_of_window -- */
 
 /* u.beyond: seq, end, right edge at the trigger, segs (count), probe (probe-sized) */
-static int resolve_beyond(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
+static int resolve_beyond(sw_checks *c, ck_flow *fs, const sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
 {
     (void)c; (void)fs;
     if (!o)
@@ -57,7 +57,7 @@ static int resolve_beyond(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, co
 }
 
 /* u.beyond: seq, data end, edge at the trigger, segs (count) */
-static int resolve_dbw(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
+static int resolve_dbw(sw_checks *c, ck_flow *fs, const sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
 {
     (void)c; (void)fs;
     if (!o)
@@ -113,7 +113,7 @@ static int not_real_endpoint(const ck_flow *fs, const sw_flow *f, const sw_pkt_o
            (beyond && !sender_consistent(o, w));
 }
 
-static void oow_checks(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
+static void oow_checks(sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o)
 {
     const sw_packet *p = o->pkt;
     int s = o->dir;
@@ -205,7 +205,7 @@ static void oow_checks(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *
 /* u.unsent: ack, the other side's snd_nxt at the trigger, acks (count). Confirmed when the
  * other side is seen again below the ACK and nothing of it reaches the ACK before
  * the deadline; at once when it answers with a challenge ACK. */
-static int resolve_ack(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
+static int resolve_ack(sw_checks *c, ck_flow *fs, const sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
 {
     (void)c; (void)f;
     if (!o) {
@@ -237,7 +237,7 @@ static int resolve_ack(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, const
     return CK_KEEP;
 }
 
-static void ack_unsent(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
+static void ack_unsent(sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o)
 {
     const sw_packet *p = o->pkt;
     int s = o->dir, r = 1 - s;
@@ -273,7 +273,7 @@ static void ack_unsent(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *
 
 /* ------------------------------------------------------------------- entry -- */
 
-void ck_window_packet(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
+void ck_window_packet(sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o)
 {
     const sw_packet *p = o->pkt;
     int s = o->dir, r = 1 - s;

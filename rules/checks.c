@@ -108,7 +108,7 @@ _Static_assert(SW_EV_COUNT <= 32, "ck_flow.emitted is a uint32_t: at most 32 eve
 
 /* --------------------------------------------------------------- observer -- */
 
-static void ob_packet_run(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
+static void ob_packet_run(sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o)
 {
     ck_ring_push(c, fs, o);
     ck_pend_step(c, fs, f, o);
@@ -124,27 +124,27 @@ static void ob_packet_run(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_ob
 static void ob_packet(void *ctx, const sw_pkt_obs *o)
 {
     sw_checks *c = ctx;
-    sw_flow *f = o->flow;
+    const sw_flow *f = o->flow;
     if (!f || !o->pkt || (o->hints & SW_SEG_BAD_CSUM))
         return;
-    ck_flow *fs = ck_flow_get(c, f);
+    ck_flow *fs = ck_flow_get(c, f, o->state);
     if (!fs)
         return;
     ob_packet_run(c, fs, f, o);
-    CK_VALIDATE(c, f->obs_state);
+    CK_VALIDATE(c, *o->state);
 }
 
 static void ob_conn_start(void *ctx, const sw_conn_obs *o)
 {
     sw_checks *c = ctx;
     if (o->flow)
-        (void)ck_flow_get(c, o->flow);
+        (void)ck_flow_get(c, o->flow, o->state);
 }
 
 /* The end mark of the instance fs describes, when it emitted events: at its end and
  * again when its flow is freed (events decided then for an instance that already
  * ended are followed by a mark too; a second mark finds nothing open). */
-static void end_mark(sw_checks *c, ck_flow *fs, sw_flow *f)
+static void end_mark(sw_checks *c, ck_flow *fs, const sw_flow *f)
 {
     if (!c->cfg.end_marks || !c->emit || !fs->n_ev)
         return;
@@ -158,8 +158,8 @@ static void end_mark(sw_checks *c, ck_flow *fs, sw_flow *f)
 static void ob_conn_end(void *ctx, const sw_conn_obs *o)
 {
     sw_checks *c = ctx;
-    sw_flow *f = o->flow;
-    ck_flow *fs = f ? f->obs_state : NULL;
+    const sw_flow *f = o->flow;
+    ck_flow *fs = f && o->state ? *o->state : NULL;
     if (!fs)
         return;
     ck_pend_finish_instance(c, fs, f, 0);
@@ -203,16 +203,16 @@ static void ob_overlap(void *ctx, const sw_overlap_obs *o)
     sw_checks *c = ctx;
     if (!o->flow)
         return;
-    ck_flow *fs = ck_flow_get(c, o->flow);
+    ck_flow *fs = ck_flow_get(c, o->flow, o->state);
     if (fs)
         ck_overlap(c, fs, o->flow, o);
-    CK_VALIDATE(c, o->flow->obs_state);
+    CK_VALIDATE(c, fs);
 }
 
-static void ob_flow_free(void *ctx, sw_flow *f)
+static void ob_flow_free(void *ctx, const sw_flow *f, void **state)
 {
     sw_checks *c = ctx;
-    ck_flow *fs = f->obs_state;
+    ck_flow *fs = *state;
     if (!fs)
         return;
     ck_pend_finish_instance(c, fs, f, 1);
@@ -220,7 +220,7 @@ static void ob_flow_free(void *ctx, sw_flow *f)
     end_mark(c, fs, f);
     free(fs->aux);
     free(fs);
-    f->obs_state = NULL;
+    *state = NULL;
 }
 
 void sw_checks_observer(sw_checks *c, sw_observer *out)

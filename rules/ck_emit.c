@@ -103,7 +103,7 @@ void ck_deliver(sw_checks *c, ck_flow *fs, sw_event *ev)
     deliver(c, fs, ev);
 }
 
-void ck_emit(sw_checks *c, ck_flow *fs, sw_flow *f, sw_event *ev)
+void ck_emit(sw_checks *c, ck_flow *fs, const sw_flow *f, sw_event *ev)
 {
     if (!ck_ev_live(ev))
         return;

@@ -8,7 +8,7 @@
 #include "rules/ck_state.h"
 
 /* Emit (and clear) an event: takeover correlation, attached informational events. */
-void ck_emit(struct sw_checks *c, ck_flow *fs, sw_flow *f, sw_event *ev);
+void ck_emit(struct sw_checks *c, ck_flow *fs, const sw_flow *f, sw_event *ev);
 /* Deliver an event that needs no takeover correlation (fs may be NULL). */
 void ck_deliver(struct sw_checks *c, ck_flow *fs, sw_event *ev);
 /* After a pending decision: the stashed fingerprint events go when no other event

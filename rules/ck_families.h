@@ -11,19 +11,20 @@
 #include "rules/ck_ring.h"
 
 /* One packet through a family's checks. */
-typedef void (*ck_packet_fn)(struct sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o);
+typedef void (*ck_packet_fn)(struct sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o);
 
-void ck_handshake_packet(struct sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o);
-void ck_window_packet(struct sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o);
-void ck_reset_packet(struct sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o);
-void ck_fingerprint_packet(struct sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o);
-void ck_desync_packet(struct sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o);
-void ck_overlap(struct sw_checks *c, ck_flow *fs, sw_flow *f, const sw_overlap_obs *o);
+void ck_handshake_packet(struct sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o);
+void ck_window_packet(struct sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o);
+void ck_reset_packet(struct sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o);
+void ck_fingerprint_packet(struct sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o);
+void ck_desync_packet(struct sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o);
+void ck_overlap(struct sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_overlap_obs *o);
 /* the observer's on_frag_overlap (check_fragment.c) */
-void ck_frag_overlap(void *ctx, const sw_frag_overlap_obs *o, sw_flow *f, int dir);
+void ck_frag_overlap(void *ctx, const sw_frag_overlap_obs *o, const sw_flow *f, void **state,
+                     int dir);
 
 /* ---- check_inject.c: data_injection ---- */
-void ck_inject_packet(struct sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o);
+void ck_inject_packet(struct sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o);
 /* An overlap_mismatch over [seq, seq+len) of dir: the pending data_injection there is
  * superseded; returns its fingerprint marks (0: none pending). */
 uint32_t ck_inject_superseded(struct sw_checks *c, ck_flow *fs, int dir, uint32_t seq,
@@ -31,13 +32,13 @@ uint32_t ck_inject_superseded(struct sw_checks *c, ck_flow *fs, int dir, uint32_
 
 /* 1 if the packet belongs to an old sequence space left by an early desync (the
  * window checks then stay quiet: early_desync explains it). */
-int ck_early_desync_owns(struct sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o);
+int ck_early_desync_owns(struct sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o);
 
 
 /* ---- check_desync.c: takeover correlation (the emit path reaches it as c->chain) ---- */
 /* Takeover correlation: called by ck_emit (through c->chain) for every event before it is delivered.
  * Returns 1 and fills *tk when the event completes a takeover chain. */
-int ck_desync_chain(struct sw_checks *c, ck_flow *fs, sw_flow *f, const sw_event *ev,
+int ck_desync_chain(struct sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_event *ev,
                     sw_event *tk);
 
 /* ---- check_handshake.c: the ISN notes for the ISN stage (rules/isn_stage.c) ---- */
@@ -55,7 +56,7 @@ struct sw_isn_note {
     uint32_t ordinal;        /* the event number the connection reserved for it */
     struct sw_checks *c;     /* live: the checks, flow state, flow and packet */
     ck_flow *fs;
-    sw_flow *f;
+    const sw_flow *f;
     const sw_pkt_obs *o;
     /* a copy: */
     sw_event ev;             /* identity fields only */

@@ -16,7 +16,7 @@
 #include "rules/ck_event.h"
 #include "rules/ck_emit.h"
 
-ck_pend *ck_pend_add(sw_checks *c, ck_flow *fs, sw_flow *f, ck_resolve_fn fn, uint8_t kind,
+ck_pend *ck_pend_add(sw_checks *c, ck_flow *fs, const sw_flow *f, ck_resolve_fn fn, uint8_t kind,
                      int dir, uint64_t ts_us, uint64_t deadline_us, const sw_pkt_obs *o)
 {
     if (fs->npend >= CK_MAX_PENDING && fs->pend) {
@@ -74,7 +74,7 @@ static void pend_free(ck_pend *pd)
     free(pd);
 }
 
-static void pend_emit(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd)
+static void pend_emit(sw_checks *c, ck_flow *fs, const sw_flow *f, ck_pend *pd)
 {
     c->n_pend_emitted++;
     if (ck_ev_live(&pd->ev)) {
@@ -100,7 +100,7 @@ void ck_pend_drop(sw_checks *c, ck_flow *fs, ck_pend *pd)
     ck_stash_check(c, fs);
 }
 
-void ck_pend_finish(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd)
+void ck_pend_finish(sw_checks *c, ck_flow *fs, const sw_flow *f, ck_pend *pd)
 {
     pend_unlink(fs, pd);
     if (pd->resolve(c, fs, f, pd, NULL) == CK_EMIT)
@@ -123,7 +123,7 @@ static int is_challenge(const ck_pend *pd, const sw_pkt_obs *o)
            !(o->hints & (SW_SEG_KEEPALIVE | SW_SEG_ZWP));
 }
 
-void ck_pend_step(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
+void ck_pend_step(sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o)
 {
     ck_pend *pd = fs->pend;
     while (pd) {
@@ -167,7 +167,7 @@ void ck_pend_step(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
 
 /* Emit at the receiver's first answer (with the challenge ACK if that is what it
  * was), or at the deadline / end. */
-int ck_resolve_response(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
+int ck_resolve_response(sw_checks *c, ck_flow *fs, const sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
 {
     (void)c; (void)fs; (void)f;
     if (!o)
@@ -178,7 +178,7 @@ int ck_resolve_response(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, cons
     return CK_KEEP;
 }
 
-void ck_pend_finish_instance(sw_checks *c, ck_flow *fs, sw_flow *f, int all)
+void ck_pend_finish_instance(sw_checks *c, ck_flow *fs, const sw_flow *f, int all)
 {
     ck_pend *pd = fs->pend;
     while (pd) {

@@ -13,7 +13,7 @@ enum { CK_KEEP = 0, CK_EMIT, CK_DROP };
 typedef struct ck_pend ck_pend;
 /* Decide a pending event. o is the current packet of the flow (never the trigger),
  * or NULL for the final decision (deadline passed, connection or flow ended). */
-typedef int (*ck_resolve_fn)(struct sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd,
+typedef int (*ck_resolve_fn)(struct sw_checks *c, ck_flow *fs, const sw_flow *f, ck_pend *pd,
                              const sw_pkt_obs *o);
 
 #define CK_PF_ACROSS    0x01  /* survives the end of its connection instance */
@@ -68,21 +68,21 @@ struct ck_pend {
 
 /* Add a pending event (the oldest is decided early when the flow has
  * CK_MAX_PENDING). Returns NULL when memory is short. */
-ck_pend *ck_pend_add(struct sw_checks *c, ck_flow *fs, sw_flow *f, ck_resolve_fn fn,
+ck_pend *ck_pend_add(struct sw_checks *c, ck_flow *fs, const sw_flow *f, ck_resolve_fn fn,
                      uint8_t kind, int dir, uint64_t ts_us, uint64_t deadline_us,
                      const sw_pkt_obs *o);
 ck_pend *ck_pend_find(ck_flow *fs, ck_resolve_fn fn, int dir);
 /* Decide pd now (final decision) and remove it. */
-void ck_pend_finish(struct sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd);
+void ck_pend_finish(struct sw_checks *c, ck_flow *fs, const sw_flow *f, ck_pend *pd);
 /* Remove pd without emitting. */
 void ck_pend_drop(struct sw_checks *c, ck_flow *fs, ck_pend *pd);
 /* A resolver that emits at the final decision (or earlier when it returns CK_EMIT). */
-int ck_resolve_response(struct sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd,
+int ck_resolve_response(struct sw_checks *c, ck_flow *fs, const sw_flow *f, ck_pend *pd,
                         const sw_pkt_obs *o);
 /* Show packet o to every pending event of the flow (deadlines, challenge ACKs, the
  * resolvers' decisions). */
-void ck_pend_step(struct sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o);
+void ck_pend_step(struct sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o);
 /* Decide the pending events of the instance that ended (all: of the flow too). */
-void ck_pend_finish_instance(struct sw_checks *c, ck_flow *fs, sw_flow *f, int all);
+void ck_pend_finish_instance(struct sw_checks *c, ck_flow *fs, const sw_flow *f, int all);
 
 #endif

@@ -7,7 +7,7 @@
 #include "rules/ck_state.h"
 
 /* Count an out-of-window RST/SYN/data segment for blind_spray (what: its kind). */
-void ck_spray_count(struct sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o,
+void ck_spray_count(struct sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o,
                     const char *what);
 
 #endif

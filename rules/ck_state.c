@@ -41,9 +41,11 @@ static void flow_reset_instance(ck_flow *fs, uint32_t inst)
         fs->aux->nchain = 0;
 }
 
-ck_flow *ck_flow_get(sw_checks *c, sw_flow *f)
+ck_flow *ck_flow_get(sw_checks *c, const sw_flow *f, void **state)
 {
-    ck_flow *fs = f->obs_state;
+    if (!state)
+        return NULL;
+    ck_flow *fs = *state;
     if (!fs) {
         size_t n = sizeof *fs + (size_t)c->cfg.history_packets * sizeof(ck_hist);
         fs = calloc(1, n);
@@ -51,7 +53,7 @@ ck_flow *ck_flow_get(sw_checks *c, sw_flow *f)
             c->n_alloc_fail++;
             return NULL;
         }
-        f->obs_state = fs;
+        *state = fs;
         fs->inst = f->conn.instance;
         return fs;
     }
@@ -70,7 +72,7 @@ ck_aux *ck_aux_get(sw_checks *c, ck_flow *fs)
     return fs->aux;
 }
 
-void ck_dir_update(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
+void ck_dir_update(sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o)
 {
     (void)c;
     const sw_packet *p = o->pkt;

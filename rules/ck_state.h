@@ -170,7 +170,7 @@ typedef struct ck_aux {
 struct sw_checks;
 /* Takeover correlation of an event about to be delivered (check_desync.c, reached
  * through the family table of checks.c): 1 and *tk filled when ev completes a chain. */
-typedef int (*ck_chain_fn)(struct sw_checks *c, ck_flow *fs, sw_flow *f, const sw_event *ev,
+typedef int (*ck_chain_fn)(struct sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_event *ev,
                            sw_event *tk);
 
 /* ---- the checks object ---- */
@@ -258,12 +258,13 @@ static inline uint32_t ck_redge(const ck_flow *fs, const sw_pkt_obs *o)
 
 /* ---- ck_state.c: the flow state ---- */
 
-/* The flow's check state, allocated on its first observation and reset when a new
- * connection instance starts. NULL when memory is short (counted). */
-ck_flow *ck_flow_get(struct sw_checks *c, sw_flow *f);
+/* The flow's check state (in the observer's slot of the flow, *state), allocated on
+ * its first observation and reset when a new connection instance starts. NULL when
+ * memory is short (counted) or there is no slot. */
+ck_flow *ck_flow_get(struct sw_checks *c, const sw_flow *f, void **state);
 ck_aux *ck_aux_get(struct sw_checks *c, ck_flow *fs);
 /* Update of the per-direction baselines after all checks ran on a packet. */
-void ck_dir_update(struct sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o);
+void ck_dir_update(struct sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o);
 
 /* Check one flow's check state against the bounds above (ring_n and ring_head
  * within cfg.history_packets, npend the length of the pending list and at most

@@ -63,7 +63,7 @@ static void pass_overlap(void *ctx, const sw_overlap_obs *o)
 }
 
 /* Stream chunks go straight to the engine's sink: the checks never see them. */
-static void pass_stream(void *ctx, sw_flow *flow, const sw_stream_chunk *c)
+static void pass_stream(void *ctx, const sw_flow *flow, const sw_stream_chunk *c)
 {
     sw_shard *s = ctx;
     (void)flow;
@@ -71,11 +71,12 @@ static void pass_stream(void *ctx, sw_flow *flow, const sw_stream_chunk *c)
         s->stream(s->stream_user, c);
 }
 
-static void pass_frag_overlap(void *ctx, const sw_frag_overlap_obs *o, sw_flow *flow, int dir)
+static void pass_frag_overlap(void *ctx, const sw_frag_overlap_obs *o, const sw_flow *flow,
+                              void **state, int dir)
 {
     sw_shard *s = ctx;
     if (s->checks_obs.on_frag_overlap)
-        s->checks_obs.on_frag_overlap(s->checks_obs.ctx, o, flow, dir);
+        s->checks_obs.on_frag_overlap(s->checks_obs.ctx, o, flow, state, dir);
 }
 
 static void tag_conn_start(void *ctx, const sw_conn_obs *o)
@@ -96,11 +97,11 @@ static void tag_conn_end(void *ctx, const sw_conn_obs *o)
         sw_host_tags_del(s->tags, o->flow->conn.flow_id);
 }
 
-static void tag_flow_free(void *ctx, sw_flow *f)
+static void tag_flow_free(void *ctx, const sw_flow *f, void **state)
 {
     sw_shard *s = ctx;
     if (s->checks_obs.on_flow_free)
-        s->checks_obs.on_flow_free(s->checks_obs.ctx, f);
+        s->checks_obs.on_flow_free(s->checks_obs.ctx, f, state);
     sw_host_tags_del(s->tags, f->conn.flow_id);
 }
 
