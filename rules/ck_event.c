@@ -13,7 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/sw_assert.h"
 #include "rules/ck_event.h"
+#include "rules/evidence_keys.h"
 
 void ck_event_ident(const sw_flow *f, const sw_packet *p, int dir, sw_event_id id, sw_event *ev)
 {
@@ -50,6 +52,27 @@ void ck_event_ident(const sw_flow *f, const sw_packet *p, int dir, sw_event_id i
     ev->conn_instance = cn->instance;
     ev->client_state = cn->end[0].state;
     ev->server_state = cn->end[1].state;
+}
+
+/* ------------------------------------------------------------ key table -- */
+
+#define EVK_U 'u'
+#define EVK_I 'i'
+#define EVK_S 's'
+#define EVK_B 'b'
+#define EVK_O 'o'
+static const struct { const char *key; char kind; } evk_rows[] = {
+#define EVK_ROW(event, key, kind) { #key, EVK_##kind },
+    SW_EVIDENCE_KEYS(EVK_ROW)
+#undef EVK_ROW
+};
+
+const char *ck_ev_key_validate(const char *key, char kind)
+{
+    for (size_t i = 0; i < sizeof evk_rows / sizeof evk_rows[0]; i++)
+        if (evk_rows[i].kind == kind && strcmp(evk_rows[i].key, key) == 0)
+            return NULL;
+    return "checks: an evidence key (or its kind) missing from rules/evidence_keys.h";
 }
 
 /* ------------------------------------------------------------------ draft -- */
@@ -209,6 +232,7 @@ int ck_event_begin(sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_packet 
 
 void ck_ev_u(sw_event *ev, const char *key, uint64_t v)
 {
+    SW_VALIDATE_RUN(ck_ev_key_validate(key, 'u'));
     if (ev->draft) {
         ck_ev_field *x = draft_slot(ev->draft, key);
         if (x) {
@@ -224,6 +248,7 @@ void ck_ev_u(sw_event *ev, const char *key, uint64_t v)
 
 void ck_ev_i(sw_event *ev, const char *key, int64_t v)
 {
+    SW_VALIDATE_RUN(ck_ev_key_validate(key, 'i'));
     if (ev->draft) {
         ck_ev_field *x = draft_slot(ev->draft, key);
         if (x) {
@@ -239,6 +264,7 @@ void ck_ev_i(sw_event *ev, const char *key, int64_t v)
 
 void ck_ev_s(sw_event *ev, const char *key, const char *v)
 {
+    SW_VALIDATE_RUN(ck_ev_key_validate(key, 's'));
     if (!v)
         return;                       /* (as a JSON member: nothing set) */
     if (ev->draft) {
@@ -262,6 +288,7 @@ void ck_ev_s(sw_event *ev, const char *key, const char *v)
 
 void ck_ev_b(sw_event *ev, const char *key, int v)
 {
+    SW_VALIDATE_RUN(ck_ev_key_validate(key, 'b'));
     if (ev->draft) {
         ck_ev_field *x = draft_slot(ev->draft, key);
         if (x) {
@@ -277,6 +304,7 @@ void ck_ev_b(sw_event *ev, const char *key, int v)
 
 void ck_ev_o(sw_event *ev, const char *key, json_t *v)
 {
+    SW_VALIDATE_RUN(ck_ev_key_validate(key, 'o'));
     if (!v)
         return;
     if (ev->draft) {

@@ -39,6 +39,10 @@ static inline int ck_ev_live(const sw_event *ev)
 /* Render the draft into evidence / ruled_out / packets and free it (nothing when
  * there is none). Returns 0, or -1 when memory is short (the event is cleared). */
 int ck_ev_render(sw_event *ev);
+/* NULL when key with values of this kind ('u', 'i', 's', 'b', 'o') has a row in
+ * rules/evidence_keys.h, else a static message (SW_VALIDATE builds check each
+ * member set). */
+const char *ck_ev_key_validate(const char *key, char kind);
 /* A JSON member of the evidence (a ck_ev_o value) or NULL; the event keeps it. */
 json_t *ck_ev_get_o(const sw_event *ev, const char *key);
 

@@ -4,7 +4,9 @@
  * JSON it renders must be exactly what setting the same members on a JSON object
  * gives (values, replaced values keeping their place, key order, skipped NULLs,
  * ruled-out names once each, in order), also when the draft overflows and spills
- * to JSON half way. A pending event that is dropped never has JSON evidence.
+ * to JSON half way. A pending event that is dropped never has JSON evidence. The
+ * keys used are rows of rules/evidence_keys.h (SW_VALIDATE builds check that), and
+ * every key the table has is known to the validator while an unknown one is not.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +18,7 @@
 
 #include "rules/ck_state.h"
 #include "rules/ck_event.h"
+#include "rules/evidence_keys.h"
 
 typedef struct fixture {
     sw_checks *c;
@@ -52,44 +55,60 @@ typedef void (*fill_fn)(sw_event *ev, int round);
 static void fill_mixed(sw_event *ev, int round)
 {
     (void)round;
-    ck_ev_u(ev, "a", 1);
-    ck_ev_s(ev, "b", "two");
-    ck_ev_i(ev, "c", -3);
-    ck_ev_b(ev, "d", 1);
-    ck_ev_o(ev, "e", json_pack("{s:i}", "x", 5));
-    ck_ev_u(ev, "a", 10);                  /* replaced: keeps its place */
-    ck_ev_s(ev, "f", NULL);                /* nothing set */
-    ck_ev_o(ev, "g", NULL);                /* nothing set */
-    ck_ev_o(ev, "e", json_string("again"));/* an object replaced by a string */
-    char key_copy[] = "b";                 /* the same key from another string */
-    ck_ev_s(ev, key_copy[0] == 'b' ? "b" : "?", "three");
-    ck_ev_u(ev, "big", UINT64_MAX >> 1);
+    ck_ev_u(ev, "seq", 1);
+    ck_ev_s(ev, "reason", "two");
+    ck_ev_i(ev, "ack_offset", -3);
+    ck_ev_b(ev, "in_window", 1);
+    ck_ev_o(ev, "chain", json_pack("{s:i}", "x", 5));
+    ck_ev_u(ev, "seq", 10);                /* replaced: keeps its place */
+    ck_ev_s(ev, "meaning", NULL);          /* nothing set */
+    ck_ev_o(ev, "payload", NULL);          /* nothing set */
+    ck_ev_o(ev, "chain", json_string("again"));   /* another JSON value replaces it */
+    char key_copy[] = "reason";            /* the same key from another string */
+    ck_ev_s(ev, key_copy, "three");
+    ck_ev_u(ev, "ack", UINT64_MAX >> 1);
     ck_ruled_out(ev, "x1", "x2", "x1", NULL);
     ck_ruled_out(ev, "x2", "x3", NULL);
+}
+
+/* Unsigned keys of the table, as many as the overflow needs. */
+static const char *u_keys[64];
+static unsigned n_u_keys;
+
+static void collect_u_keys(void)
+{
+    const struct { const char *key; char kind; } rows[] = {
+#define ROW(event, key, kind) { #key, #kind[0] },
+        SW_EVIDENCE_KEYS(ROW)
+#undef ROW
+    };
+    n_u_keys = 0;
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0] && n_u_keys < 64; i++) {
+        if (rows[i].kind != 'U')
+            continue;
+        unsigned j = 0;
+        while (j < n_u_keys && strcmp(u_keys[j], rows[i].key) != 0)
+            j++;
+        if (j == n_u_keys)
+            u_keys[n_u_keys++] = rows[i].key;
+    }
 }
 
 /* More members and string bytes than the draft holds: it spills to JSON midway. */
 static void fill_overflow(sw_event *ev, int round)
 {
-    static const char *const keys[] = {
-        "k00", "k01", "k02", "k03", "k04", "k05", "k06", "k07", "k08", "k09",
-        "k10", "k11", "k12", "k13", "k14", "k15", "k16", "k17", "k18", "k19",
-        "k20", "k21", "k22", "k23", "k24", "k25", "k26", "k27", "k28", "k29",
-        "k30", "k31", "k32", "k33", "k34", "k35", "k36", "k37", "k38", "k39",
-        "k40", "k41", "k42", "k43", "k44", "k45", "k46", "k47", "k48", "k49",
-    };
     char longstr[600];
     memset(longstr, 'h', sizeof longstr - 1);
     longstr[sizeof longstr - 1] = 0;
     if (round == 0) {                      /* too many members */
-        for (unsigned i = 0; i < sizeof keys / sizeof keys[0]; i++)
-            ck_ev_u(ev, keys[i], i);
-        ck_ev_u(ev, "k03", 333);
+        for (unsigned i = 0; i < n_u_keys; i++)
+            ck_ev_u(ev, u_keys[i], i);
+        ck_ev_u(ev, u_keys[3], 333);
     } else {                               /* too many string bytes */
-        ck_ev_s(ev, "s1", longstr);
-        ck_ev_u(ev, "n", 1);
-        ck_ev_s(ev, "s2", longstr);
-        ck_ev_s(ev, "s1", "short");
+        ck_ev_s(ev, "reason", longstr);
+        ck_ev_u(ev, "seq", 1);
+        ck_ev_s(ev, "meaning", longstr);
+        ck_ev_s(ev, "reason", "short");
     }
     static const char *const names[] = {
         "r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "ra", "rb", "rc", "rd",
@@ -137,6 +156,8 @@ static void test_render_same_as_json(void **st)
 static void test_render_spills(void **st)
 {
     (void)st;
+    collect_u_keys();
+    assert_true(n_u_keys > 45);            /* more than the draft's 40 members */
     compare(fill_overflow, 0);
     compare(fill_overflow, 1);
 }
@@ -149,11 +170,11 @@ static void test_get_o_and_clear(void **st)
     sw_event a;
     assert_int_equal(ck_event_begin(x.c, x.fs, &x.f, NULL, 1, SW_EV_OVERLAP_MISMATCH, &a), 0);
     ck_ev_o(&a, "ranges", json_array());
-    ck_ev_u(&a, "n", 2);
+    ck_ev_u(&a, "len", 2);
     json_t *r = ck_ev_get_o(&a, "ranges");
     assert_non_null(r);
     json_array_append_new(r, json_integer(7));     /* edits the draft's value */
-    assert_null(ck_ev_get_o(&a, "n"));             /* not a JSON member */
+    assert_null(ck_ev_get_o(&a, "len"));           /* not a JSON member */
     assert_null(ck_ev_get_o(&a, "missing"));
     /* a dropped suspicion: cleared with its draft, never rendered */
     sw_event_clear(&a);
@@ -170,12 +191,26 @@ static void test_get_o_and_clear(void **st)
     fx_free(&x);
 }
 
+static void test_key_table(void **st)
+{
+    (void)st;
+    assert_null(ck_ev_key_validate("seq", 'u'));
+    assert_null(ck_ev_key_validate("first_synack", 'b'));
+    assert_null(ck_ev_key_validate("first_synack", 'o'));
+    assert_non_null(ck_ev_key_validate("seq", 's'));          /* wrong kind */
+    assert_non_null(ck_ev_key_validate("no_such_key", 'u'));
+#define ROW(event, key, kind) assert_null(ck_ev_key_validate(#key, (char)(#kind[0] - 'A' + 'a')));
+    SW_EVIDENCE_KEYS(ROW)
+#undef ROW
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_render_same_as_json),
         cmocka_unit_test(test_render_spills),
         cmocka_unit_test(test_get_o_and_clear),
+        cmocka_unit_test(test_key_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
