@@ -178,6 +178,21 @@ static void draft_spill(sw_event *ev)
     (void)ck_ev_render(ev);
 }
 
+/* The draft's field for key, its kind set (the caller sets the value), or NULL: the
+ * event has no draft, or its draft was full and the event went on as JSON. */
+static ck_ev_field *draft_field(sw_event *ev, const char *key, uint8_t type)
+{
+    if (!ev->draft)
+        return NULL;
+    ck_ev_field *x = draft_slot(ev->draft, key);
+    if (!x) {
+        draft_spill(ev);
+        return NULL;
+    }
+    x->type = type;
+    return x;
+}
+
 json_t *ck_ev_get_o(const sw_event *ev, const char *key)
 {
     const struct sw_ev_draft *d = ev->draft;
@@ -233,14 +248,10 @@ int ck_event_begin(sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_packet 
 void ck_ev_u(sw_event *ev, const char *key, uint64_t v)
 {
     SW_VALIDATE_RUN(ck_ev_key_validate(key, 'u'));
-    if (ev->draft) {
-        ck_ev_field *x = draft_slot(ev->draft, key);
-        if (x) {
-            x->type = CKF_U;
-            x->v.u = v;
-            return;
-        }
-        draft_spill(ev);
+    ck_ev_field *x = draft_field(ev, key, CKF_U);
+    if (x) {
+        x->v.u = v;
+        return;
     }
     if (ev->evidence)
         json_object_set_new(ev->evidence, key, json_integer((json_int_t)v));
@@ -249,14 +260,10 @@ void ck_ev_u(sw_event *ev, const char *key, uint64_t v)
 void ck_ev_i(sw_event *ev, const char *key, int64_t v)
 {
     SW_VALIDATE_RUN(ck_ev_key_validate(key, 'i'));
-    if (ev->draft) {
-        ck_ev_field *x = draft_slot(ev->draft, key);
-        if (x) {
-            x->type = CKF_I;
-            x->v.i = v;
-            return;
-        }
-        draft_spill(ev);
+    ck_ev_field *x = draft_field(ev, key, CKF_I);
+    if (x) {
+        x->v.i = v;
+        return;
     }
     if (ev->evidence)
         json_object_set_new(ev->evidence, key, json_integer((json_int_t)v));
@@ -289,14 +296,10 @@ void ck_ev_s(sw_event *ev, const char *key, const char *v)
 void ck_ev_b(sw_event *ev, const char *key, int v)
 {
     SW_VALIDATE_RUN(ck_ev_key_validate(key, 'b'));
-    if (ev->draft) {
-        ck_ev_field *x = draft_slot(ev->draft, key);
-        if (x) {
-            x->type = CKF_B;
-            x->v.b = v;
-            return;
-        }
-        draft_spill(ev);
+    ck_ev_field *x = draft_field(ev, key, CKF_B);
+    if (x) {
+        x->v.b = v;
+        return;
     }
     if (ev->evidence)
         json_object_set_new(ev->evidence, key, json_boolean(v));
@@ -307,14 +310,10 @@ void ck_ev_o(sw_event *ev, const char *key, json_t *v)
     SW_VALIDATE_RUN(ck_ev_key_validate(key, 'o'));
     if (!v)
         return;
-    if (ev->draft) {
-        ck_ev_field *x = draft_slot(ev->draft, key);
-        if (x) {
-            x->type = CKF_O;
-            x->v.o = v;
-            return;
-        }
-        draft_spill(ev);
+    ck_ev_field *x = draft_field(ev, key, CKF_O);
+    if (x) {
+        x->v.o = v;
+        return;
     }
     if (ev->evidence)
         json_object_set_new(ev->evidence, key, v);

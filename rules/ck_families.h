@@ -10,9 +10,7 @@
 #include "rules/ck_state.h"
 #include "rules/ck_ring.h"
 
-/* One packet through a family's checks. */
-typedef void (*ck_packet_fn)(struct sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o);
-
+/* One packet through a family's checks (checks.c runs them in its table's order). */
 void ck_handshake_packet(struct sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o);
 void ck_window_packet(struct sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o);
 void ck_reset_packet(struct sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o);

@@ -123,7 +123,7 @@ static int is_challenge(const ck_pend *pd, const sw_pkt_obs *o)
            !(o->hints & (SW_SEG_KEEPALIVE | SW_SEG_ZWP));
 }
 
-void ck_pend_step(sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o)
+void ck_pend_step_list(sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o)
 {
     ck_pend *pd = fs->pend;
     while (pd) {

@@ -81,7 +81,13 @@ int ck_resolve_response(struct sw_checks *c, ck_flow *fs, const sw_flow *f, ck_p
                         const sw_pkt_obs *o);
 /* Show packet o to every pending event of the flow (deadlines, challenge ACKs, the
  * resolvers' decisions). */
-void ck_pend_step(struct sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o);
+void ck_pend_step_list(struct sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o);
+static inline void ck_pend_step(struct sw_checks *c, ck_flow *fs, const sw_flow *f,
+                                const sw_pkt_obs *o)
+{
+    if (fs->pend)                     /* most flows hold none */
+        ck_pend_step_list(c, fs, f, o);
+}
 /* Decide the pending events of the instance that ended (all: of the flow too). */
 void ck_pend_finish_instance(struct sw_checks *c, ck_flow *fs, const sw_flow *f, int all);
 

@@ -12,31 +12,6 @@
 #include "common/sw_assert.h"
 #include "rules/ck_ring.h"
 
-void ck_ring_push(const sw_checks *c, ck_flow *fs, const sw_pkt_obs *o)
-{
-    uint32_t h = c->cfg.history_packets;
-    if (!h)
-        return;
-    const sw_packet *p = o->pkt;
-    ck_hist *e = &fs->ring[fs->ring_head];
-    uint64_t dt = 0;
-    if (fs->ring_n && p->ts_us > fs->ring_last_us)
-        dt = p->ts_us - fs->ring_last_us;
-    e->dt = ck_dt_enc(dt);
-    e->seq = p->seq;
-    e->ack = p->ack;
-    uint32_t len = ck_payload(p);
-    e->len_dir = (uint16_t)((len > 0x7fff ? 0x7fff : len) | ((unsigned)(o->dir & 1) << 15));
-    e->win = p->window;
-    e->flags = p->flags;
-    e->ttl = p->ttl;
-    if (!fs->ring_n || p->ts_us > fs->ring_last_us)
-        fs->ring_last_us = p->ts_us;
-    fs->ring_head = (uint8_t)(fs->ring_head + 1u == h ? 0u : fs->ring_head + 1u);
-    if (fs->ring_n < h)
-        fs->ring_n++;
-}
-
 /* Index of the i-th oldest entry (i < ring_n). head < h, ring_n <= h and i < ring_n,
  * so the sum is below 2h: one subtraction instead of a division. */
 static const ck_hist *ring_at(const sw_checks *c, const ck_flow *fs, unsigned i)

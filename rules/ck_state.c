@@ -41,7 +41,7 @@ static void flow_reset_instance(ck_flow *fs, uint32_t inst)
         fs->aux->nchain = 0;
 }
 
-ck_flow *ck_flow_get(sw_checks *c, const sw_flow *f, void **state)
+ck_flow *ck_flow_get_slow(sw_checks *c, const sw_flow *f, void **state)
 {
     if (!state)
         return NULL;

@@ -261,7 +261,14 @@ static inline uint32_t ck_redge(const ck_flow *fs, const sw_pkt_obs *o)
 /* The flow's check state (in the observer's slot of the flow, *state), allocated on
  * its first observation and reset when a new connection instance starts. NULL when
  * memory is short (counted) or there is no slot. */
-ck_flow *ck_flow_get(struct sw_checks *c, const sw_flow *f, void **state);
+ck_flow *ck_flow_get_slow(struct sw_checks *c, const sw_flow *f, void **state);
+static inline ck_flow *ck_flow_get(struct sw_checks *c, const sw_flow *f, void **state)
+{
+    ck_flow *fs = state ? *state : NULL;
+    if (fs && fs->inst == f->conn.instance)
+        return fs;                    /* the common case, once per observation */
+    return ck_flow_get_slow(c, f, state);
+}
 ck_aux *ck_aux_get(struct sw_checks *c, ck_flow *fs);
 /* Update of the per-direction baselines after all checks ran on a packet. */
 void ck_dir_update(struct sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o);
