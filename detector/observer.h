@@ -4,7 +4,8 @@
  * has reconstructed, state transitions, connection starts and ends, overlaps found
  * by reassembly (with both versions of the bytes), gaps, and the reassembled stream.
  * The checks in rules/ implement this interface. Every pointer in an observation is
- * valid only during the call.
+ * valid only during the call. An observer sees the flow read-only (const sw_flow);
+ * the one thing of it it writes is its own per-flow slot, passed as state.
  */
 #ifndef SW_OBSERVER_H
 #define SW_OBSERVER_H
@@ -67,7 +68,9 @@ const char *sw_deliv_name(int v);
 
 typedef struct sw_pkt_obs {
     const sw_packet *pkt;
-    sw_flow  *flow;           /* the flow; flow->conn is the state AFTER this packet */
+    const sw_flow *flow;      /* the flow; flow->conn is the state AFTER this packet */
+    void    **state;          /* the observer's slot in the flow (flow->obs_state): the one
+                                 thing of the flow an observer writes */
     int       dir;            /* 0 client->server, 1 server->client */
     uint32_t  hints;          /* SW_SEG_* */
     uint8_t   seq_class;      /* sw_seq_class */
@@ -88,7 +91,7 @@ typedef struct sw_pkt_obs {
 } sw_pkt_obs;
 
 typedef struct sw_state_obs {
-    sw_flow *flow;
+    const sw_flow *flow;
     const sw_packet *pkt;     /* the packet that caused it (NULL on timeout/flush) */
     int      end;             /* which end changed: 0 client, 1 server */
     uint8_t  from, to;        /* sw_tcp_state */
@@ -97,7 +100,8 @@ typedef struct sw_state_obs {
 /* A new connection instance began on a flow (SYN, or midstream pickup). The previous
  * instance on the same flow, if any, was ended first with on_conn_end. */
 typedef struct sw_conn_obs {
-    sw_flow *flow;
+    const sw_flow *flow;
+    void   **state;           /* the observer's slot in the flow (flow->obs_state) */
     const sw_packet *pkt;     /* NULL at end by timeout/eviction/flush */
     uint8_t  outcome;         /* sw_conn_outcome, for on_conn_end */
 } sw_conn_obs;
@@ -123,7 +127,8 @@ typedef enum sw_overlap_kind {
 } sw_overlap_kind;
 
 typedef struct sw_overlap_obs {
-    sw_flow *flow;
+    const sw_flow *flow;
+    void   **state;           /* the observer's slot in the flow (flow->obs_state) */
     int      dir;
     uint8_t  kind;            /* sw_overlap_kind */
     uint8_t  old_delivered;   /* the old bytes had already been delivered in order */
@@ -148,13 +153,15 @@ typedef struct sw_observer {
     void (*on_conn_end)(void *ctx, const sw_conn_obs *o);
     void (*on_overlap)(void *ctx, const sw_overlap_obs *o);
     /* reassembled data, gaps, FIN/RST/close notices (flow_id etc. filled in) */
-    void (*on_stream)(void *ctx, sw_flow *flow, const sw_stream_chunk *c);
-    /* the flow is about to be freed: release flow->obs_state */
-    void (*on_flow_free)(void *ctx, sw_flow *flow);
+    void (*on_stream)(void *ctx, const sw_flow *flow, const sw_stream_chunk *c);
+    /* the flow is about to be freed: release what *state (flow->obs_state) holds */
+    void (*on_flow_free)(void *ctx, const sw_flow *flow, void **state);
     /* IP fragments overlapped with different bytes (before the datagram is complete;
      * flow: the connection of the first fragment's ports if it is tracked, else NULL;
-     * dir: the fragment sender's direction on that flow) */
-    void (*on_frag_overlap)(void *ctx, const sw_frag_overlap_obs *o, sw_flow *flow, int dir);
+     * state: its observer slot, NULL with it; dir: the fragment sender's direction on
+     * that flow) */
+    void (*on_frag_overlap)(void *ctx, const sw_frag_overlap_obs *o, const sw_flow *flow,
+                            void **state, int dir);
 } sw_observer;
 
 #endif

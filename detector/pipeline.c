@@ -107,7 +107,7 @@ static uint64_t flow_id_of(const sw_flow *f)
 /* Reassembly gives each chunk its direction, kind, offset, bytes and flags; the
  * connection's fields come from the flow (its current instance: reassembly
  * directions are closed before an instance ends). */
-static void r_on_stream(void *ctx, sw_flow *f, const sw_stream_chunk *rc)
+static void r_on_stream(void *ctx, const sw_flow *f, const sw_stream_chunk *rc)
 {
     sw_detector *d = ctx;
     if (!d->obs.on_stream)
@@ -164,7 +164,8 @@ static void end_instance(sw_detector *d, sw_flow *f, const sw_packet *pkt, int w
     default: break;
     }
     if (d->obs.on_conn_end) {
-        sw_conn_obs o = { .flow = f, .pkt = pkt, .outcome = (uint8_t)outcome };
+        sw_conn_obs o = { .flow = f, .state = &f->obs_state, .pkt = pkt,
+                           .outcome = (uint8_t)outcome };
         d->obs.on_conn_end(d->obs.ctx, &o);
     }
 }
@@ -176,7 +177,7 @@ static void on_release(void *user, sw_flow *f, int why)
     if (sw_tcp_track_used(&f->conn))
         end_instance(d, f, NULL, why);
     if (d->obs.on_flow_free)
-        d->obs.on_flow_free(d->obs.ctx, f);
+        d->obs.on_flow_free(d->obs.ctx, f, &f->obs_state);
     f->obs_state = NULL;
     names_ent *ne = &d->names[f->hash % SW_NAMES_CACHE];
     if (ne->flow == f)
@@ -222,7 +223,7 @@ static void df_on_overlap(void *user, const sw_frag_overlap_obs *o)
         if (f && sw_tcp_track_used(&f->conn))
             dir = src_ep == f->conn.client_ep ? 0 : 1;
     }
-    d->obs.on_frag_overlap(d->obs.ctx, o, f, dir);
+    d->obs.on_frag_overlap(d->obs.ctx, o, f, f ? &f->obs_state : NULL, dir);
 }
 
 /* ---- construction ---- */
@@ -473,6 +474,7 @@ static void track(sw_detector *d, const sw_packet *p)
     o.pkt = p;
     o.flow = f;
     sw_tcp_track_packet(&f->conn, p, src_ep, &o, &res);
+    o.state = &f->obs_state;
 
     if (new_inst) {
         f->conn.flow_id = flow_id_of(f);
@@ -480,7 +482,8 @@ static void track(sw_detector *d, const sw_packet *p)
         if (f->conn.midstream)
             d->conn_midstream++;
         if (d->obs.on_conn_start) {
-            sw_conn_obs co = { .flow = f, .pkt = p, .outcome = SW_CONN_OPEN };
+            sw_conn_obs co = { .flow = f, .state = &f->obs_state, .pkt = p,
+                                .outcome = SW_CONN_OPEN };
             d->obs.on_conn_start(d->obs.ctx, &co);
         }
     }

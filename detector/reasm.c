@@ -1168,6 +1168,7 @@ static void report(sw_reasm_ctx *c, sw_reasm_dir *d, const rnode *n, uint64_t os
     sw_overlap_obs o;
     memset(&o, 0, sizeof o);
     o.flow = d->flow;
+    o.state = d->flow ? &d->flow->obs_state : NULL;
     o.dir = d->dir;
     o.kind = kind;
     o.old_delivered = aside != 1 && n->off < d->next_off;

@@ -697,7 +697,7 @@ void sw_tcp_track_packet(sw_tcp_conn *c, const sw_packet *p, int src_ep,
 {
     memset(res, 0, sizeof *res);
     const sw_packet *keep_pkt = o->pkt;
-    sw_flow *keep_flow = o->flow;
+    const sw_flow *keep_flow = o->flow;
     memset(o, 0, sizeof *o);
     o->pkt = keep_pkt;
     o->flow = keep_flow;

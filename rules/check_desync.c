@@ -32,7 +32,11 @@
  */
 #include <string.h>
 
-#include "rules/check_internal.h"
+#include "rules/ck_families.h"
+#include "rules/ck_event.h"
+#include "rules/ck_emit.h"
+#include "rules/ck_pend.h"
+#include "rules/fingerprint_cmp.h"
 
 static const char *unacceptable(const ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o)
 {
@@ -75,7 +79,7 @@ static const char *unacceptable(const ck_flow *fs, const sw_flow *f, const sw_pk
     return NULL;
 }
 
-static void storm_count(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
+static void storm_count(sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o)
 {
     uint32_t now = ck_ms(f, o->pkt->ts_us), win = c->cfg.tun.ack_storm_ms;
     if (!fs->storm_n || now - fs->storm_start_ms > win) {
@@ -112,7 +116,7 @@ static void storm_count(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs 
     }
 }
 
-void ck_desync_packet(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
+void ck_desync_packet(sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o)
 {
     if (fs->confused)
         return;
@@ -189,7 +193,7 @@ static int chain_class(const sw_event *ev)
     }
 }
 
-int ck_desync_chain(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_event *ev, sw_event *tk)
+int ck_desync_chain(sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_event *ev, sw_event *tk)
 {
     (void)f;
     int k = chain_class(ev);

@@ -25,7 +25,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rules/check_internal.h"
+#include "rules/ck_families.h"
+#include "rules/ck_event.h"
+#include "rules/ck_emit.h"
+#include "rules/ck_pend.h"
 
 enum { FK_TTL = 1, FK_MAC, FK_TSVAL, FK_TSECR };
 
@@ -58,21 +61,21 @@ static void resumed(sw_event *ev, const sw_flow *f, const sw_pkt_obs *o, const c
 
 /* -------------------------------------------------------------------- TTL -- */
 
-/* v[0] baseline, v[1] anomalous TTL */
-static int resolve_ttl(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
+/* u.ttl: the baseline and the anomalous TTL */
+static int resolve_ttl(sw_checks *c, ck_flow *fs, const sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
 {
     if (!o)
         return CK_DROP;
     if (o->dir != pd->dir || ck_dup_capture(c, fs))
         return CK_KEEP;
     unsigned d = (unsigned)c->cfg.tun.ttl_delta, ttl = o->pkt->ttl;
-    if (absdiff(ttl, pd->v[0]) <= d) {
+    if (absdiff(ttl, pd->u.ttl.base) <= d) {
         resumed(&pd->ev, f, o, pd);
         ck_ruled_out(&pd->ev, "route_change", NULL);
         return CK_EMIT;
     }
-    if (absdiff(ttl, pd->v[1]) <= d && ++pd->alt_n + 1u >= CK_REBASE_PKTS) {
-        fs->d[pd->dir].ttl_base = (uint8_t)pd->v[1];   /* the route changed */
+    if (absdiff(ttl, pd->u.ttl.alt) <= d && ++pd->alt_n + 1u >= CK_REBASE_PKTS) {
+        fs->d[pd->dir].ttl_base = (uint8_t)pd->u.ttl.alt;   /* the route changed */
         fs->d[pd->dir].ttl_n = CK_BASE_PKTS;
         return CK_DROP;
     }
@@ -115,7 +118,7 @@ static void ttl_evidence(sw_event *ev, const sw_checks *c, const ck_dir *sd, con
         ck_ev_u(ev, "ip_id", p->ip_id);
 }
 
-static void ttl_check(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
+static void ttl_check(sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o)
 {
     const sw_packet *p = o->pkt;
     ck_dir *sd = &fs->d[o->dir];
@@ -161,8 +164,8 @@ static void ttl_check(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o
                               p->ts_us + CK_WATCH_US, o);
     if (!pd)
         return;
-    pd->v[0] = sd->ttl_base;
-    pd->v[1] = ttl;
+    pd->u.ttl.base = sd->ttl_base;
+    pd->u.ttl.alt = ttl;
     if (ck_event_begin(c, fs, f, p, o->dir, SW_EV_TTL_ANOMALY, &pd->ev) == 0) {
         ttl_evidence(&pd->ev, c, sd, o);
         ck_ruled_out(&pd->ev, "duplicate_capture", NULL);
@@ -173,8 +176,8 @@ static void ttl_check(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o
 
 /* -------------------------------------------------------------------- MAC -- */
 
-/* b[0..5] anomalous MAC */
-static int resolve_mac(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
+/* u.mac: the anomalous MAC */
+static int resolve_mac(sw_checks *c, ck_flow *fs, const sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
 {
     if (!o)
         return CK_DROP;
@@ -187,14 +190,14 @@ static int resolve_mac(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, const
         ck_ruled_out(&pd->ev, "gateway_failover", NULL);
         return CK_EMIT;
     }
-    if (memcmp(p->src_mac, pd->b, 6) == 0 && ++pd->alt_n + 1u >= CK_REBASE_PKTS) {
-        memcpy(sd->mac, pd->b, 6);         /* failover: the new gateway stays */
+    if (memcmp(p->src_mac, pd->u.mac.alt, 6) == 0 && ++pd->alt_n + 1u >= CK_REBASE_PKTS) {
+        memcpy(sd->mac, pd->u.mac.alt, 6);         /* failover: the new gateway stays */
         return CK_DROP;
     }
     return CK_KEEP;
 }
 
-static void mac_check(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
+static void mac_check(sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o)
 {
     const sw_packet *p = o->pkt;
     ck_dir *sd = &fs->d[o->dir];
@@ -211,7 +214,7 @@ static void mac_check(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o
                               p->ts_us + CK_WATCH_US, o);
     if (!pd)
         return;
-    memcpy(pd->b, p->src_mac, 6);
+    memcpy(pd->u.mac.alt, p->src_mac, 6);
     if (ck_event_begin(c, fs, f, p, o->dir, SW_EV_MAC_CHANGE, &pd->ev) == 0) {
         char a[18], b[18];
         mac_str(sd->mac, a);
@@ -246,8 +249,8 @@ static int clock_fits(const sw_checks *c, uint32_t tsval, uint32_t base, uint32_
     return d <= 0 || (uint64_t)d <= jump_ticks(c, now_ms - base_ms);
 }
 
-/* v[0] clock max, v[1] its ms, v[2] anomalous clock, v[3] its ms */
-static int resolve_tsval(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
+/* u.tsval: the clock max and its ms, the anomalous clock and its ms */
+static int resolve_tsval(sw_checks *c, ck_flow *fs, const sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
 {
     if (!o)
         return CK_DROP;
@@ -255,27 +258,27 @@ static int resolve_tsval(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, con
     if (o->dir != pd->dir || !p->opt.has_ts || (p->flags & SW_TH_RST) || ck_dup_capture(c, fs))
         return CK_KEEP;
     uint32_t now = ck_ms(f, p->ts_us), v = p->opt.tsval;
-    if (clock_fits(c, v, pd->v[0], pd->v[1], now) && now >= pd->v[1]) {
+    if (clock_fits(c, v, pd->u.tsval.clk, pd->u.tsval.clk_ms, now) && now >= pd->u.tsval.clk_ms) {
         resumed(&pd->ev, f, o, pd);
         ck_ruled_out(&pd->ev, "clock_change", NULL);
         return CK_EMIT;
     }
-    if (clock_fits(c, v, pd->v[2], pd->v[3], now)) {
-        if (SEQ_GT(v, pd->v[2])) {
-            pd->v[2] = v;
-            pd->v[3] = now;
+    if (clock_fits(c, v, pd->u.tsval.alt, pd->u.tsval.alt_ms, now)) {
+        if (SEQ_GT(v, pd->u.tsval.alt)) {
+            pd->u.tsval.alt = v;
+            pd->u.tsval.alt_ms = now;
         }
         if (++pd->alt_n + 1u >= CK_REBASE_PKTS) {
             ck_dir *sd = &fs->d[pd->dir];     /* the clock really changed */
-            sd->tsval_max = sd->tsval_min = pd->v[2];
-            sd->ts_max_ms = pd->v[3];
+            sd->tsval_max = sd->tsval_min = pd->u.tsval.alt;
+            sd->ts_max_ms = pd->u.tsval.alt_ms;
             return CK_DROP;
         }
     }
     return CK_KEEP;
 }
 
-static void ts_missing(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
+static void ts_missing(sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o)
 {
     ck_dir *sd = &fs->d[o->dir];
     if (sd->ts_miss_fired || ck_dup_capture(c, fs))
@@ -296,7 +299,7 @@ static void ts_missing(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *
     }
 }
 
-static void tsval_check(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o, int judge)
+static void tsval_check(sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o, int judge)
 {
     const sw_packet *p = o->pkt;
     ck_dir *sd = &fs->d[o->dir];
@@ -330,10 +333,10 @@ static void tsval_check(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs 
                               p->ts_us + CK_WATCH_US, o);
     if (!pd)
         return;
-    pd->v[0] = sd->tsval_max;
-    pd->v[1] = sd->ts_max_ms;
-    pd->v[2] = v;
-    pd->v[3] = now;
+    pd->u.tsval.clk = sd->tsval_max;
+    pd->u.tsval.clk_ms = sd->ts_max_ms;
+    pd->u.tsval.alt = v;
+    pd->u.tsval.alt_ms = now;
     if (ck_event_begin(c, fs, f, p, o->dir, SW_EV_TSVAL_REGRESSION, &pd->ev) == 0) {
         ck_ev_s(&pd->ev, "reason", why);
         ck_ev_u(&pd->ev, "tsval", v);
@@ -367,8 +370,8 @@ static int echo_valid(const sw_checks *c, const ck_flow *fs, const sw_flow *f, i
     return 1;
 }
 
-/* v[0] anomalous echo, b[0] 1 when it was above the peer's clock */
-static int resolve_tsecr(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
+/* u.tsecr: the anomalous echo, above: 1 when it was above the peer's clock */
+static int resolve_tsecr(sw_checks *c, ck_flow *fs, const sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
 {
     if (!o)
         return CK_DROP;
@@ -379,7 +382,7 @@ static int resolve_tsecr(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, con
     int ok = echo_valid(c, fs, f, 1 - pd->dir, e, now, &up);
     /* the sender's echo (TS.Recent) never goes back: a valid echo below the
      * anomalous one means the anomalous one was not this sender's */
-    if (ok && (!pd->b[0] || SEQ_LT(e, pd->v[0]))) {
+    if (ok && (!pd->u.tsecr.above || SEQ_LT(e, pd->u.tsecr.echo))) {
         resumed(&pd->ev, f, o, pd);
         ck_ruled_out(&pd->ev, "sensor_loss", NULL);
         return CK_EMIT;
@@ -389,7 +392,7 @@ static int resolve_tsecr(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, con
     return CK_KEEP;
 }
 
-static void tsecr_check(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
+static void tsecr_check(sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o)
 {
     const sw_packet *p = o->pkt;
     int peer = 1 - o->dir;
@@ -404,14 +407,14 @@ static void tsecr_check(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs 
                               p->ts_us + CK_WATCH_US, o);
     if (!pd)
         return;
-    pd->v[0] = e;
-    pd->b[0] = SEQ_GT(e, up);
+    pd->u.tsecr.echo = e;
+    pd->u.tsecr.above = SEQ_GT(e, up);
     if (ck_event_begin(c, fs, f, p, o->dir, SW_EV_TSECR_UNSENT_ECHO, &pd->ev) == 0) {
         ck_ev_u(&pd->ev, "tsecr", e);
         ck_ev_u(&pd->ev, "peer_tsval_min", fs->d[peer].tsval_min);
         ck_ev_u(&pd->ev, "peer_tsval_max", fs->d[peer].tsval_max);
         ck_ev_u(&pd->ev, "peer_clock_bound", up);
-        ck_ev_s(&pd->ev, "position", pd->b[0] ? "above_peer_clock" : "below_peer_first_tsval");
+        ck_ev_s(&pd->ev, "position", pd->u.tsecr.above ? "above_peer_clock" : "below_peer_first_tsval");
         ck_ev_u(&pd->ev, "tsval", p->opt.tsval);
         ck_ev_u(&pd->ev, "seq", p->seq);
         ck_ev_u(&pd->ev, "len", ck_payload(p));
@@ -423,7 +426,7 @@ static void tsecr_check(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs 
 
 /* ------------------------------------------------------------------- entry -- */
 
-void ck_fingerprint_packet(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
+void ck_fingerprint_packet(sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o)
 {
     const sw_packet *p = o->pkt;
     int dup = ck_dup_capture(c, fs);

@@ -18,7 +18,10 @@
 #include <string.h>
 
 #include "detector/defrag.h"
-#include "rules/check_internal.h"
+#include "rules/ck_families.h"
+#include "rules/ck_event.h"
+#include "rules/ck_emit.h"
+#include "rules/ck_pend.h"
 
 /* {hex, printable} of at most CK_HEX_MAX bytes */
 static json_t *frag_version(const uint8_t *b, uint32_t n, uint32_t frag_off, uint32_t frag_len)
@@ -38,11 +41,12 @@ static json_t *frag_version(const uint8_t *b, uint32_t n, uint32_t frag_off, uin
                      "fragment_offset", (json_int_t)frag_off, "fragment_len", (json_int_t)frag_len);
 }
 
-void ck_frag_overlap(void *ctx, const sw_frag_overlap_obs *o, sw_flow *f, int dir)
+void ck_frag_overlap(void *ctx, const sw_frag_overlap_obs *o, const sw_flow *f, void **state,
+                     int dir)
 {
     sw_checks *c = ctx;
     sw_event ev;
-    ck_flow *fs = f ? f->obs_state : NULL;
+    ck_flow *fs = f && state ? *state : NULL;
     const sw_packet *p = o->pkt;
     if (fs) {
         if (ck_event_begin(c, fs, f, NULL, dir, SW_EV_IP_FRAGMENT_OVERLAP, &ev))

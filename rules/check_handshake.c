@@ -19,7 +19,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rules/check_internal.h"
+#include "rules/ck_families.h"
+#include "rules/ck_event.h"
+#include "rules/ck_emit.h"
+#include "rules/ck_pend.h"
+#include "rules/ck_spray.h"
 
 /* ------------------------------------------------------------ ISN notes -- */
 
@@ -76,7 +80,7 @@ int ck_isn_note_event(const sw_isn_note *n, sw_event *ev)
 
 /* A server's ISN from the first SYN-ACK of a connection: a note for the ISN stage
  * (rules/isn_stage.c), which sees every connection. */
-static void isn_record(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
+static void isn_record(sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o)
 {
     const sw_packet *p = o->pkt;
     /* The event's number is taken here, whether or not it fires: the stage decides
@@ -104,7 +108,7 @@ enum { HK_BAD_ACK = 1, HK_CONFLICT, HK_SYN_EST, HK_EARLY, HK_REFUSED };
 
 /* synack_bad_ack: dropped if the client goes on in the space the SYN-ACK
  * acknowledged (the sensor missed a SYN); emitted with the client's answer. */
-static int resolve_bad_ack(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
+static int resolve_bad_ack(sw_checks *c, ck_flow *fs, const sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
 {
     (void)c; (void)fs;
     if (!o)
@@ -114,14 +118,14 @@ static int resolve_bad_ack(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, c
     const sw_packet *p = o->pkt;
     if (p->flags & SW_TH_SYN)
         return CK_KEEP;     /* a retransmitted SYN says nothing yet */
-    if (!(p->flags & SW_TH_RST) && (p->flags & SW_TH_ACK) && p->seq == pd->v[0] &&
-        p->ack == pd->v[1] + 1)
+    if (!(p->flags & SW_TH_RST) && (p->flags & SW_TH_ACK) && p->seq == pd->u.bad_ack.next_seq &&
+        p->ack == pd->u.bad_ack.isn + 1)
         return CK_DROP;     /* the client accepted it: its SYN went past the sensor */
     ck_ev_o(&pd->ev, "client_answer", ck_pkt_json(f, p, o->dir));
     if (p->flags & SW_TH_RST) {
         ck_ev_s(&pd->ev, "client_answer_meaning", "the client refused the SYN-ACK (RST)");
         ck_ruled_out(&pd->ev, "missed_syn", NULL);
-    } else if ((p->flags & SW_TH_ACK) && p->ack != pd->v[1] + 1) {
+    } else if ((p->flags & SW_TH_ACK) && p->ack != pd->u.bad_ack.isn + 1) {
         ck_ev_s(&pd->ev, "client_answer_meaning",
                 "the client acknowledged another SYN-ACK");
         ck_ruled_out(&pd->ev, "missed_syn", NULL);
@@ -130,7 +134,7 @@ static int resolve_bad_ack(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, c
 }
 
 /* synack_conflict: emitted once the client has shown which ISN it took. */
-static int resolve_conflict(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
+static int resolve_conflict(sw_checks *c, ck_flow *fs, const sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
 {
     (void)c; (void)fs; (void)f;
     if (!o) {
@@ -141,9 +145,9 @@ static int resolve_conflict(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, 
     const sw_packet *p = o->pkt;
     if (o->dir == pd->dir || !(p->flags & SW_TH_ACK) || (p->flags & (SW_TH_SYN | SW_TH_RST)))
         return CK_KEEP;
-    if (p->ack == pd->v[0] + 1)
+    if (p->ack == pd->u.conflict.isn1 + 1)
         ck_ev_s(&pd->ev, "client_acknowledged", "first");
-    else if (p->ack == pd->v[1] + 1)
+    else if (p->ack == pd->u.conflict.isn2 + 1)
         ck_ev_s(&pd->ev, "client_acknowledged", "second");
     else
         return CK_KEEP;
@@ -152,7 +156,7 @@ static int resolve_conflict(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, 
     return CK_EMIT;
 }
 
-static void synack_checks(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
+static void synack_checks(sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o)
 {
     const sw_packet *p = o->pkt;
     int s = o->dir, r = 1 - s;
@@ -185,8 +189,8 @@ static void synack_checks(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_ob
             ck_pend *pd = ck_pend_add(c, fs, f, resolve_bad_ack, HK_BAD_ACK, s, p->ts_us,
                                       p->ts_us + CK_RESPONSE_US, o);
             if (pd) {
-                pd->v[0] = p->ack;          /* where the client would go on */
-                pd->v[1] = p->seq;          /* the SYN-ACK's ISN */
+                pd->u.bad_ack.next_seq = p->ack;          /* where the client would go on */
+                pd->u.bad_ack.isn = p->seq;          /* the SYN-ACK's ISN */
                 if (ck_event_begin(c, fs, f, p, s, SW_EV_SYNACK_BAD_ACK, &pd->ev) == 0) {
                     ck_ev_u(&pd->ev, "ack", p->ack);
                     ck_ev_u(&pd->ev, "expected_ack", cl->isn + 1u);
@@ -229,8 +233,8 @@ static void synack_checks(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_ob
                               p->ts_us + CK_RESPONSE_US, o);
     if (!pd)
         return;
-    pd->v[0] = fs->synack_isn;
-    pd->v[1] = p->seq;
+    pd->u.conflict.isn1 = fs->synack_isn;
+    pd->u.conflict.isn2 = p->seq;
     if (ck_event_begin(c, fs, f, p, s, SW_EV_SYNACK_CONFLICT, &pd->ev) == 0) {
         uint64_t t1 = f->first_us + (uint64_t)fs->synack_ms * 1000u;
         json_t *v1 = json_pack("{s:I,s:I,s:I,s:I}", "isn", (json_int_t)fs->synack_isn,
@@ -253,19 +257,19 @@ static void synack_checks(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_ob
  * did not come from the stack that owns the connection). Dropped when that side
  * answers with an RST (a rebooted peer clearing its old connection, RFC 5961 4.2)
  * or the receiver accepts the SYN as a new connection. */
-static int resolve_syn_est(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
+static int resolve_syn_est(sw_checks *c, ck_flow *fs, const sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
 {
     (void)c; (void)fs;
     if (!o)
         return pd->confirmed ? CK_EMIT : CK_DROP;
     const sw_packet *p = o->pkt;
-    uint32_t w = pd->v[1];
+    uint32_t w = pd->u.syn_est.win;
     if (o->dir == pd->dir) {
         if (p->flags & SW_TH_RST)
             return CK_DROP;
         if (p->flags & SW_TH_SYN)
             return CK_KEEP;
-        if (SEQ_IN(p->seq, pd->v[0] - w, pd->v[0] + w + 1)) {
+        if (SEQ_IN(p->seq, pd->u.syn_est.snd_nxt - w, pd->u.syn_est.snd_nxt + w + 1)) {
             pd->confirmed = 1;
             ck_ev_o(&pd->ev, "sender_continued", ck_pkt_json(f, p, o->dir));
             ck_ruled_out(&pd->ev, "peer_reboot_recovery", NULL);
@@ -273,12 +277,12 @@ static int resolve_syn_est(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, c
         }
         return CK_KEEP;
     }
-    if ((p->flags & (SW_TH_SYN | SW_TH_ACK)) == (SW_TH_SYN | SW_TH_ACK) && p->ack == pd->v[2] + 1)
+    if ((p->flags & (SW_TH_SYN | SW_TH_ACK)) == (SW_TH_SYN | SW_TH_ACK) && p->ack == pd->u.syn_est.syn_seq + 1)
         return CK_DROP;     /* the receiver took it as a new connection: ours was stale */
     return CK_KEEP;
 }
 
-static void syn_in_established(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
+static void syn_in_established(sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o)
 {
     const sw_packet *p = o->pkt;
     int s = o->dir, r = 1 - s;
@@ -299,9 +303,9 @@ static void syn_in_established(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_p
     pd->flags |= CK_PF_CHALLENGE;
     uint32_t w = ck_rwnd_max(fs, o);
     uint32_t w2 = fs->d[s].has_edge ? fs->d[s].wnd_max : 65535u;
-    pd->v[0] = o->snd_nxt_before;
-    pd->v[1] = w > w2 ? w : w2;
-    pd->v[2] = p->seq;
+    pd->u.syn_est.snd_nxt = o->snd_nxt_before;
+    pd->u.syn_est.win = w > w2 ? w : w2;
+    pd->u.syn_est.syn_seq = p->seq;
     if (ck_event_begin(c, fs, f, p, s, SW_EV_SYN_IN_ESTABLISHED, &pd->ev) == 0) {
         ck_ev_u(&pd->ev, "syn_seq", p->seq);
         if (se->isn_known)
@@ -318,7 +322,7 @@ static void syn_in_established(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_p
 
 /* ------------------------------------------------------------ early desync -- */
 
-static int resolve_early(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
+static int resolve_early(sw_checks *c, ck_flow *fs, const sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
 {
     (void)c; (void)fs; (void)f; (void)o;
     return CK_KEEP;     /* ck_early_desync_owns emits; the final decision drops */
@@ -326,7 +330,7 @@ static int resolve_early(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, con
 
 /* A young connection reset by its client side, then a new SYN from that side with
  * another ISN within CK_EARLY_US: watch for the client still using the old space. */
-static void early_desync_arm(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
+static void early_desync_arm(sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o)
 {
     const sw_packet *p = o->pkt;
     const ck_aux *a = fs->aux;
@@ -341,13 +345,13 @@ static void early_desync_arm(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt
     if (!pd)
         return;
     uint32_t w = pv->wnd_max ? pv->wnd_max : 65535u;
-    pd->v[0] = pv->snd_nxt[0];      /* old client space */
-    pd->v[1] = pv->snd_nxt[1];      /* old server space */
-    pd->v[2] = p->seq;              /* new client ISN */
-    pd->v[3] = pv->isn[0];
-    pd->v[4] = pv->isn[1];
-    pd->v[5] = w;
-    pd->t2 = pv->end_us;
+    pd->u.early.old_cl_nxt = pv->snd_nxt[0];      /* old client space */
+    pd->u.early.old_sv_nxt = pv->snd_nxt[1];      /* old server space */
+    pd->u.early.new_isn = p->seq;              /* new client ISN */
+    pd->u.early.old_cl_isn = pv->isn[0];
+    pd->u.early.old_sv_isn = pv->isn[1];
+    pd->u.early.win = w;
+    pd->u.early.reset_us = pv->end_us;
 }
 
 static int near(uint32_t x, uint32_t c, uint32_t w)
@@ -355,7 +359,7 @@ static int near(uint32_t x, uint32_t c, uint32_t w)
     return SEQ_IN(x, c - w, c + w + 1);
 }
 
-int ck_early_desync_owns(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
+int ck_early_desync_owns(sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o)
 {
     if (!fs->pend)
         return 0;
@@ -364,27 +368,27 @@ int ck_early_desync_owns(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs
         return 0;
     const sw_packet *p = o->pkt;
     const sw_tcp_conn *cn = &f->conn;
-    uint32_t w = pd->v[5];
+    uint32_t w = pd->u.early.win;
     int old_space = 0;
     if (o->dir == 0 && !(p->flags & SW_TH_SYN)) {
         uint32_t new_srv = cn->end[1].isn_known ? cn->end[1].isn + 1 : 0;
-        int seq_old = near(p->seq, pd->v[0], w) && !near(p->seq, pd->v[2] + 1, w);
-        int ack_old = (p->flags & SW_TH_ACK) && near(p->ack, pd->v[1], w) &&
+        int seq_old = near(p->seq, pd->u.early.old_cl_nxt, w) && !near(p->seq, pd->u.early.new_isn + 1, w);
+        int ack_old = (p->flags & SW_TH_ACK) && near(p->ack, pd->u.early.old_sv_nxt, w) &&
                       !(cn->end[1].isn_known && near(p->ack, new_srv, w));
         old_space = seq_old || ack_old;
     }
     if (!old_space)
         return 0;
-    if (!pd->b[0]) {
-        pd->b[0] = 1;
+    if (!pd->u.early.noted) {
+        pd->u.early.noted = 1;
         pd->flags |= CK_PF_DONE;
         sw_event ev;
         if (ck_event_begin(c, fs, f, p, 0, SW_EV_EARLY_DESYNC, &ev) == 0) {
-            ck_ev_u(&ev, "reset_ts_us", pd->t2);
+            ck_ev_u(&ev, "reset_ts_us", pd->u.early.reset_us);
             ck_ev_u(&ev, "new_syn_ts_us", pd->ts_us);
-            ck_ev_u(&ev, "old_client_isn", pd->v[3]);
-            ck_ev_u(&ev, "old_server_isn", pd->v[4]);
-            ck_ev_u(&ev, "new_client_isn", pd->v[2]);
+            ck_ev_u(&ev, "old_client_isn", pd->u.early.old_cl_isn);
+            ck_ev_u(&ev, "old_server_isn", pd->u.early.old_sv_isn);
+            ck_ev_u(&ev, "new_client_isn", pd->u.early.new_isn);
             if (cn->end[1].isn_known)
                 ck_ev_u(&ev, "new_server_isn", cn->end[1].isn);
             ck_ev_u(&ev, "client_seq", p->seq);
@@ -407,9 +411,9 @@ int ck_early_desync_owns(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs
  * segment's end, other than the ACK of a SYN-ACK the sensor saw (the sensor missed
  * the SYN-ACK and the receiver took the bytes); emitted on any other answer (its ACK
  * of the real SYN-ACK, a retransmitted SYN, an RST refusing the segment) or when
- * none comes. v[0] the segment's sequence number, v[1] its end. */
+ * none comes. u.refused: the segment's sequence number and its end. */
 #define HK_TOOK_SPAN 0x100000u
-static int resolve_refused(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
+static int resolve_refused(sw_checks *c, ck_flow *fs, const sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
 {
     (void)c; (void)fs;
     if (!o)
@@ -420,7 +424,7 @@ static int resolve_refused(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, c
     const sw_tcp_end *snd = &f->conn.end[pd->dir];
     int acks_synack = snd->synack_seen && p->ack == snd->isn + 1;
     if ((p->flags & SW_TH_ACK) && !(p->flags & (SW_TH_SYN | SW_TH_RST)) && !acks_synack &&
-        (uint32_t)(p->ack - pd->v[1]) < HK_TOOK_SPAN)
+        (uint32_t)(p->ack - pd->u.refused.end) < HK_TOOK_SPAN)
         return CK_DROP;
     ck_ev_o(&pd->ev, "receiver_answer", ck_pkt_json(f, p, o->dir));
     ck_ruled_out(&pd->ev, "missed_synack", NULL);
@@ -428,7 +432,7 @@ static int resolve_refused(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, c
 }
 
 /* One pending judgement per event: data and a FIN of the same side are separate. */
-static int resolve_refused_fin(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
+static int resolve_refused_fin(sw_checks *c, ck_flow *fs, const sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
 {
     return resolve_refused(c, fs, f, pd, o);
 }
@@ -438,7 +442,7 @@ static int resolve_refused_fin(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *p
  * with position "handshake". Once per event and instance. A real end sends neither
  * before the handshake lets it: a server's first segment is its SYN-ACK, a client's
  * data carries the ACK of the SYN-ACK. */
-static void handshake_refused(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
+static void handshake_refused(sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o)
 {
     const sw_packet *p = o->pkt;
     int s = o->dir, r = 1 - s;
@@ -453,8 +457,8 @@ static void handshake_refused(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pk
         pd = ck_pend_add(c, fs, f, fn, HK_REFUSED, s, p->ts_us, p->ts_us + CK_RESPONSE_US, o);
         if (!pd)
             return;
-        pd->v[0] = p->seq;
-        pd->v[1] = p->seq + o->seg_len;
+        pd->u.refused.seq = p->seq;
+        pd->u.refused.end = p->seq + o->seg_len;
         e = &pd->ev;
     }
     if (ck_event_begin(c, fs, f, p, s, id, e) != 0)
@@ -485,7 +489,7 @@ static void handshake_refused(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pk
  * actually runs was set up with another one — the SYN-ACK answers the client's later
  * SYN, or the client acknowledges a later SYN-ACK — its view of that side is not the
  * connection's, and sequence judgements would be about the wrong numbers. */
-static void check_confusion(ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
+static void check_confusion(ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o)
 {
     const sw_packet *p = o->pkt;
     const sw_tcp_conn *cn = &f->conn;
@@ -500,7 +504,7 @@ static void check_confusion(ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
         fs->confused = 1;
 }
 
-void ck_handshake_packet(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
+void ck_handshake_packet(sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o)
 {
     const sw_packet *p = o->pkt;
     uint8_t fl = p->flags;

@@ -16,12 +16,16 @@
  * window fingerprint (ck_fp_learn) after the checks have seen it.
  *
  * Invariants: at most one held data_injection per direction (a later foreign
- * segment extends its range, v[1]); pending fields: v[0] seq of the first injected
- * byte, v[1] end of the injected range, v[2] fingerprint marks, v[3] segments.
+ * segment extends its range, u.inject.end); pending fields (u.inject): seq of the first
+ * injected byte, end of the injected range, marks (fingerprint), segs (segments).
  */
 #include <string.h>
 
-#include "rules/check_internal.h"
+#include "rules/ck_families.h"
+#include "rules/ck_event.h"
+#include "rules/ck_emit.h"
+#include "rules/ck_pend.h"
+#include "rules/fingerprint_cmp.h"
 #include "detector/tcp_track.h"
 
 #define INJ_SHOW 64u   /* bytes of the injected payload shown */
@@ -43,7 +47,7 @@ static json_t *payload_json(const sw_packet *p)
 }
 
 /* kind 0: waiting for the receiver's ACK; confirmed: the ACK covered the range */
-static int resolve_inj(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
+static int resolve_inj(sw_checks *c, ck_flow *fs, const sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
 {
     (void)c;
     (void)f;
@@ -53,7 +57,7 @@ static int resolve_inj(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, const
     if (o->dir != pd->dir) {
         if (!pd->confirmed && (p->flags & SW_TH_ACK) && !(p->flags & SW_TH_RST) &&
             o->verdict == SW_DELIV_OK && o->ack_class != SW_ACK_UNSENT &&
-            SEQ_GEQ(p->ack, pd->v[1])) {
+            SEQ_GEQ(p->ack, pd->u.inject.end)) {
             pd->confirmed = 1;
             ck_ev_u(&pd->ev, "receiver_ack", p->ack);
             ck_ev_u(&pd->ev, "receiver_ack_ts_us", p->ts_us);
@@ -63,7 +67,7 @@ static int resolve_inj(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, const
     /* the sender's direction: the real sender going on past the range, without
      * re-sending it, settles it once the receiver took the bytes */
     if (pd->confirmed && o->verdict == SW_DELIV_OK && ck_payload(p) > 0 &&
-        SEQ_GEQ(p->seq, pd->v[1]) && !ck_fp_foreign(ck_fp_diff(fs, f, o))) {
+        SEQ_GEQ(p->seq, pd->u.inject.end) && !ck_fp_foreign(ck_fp_diff(fs, f, o))) {
         ck_ruled_out(&pd->ev, "retransmission", NULL);
         return CK_EMIT;
     }
@@ -75,14 +79,14 @@ uint32_t ck_inject_superseded(sw_checks *c, ck_flow *fs, int dir, uint32_t seq, 
     ck_pend *pd = ck_pend_find(fs, resolve_inj, dir);
     if (!pd)
         return 0;
-    if (!(SEQ_LT(seq, pd->v[1]) && SEQ_GT(seq + len, pd->v[0])))
+    if (!(SEQ_LT(seq, pd->u.inject.end) && SEQ_GT(seq + len, pd->u.inject.seq)))
         return 0;
-    uint32_t marks = pd->v[2];
+    uint32_t marks = pd->u.inject.marks;
     ck_pend_drop(c, fs, pd);
     return marks;
 }
 
-void ck_inject_packet(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
+void ck_inject_packet(sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o)
 {
     const sw_packet *p = o->pkt;
     uint32_t plen = ck_payload(p);
@@ -100,21 +104,21 @@ void ck_inject_packet(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o
     uint32_t end = p->seq + plen;
     ck_pend *pd = ck_pend_find(fs, resolve_inj, s);
     if (pd) {                       /* more of the same injection */
-        if (SEQ_GT(end, pd->v[1]))
-            pd->v[1] = end;
-        pd->v[2] |= marks;
-        pd->v[3]++;
-        ck_ev_u(&pd->ev, "segments", pd->v[3]);
-        ck_ev_u(&pd->ev, "len", pd->v[1] - pd->v[0]);
+        if (SEQ_GT(end, pd->u.inject.end))
+            pd->u.inject.end = end;
+        pd->u.inject.marks |= marks;
+        pd->u.inject.segs++;
+        ck_ev_u(&pd->ev, "segments", pd->u.inject.segs);
+        ck_ev_u(&pd->ev, "len", pd->u.inject.end - pd->u.inject.seq);
         return;
     }
     pd = ck_pend_add(c, fs, f, resolve_inj, 0, s, p->ts_us, p->ts_us + CK_WATCH_US, o);
     if (!pd)
         return;
-    pd->v[0] = p->seq;
-    pd->v[1] = end;
-    pd->v[2] = marks;
-    pd->v[3] = 1;
+    pd->u.inject.seq = p->seq;
+    pd->u.inject.end = end;
+    pd->u.inject.marks = marks;
+    pd->u.inject.segs = 1;
     sw_event *ev = &pd->ev;
     if (ck_event_begin(c, fs, f, p, s, SW_EV_DATA_INJECTION, ev))
         return;

@@ -21,7 +21,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "rules/check_internal.h"
+#include "rules/ck_families.h"
+#include "rules/ck_event.h"
+#include "rules/ck_emit.h"
+#include "rules/ck_pend.h"
+#include "rules/fingerprint_cmp.h"
 #include "detector/tcp_track.h"
 
 static json_t *bytes_hex(const uint8_t *b, uint32_t n)
@@ -77,20 +81,20 @@ static json_t *version_json(const sw_seg_meta *m, const uint8_t *b, uint32_t n, 
 }
 
 /* Emitted at the flow's next packet: every range of the trigger packet is in. */
-static int resolve_ovl(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
+static int resolve_ovl(sw_checks *c, ck_flow *fs, const sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
 {
     (void)c; (void)fs; (void)f; (void)o;
     return CK_EMIT;
 }
 
 /* The same for insertion_attempt (its own function: pending events are found by it). */
-static int resolve_ins(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
+static int resolve_ins(sw_checks *c, ck_flow *fs, const sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
 {
     (void)c; (void)fs; (void)f; (void)o; (void)pd;
     return CK_EMIT;
 }
 
-void ck_overlap(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_overlap_obs *o)
+void ck_overlap(sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_overlap_obs *o)
 {
     if (o->kind != SW_OVL_MISMATCH || !o->len)
         return;
@@ -105,17 +109,17 @@ void ck_overlap(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_overlap_obs *o)
     ck_resolve_fn fn = o->aside ? resolve_ins : resolve_ovl;
     sw_event_id evid = o->aside ? SW_EV_INSERTION_ATTEMPT : SW_EV_OVERLAP_MISMATCH;
     ck_pend *pd = ck_pend_find(fs, fn, s);
-    if (pd && pd->ts_us == ts && pd->v[0] == o->new_meta.seq && pd->ev.evidence) {
+    if (pd && pd->ts_us == ts && pd->u.overlap.seq == o->new_meta.seq && ck_ev_live(&pd->ev)) {
         /* another range hit by the same packet */
-        pd->v[2]++;
-        json_t *ranges = json_object_get(pd->ev.evidence, "ranges");
+        pd->u.overlap.ranges++;
+        json_t *ranges = ck_ev_get_o(&pd->ev, "ranges");
         if (ranges && json_array_size(ranges) < CK_CHAIN_MAX)
             json_array_append_new(ranges, json_pack("{s:I,s:I,s:I}", "seq", (json_int_t)o->seq,
                                                     "len", (json_int_t)o->len,
                                                     "stream_offset",
                                                     (json_int_t)o->stream_offset));
-        ck_ev_u(&pd->ev, "ranges_count", pd->v[2]);
-        ck_ev_u(&pd->ev, "bytes_differing_total", (pd->v[3] += o->len));
+        ck_ev_u(&pd->ev, "ranges_count", pd->u.overlap.ranges);
+        ck_ev_u(&pd->ev, "bytes_differing_total", (pd->u.overlap.bytes += o->len));
         return;
     }
     if (pd)
@@ -123,9 +127,9 @@ void ck_overlap(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_overlap_obs *o)
     pd = ck_pend_add(c, fs, f, fn, 1, s, ts, ts + CK_RESPONSE_US, NULL);
     if (!pd)
         return;
-    pd->v[0] = o->new_meta.seq;
-    pd->v[2] = 1;
-    pd->v[3] = o->len;
+    pd->u.overlap.seq = o->new_meta.seq;
+    pd->u.overlap.ranges = 1;
+    pd->u.overlap.bytes = o->len;
     sw_event *ev = &pd->ev;
     int rc = ck_event_begin(c, fs, f, p, s, evid, ev);
     if (rc)

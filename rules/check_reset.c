@@ -1,6 +1,6 @@
 /*
  * check_reset.c — connection teardown: rst_injection, rst_out_of_window,
- * fin_injection, blind_spray.
+ * fin_injection (blind_spray, which these checks feed, is check_spray.c).
  *
  * A real stack resets from where it stands: its RST carries its own next sequence
  * number (snd_nxt), or the acknowledgement number of the segment it answers (the
@@ -25,58 +25,28 @@
  */
 #include <string.h>
 
-#include "rules/check_internal.h"
+#include "rules/ck_families.h"
+#include "rules/ck_event.h"
+#include "rules/ck_emit.h"
+#include "rules/ck_pend.h"
+#include "rules/ck_spray.h"
 
 enum { RK_INWIN = 1, RK_BEYOND };
 
-/* --------------------------------------------------------------- blind spray -- */
-
-void ck_spray_count(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o, const char *what)
-{
-    uint32_t now = ck_ms(f, o->pkt->ts_us);
-    uint32_t win = c->cfg.tun.spray_ms;
-    if (!fs->spray_n || now - fs->spray_last_ms > win) {
-        fs->spray_on = 0;                 /* a quiet gap: a new burst */
-        fs->spray_start_ms = now;
-        fs->spray_n = 0;
-    } else if (now - fs->spray_start_ms > win) {
-        fs->spray_start_ms = now;         /* the same burst, a new counting window */
-        fs->spray_n = 0;
-    }
-    fs->spray_last_ms = now;
-    if (fs->spray_n < UINT16_MAX)
-        fs->spray_n++;
-    if (fs->spray_n < c->cfg.tun.spray_count || fs->spray_on)
-        return;
-    fs->spray_on = 1;
-    sw_event ev;
-    if (ck_event_begin(c, fs, f, o->pkt, o->dir, SW_EV_BLIND_SPRAY, &ev) == 0) {
-        ck_ev_u(&ev, "segments", fs->spray_n);
-        ck_ev_u(&ev, "interval_ms", now - fs->spray_start_ms);
-        ck_ev_u(&ev, "spray_count", c->cfg.tun.spray_count);
-        ck_ev_u(&ev, "spray_ms", win);
-        ck_ev_s(&ev, "last_kind", what);
-        ck_ev_u(&ev, "rcv_nxt", o->rcv_nxt);
-        ck_ev_u(&ev, "rcv_wnd", o->rcv_wnd);
-        ck_ruled_out(&ev, "sensor_loss", "retransmission", NULL);
-        ck_emit(c, fs, f, &ev);
-    }
-}
-
 /* ------------------------------------------------------------ in-window RST -- */
 
-/* v[0] RST seq, b[0] needs corroboration. */
-static int resolve_inwin(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
+/* u.rst_in: the RST seq, corroborate: it needs corroboration. */
+static int resolve_inwin(sw_checks *c, ck_flow *fs, const sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
 {
     (void)c; (void)fs;
     if (!o)
-        return (!pd->b[0] || pd->confirmed) ? CK_EMIT : CK_DROP;
+        return (!pd->u.rst_in.corroborate || pd->confirmed) ? CK_EMIT : CK_DROP;
     const sw_packet *p = o->pkt;
     if (o->dir == pd->dir) {
         if (p->flags & SW_TH_SYN)
-            return pd->b[0] ? CK_DROP : CK_EMIT;
+            return pd->u.rst_in.corroborate ? CK_DROP : CK_EMIT;
         if (!(p->flags & SW_TH_RST) &&
-            (SEQ_GT(p->seq + o->seg_len, pd->v[0]) || ck_dt(p->ts_us, pd->ts_us) >= CK_RST_ALIVE_US)) {
+            (SEQ_GT(p->seq + o->seg_len, pd->u.rst_in.seq) || ck_dt(p->ts_us, pd->ts_us) >= CK_RST_ALIVE_US)) {
             pd->confirmed = 1;
             ck_ev_o(&pd->ev, "sender_continued", ck_pkt_json(f, p, o->dir));
             ck_ruled_out(&pd->ev, "sensor_loss", NULL);
@@ -84,19 +54,19 @@ static int resolve_inwin(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, con
         }
         return CK_KEEP;
     }
-    if (pd->chal.evidence) {
+    if (ck_ev_live(&pd->chal)) {
         pd->confirmed = 1;
         ck_ruled_out(&pd->ev, "sensor_loss", NULL);
         return CK_EMIT;
     }
-    if (!pd->b[0] && pd->after[o->dir] >= 2)
+    if (!pd->u.rst_in.corroborate && pd->after[o->dir] >= 2)
         return CK_EMIT;
     return CK_KEEP;
 }
 
-/* v[0] RST seq, v[1] edge at the trigger. Confirmed when the receiver goes on with
+/* u.rst_out: the RST seq and the edge at the trigger. Confirmed when the receiver goes on with
  * the connection and its window still excludes the RST, or by a second one. */
-static int resolve_beyond(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
+static int resolve_beyond(sw_checks *c, ck_flow *fs, const sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
 {
     (void)c; (void)fs;
     if (!o)
@@ -106,12 +76,12 @@ static int resolve_beyond(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, co
     const sw_packet *p = o->pkt;
     if (o->dir == pd->dir || !(p->flags & SW_TH_ACK) || (p->flags & (SW_TH_RST | SW_TH_SYN)))
         return CK_KEEP;
-    if (SEQ_GT(p->ack, pd->v[0]))
+    if (SEQ_GT(p->ack, pd->u.rst_out.seq))
         return CK_DROP;
     uint32_t edge = p->ack + ck_win(f, p, o->dir);
-    if (SEQ_GT(pd->v[1], edge))
-        edge = pd->v[1];
-    if (SEQ_LT(pd->v[0], edge))
+    if (SEQ_GT(pd->u.rst_out.edge, edge))
+        edge = pd->u.rst_out.edge;
+    if (SEQ_LT(pd->u.rst_out.seq, edge))
         return CK_DROP;
     ck_ev_u(&pd->ev, "receiver_ack_after", p->ack);
     ck_ev_u(&pd->ev, "receiver_window_after", ck_win(f, p, o->dir));
@@ -141,9 +111,9 @@ static void rst_evidence(sw_event *ev, ck_flow *fs, const sw_pkt_obs *o, uint32_
 }
 
 /* An RST to an end in SYN_SENT or SYN_RCVD (below). */
-static void handshake_rst(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o);
+static void handshake_rst(sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o);
 
-static void rst_checks(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
+static void rst_checks(sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o)
 {
     const sw_packet *p = o->pkt;
     int s = o->dir, r = 1 - s;
@@ -184,8 +154,8 @@ static void rst_checks(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *
         if (!pd)
             return;
         pd->flags |= CK_PF_CHALLENGE;
-        pd->v[0] = seq;
-        pd->b[0] = (uint8_t)loss;
+        pd->u.rst_in.seq = seq;
+        pd->u.rst_in.corroborate = (uint8_t)loss;
         if (ck_event_begin(c, fs, f, p, s, SW_EV_RST_INJECTION, &pd->ev) == 0) {
             rst_evidence(&pd->ev, fs, o, edge);
             ck_ev_s(&pd->ev, "position", "in_window_not_exact");
@@ -225,8 +195,8 @@ static void rst_checks(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *
                               p->ts_us + CK_WATCH_US, o);
     if (!pd)
         return;
-    pd->v[0] = seq;
-    pd->v[1] = edge;
+    pd->u.rst_out.seq = seq;
+    pd->u.rst_out.edge = edge;
     if (fs->rst_beyond_n >= 2)
         pd->confirmed = 1;
     if (ck_event_begin(c, fs, f, p, s, SW_EV_RST_OUT_OF_WINDOW, &pd->ev) == 0) {
@@ -241,7 +211,7 @@ static void rst_checks(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *
 /* The side of an exact RST keeps sending: new data past the reset point, or any
  * non-RST segment later than reordering allows. */
 /* The watched RST's side went on: rst_injection, marked at the RST in the ladder. */
-static void watch_fire(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o,
+static void watch_fire(sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o,
                        const char *position, const char *confirmed_by)
 {
     const sw_packet *p = o->pkt;
@@ -268,7 +238,7 @@ static void watch_fire(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *
 /* The RST's side goes on with the handshake it reset: a SYN-ACK (or a SYN-ACK
  * retransmission), the ACK of the other end's SYN-ACK, data. A new SYN without ACK
  * is a new attempt, not a continuation. */
-static void handshake_watch(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
+static void handshake_watch(sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o)
 {
     const sw_packet *p = o->pkt;
     if (p->flags & (SW_TH_RST | SW_TH_FIN))
@@ -289,7 +259,7 @@ static void handshake_watch(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_
 }
 
 /* An RST to an end in SYN_SENT or SYN_RCVD. */
-static void handshake_rst(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
+static void handshake_rst(sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o)
 {
     const sw_packet *p = o->pkt;
     int s = o->dir, r = 1 - s;
@@ -328,7 +298,7 @@ static void handshake_rst(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_ob
     }
 }
 
-static void rst_watch(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
+static void rst_watch(sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o)
 {
     const sw_packet *p = o->pkt;
     if (!fs->rstw_us || o->dir != fs->rstw_dir || p->ts_us == fs->rstw_us)
@@ -359,7 +329,7 @@ static void rst_watch(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o
 
 /* -------------------------------------------------------------- fin_injection -- */
 
-static void fin_fire(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o, const char *why,
+static void fin_fire(sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o, const char *why,
                      uint32_t fin_seq)
 {
     ck_dir *sd = &fs->d[o->dir];
@@ -383,7 +353,7 @@ static void fin_fire(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o,
     }
 }
 
-static void fin_checks(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
+static void fin_checks(sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o)
 {
     const sw_packet *p = o->pkt;
     int s = o->dir;
@@ -419,7 +389,7 @@ static void fin_checks(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *
 
 /* ------------------------------------------------------------------- entry -- */
 
-void ck_reset_packet(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
+void ck_reset_packet(sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o)
 {
     if (fs->confused)
         return;

@@ -22,14 +22,19 @@
  */
 #include <string.h>
 
-#include "rules/check_internal.h"
+#include "rules/ck_families.h"
+#include "rules/ck_event.h"
+#include "rules/ck_emit.h"
+#include "rules/ck_pend.h"
+#include "rules/ck_spray.h"
+#include "rules/fingerprint_cmp.h"
 
 enum { WK_BEYOND = 1, WK_DBW, WK_ACK };
 
 /* ------------------------------------------------------- seq_out_of_window -- */
 
-/* v[0] seq, v[1] end, v[2] right edge at the trigger, v[3] count, b[0] probe-sized */
-static int resolve_beyond(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
+/* u.beyond: seq, end, right edge at the trigger, segs (count), probe (probe-sized) */
+static int resolve_beyond(sw_checks *c, ck_flow *fs, const sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
 {
     (void)c; (void)fs;
     if (!o)
@@ -37,22 +42,22 @@ static int resolve_beyond(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, co
     const sw_packet *p = o->pkt;
     if (o->dir == pd->dir || !(p->flags & SW_TH_ACK) || (p->flags & (SW_TH_RST | SW_TH_SYN)))
         return CK_KEEP;
-    if (SEQ_GT(p->ack, pd->v[0]))
+    if (SEQ_GT(p->ack, pd->u.beyond.seq))
         return CK_DROP;           /* it took the bytes: the sensor had missed its window */
     uint32_t edge = p->ack + ck_win(f, p, o->dir);
-    if (SEQ_GT(pd->v[2], edge))
-        edge = pd->v[2];
-    if (SEQ_LT(pd->v[0], edge) || (pd->v[0] == edge && pd->b[0]))
+    if (SEQ_GT(pd->u.beyond.edge, edge))
+        edge = pd->u.beyond.edge;
+    if (SEQ_LT(pd->u.beyond.seq, edge) || (pd->u.beyond.seq == edge && pd->u.beyond.probe))
         return CK_DROP;           /* its window covers it after all */
     ck_ev_u(&pd->ev, "receiver_ack_after", p->ack);
     ck_ev_u(&pd->ev, "receiver_window_after", ck_win(f, p, o->dir));
-    ck_ev_u(&pd->ev, "segments", pd->v[3]);
+    ck_ev_u(&pd->ev, "segments", pd->u.beyond.segs);
     ck_ruled_out(&pd->ev, "sensor_loss", NULL);
     return CK_EMIT;
 }
 
-/* v[0] seq, v[1] data end, v[2] edge at the trigger, v[3] count */
-static int resolve_dbw(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
+/* u.beyond: seq, data end, edge at the trigger, segs (count) */
+static int resolve_dbw(sw_checks *c, ck_flow *fs, const sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
 {
     (void)c; (void)fs;
     if (!o)
@@ -60,16 +65,16 @@ static int resolve_dbw(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, const
     const sw_packet *p = o->pkt;
     if (o->dir == pd->dir || !(p->flags & SW_TH_ACK) || (p->flags & (SW_TH_RST | SW_TH_SYN)))
         return CK_KEEP;
-    if (SEQ_GEQ(p->ack, pd->v[1]))
+    if (SEQ_GEQ(p->ack, pd->u.beyond.end))
         return CK_DROP;
     uint32_t edge = p->ack + ck_win(f, p, o->dir);
-    if (SEQ_GT(pd->v[2], edge))
-        edge = pd->v[2];
-    if (SEQ_LEQ(pd->v[1], edge))
+    if (SEQ_GT(pd->u.beyond.edge, edge))
+        edge = pd->u.beyond.edge;
+    if (SEQ_LEQ(pd->u.beyond.end, edge))
         return CK_DROP;
     ck_ev_u(&pd->ev, "receiver_ack_after", p->ack);
     ck_ev_u(&pd->ev, "receiver_window_after", ck_win(f, p, o->dir));
-    ck_ev_u(&pd->ev, "segments", pd->v[3]);
+    ck_ev_u(&pd->ev, "segments", pd->u.beyond.segs);
     ck_ruled_out(&pd->ev, "sensor_loss", NULL);
     return CK_EMIT;
 }
@@ -108,7 +113,7 @@ static int not_real_endpoint(const ck_flow *fs, const sw_flow *f, const sw_pkt_o
            (beyond && !sender_consistent(o, w));
 }
 
-static void oow_checks(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
+static void oow_checks(sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o)
 {
     const sw_packet *p = o->pkt;
     int s = o->dir;
@@ -150,18 +155,18 @@ static void oow_checks(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *
             ck_spray_count(c, fs, f, o, "data");
         ck_pend *pd = ck_pend_find(fs, resolve_beyond, s);
         if (pd) {
-            pd->v[3]++;
+            pd->u.beyond.segs++;
             return;
         }
         pd = ck_pend_add(c, fs, f, resolve_beyond, WK_BEYOND, s, p->ts_us,
                          p->ts_us + CK_RESPONSE_US, o);
         if (!pd)
             return;
-        pd->v[0] = seq;
-        pd->v[1] = end;
-        pd->v[2] = edge;
-        pd->v[3] = 1;
-        pd->b[0] = (uint8_t)probe;
+        pd->u.beyond.seq = seq;
+        pd->u.beyond.end = end;
+        pd->u.beyond.edge = edge;
+        pd->u.beyond.segs = 1;
+        pd->u.beyond.probe = (uint8_t)probe;
         if (ck_event_begin(c, fs, f, p, s, SW_EV_SEQ_OUT_OF_WINDOW, &pd->ev) == 0) {
             window_evidence(&pd->ev, o, w, edge);
             if (not_real_endpoint(fs, f, o, w, 1))
@@ -176,17 +181,17 @@ static void oow_checks(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *
     if (plen > 0 && SEQ_GT(seq + plen, edge)) {
         ck_pend *pd = ck_pend_find(fs, resolve_dbw, s);
         if (pd) {
-            pd->v[3]++;
+            pd->u.beyond.segs++;
             return;
         }
         pd = ck_pend_add(c, fs, f, resolve_dbw, WK_DBW, s, p->ts_us,
                          p->ts_us + CK_RESPONSE_US, o);
         if (!pd)
             return;
-        pd->v[0] = seq;
-        pd->v[1] = seq + plen;
-        pd->v[2] = edge;
-        pd->v[3] = 1;
+        pd->u.beyond.seq = seq;
+        pd->u.beyond.end = seq + plen;
+        pd->u.beyond.edge = edge;
+        pd->u.beyond.segs = 1;
         if (ck_event_begin(c, fs, f, p, s, SW_EV_DATA_BEYOND_WINDOW, &pd->ev) == 0) {
             window_evidence(&pd->ev, o, w, edge);
             ck_ev_u(&pd->ev, "bytes_past_right_edge", (uint32_t)(seq + plen - edge));
@@ -197,17 +202,17 @@ static void oow_checks(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *
 
 /* ---------------------------------------------------------- ack_unsent_data -- */
 
-/* v[0] ack, v[1] other side's snd_nxt at the trigger, v[2] count. Confirmed when the
+/* u.unsent: ack, the other side's snd_nxt at the trigger, acks (count). Confirmed when the
  * other side is seen again below the ACK and nothing of it reaches the ACK before
  * the deadline; at once when it answers with a challenge ACK. */
-static int resolve_ack(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
+static int resolve_ack(sw_checks *c, ck_flow *fs, const sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
 {
     (void)c; (void)f;
     if (!o) {
         fs->d[pd->dir].ack_unsent_on = 0;
         if (!pd->confirmed)
             return CK_DROP;
-        ck_ev_u(&pd->ev, "acks", pd->v[2]);
+        ck_ev_u(&pd->ev, "acks", pd->u.unsent.acks);
         return CK_EMIT;
     }
     if (o->dir == pd->dir)
@@ -216,7 +221,7 @@ static int resolve_ack(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, const
     if (p->flags & (SW_TH_SYN | SW_TH_RST))
         return CK_KEEP;
     uint32_t end = p->seq + o->seg_len;
-    if (SEQ_GEQ(end, pd->v[0]) || SEQ_GEQ(p->seq, pd->v[0])) {
+    if (SEQ_GEQ(end, pd->u.unsent.ack) || SEQ_GEQ(p->seq, pd->u.unsent.ack)) {
         fs->d[pd->dir].ack_unsent_on = 0;
         return CK_DROP;           /* its bytes were there: the sensor had missed them */
     }
@@ -224,15 +229,15 @@ static int resolve_ack(sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd, const
         pd->confirmed = 1;
         ck_ev_o(&pd->ev, "other_side_after", ck_pkt_json(f, p, o->dir));
     }
-    if (pd->chal.evidence) {
+    if (ck_ev_live(&pd->chal)) {
         fs->d[pd->dir].ack_unsent_on = 0;
-        ck_ev_u(&pd->ev, "acks", pd->v[2]);
+        ck_ev_u(&pd->ev, "acks", pd->u.unsent.acks);
         return CK_EMIT;
     }
     return CK_KEEP;
 }
 
-static void ack_unsent(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
+static void ack_unsent(sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o)
 {
     const sw_packet *p = o->pkt;
     int s = o->dir, r = 1 - s;
@@ -242,7 +247,7 @@ static void ack_unsent(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *
     if (fs->d[s].ack_unsent_on) {
         ck_pend *pd = ck_pend_find(fs, resolve_ack, s);
         if (pd) {
-            pd->v[2]++;
+            pd->u.unsent.acks++;
             return;
         }
     }
@@ -252,9 +257,9 @@ static void ack_unsent(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *
         return;
     fs->d[s].ack_unsent_on = 1;
     pd->flags |= CK_PF_CHALLENGE;
-    pd->v[0] = p->ack;
-    pd->v[1] = o->peer_snd_nxt;
-    pd->v[2] = 1;
+    pd->u.unsent.ack = p->ack;
+    pd->u.unsent.peer_nxt = o->peer_snd_nxt;
+    pd->u.unsent.acks = 1;
     if (ck_event_begin(c, fs, f, p, s, SW_EV_ACK_UNSENT_DATA, &pd->ev) == 0) {
         ck_ev_u(&pd->ev, "ack", p->ack);
         ck_ev_u(&pd->ev, "other_side_snd_nxt", o->peer_snd_nxt);
@@ -268,7 +273,7 @@ static void ack_unsent(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *
 
 /* ------------------------------------------------------------------- entry -- */
 
-void ck_window_packet(sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o)
+void ck_window_packet(sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o)
 {
     const sw_packet *p = o->pkt;
     int s = o->dir, r = 1 - s;

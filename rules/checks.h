@@ -25,9 +25,9 @@ typedef struct sw_checks_config {
 
 sw_checks *sw_checks_new(const sw_checks_config *cfg, sw_event_emit_fn emit, void *user);
 void sw_checks_free(sw_checks *c);
-/* The observer to pass to sw_detector_new; the stream callback is forwarded to fwd. */
+/* The observer to pass to sw_detector_new. It takes no stream chunks (on_stream is
+ * NULL): whoever wants them wires its own sink beside it (src/shard.c). */
 void sw_checks_observer(sw_checks *c, sw_observer *out);
-void sw_checks_set_stream_forward(sw_checks *c, sw_stream_cb fwd, void *user);
 void sw_checks_set_tunables(sw_checks *c, const sw_tunables *t);
 
 /* ISN notes: each connection's first SYN-ACK becomes a note for the cross-connection

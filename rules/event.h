@@ -85,8 +85,15 @@ typedef struct sw_event {
                                   belongs to the same alert (the fingerprint events of one
                                   packet, an event and the verdict it completes); the
                                   group's last event has 0 (docs/detections.md) */
+    struct sw_ev_draft *draft; /* rules/ only: the evidence, ruled-out list and ladder of an
+                                  event being built, kept typed until it is delivered
+                                  (rules/ck_event.h); NULL in every event the checks hand
+                                  out (they are rendered into the JSON members first) */
 } sw_event;
 
+/* Frees ev's JSON members and draft. */
 void sw_event_clear(sw_event *ev);
+/* Frees a draft (rules/ck_event.c; sw_event_clear calls it). */
+void sw_ev_draft_free(struct sw_ev_draft *d);
 
 #endif

@@ -170,4 +170,6 @@ void sw_event_clear(sw_event *ev)
     json_decref(ev->related);
     json_decref(ev->ruled_out);
     ev->evidence = ev->packets = ev->related = ev->ruled_out = NULL;
+    sw_ev_draft_free(ev->draft);
+    ev->draft = NULL;
 }

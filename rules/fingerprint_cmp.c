@@ -19,7 +19,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "rules/check_internal.h"
+#include "rules/fingerprint_cmp.h"
 
 #define FP_ID_STEP   64u      /* an IP ID step forward up to this is sequential */
 #define FP_ID_BACK   64u      /* an ID this far behind the last is not reordering */

@@ -17,7 +17,8 @@
 
 #include "common/sw_list.h"
 #include "rules/isn_stage.h"
-#include "rules/check_internal.h"
+#include "rules/ck_families.h"
+#include "rules/ck_event.h"
 
 #define ISN_BUCKETS 1024u
 
@@ -260,6 +261,10 @@ void sw_isn_stage_apply(sw_isn_stage *s, const sw_isn_note *n)
         return;
     }
     isn_evidence(s, h, why, &ev);
+    if (ck_ev_render(&ev) != 0) {      /* the event's typed draft becomes its JSON */
+        s->alloc_failures++;
+        return;
+    }
     if (s->emit)
         s->emit(s->user, &ev);
     sw_event_clear(&ev);

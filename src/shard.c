@@ -1,6 +1,7 @@
 /*
  * shard.c — one shard (src/shard.h): a detector whose observer is a checks object,
- * with the host's tag of each frame noted per connection on the way when asked.
+ * with the host's tag of each frame noted per connection on the way when asked, and
+ * the stream chunks going to the engine's stream sink beside the checks.
  *
  * Invariants: the shard owns its detector, checks and tag table and frees them in
  * reverse order; the observer order is the detector's (observer.h), and the tag
@@ -32,7 +33,11 @@ void sw_shard_config(const sw_config *cfg, unsigned n, sw_config *out)
     }
 }
 
-/* ------------------------------------------------------- host-tag observer -- */
+/* ------------------------------------------------------- the shard observer -- */
+
+/* The detector's observer is the shard's: it notes the host's tag of a connection
+ * (when asked), passes the rest to the checks, and delivers stream chunks to the
+ * engine's stream sink directly (rules/ takes no part in them). */
 
 static void tag_packet(void *ctx, const sw_pkt_obs *o)
 {
@@ -57,18 +62,21 @@ static void pass_overlap(void *ctx, const sw_overlap_obs *o)
         s->checks_obs.on_overlap(s->checks_obs.ctx, o);
 }
 
-static void pass_stream(void *ctx, sw_flow *flow, const sw_stream_chunk *c)
+/* Stream chunks go straight to the engine's sink: the checks never see them. */
+static void pass_stream(void *ctx, const sw_flow *flow, const sw_stream_chunk *c)
 {
     sw_shard *s = ctx;
-    if (s->checks_obs.on_stream)
-        s->checks_obs.on_stream(s->checks_obs.ctx, flow, c);
+    (void)flow;
+    if (s->stream)
+        s->stream(s->stream_user, c);
 }
 
-static void pass_frag_overlap(void *ctx, const sw_frag_overlap_obs *o, sw_flow *flow, int dir)
+static void pass_frag_overlap(void *ctx, const sw_frag_overlap_obs *o, const sw_flow *flow,
+                              void **state, int dir)
 {
     sw_shard *s = ctx;
     if (s->checks_obs.on_frag_overlap)
-        s->checks_obs.on_frag_overlap(s->checks_obs.ctx, o, flow, dir);
+        s->checks_obs.on_frag_overlap(s->checks_obs.ctx, o, flow, state, dir);
 }
 
 static void tag_conn_start(void *ctx, const sw_conn_obs *o)
@@ -89,11 +97,11 @@ static void tag_conn_end(void *ctx, const sw_conn_obs *o)
         sw_host_tags_del(s->tags, o->flow->conn.flow_id);
 }
 
-static void tag_flow_free(void *ctx, sw_flow *f)
+static void tag_flow_free(void *ctx, const sw_flow *f, void **state)
 {
     sw_shard *s = ctx;
     if (s->checks_obs.on_flow_free)
-        s->checks_obs.on_flow_free(s->checks_obs.ctx, f);
+        s->checks_obs.on_flow_free(s->checks_obs.ctx, f, state);
     sw_host_tags_del(s->tags, f->conn.flow_id);
 }
 
@@ -112,17 +120,18 @@ sw_shard *sw_shard_new(const sw_config *cfg, const sw_checks_config *cc, const s
         return NULL;
     }
     sw_checks_set_isn_sink(s->checks, out->isn, out->isn_user);
-    sw_checks_set_stream_forward(s->checks, out->stream, out->stream_user);
     sw_checks_observer(s->checks, &s->checks_obs);
+    s->stream = out->stream;
+    s->stream_user = out->stream_user;
     s->host_tags = host_tags;
     s->tags_cap = cfg->max_flows;
-    sw_observer tagged = {
+    sw_observer obs = {
         .ctx = s, .on_packet = tag_packet, .on_state = pass_state,
         .on_conn_start = tag_conn_start, .on_conn_end = tag_conn_end,
         .on_overlap = pass_overlap, .on_stream = pass_stream, .on_flow_free = tag_flow_free,
         .on_frag_overlap = pass_frag_overlap,
     };
-    s->det = sw_detector_new(cfg, host_tags ? &tagged : &s->checks_obs, err, errlen);
+    s->det = sw_detector_new(cfg, &obs, err, errlen);
     if (!s->det) {
         sw_shard_free(s);
         return NULL;

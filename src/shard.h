@@ -57,7 +57,9 @@ uint64_t sw_shard_host_tag(const sw_shard *s, uint64_t flow_id);
 struct sw_shard {
     sw_detector *det;
     sw_checks *checks;
-    sw_observer checks_obs;      /* the checks' observer (host tags interpose on it) */
+    sw_observer checks_obs;      /* the checks' observer (the shard's interposes on it) */
+    sw_stream_cb stream;         /* stream chunks go there, not through the checks */
+    void *stream_user;
     int host_tags;
     uint32_t tags_cap;
     struct sw_host_tags *tags;   /* created on the first tagged frame */

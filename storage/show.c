@@ -532,7 +532,7 @@ const char *sw_show_forged_version(const json_t *ev)
 }
 
 /* Ladder times are rebuilt from encoded gaps (exact below 2 ms, within 1/1024 of
- * each gap above, rules/check_internal.h): a packet's time is exact for the newest
+ * each gap above, rules/ck_state.h): a packet's time is exact for the newest
  * of its ladder and drifts by at most age/1024 for older ones. */
 static uint64_t time_tolerance(uint64_t ts, uint64_t last)
 {

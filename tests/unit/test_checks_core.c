@@ -13,7 +13,7 @@
 #include <cmocka.h>
 
 #include "checks_harness.h"
-#include "rules/check_internal.h"
+#include "rules/ck_state.h"
 #include "detector/packet.h"
 
 static harness H;
@@ -159,6 +159,9 @@ static void test_lifecycle_synthetic(void **st)
     sw_checks *ck = sw_checks_new(&cc, rec_emit, &r);
     sw_observer ob;
     sw_checks_observer(ck, &ob);
+    /* stream chunks do not pass through the checks (the shard wires the sink) */
+    assert_null(ob.on_stream);
+    assert_non_null(ob.on_packet);
 
     static const uint8_t cip[4] = { 192, 0, 2, 1 }, sip[4] = { 192, 0, 2, 2 };
     sw_flow f;
@@ -192,6 +195,7 @@ static void test_lifecycle_synthetic(void **st)
     memset(&o, 0, sizeof o);
     o.pkt = &p;
     o.flow = &f;
+    o.state = &f.obs_state;
     o.dir = 1;
     o.hints = SW_SEG_PURE_ACK;
     o.seq_class = SW_SEQ_EXACT;
@@ -247,7 +251,7 @@ static void test_lifecycle_synthetic(void **st)
     p.ts_us += 5000000;
     q.ts_us += 5000000;
     ob.on_packet(ob.ctx, &o);
-    sw_conn_obs co = { .flow = &f, .pkt = NULL, .outcome = SW_CONN_OPEN };
+    sw_conn_obs co = { .flow = &f, .state = &f.obs_state, .pkt = NULL, .outcome = SW_CONN_OPEN };
     assert_int_equal(r.marks, 0);                  /* the instance has not ended */
     ob.on_conn_end(ob.ctx, &co);
     /* its end mark follows its last event: the pending one was decided (dropped) first */
@@ -256,7 +260,7 @@ static void test_lifecycle_synthetic(void **st)
     assert_int_equal(r.mark_flow, 4242);
     assert_int_equal(r.mark_inst, 0);
     assert_false(r.mark_has_evidence);
-    ob.on_flow_free(ob.ctx, &f);
+    ob.on_flow_free(ob.ctx, &f, &f.obs_state);
     assert_null(f.obs_state);
     assert_int_equal(r.n, 2);
     assert_int_equal(r.marks, 2);                  /* and again when the flow goes */
@@ -266,18 +270,20 @@ static void test_lifecycle_synthetic(void **st)
     /* a flow the checks never saw, and a second free, are harmless */
     sw_flow g;
     memset(&g, 0, sizeof g);
-    ob.on_conn_end(ob.ctx, &(sw_conn_obs){ .flow = &g });
-    ob.on_flow_free(ob.ctx, &g);
+    ob.on_conn_end(ob.ctx, &(sw_conn_obs){ .flow = &g, .state = &g.obs_state });
+    ob.on_flow_free(ob.ctx, &g, &g.obs_state);
     /* an instance without events gets no mark */
     sw_flow q2 = f;
     q2.obs_state = NULL;
     q2.conn.flow_id = 4343;
     sw_pkt_obs oq2 = oq;
     oq2.flow = &q2;
+    oq2.state = &q2.obs_state;
     ob.on_packet(ob.ctx, &oq2);                    /* a plain ACK: no event */
     assert_non_null(q2.obs_state);
-    ob.on_conn_end(ob.ctx, &(sw_conn_obs){ .flow = &q2, .outcome = SW_CONN_OPEN });
-    ob.on_flow_free(ob.ctx, &q2);
+    ob.on_conn_end(ob.ctx, &(sw_conn_obs){ .flow = &q2, .state = &q2.obs_state,
+                                           .outcome = SW_CONN_OPEN });
+    ob.on_flow_free(ob.ctx, &q2, &q2.obs_state);
     assert_int_equal(r.marks, 2);
     assert_int_equal(r.n, 2);
     sw_checks_free(ck);

@@ -46,7 +46,7 @@ typedef struct rec {
     uint64_t bytes;
 } rec;
 
-static void on_stream(void *ctx, sw_flow *flow, const sw_stream_chunk *c)
+static void on_stream(void *ctx, const sw_flow *flow, const sw_stream_chunk *c)
 {
     (void)flow;
     rec *r = ctx;

@@ -140,7 +140,7 @@ static void ob_overlap(void *ctx, const sw_overlap_obs *o)
     R.novl++;
 }
 
-static void ob_stream(void *ctx, sw_flow *flow, const sw_stream_chunk *c)
+static void ob_stream(void *ctx, const sw_flow *flow, const sw_stream_chunk *c)
 {
     (void)ctx;
     (void)flow;
@@ -164,10 +164,11 @@ static void ob_stream(void *ctx, sw_flow *flow, const sw_stream_chunk *c)
     }
 }
 
-static void ob_free(void *ctx, sw_flow *f)
+static void ob_free(void *ctx, const sw_flow *f, void **state)
 {
     (void)ctx;
     (void)f;
+    (void)state;
     R.nfree++;
 }
 

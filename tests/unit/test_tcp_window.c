@@ -31,7 +31,7 @@ static void on_packet(void *ctx, const sw_pkt_obs *o)
     R.n++;
 }
 
-static void on_stream(void *ctx, sw_flow *f, const sw_stream_chunk *c)
+static void on_stream(void *ctx, const sw_flow *f, const sw_stream_chunk *c)
 {
     (void)ctx; (void)f;
     if (c->kind == SW_STREAM_GAP)

@@ -23,7 +23,8 @@
 
 #include "detector/reasm.c"     /* the nodes' layout, to corrupt them */
 #include "detector/flow.h"
-#include "rules/check_internal.h"
+#include "rules/ck_state.h"
+#include "rules/ck_pend.h"
 #include "validate_harness.h"
 
 #define SEC 1000000ull

@@ -1,17 +1,19 @@
 /*
- * check_internal.h — what the check families (rules/check_*.c) share with checks.c:
- * the per-flow check state, the packet-history ring, pending (delayed) events, the
- * event builder and the emit path. Private to rules/.
+ * ck_state.h — the per-flow check state every check family reads and writes: the
+ * constants that are not rule tunables, one direction's baselines (ck_dir), the flow
+ * record with its packet-history ring (ck_flow), the rare records hanging off it
+ * (ck_aux), the checks object and the small inline helpers over packets and windows.
+ * The helper modules (ck_ring, ck_event, ck_emit, ck_pend, ck_spray) and the
+ * families (check_*.c) build on it; it depends on none of them. Private to rules/.
  *
  * Per-flow state (flow->obs_state) is one allocation: ck_flow followed by the ring
  * of cfg.history_packets entries. Pending events and rarely needed records (the
  * previous instance, the takeover chain) hang off it and are allocated only when a
  * check needs them; each is bounded (CK_MAX_PENDING, CK_CHAIN_MAX).
  */
-#ifndef SW_CHECK_INTERNAL_H
-#define SW_CHECK_INTERNAL_H
+#ifndef SW_CK_STATE_H
+#define SW_CK_STATE_H
 #include <stdint.h>
-#include <jansson.h>
 #include "rules/checks.h"
 #include "detector/seq.h"
 #include "detector/tcp_conn.h"
@@ -165,50 +167,11 @@ typedef struct ck_aux {
     sw_event stash[CK_FP_STASH];
 } ck_aux;
 
-/* ---- pending events ---- */
-
-enum { CK_KEEP = 0, CK_EMIT, CK_DROP };
-
-typedef struct ck_pend ck_pend;
 struct sw_checks;
-/* Decide a pending event. o is the current packet of the flow (never the trigger),
- * or NULL for the final decision (deadline passed, connection or flow ended). */
-typedef int (*ck_resolve_fn)(struct sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd,
-                             const sw_pkt_obs *o);
-
-#define CK_PF_ACROSS    0x01  /* survives the end of its connection instance */
-#define CK_PF_CHALLENGE 0x02  /* a challenge ACK answers it: look for one */
-#define CK_PF_RESPONDED 0x04  /* the receiver has sent its first packet since */
-#define CK_PF_DONE      0x08  /* its event was emitted directly: nothing left to decide */
-
-struct ck_pend {
-    ck_pend *next;
-    ck_resolve_fn resolve;
-    uint8_t  kind;           /* family-specific sub-kind */
-    uint8_t  dir;            /* direction of the trigger packet */
-    uint8_t  flags;          /* CK_PF_* */
-    uint8_t  confirmed;
-    uint16_t after[2];       /* packets from each direction since the trigger */
-    uint16_t alt_n;          /* packets that repeated the anomalous value */
-    uint64_t ts_us;          /* trigger time */
-    uint64_t deadline_us;    /* 0: until the instance (or flow) ends */
-    uint32_t inst;
-    uint32_t rcv_ack;        /* receiver's highest ACK at trigger time */
-    uint32_t rcv_snd;        /* receiver's snd_nxt at trigger time */
-    uint64_t t2;             /* family-specific time */
-    uint32_t v[8];           /* family-specific numbers (v[6], v[7]: challenge ACK) */
-    uint8_t  b[8];           /* family-specific bytes */
-    sw_event ev;             /* the event, built at trigger time (ev.evidence != NULL) */
-    sw_event chal;           /* the challenge_ack event, when one was seen */
-};
-
-/* Check one flow's check state against the bounds above (ring_n and ring_head
- * within cfg.history_packets, npend the length of the pending list and at most
- * CK_MAX_PENDING, nchain at most CK_CHAIN_MAX, edge_n at most 4): NULL when they
- * hold, else a static string naming the first broken one. SW_VALIDATE builds run it
- * after every observation (common/sw_assert.h). */
-const char *ck_flow_validate(const struct sw_checks *c, const ck_flow *fs);
-
+/* Takeover correlation of an event about to be delivered (check_desync.c, reached
+ * through the family table of checks.c): 1 and *tk filled when ev completes a chain. */
+typedef int (*ck_chain_fn)(struct sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_event *ev,
+                           sw_event *tk);
 
 /* ---- the checks object ---- */
 
@@ -216,11 +179,10 @@ struct sw_checks {
     sw_checks_config cfg;
     sw_event_emit_fn emit;
     void *user;
-    sw_stream_cb fwd;
-    void *fwd_user;
     sw_isn_sink_fn isn_sink;     /* ISN notes go there (the engine's ISN stage); unset:
                                     they are not taken */
     void *isn_user;
+    ck_chain_fn chain;           /* takeover correlation (the family table sets it) */
     uint64_t n_alloc_fail, n_pend_forced, n_pend_dropped, n_events, n_pend_held, n_pend_emitted;
 };
 
@@ -294,147 +256,29 @@ static inline uint32_t ck_redge(const ck_flow *fs, const sw_pkt_obs *o)
     return e;
 }
 
-/* ---- checks.c: state, ring, events, emit ---- */
+/* ---- ck_state.c: the flow state ---- */
 
+/* The flow's check state (in the observer's slot of the flow, *state), allocated on
+ * its first observation and reset when a new connection instance starts. NULL when
+ * memory is short (counted) or there is no slot. */
+ck_flow *ck_flow_get_slow(struct sw_checks *c, const sw_flow *f, void **state);
+static inline ck_flow *ck_flow_get(struct sw_checks *c, const sw_flow *f, void **state)
+{
+    ck_flow *fs = state ? *state : NULL;
+    if (fs && fs->inst == f->conn.instance)
+        return fs;                    /* the common case, once per observation */
+    return ck_flow_get_slow(c, f, state);
+}
 ck_aux *ck_aux_get(struct sw_checks *c, ck_flow *fs);
-
-/* Start an event from a packet (p may be NULL: addresses from the flow key, dir is
- * the sender's direction). The ladder marks the ring entry that matches mark_ts /
- * mark_seq / mark_flags (mark_ts 0: none). Returns 0, or -1 (ev cleared). */
-int ck_event_begin(struct sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_packet *p,
-                   int dir, sw_event_id id, sw_event *ev);
-int ck_event_begin_mark(struct sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_packet *p,
-                        int dir, sw_event_id id, sw_event *ev,
-                        uint64_t mark_ts, uint32_t mark_seq, uint8_t mark_flags);
-void ck_ev_u(sw_event *ev, const char *key, uint64_t v);
-void ck_ev_i(sw_event *ev, const char *key, int64_t v);
-void ck_ev_s(sw_event *ev, const char *key, const char *v);
-void ck_ev_b(sw_event *ev, const char *key, int v);
-void ck_ev_o(sw_event *ev, const char *key, json_t *v);   /* steals v */
-void ck_ruled_out(sw_event *ev, ...);                     /* NULL-terminated strings */
-/* A compact description of a packet (seq, ack, flags, len, ttl, ...). New reference. */
-json_t *ck_pkt_json(const sw_flow *f, const sw_packet *p, int dir);
-const char *ck_dir_name(int dir);
-void ck_flags_str(uint8_t flags, char out[12]);
-
-/* Emit (and clear) an event: takeover correlation, attached informational events. */
-void ck_emit(struct sw_checks *c, ck_flow *fs, sw_flow *f, sw_event *ev);
-/* Fill the identity fields of an event (no JSON members). */
-void ck_event_ident(const sw_flow *f, const sw_packet *p, int dir, sw_event_id id, sw_event *ev);
-/* Deliver an event that needs no takeover correlation (fs may be NULL). */
-void ck_deliver(struct sw_checks *c, ck_flow *fs, sw_event *ev);
-
-/* A copy of a connection's ladder, rendered later (possibly on another thread). */
-typedef struct ck_ladder_snap {
-    uint8_t  n;
-    uint8_t  wshift[2];
-    uint64_t last_us;
-    ck_hist  e[CK_MAX_HISTORY];
-} ck_ladder_snap;
-void ck_ladder_snap_take(const struct sw_checks *c, const ck_flow *fs, const sw_flow *f,
-                         ck_ladder_snap *s);
-json_t *ck_ladder_render(const ck_ladder_snap *s, uint64_t mark_ts, uint32_t mark_seq,
-                         uint8_t mark_flags);
-
-/* An ISN observation on its way from a connection's checks to the ISN stage
- * (rules/isn_stage.c). The sink gets it with the live connection (c .. o, valid
- * during the call only) and the ISN fields; the event is built from the connection
- * only if the stage raises one. A kept copy (sw_isn_note_dup) takes everything
- * isn_predictable needs, since the flow moves on meanwhile, and has c == NULL. */
-struct sw_isn_note {
-    uint8_t  ipv;
-    uint8_t  addr[16];
-    uint32_t isn;
-    uint32_t tuple;
-    uint32_t ordinal;        /* the event number the connection reserved for it */
-    struct sw_checks *c;     /* live: the checks, flow state, flow and packet */
-    ck_flow *fs;
-    sw_flow *f;
-    const sw_pkt_obs *o;
-    /* a copy: */
-    sw_event ev;             /* identity fields only */
-    uint32_t mark_seq;
-    uint8_t  mark_flags;
-    uint16_t ip_frags;
-    ck_ladder_snap ladder;
-};
-/* The isn_predictable event of a note, identity, ladder and empty evidence filled,
- * as ck_event_begin gives. Returns 0, or -1 when memory is short. */
-int ck_isn_note_event(const sw_isn_note *n, sw_event *ev);
-
-/* Pending events. Returns NULL when memory is short. */
-ck_pend *ck_pend_add(struct sw_checks *c, ck_flow *fs, sw_flow *f, ck_resolve_fn fn,
-                     uint8_t kind, int dir, uint64_t ts_us, uint64_t deadline_us,
-                     const sw_pkt_obs *o);
-ck_pend *ck_pend_find(ck_flow *fs, ck_resolve_fn fn, int dir);
-/* Decide pd now (final decision) and remove it. */
-void ck_pend_finish(struct sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd);
-/* Remove pd without emitting. */
-void ck_pend_drop(struct sw_checks *c, ck_flow *fs, ck_pend *pd);
-/* A resolver that emits at the final decision (or earlier when it returns CK_EMIT). */
-int ck_resolve_response(struct sw_checks *c, ck_flow *fs, sw_flow *f, ck_pend *pd,
-                        const sw_pkt_obs *o);
-
-/* The packet just before the newest in the ring repeats it (same dir, seq, ack, len,
- * flags) within CK_DUP_CAPTURE_US: the sensor saw one segment twice. */
-int ck_dup_capture(const struct sw_checks *c, const ck_flow *fs);
-
-/* ---- families (check_*.c) ---- */
-
-void ck_handshake_packet(struct sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o);
-void ck_window_packet(struct sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o);
-void ck_reset_packet(struct sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o);
-void ck_fingerprint_packet(struct sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o);
-void ck_desync_packet(struct sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o);
-void ck_overlap(struct sw_checks *c, ck_flow *fs, sw_flow *f, const sw_overlap_obs *o);
-/* the observer's on_frag_overlap (check_fragment.c) */
-void ck_frag_overlap(void *ctx, const sw_frag_overlap_obs *o, sw_flow *f, int dir);
-
-/* ---- fingerprint_cmp.c: is a packet its direction's real sender? ---- */
-#define CK_FP_TTL        0x01u   /* TTL / hop limit other than the baseline */
-#define CK_FP_MAC        0x02u   /* source MAC other than the baseline */
-#define CK_FP_TS_MISSING 0x04u   /* no timestamps although negotiated and sent so far */
-#define CK_FP_TS_CLOCK   0x08u   /* TSval behind the sender's clock */
-#define CK_FP_IP_ID      0x10u   /* IPv4 ID off a sequential sender's sequence */
-#define CK_FP_WINDOW     0x20u   /* raw window far from the sender's (weak: not counted) */
-#define CK_FP_STRONG     (CK_FP_TTL | CK_FP_MAC | CK_FP_TS_MISSING | CK_FP_TS_CLOCK | CK_FP_IP_ID)
-/* The marks by which packet o differs from its sender's fingerprint as the checks
- * know it before o (CK_FP_*). */
-uint32_t ck_fp_diff(const ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o);
-/* Foreign: at least two strong marks. */
-int ck_fp_foreign(uint32_t marks);
-/* The marks as evidence: [{"mark", "seen", "expected"}...]. New reference. */
-json_t *ck_fp_json(const ck_flow *fs, const sw_flow *f, const sw_packet *p, int dir,
-                   uint32_t marks);
-/* The names of the marks (ttl, mac, timestamps, tsval, ip_id, window). New reference. */
-json_t *ck_fp_names(uint32_t marks);
-/* Enter a packet judged the sender's own into its IP ID / window fingerprint. */
-void ck_fp_learn(ck_flow *fs, const sw_pkt_obs *o);
-
-/* ---- check_inject.c: data_injection ---- */
-void ck_inject_packet(struct sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o);
-/* An overlap_mismatch over [seq, seq+len) of dir: the pending data_injection there is
- * superseded; returns its fingerprint marks (0: none pending). */
-uint32_t ck_inject_superseded(struct sw_checks *c, ck_flow *fs, int dir, uint32_t seq,
-                              uint32_t len);
-
-/* 1 if the packet belongs to an old sequence space left by an early desync (the
- * window checks then stay quiet: early_desync explains it). */
-int ck_early_desync_owns(struct sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o);
-
-/* Takeover correlation: called by ck_emit for every event before it is delivered.
- * Returns 1 and fills *tk when the event completes a takeover chain. */
-int ck_desync_chain(struct sw_checks *c, ck_flow *fs, sw_flow *f, const sw_event *ev,
-                    sw_event *tk);
-/* Count an out-of-window RST/SYN/data segment for blind_spray. */
-void ck_spray_count(struct sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o,
-                    const char *what);
-
-/* Append r (stolen; NULL: nothing) to ev->related. */
-void ck_related_add(sw_event *ev, json_t *r);
-
 /* Update of the per-direction baselines after all checks ran on a packet. */
-void ck_dir_update(struct sw_checks *c, ck_flow *fs, sw_flow *f, const sw_pkt_obs *o);
+void ck_dir_update(struct sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o);
+
+/* Check one flow's check state against the bounds above (ring_n and ring_head
+ * within cfg.history_packets, npend the length of the pending list and at most
+ * CK_MAX_PENDING, nchain at most CK_CHAIN_MAX, edge_n at most 4): NULL when they
+ * hold, else a static string naming the first broken one. SW_VALIDATE builds run it
+ * after every observation (common/sw_assert.h). */
+const char *ck_flow_validate(const struct sw_checks *c, const ck_flow *fs);
 
 /* True if seq is one of the right edges (ack + window) end d advertised lately: a
  * pure ACK from the other end may carry such an edge instead of its SND.NXT (Linux
