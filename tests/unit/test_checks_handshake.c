@@ -404,6 +404,65 @@ static void test_data_no_ack_to_syn_rcvd(void **st)
     pb_trace_free(&t);
 }
 
+/* Data "from the client" to a server in SYN-RCVD whose ACK does not acknowledge the
+ * server's SYN-ACK: Linux's request socket hands it to the listener, which resets
+ * it. The real client then completes the handshake. */
+static void test_data_bad_ack_to_syn_rcvd(void **st)
+{
+    (void)st;
+    pb_trace t;
+    pb_trace_init(&t, 1, 1700000000000000ull);
+    pb_conn c;
+    pb_conn_init(&c, &t, "10.0.0.1", 40000, "10.0.0.2", 80, 1000u, 900000u);
+    syn_seg(&c, 0, 1000, 0, SYNF);
+    syn_seg(&c, 1, 900000, 1001, SA);
+    h_raw(&c, 0, 1001, 123456, PA, "rm -rf /", 8);
+    finish_handshake(&c, 0);
+    h_run(&H, &t);
+    h_expect_set(&H, SW_EV_SEQ_OUT_OF_WINDOW, SW_EV_INSERTION_ATTEMPT, -1);
+    const h_event *e = h_find(&H, SW_EV_SEQ_OUT_OF_WINDOW);
+    assert_int_equal(e->dir, 0);
+    assert_string_equal(h_str(e, "position"), "handshake");
+    assert_string_equal(h_str(e, "receiver_state"), "SYN_RCVD");
+    assert_string_equal(h_str(e, "reason"), "ack_does_not_acknowledge_syn");
+    assert_int_equal(h_int(e, "ack"), 123456);
+    pb_trace_free(&t);
+}
+
+/* The server re-sends its SYN-ACK with another ISN and the client takes the second;
+ * its first data carries that ACK (no pure ACK first): the two SYN-ACKs are
+ * synack_conflict, but the data is what the server accepts (not refused). And a TFO
+ * server's data right behind its SYN-ACK, acknowledged with the client's first data
+ * while the server is still SYN-RCVD here: silent. */
+static void test_syn_rcvd_ack_benign(void **st)
+{
+    (void)st;
+    pb_trace t;
+    pb_trace_init(&t, 1, 1700000000000000ull);
+    pb_conn c;
+    pb_conn_init(&c, &t, "10.0.0.1", 40000, "10.0.0.2", 80, 1000u, 900000u);
+    syn_seg(&c, 0, 1000, 0, SYNF);
+    syn_seg(&c, 1, 900000, 1001, SA);
+    syn_seg(&c, 1, 2900000, 1001, SA);                     /* another ISN */
+    h_raw(&c, 0, 1001, 2900001, PA, "GET /\r\n", 7);
+    c.nxt[0] = 1008; c.nxt[1] = 2900001;
+    h_chat(&c, 2);
+    h_close(&c);
+    pb_conn d;
+    pb_conn_init(&d, &t, "10.0.0.1", 40001, "10.0.0.2", 80, 5000u, 700000u);
+    syn_seg(&d, 0, 5000, 0, SYNF);
+    syn_seg(&d, 1, 700000, 5001, SA);
+    h_raw(&d, 1, 700001, 5001, PA, "banner\n", 7);        /* TFO-style */
+    h_raw(&d, 0, 5001, 700008, PA, "hi\n", 3);
+    d.nxt[0] = 5004; d.nxt[1] = 700008;
+    h_chat(&d, 2);
+    h_close(&d);
+    h_run(&H, &t);
+    h_expect_set(&H, SW_EV_SYNACK_CONFLICT, -1);
+    assert_string_equal(h_str(h_find(&H, SW_EV_SYNACK_CONFLICT), "client_acknowledged"), "second");
+    pb_trace_free(&t);
+}
+
 /* Benign: the sensor missed the SYN-ACK; the server's first data comes in while the
  * client is SYN-SENT here, and the client's ACK takes it. And a TFO-style server
  * sending data right behind its SYN-ACK, before the client's ACK: silent. */
@@ -452,6 +511,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_fin_to_syn_sent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_data_no_ack_to_syn_rcvd, setup, teardown),
         cmocka_unit_test_setup_teardown(test_handshake_data_benign, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_data_bad_ack_to_syn_rcvd, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_syn_rcvd_ack_benign, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
