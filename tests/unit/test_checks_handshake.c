@@ -377,46 +377,19 @@ static void test_fin_to_syn_sent(void **st)
     pb_trace_free(&t);
 }
 
-/* Data without ACK "from the client" to the server in SYN-RCVD (Linux drops it):
- * raised at once; the real client then completes the handshake and its first
- * request covers the refused bytes: they were kept aside, the receiver has the
- * real ones (insertion_attempt, reason "state"). */
-static void test_data_no_ack_to_syn_rcvd(void **st)
+/* Data "from the client" (flags, ack) to the server in SYN-RCVD that its request
+ * socket refuses: raised at once with `reason`; the real client then completes the
+ * handshake and its first request covers the refused bytes: they were kept aside,
+ * the receiver has the real ones (insertion_attempt, reason "state"). */
+static void refused_by_syn_rcvd(uint8_t flags, uint32_t ack, const char *reason)
 {
-    (void)st;
     pb_trace t;
     pb_trace_init(&t, 1, 1700000000000000ull);
     pb_conn c;
     pb_conn_init(&c, &t, "10.0.0.1", 40000, "10.0.0.2", 80, 1000u, 900000u);
     syn_seg(&c, 0, 1000, 0, SYNF);
     syn_seg(&c, 1, 900000, 1001, SA);
-    h_raw(&c, 0, 1001, 0, SW_TH_PSH, "rm -rf /", 8);
-    finish_handshake(&c, 0);
-    h_run(&H, &t);
-    h_expect_set(&H, SW_EV_SEQ_OUT_OF_WINDOW, SW_EV_INSERTION_ATTEMPT, -1);
-    const h_event *e = h_find(&H, SW_EV_SEQ_OUT_OF_WINDOW);
-    assert_int_equal(e->dir, 0);
-    assert_string_equal(h_str(e, "receiver_state"), "SYN_RCVD");
-    assert_string_equal(h_str(e, "reason"), "no_ack_in_syn_rcvd");
-    e = h_find(&H, SW_EV_INSERTION_ATTEMPT);
-    assert_string_equal(h_str(e, "reason"), "state");
-    assert_string_equal(h_str(e, "receiver_has"), "second_version");
-    pb_trace_free(&t);
-}
-
-/* Data "from the client" to a server in SYN-RCVD whose ACK does not acknowledge the
- * server's SYN-ACK: Linux's request socket hands it to the listener, which resets
- * it. The real client then completes the handshake. */
-static void test_data_bad_ack_to_syn_rcvd(void **st)
-{
-    (void)st;
-    pb_trace t;
-    pb_trace_init(&t, 1, 1700000000000000ull);
-    pb_conn c;
-    pb_conn_init(&c, &t, "10.0.0.1", 40000, "10.0.0.2", 80, 1000u, 900000u);
-    syn_seg(&c, 0, 1000, 0, SYNF);
-    syn_seg(&c, 1, 900000, 1001, SA);
-    h_raw(&c, 0, 1001, 123456, PA, "rm -rf /", 8);
+    h_raw(&c, 0, 1001, ack, flags, "rm -rf /", 8);
     finish_handshake(&c, 0);
     h_run(&H, &t);
     h_expect_set(&H, SW_EV_SEQ_OUT_OF_WINDOW, SW_EV_INSERTION_ATTEMPT, -1);
@@ -424,9 +397,28 @@ static void test_data_bad_ack_to_syn_rcvd(void **st)
     assert_int_equal(e->dir, 0);
     assert_string_equal(h_str(e, "position"), "handshake");
     assert_string_equal(h_str(e, "receiver_state"), "SYN_RCVD");
-    assert_string_equal(h_str(e, "reason"), "ack_does_not_acknowledge_syn");
-    assert_int_equal(h_int(e, "ack"), 123456);
+    assert_string_equal(h_str(e, "reason"), reason);
+    if (flags & SW_TH_ACK)
+        assert_int_equal(h_int(e, "ack"), ack);
+    e = h_find(&H, SW_EV_INSERTION_ATTEMPT);
+    assert_string_equal(h_str(e, "reason"), "state");
+    assert_string_equal(h_str(e, "receiver_has"), "second_version");
     pb_trace_free(&t);
+}
+
+/* Without ACK: Linux's request socket drops it. */
+static void test_data_no_ack_to_syn_rcvd(void **st)
+{
+    (void)st;
+    refused_by_syn_rcvd(SW_TH_PSH, 0, "no_ack_in_syn_rcvd");
+}
+
+/* With an ACK that does not acknowledge the server's SYN-ACK: the request socket
+ * hands it to the listener, which resets it. */
+static void test_data_bad_ack_to_syn_rcvd(void **st)
+{
+    (void)st;
+    refused_by_syn_rcvd(PA, 123456, "ack_does_not_acknowledge_syn");
 }
 
 /* The server re-sends its SYN-ACK with another ISN and the client takes the second;
