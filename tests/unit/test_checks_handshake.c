@@ -421,6 +421,31 @@ static void test_data_bad_ack_to_syn_rcvd(void **st)
     refused_by_syn_rcvd(PA, 123456, "ack_does_not_acknowledge_syn");
 }
 
+/* The refused segment lacks the timestamps the handshake negotiated, so it is also
+ * tsval_regression (a foreign sender's data); still, a segment the receiver's
+ * handshake state refused shows nothing of the real endpoints' sync: no
+ * session_takeover from the two (the e2e lab's handshake_bad_ack once gave one). */
+static void test_refused_handshake_no_takeover(void **st)
+{
+    (void)st;
+    pb_trace t;
+    pb_trace_init(&t, 1, 1700000000000000ull);
+    pb_conn c;
+    pb_conn_init(&c, &t, "10.0.0.1", 40000, "10.0.0.2", 80, 1000u, 900000u);
+    c.ts = 1;
+    syn_seg(&c, 0, 1000, 0, SYNF);
+    syn_seg(&c, 1, 900000, 1001, SA);
+    c.ts = 0;
+    h_raw(&c, 0, 1001, 1000000, PA, "INJECTED id\n", 12);
+    c.ts = 1;
+    finish_handshake(&c, 0);
+    h_run(&H, &t);
+    assert_true(H.count[SW_EV_SEQ_OUT_OF_WINDOW] > 0);
+    assert_true(H.count[SW_EV_TSVAL_REGRESSION] > 0);
+    assert_int_equal(H.count[SW_EV_SESSION_TAKEOVER], 0);
+    pb_trace_free(&t);
+}
+
 /* The server re-sends its SYN-ACK with another ISN and the client takes the second;
  * its first data carries that ACK (no pure ACK first): the two SYN-ACKs are
  * synack_conflict, but the data is what the server accepts (not refused). And a TFO
@@ -505,6 +530,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_handshake_data_benign, setup, teardown),
         cmocka_unit_test_setup_teardown(test_data_bad_ack_to_syn_rcvd, setup, teardown),
         cmocka_unit_test_setup_teardown(test_syn_rcvd_ack_benign, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_refused_handshake_no_takeover, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
