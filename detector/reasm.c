@@ -24,8 +24,10 @@
  *    counted in d->mem and c->mem; c->mem <= memcap and the flow's two directions
  *    together <= flow_cap (when a cap is hit, the oldest retained nodes go first,
  *    then new out-of-order data is refused).
- *  - a direction is on the context's LRU list iff it holds retained nodes; the list
- *    is ordered by the packet time of its last delivery (oldest first) as long as
+ *  - a direction is on one of the context's two lists (d->in_lru) iff it holds
+ *    retained nodes: the closed list when its FIN was acknowledged (d->fin_acked:
+ *    ordered by that time, its bytes kept CLOSED_RETAIN_US), else the LRU list,
+ *    ordered by the packet time of its last delivery (oldest first) as long as
  *    packet time never goes backwards. A delivery stamped earlier than the highest
  *    time seen (a reordered or reversed capture) is still appended at the tail, so
  *    from then on the order is not guaranteed (c->lru_unordered says so): sweep may
@@ -71,6 +73,11 @@ static const sw_config cfg_defaults = { SW_CONFIG_TABLE(SW_CONFIG_INIT) };
 #define DIR_SLAB         256u    /* directions per slab chunk */
 #define ASIDE_MAX        4u      /* undeliverable copies kept per direction */
 #define ASIDE_LEN_MAX    4096u   /* bytes kept of each */
+#define CLOSED_RETAIN_US 500000u /* a direction whose FIN was acknowledged keeps its
+                                     retained bytes this long (at most retain_seconds):
+                                     the genuine copy racing an injector's response +
+                                     FIN arrives a round trip later (80 and 104 ms in
+                                     the fox-it QUANTUM captures) */
 
 /* What the tree and list walks read comes first (one cache line, not two). */
 typedef struct rnode {
@@ -239,6 +246,8 @@ struct sw_reasm_ctx {
     int retain_on;
     uint64_t now_us;              /* highest packet time seen */
     sw_reasm_dir *lru_head, *lru_tail;
+    sw_reasm_dir *closed_head, *closed_tail; /* directions whose FIN was acknowledged */
+    uint64_t closed_us;           /* min(retain_us, CLOSED_RETAIN_US) */
     rnode *pool[NCLASS];
     uint64_t pool_bytes;
     dir_chunk *dchunks;
@@ -616,12 +625,33 @@ static void lru_remove(sw_reasm_ctx *c, sw_reasm_dir *d)
 {
     if (!d->in_lru)
         return;
-    SW_DLIST_UNLINK(c->lru_head, c->lru_tail, d, lru_prev, lru_next);
+    if (d->fin_acked)
+        SW_DLIST_UNLINK(c->closed_head, c->closed_tail, d, lru_prev, lru_next);
+    else
+        SW_DLIST_UNLINK(c->lru_head, c->lru_tail, d, lru_prev, lru_next);
     d->in_lru = 0;
+}
+
+/* d's FIN was just acknowledged: its retained bytes move to the closed list, kept
+ * CLOSED_RETAIN_US from now (a late copy of them is still compared). */
+static void closed_push(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t now)
+{
+    if (!d->in_lru || d->fin_acked)
+        return;                   /* nothing retained, or moved already (a later ACK) */
+    SW_DLIST_UNLINK(c->lru_head, c->lru_tail, d, lru_prev, lru_next);
+    SW_DLIST_PUSH_TAIL(c->closed_head, c->closed_tail, d, lru_prev, lru_next);
+    d->last_deliv_us = now > c->now_us ? now : c->now_us;
 }
 
 static void lru_touch(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t now)
 {
+    if (d->fin_acked) {           /* closed: its time is that of the FIN's ACK */
+        if (!d->in_lru) {
+            SW_DLIST_PUSH_TAIL(c->closed_head, c->closed_tail, d, lru_prev, lru_next);
+            d->in_lru = 1;
+        }
+        return;
+    }
     if (now > d->last_deliv_us)
         d->last_deliv_us = now;
     if (now < c->now_us)
@@ -693,7 +723,8 @@ static int reserve(sw_reasm_ctx *c, sw_reasm_dir *d, uint64_t need)
             continue;
         }
         if (c->cnt.mem_in_use + need > c->cfg.memcap) {
-            if (!c->lru_head || !evict_oldest(c, c->lru_head))
+            sw_reasm_dir *v = c->closed_head ? c->closed_head : c->lru_head;
+            if (!v || !evict_oldest(c, v))
                 return 0;
             continue;
         }
@@ -927,6 +958,11 @@ static void sweep(sw_reasm_ctx *c, uint64_t now)
             node_free_head(c, v);
         lru_remove(c, v);
     }
+    while ((v = c->closed_head) && v->last_deliv_us + c->closed_us < c->now_us) {
+        while (has_retained(v))
+            node_free_head(c, v);
+        lru_remove(c, v);
+    }
 }
 
 /* ---- validation (common/sw_assert.h) ---- */
@@ -1040,9 +1076,11 @@ static const char *dir_check(const sw_reasm_ctx *c, const sw_reasm_dir *d, uint6
         if (d->mem + (sib ? sib->mem : 0) > c->cfg.flow_cap)
             return "reasm: a flow's two directions hold more than flow_cap";
         if (d->in_lru) {
-            if (d->lru_prev ? d->lru_prev->lru_next != d : c->lru_head != d)
+            const sw_reasm_dir *lh = d->fin_acked ? c->closed_head : c->lru_head;
+            const sw_reasm_dir *lt = d->fin_acked ? c->closed_tail : c->lru_tail;
+            if (d->lru_prev ? d->lru_prev->lru_next != d : lh != d)
                 return "reasm: LRU prev link broken";
-            if (d->lru_next ? d->lru_next->lru_prev != d : c->lru_tail != d)
+            if (d->lru_next ? d->lru_next->lru_prev != d : lt != d)
                 return "reasm: LRU next link broken";
         }
     }
@@ -1068,13 +1106,24 @@ static const char *ctx_check(const sw_reasm_ctx *c, uint64_t *nlru)
             return "reasm: LRU list longer than the directions allocated (a cycle)";
         if (d->lru_prev != prev)
             return "reasm: LRU prev link broken";
-        if (!d->in_lru || d->retained == 0)
-            return "reasm: a direction on the LRU list holds no retained bytes";
+        if (!d->in_lru || d->retained == 0 || d->fin_acked)
+            return "reasm: a direction on the LRU list holds no retained bytes, or is closed";
         if (prev && prev->last_deliv_us > d->last_deliv_us && !c->lru_unordered)
             return "reasm: LRU list not ordered by last delivery time";
     }
     if (c->lru_tail != prev)
         return "reasm: lru_tail is not the last direction of the list";
+    prev = NULL;
+    for (const sw_reasm_dir *d = c->closed_head; d; prev = d, d = d->lru_next) {
+        if (++n > limit)
+            return "reasm: closed list longer than the directions allocated (a cycle)";
+        if (d->lru_prev != prev)
+            return "reasm: closed list prev link broken";
+        if (!d->in_lru || d->retained == 0 || !d->fin_acked)
+            return "reasm: a direction on the closed list holds no retained bytes, or is open";
+    }
+    if (c->closed_tail != prev)
+        return "reasm: closed_tail is not the last direction of the closed list";
     for (unsigned i = 0; i < NCLASS; i++)
         for (const rnode *p = c->pool[i]; p; p = p->next) {
             if (p->cls != i)
@@ -1552,14 +1601,15 @@ void sw_reasm_ack(sw_reasm_ctx *c, sw_reasm_dir *d, uint32_t ack, uint64_t now_u
             aside_promote(c, d, to, now_us);
         if (to > d->next_off)
             advance_to(c, d, to, now_us);
-        /* The receiver acknowledged the FIN: the direction is finished and no later
-         * copy can change what it accepted, so its retained bytes are released, and
-         * bytes held past the FIN are dropped (the application never reads them). */
+        /* The receiver acknowledged the FIN: bytes held past the FIN are dropped (the
+         * application never reads them). The retained bytes stay, under the usual
+         * retention limits: they are what the receiver accepted, and a late copy of
+         * them with other bytes (the genuine response behind an injector's data and
+         * FIN, QUANTUM-style) is still a conflict, like one before the FIN. */
         if (fin_ack && d->fin_sent) {
+            closed_push(c, d, now_us);    /* while !fin_acked: it leaves the LRU list */
             d->fin_acked = 1;
             drop_queued_from(c, d, d->fin_off);
-            while (has_retained(d))
-                node_free_head(c, d);
         }
     }
     trim(c, d, now_us);
@@ -1643,6 +1693,7 @@ sw_reasm_ctx *sw_reasm_ctx_new(const sw_reasm_config *cfg, const sw_observer *ob
         c->obs = *obs;
     c->retain_on = c->cfg.retain_seconds > 0 && c->cfg.retain_bytes > 0;
     c->retain_us = (uint64_t)c->cfg.retain_seconds * 1000000u;
+    c->closed_us = c->retain_us < CLOSED_RETAIN_US ? c->retain_us : CLOSED_RETAIN_US;
     return c;
 }
 

@@ -257,19 +257,32 @@ typedef struct tk_pkt {
  *    once it was, the receiver most likely has it too (a TFO server sends data right
  *    behind its SYN-ACK, before the client's ACK shows here).
  *  - SYN_RCVD takes a segment only with an ACK (Linux: a request socket drops one
- *    without ACK). One whose ACK does not acknowledge the SYN is refused too (reset),
- *    but is not judged here: the tracker holds the first ISN it saw, and a client
- *    that took a later SYN-ACK with another ISN acknowledges that one (docs/tracking.md).
+ *    without ACK), and only when that ACK acknowledges its SYN-ACK: one that does
+ *    not is reset (tcp_check_req returns the listener, which answers with an RST).
+ *    Acceptable: past the ISN and up to what the end sent (a TFO server's data
+ *    behind its SYN-ACK), or the ISN + 1 of a later SYN-ACK with another ISN
+ *    (isn_alt; when the client takes that one, apply_isn_switch has already moved
+ *    the ISN before this runs).
  * Not on a midstream or reset connection (no handshake state to judge by). */
 static int state_refuses(const sw_tcp_conn *c, const sw_tcp_end *s, const sw_tcp_end *r,
-                         const tk_pkt *k)
+                         const tk_pkt *k, uint32_t ackno)
 {
     if (k->syn || k->rst || (k->plen == 0 && !k->fin) || c->midstream || c->reset)
         return 0;
     if (r->state == SW_TCPS_SYN_SENT)
         return !s->synack_seen;
-    if (r->state == SW_TCPS_SYN_RCVD)
-        return !k->ack;
+    if (r->state == SW_TCPS_SYN_RCVD) {
+        if (!k->ack)
+            return 1;
+        if (!r->synack_seen || (r->isn_alt_set && ackno == r->isn_alt + 1))
+            return 0;
+        uint32_t hi = r->isn + 1;       /* snd_nxt may lag (an RST seen first set it) */
+        if (SEQ_GT(r->snd_nxt, hi))
+            hi = r->snd_nxt;
+        if (r->hi_known && SEQ_GT(r->seq_hi, hi))
+            hi = r->seq_hi;
+        return SEQ_LEQ(ackno, r->isn) || SEQ_GT(ackno, hi);
+    }
     return 0;
 }
 
@@ -351,7 +364,7 @@ static void classify(const sw_tcp_conn *c, const sw_packet *p, int dir, sw_pkt_o
 
     /* --- deliverability --- */
     o->rcv_hops = (uint8_t)sw_tcp_end_hops(r);
-    if (state_refuses(c, s, r, k))
+    if (state_refuses(c, s, r, k, p->ack))
         o->verdict = SW_DELIV_STATE;
     else if (sc == SW_SEQ_BEYOND)
         o->verdict = SW_DELIV_WINDOW;

@@ -182,9 +182,14 @@ static int chain_class(const sw_event *ev)
     case SW_EV_TSECR_UNSENT_ECHO:
     case SW_EV_MAC_CHANGE:
         return json_is_true(json_object_get(ev->evidence, "in_window_data")) ? 1 : 0;
-    case SW_EV_SEQ_OUT_OF_WINDOW:
-        /* raised by a forged packet: it shows nothing of the real endpoints */
+    case SW_EV_SEQ_OUT_OF_WINDOW: {
+        /* raised by a forged packet, or by a segment the receiver's handshake state
+         * refused: it shows nothing of the real endpoints' sync */
+        const char *pos = json_string_value(json_object_get(ev->evidence, "position"));
+        if (pos && strcmp(pos, "handshake") == 0)
+            return 0;
         return json_is_true(json_object_get(ev->evidence, "sender_foreign")) ? 0 : 2;
+    }
     case SW_EV_DESYNC:
     case SW_EV_ACK_STORM:
         return 2;

@@ -465,7 +465,9 @@ static void handshake_refused(sw_checks *c, ck_flow *fs, const sw_flow *f, const
         return;
     ck_ev_s(e, "position", "handshake");
     ck_ev_s(e, "receiver_state", sw_tcp_state_name((sw_tcp_state)o->state_before[r]));
-    ck_ev_s(e, "reason", syn_sent ? "syn_sent_takes_only_a_syn" : "no_ack_in_syn_rcvd");
+    ck_ev_s(e, "reason", syn_sent ? "syn_sent_takes_only_a_syn"
+                         : (p->flags & SW_TH_ACK) ? "ack_does_not_acknowledge_syn"
+                                                  : "no_ack_in_syn_rcvd");
     ck_ev_u(e, "seq", p->seq);
     ck_ev_u(e, "len", ck_payload(p));
     if (p->flags & SW_TH_ACK)

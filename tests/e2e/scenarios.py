@@ -18,11 +18,14 @@ import time
 class Scenario:
     def __init__(self, name, kind, what, why, run, expect=(), families=(4, 6), late_capture=False,
                  stream_checks=(), forbid=(), topology="flat", capture="bridge", background=False,
-                 summary=()):
+                 summary=(), setup=None):
         self.name, self.kind, self.what, self.why, self.run = name, kind, what, why, run
         self.topology = topology        # "flat" (one link) or "routed" (server behind rtr)
         self.capture = capture          # "bridge" (the sensor's hub) or "client" (its eth0)
         self.background = background    # a second, untouched connection runs alongside
+        # setup(ctx): namespace settings made before the capture and the background
+        # connection start (e.g. TX checksum offload on the client's interface)
+        self.setup = setup
         # (key, minimum) pairs that both modes' --summary-json must reach, e.g.
         # ("defrag.reassembled", 1): proof that the scenario did what it says
         self.summary = list(summary)
@@ -108,6 +111,45 @@ def run_handshake_data(ctx):
     run_before_real_synack(ctx, "handshake_data")
 
 
+def run_handshake_rst_client(ctx):
+    # the forged RSTs reach the client while it is in SYN-SENT
+    run_before_real_synack(ctx, "handshake_rst_client")
+
+
+def run_handshake_rst_server(ctx):
+    """The client's packets after its SYN (the ACK of the SYN-ACK, its first
+    commands) are dropped in its own namespace (before the link) until the attacker
+    has reset the server's half-open connection: the server sits in SYN-RCVD when the
+    forged RST arrives. The client's retransmissions then reach a listener that no
+    longer knows the connection."""
+    run_client_ack_held(ctx, "handshake_rst_server", commands=4)
+
+
+def run_handshake_bad_ack(ctx):
+    # as above, the forged segment data whose ACK is not of the server's SYN-ACK; the
+    # half-open connection survives it and the real client completes it
+    run_client_ack_held(ctx, "handshake_bad_ack", commands=8, payload="INJECTED id")
+
+
+def run_client_ack_held(ctx, attack, commands, **how):
+    """The client's ACK and data held back in its namespace while the attacker acts on
+    the server's SYN-ACK (the server in SYN-RCVD), then released."""
+    ctx.nft("cli", "inet", "e2e_ack", """
+table inet e2e_ack {
+    chain client_ack_held {
+        type filter hook output priority 0; policy accept;
+        tcp dport %d tcp flags & (syn|ack) == ack drop
+    }
+}
+""" % ctx.port)
+    ctx.server("echo", accept_timeout=3)
+    att = ctx.attacker(attack, timeout=4, **how)
+    ctx.client("commands", count=commands, interval=0.15)
+    att.wait_event("inject", 5)
+    time.sleep(0.1)
+    ctx.nft_delete("cli", "inet", "e2e_ack")
+
+
 def run_early_desync(ctx):
     ctx.server("echo", conns=2, accept_timeout=6)
     ctx.attacker("early_desync", timeout=5)
@@ -168,7 +210,7 @@ def chaff_run(attack, **how):
     `chaff_inject` with the injected command) after 3 commands, the commands client."""
     def run(ctx):
         ctx.server("echo")
-        if attack == "chaff_inject":
+        if attack in ("chaff_inject", "csum_chaff_inject"):
             ctx.attacker(attack, after=3, payload="INJECTED cat /etc/shadow", **how)
         else:
             ctx.attacker(attack, after=3, **how)
@@ -180,6 +222,19 @@ run_ttl_chaff = chaff_run("chaff", chaff="ttl", ttl=1)
 run_ttl_chaff_inject = chaff_run("chaff_inject", chaff="ttl", ttl=1)
 run_paws_chaff = chaff_run("chaff", chaff="paws", paws_back=100000)
 run_paws_chaff_inject = chaff_run("chaff_inject", chaff="paws", paws_back=100000)
+run_csum_chaff_inject = chaff_run("csum_chaff_inject")
+
+
+def client_offload_on(ctx):
+    # TX checksum offload on the client's interface: its outgoing packets carry
+    # partial checksums (the pseudo-header sum) at its own packet tap
+    ctx.lab.nsx("cli", "ethtool", "-K", "eth0", "tx", "on")
+
+
+def run_offload_injection(ctx):
+    ctx.server("echo")
+    ctx.attacker("inject_data", after=3, payload="INJECTED cat /etc/shadow")
+    ctx.client("commands", count=12, interval=0.15)
 
 
 # ----------------------------------------------------------------------------- benign
@@ -416,6 +471,53 @@ SCENARIOS = [
              "command (current TSval) over the same range",
              "the chaff never arrived, so the injection is judged against the real client's bytes",
              run_paws_chaff_inject, expect=[["insertion_attempt"], INJECTION], background=True),
+    Scenario("csum_chaff_injection", "attack",
+             "after 3 commands the attacker sends a copy with a wrong TCP checksum carrying the "
+             "real client's next commands over the range of the injected command, the injected "
+             "command itself 5 ms later, and 5 ms after it a second bad-checksum copy right "
+             "behind the injection; the server's kernel drops both chaff copies and executes "
+             "the command, the real client's next command covers it",
+             "bad-checksum copies never reach the receiver: dropped and counted "
+             "(checksum_errors), never a version; the injection is judged against the real "
+             "client's bytes",
+             run_csum_chaff_inject, expect=[INJECTION], background=True,
+             summary=[("checksum_errors", 2)]),
+    Scenario("handshake_rst_client", "attack",
+             "the server's first SYN-ACK is lost before the link; on the client's SYN the "
+             "attacker sends, as the server, an RST without ACK (Linux in SYN-SENT drops it) "
+             "and then an RST-ACK acknowledging the SYN (the client's kernel takes it: "
+             "connect() fails with ECONNREFUSED); the server's retransmitted SYN-ACK follows",
+             "an RST an end in SYN-SENT rejects is out of window at the handshake; one it "
+             "accepts is forged when its side then answers the SYN",
+             run_handshake_rst_client, expect=[["rst_out_of_window"], ["rst_injection"]],
+             background=True),
+    Scenario("handshake_rst_server", "attack",
+             "the client's ACK of the SYN-ACK is held back in its namespace; on the server's "
+             "SYN-ACK the attacker sends, as the client, an RST at the server's rcv_nxt; "
+             "Linux's request socket takes it and drops the half-open connection, and the "
+             "listener resets the real client's retransmitted data",
+             "an RST the end in SYN-RCVD accepts is forged when its side then goes on with "
+             "the handshake (the ACK of the SYN-ACK, data)",
+             run_handshake_rst_server, expect=[["rst_injection"]], background=True),
+    Scenario("handshake_bad_ack", "attack",
+             "the client's ACK of the SYN-ACK is held back in its namespace; on the server's "
+             "SYN-ACK the attacker sends, as the client, a command at the right sequence "
+             "number whose ACK is 100000 past the server's ISN + 1; Linux's request socket "
+             "hands it to the listener, which resets it, and the real client then completes "
+             "the handshake and sends its commands over the same range",
+             "an end in SYN-RCVD takes data only with the ACK of its SYN-ACK: the segment is "
+             "refused (position handshake, reason ack_does_not_acknowledge_syn)",
+             run_handshake_bad_ack, expect=[["seq_out_of_window"]],
+             forbid=["desync", "ack_storm", "session_takeover"], background=True),
+    Scenario("offload_injection", "attack",
+             "TX checksum offload on the client's interface and the capture taken there "
+             "(tcpdump and the live sensor in the client's namespace); after 3 commands the "
+             "attacker inserts a command as the client (the hub floods it to the client's "
+             "interface too), the server executes it",
+             "--checksum auto learns the offloading client and keeps its partial-checksum "
+             "packets, so the real client's bytes that cover the injection are seen",
+             run_offload_injection, expect=[INJECTION], capture="client", background=True,
+             setup=client_offload_on, summary=[("checksum.offload_accepted", 10)]),
     # --- benign ----------------------------------------------------------------------
     Scenario("bulk_clean", "benign",
              "16 connections (4 at a time) each carrying 50 KB-800 KB of known data in each direction",
