@@ -59,7 +59,8 @@ uint32_t ck_fp_diff(const ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o)
 
 int ck_fp_foreign(uint32_t marks)
 {
-    return __builtin_popcount(marks & CK_FP_STRONG) >= 2;
+    uint32_t s = marks & CK_FP_STRONG;
+    return (s & (s - 1)) != 0;        /* two strong marks or more (no libgcc popcount call) */
 }
 
 static void mac_str(const uint8_t m[6], char out[18])
