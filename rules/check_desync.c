@@ -116,6 +116,14 @@ static void storm_count(sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pk
     }
 }
 
+/* The packet's fingerprint is not its sender's: two strong marks, or timestamps
+ * missing although the connection negotiated them. */
+static int foreign_or_no_ts(const ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o)
+{
+    uint32_t marks = ck_fp_diff(fs, f, o);
+    return ck_fp_foreign(marks) || (marks & CK_FP_TS_MISSING);
+}
+
 void ck_desync_packet(sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o)
 {
     if (fs->confused)
@@ -127,17 +135,23 @@ void ck_desync_packet(sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_
      * someone else) and is judged. */
     if (ck_reordered(f, &fs->d[o->dir], o))
         return;
-    uint32_t marks = ck_fp_diff(fs, f, o);
     if (o->verdict == SW_DELIV_TTL || o->verdict == SW_DELIV_PAWS ||
-        o->verdict == SW_DELIV_CHECKSUM || ck_fp_foreign(marks) || (marks & CK_FP_TS_MISSING))
+        o->verdict == SW_DELIV_CHECKSUM)
         return;                       /* not the real endpoint's own packet */
+    /* Only the real endpoint's own packets count, either way (a forged one neither
+     * adds to nor clears the count). The fingerprint comparison is asked only when
+     * its answer changes something: most packets are acceptable and find the count
+     * at zero already. unacceptable() reads state only. */
     const char *why = unacceptable(fs, f, o);
     ck_dir *sd = &fs->d[o->dir];
     if (!why) {
-        if (o->seq_class != SW_SEQ_UNKNOWN && !(o->pkt->flags & (SW_TH_SYN | SW_TH_RST)))
+        if (sd->unacc && o->seq_class != SW_SEQ_UNKNOWN &&
+            !(o->pkt->flags & (SW_TH_SYN | SW_TH_RST)) && !foreign_or_no_ts(fs, f, o))
             sd->unacc = 0;
         return;
     }
+    if (foreign_or_no_ts(fs, f, o))
+        return;
     if (sd->unacc < UINT8_MAX)
         sd->unacc++;
     if (ck_pure_ack(o->pkt))
