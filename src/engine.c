@@ -173,7 +173,7 @@ static void emit(sw_engine *e, json_t *doc, const sw_alert_keys *k, uint64_t ts_
         if (e->jsonl)
             in_json = sw_jsonl_write(e->jsonl, text) == 0;
         if (e->writer)
-            sw_store_writer_push_ex(e->writer, text, in_json ? SW_PUSH_ELSEWHERE : 0);
+            sw_store_writer_push_doc(e->writer, doc, text, in_json ? SW_PUSH_ELSEWHERE : 0);
         if (e->alert_cb) {
             const sw_event_def *def = sw_event_def_get(id);
             sw_alert a;
