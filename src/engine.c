@@ -73,7 +73,7 @@ struct sw_engine {
     /* One packet's alert group (sw_event.group_more): the alerting members, until the
      * group's last event; then one alert record (the most severe member, the others
      * in hijack.also). */
-    struct grp_member { sw_event ev; sw_rule_match m; json_t *doc; } grp[GROUP_MAX];
+    struct grp_member { sw_event ev; sw_rule_match m; json_t *doc; sw_alert_keys k; } grp[GROUP_MAX];
     int grp_n;
 };
 
@@ -136,9 +136,9 @@ static sw_ruleset *load_rules(const sw_config *cfg, char *err, size_t errlen)
 
 /* Write one rendered document to every sink. ts_us/event/flow/ports come from the
  * document's event; update marks a fold's closing update. */
-static void emit(sw_engine *e, json_t *doc, uint64_t ts_us, sw_event_id id, const sw_rule_match *m,
-                 const char *etype, uint64_t flow_id, uint32_t conn_instance, uint16_t sport,
-                 uint16_t dport, int update);
+static void emit(sw_engine *e, json_t *doc, const sw_alert_keys *k, uint64_t ts_us, sw_event_id id,
+                 const sw_rule_match *m, const char *etype, uint64_t flow_id,
+                 uint32_t conn_instance, uint16_t sport, uint16_t dport, int update);
 
 /* Render and deliver one record to every sink; *keep (if not NULL) gets a reference
  * to the document. */
@@ -149,20 +149,22 @@ static void deliver(sw_engine *e, const sw_event *ev, const sw_rule_match *m, co
      * not depend on how connections interleave, e.g. with --workers); an event without
      * one gets a run-wide number from a separate range. */
     uint64_t ordinal = ev->ordinal ? ev->ordinal : (1ull << 63) | ++e->ordinal;
-    json_t *doc = sw_alert_to_json_ex(ev, m, etype, e->sensor, ordinal, e->pcap_filename);
+    sw_alert_keys k;
+    json_t *doc = sw_alert_to_json_keys(ev, m, etype, e->sensor, ordinal, e->pcap_filename, &k);
     if (!doc)
         return;
     if (m)                               /* an alert: its incident links */
         sw_incidents_note(e->inc, ev->flow_id, ev->conn_instance, ev->id, doc);
-    emit(e, doc, ev->ts_us, ev->id, m, etype, ev->flow_id, ev->conn_instance, ev->sport, ev->dport, 0);
+    emit(e, doc, &k, ev->ts_us, ev->id, m, etype, ev->flow_id, ev->conn_instance, ev->sport, ev->dport, 0);
     if (keep)
         *keep = json_incref(doc);
     json_decref(doc);
 }
 
-static void emit(sw_engine *e, json_t *doc, uint64_t ts_us, sw_event_id id, const sw_rule_match *m,
-                 const char *etype, uint64_t flow_id, uint32_t conn_instance, uint16_t sport,
-                 uint16_t dport, int update)
+/* k: the document's addresses and alert_id as rendered (not read back from doc). */
+static void emit(sw_engine *e, json_t *doc, const sw_alert_keys *k, uint64_t ts_us, sw_event_id id,
+                 const sw_rule_match *m, const char *etype, uint64_t flow_id,
+                 uint32_t conn_instance, uint16_t sport, uint16_t dport, int update)
 {
     char *text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
     if (text) {
@@ -171,10 +173,9 @@ static void emit(sw_engine *e, json_t *doc, uint64_t ts_us, sw_event_id id, cons
         if (e->jsonl)
             in_json = sw_jsonl_write(e->jsonl, text) == 0;
         if (e->writer)
-            sw_store_writer_push_ex(e->writer, text, in_json ? SW_PUSH_ELSEWHERE : 0);
+            sw_store_writer_push_doc(e->writer, doc, text, in_json ? SW_PUSH_ELSEWHERE : 0);
         if (e->alert_cb) {
             const sw_event_def *def = sw_event_def_get(id);
-            char src[64], dst[64];
             sw_alert a;
             memset(&a, 0, sizeof(a));
             a.ts_us = ts_us;
@@ -192,16 +193,11 @@ static void emit(sw_engine *e, json_t *doc, uint64_t ts_us, sw_event_id id, cons
                 a.msg = def->description;
             }
             a.flow_id = flow_id;
-            json_t *v = json_object_get(doc, "src_ip");
-            snprintf(src, sizeof(src), "%s", json_is_string(v) ? json_string_value(v) : "");
-            v = json_object_get(doc, "dest_ip");
-            snprintf(dst, sizeof(dst), "%s", json_is_string(v) ? json_string_value(v) : "");
-            a.src_ip = src;
-            a.dest_ip = dst;
+            a.src_ip = k->src_ip;
+            a.dest_ip = k->dest_ip;
             a.src_port = sport;
             a.dest_port = dport;
-            v = json_object_get(doc, "alert_id");
-            a.alert_id = json_is_string(v) ? json_string_value(v) : "";
+            a.alert_id = k->alert_id;
             a.json = text;
             a.host_tag = sw_shard_host_tag(e->shard, flow_id);   /* one worker only */
             a.conn_instance = conn_instance;
@@ -209,6 +205,12 @@ static void emit(sw_engine *e, json_t *doc, uint64_t ts_us, sw_event_id id, cons
         }
         free(text);
     }
+}
+
+/* A string member's text into out ("" if it is not a string). */
+static void copy_text(char *out, size_t len, const json_t *v)
+{
+    snprintf(out, len, "%s", json_is_string(v) ? json_string_value(v) : "");
 }
 
 /* A fold closes after absorbing repeats: one update of its first alert. */
@@ -259,9 +261,14 @@ static void on_fold_close(void *user, json_t *doc, const sw_fold_info *info)
     uint16_t sport = (uint16_t)json_integer_value(json_object_get(doc, "src_port"));
     uint16_t dport = (uint16_t)json_integer_value(json_object_get(doc, "dest_port"));
     uint32_t inst = (uint32_t)json_integer_value(json_object_get(h, "conn_instance"));
+    /* the fold's stored document (rendered when its first alert was): its keys */
+    sw_alert_keys k;
+    copy_text(k.src_ip, sizeof k.src_ip, json_object_get(doc, "src_ip"));
+    copy_text(k.dest_ip, sizeof k.dest_ip, json_object_get(doc, "dest_ip"));
+    copy_text(k.alert_id, sizeof k.alert_id, json_object_get(doc, "alert_id"));
     e->updates++;
     sw_incidents_update(e->inc, flow, inst, doc);
-    emit(e, doc, info->first_us, id < 0 ? SW_EV_COUNT : (sw_event_id)id, &m, "alert", flow,
+    emit(e, doc, &k, info->first_us, id < 0 ? SW_EV_COUNT : (sw_event_id)id, &m, "alert", flow,
          inst, sport, dport, 1);
 }
 
@@ -320,7 +327,7 @@ static void group_flush(sw_engine *e)
             json_decref(also);
         e->alerts++;
         sw_incidents_note(e->inc, pm->ev.flow_id, pm->ev.conn_instance, pm->ev.id, pm->doc);
-        emit(e, pm->doc, pm->ev.ts_us, pm->ev.id, &pm->m, "alert", pm->ev.flow_id,
+        emit(e, pm->doc, &pm->k, pm->ev.ts_us, pm->ev.id, &pm->m, "alert", pm->ev.flow_id,
              pm->ev.conn_instance, pm->ev.sport, pm->ev.dport, 0);
         sw_fold_open(e->fold, &pm->ev, pm->m.gid, pm->m.sid, pm->doc);
     }
@@ -338,7 +345,7 @@ static void group_add(sw_engine *e, const sw_event *ev, const sw_rule_match *m)
         group_flush(e);                  /* cannot happen with today's checks */
     struct grp_member *g = &e->grp[e->grp_n++];
     uint64_t ordinal = ev->ordinal ? ev->ordinal : (1ull << 63) | ++e->ordinal;
-    g->doc = sw_alert_to_json_ex(ev, m, "alert", e->sensor, ordinal, e->pcap_filename);
+    g->doc = sw_alert_to_json_keys(ev, m, "alert", e->sensor, ordinal, e->pcap_filename, &g->k);
     g->ev = *ev;                         /* the fold key needs the evidence only */
     g->ev.evidence = json_incref(ev->evidence);
     g->ev.packets = g->ev.related = g->ev.ruled_out = NULL;

@@ -360,6 +360,13 @@ json_t *sw_alert_to_json(const sw_event *ev, const sw_rule_match *m, const char 
 json_t *sw_alert_to_json_ex(const sw_event *ev, const sw_rule_match *m, const char *event_type,
                             const char *sensor, uint64_t ordinal, const char *pcap_filename)
 {
+    return sw_alert_to_json_keys(ev, m, event_type, sensor, ordinal, pcap_filename, NULL);
+}
+
+json_t *sw_alert_to_json_keys(const sw_event *ev, const sw_rule_match *m, const char *event_type,
+                              const char *sensor, uint64_t ordinal, const char *pcap_filename,
+                              sw_alert_keys *keys)
+{
     if (!ev)
         return NULL;
     if (!event_type)
@@ -367,12 +374,17 @@ json_t *sw_alert_to_json_ex(const sw_event *ev, const sw_rule_match *m, const ch
     const sw_event_def *def = sw_event_def_get(ev->id);
     const char *evname = def && def->name ? def->name : "unknown";
 
-    char ts[40], src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], id[37];
+    char ts[40], src[SW_IP_TEXT_MAX], dst[SW_IP_TEXT_MAX], id[37];
     sw_format_timestamp(ev->ts_us, ts, sizeof ts);
     format_ip(ev->ip_version, ev->src_ip, src, sizeof src);
     format_ip(ev->ip_version, ev->dst_ip, dst, sizeof dst);
     sw_alert_id(sensor ? sensor : "", ev->flow_id, ev->conn_instance, ev->ts_us, m ? m->sid : 0,
                 evname, ordinal, id);
+    if (keys) {
+        memcpy(keys->src_ip, src, sizeof src);
+        memcpy(keys->dest_ip, dst, sizeof dst);
+        memcpy(keys->alert_id, id, sizeof id);
+    }
 
     json_t *doc = json_object();
     json_object_set_new(doc, "timestamp", json_string(ts));

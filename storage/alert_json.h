@@ -17,6 +17,18 @@ json_t *sw_alert_to_json(const sw_event *ev, const sw_rule_match *m, const char 
 json_t *sw_alert_to_json_ex(const sw_event *ev, const sw_rule_match *m, const char *event_type,
                             const char *sensor, uint64_t ordinal, const char *pcap_filename);
 
+/* The document's fields a caller needs again (the observer callback, the store's
+ * index), as they were rendered, so nobody reads them back out of the document. */
+#define SW_IP_TEXT_MAX 46        /* INET6_ADDRSTRLEN */
+typedef struct sw_alert_keys {
+    char src_ip[SW_IP_TEXT_MAX], dest_ip[SW_IP_TEXT_MAX];
+    char alert_id[37];
+} sw_alert_keys;
+/* sw_alert_to_json_ex that also fills *keys (if not NULL). */
+json_t *sw_alert_to_json_keys(const sw_event *ev, const sw_rule_match *m, const char *event_type,
+                              const char *sensor, uint64_t ordinal, const char *pcap_filename,
+                              sw_alert_keys *keys);
+
 /* Community ID v1 of a flow, "1:" + base64(SHA-1), seed 0 for EVE. Addresses are 4
  * or 16 bytes in network order. 0, or -1 if out is too small. */
 #define SW_COMMUNITY_ID_LEN 32   /* "1:" + 28 characters + NUL, rounded up */

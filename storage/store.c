@@ -567,21 +567,18 @@ static int is_fold_update(const json_t *hijack)
     return json_is_object(fold) && json_is_true(json_object_get(fold, "final"));
 }
 
-static void bind_str(sqlite3_stmt *st, int i, const json_t *obj, const char *key)
+static void bind_text(sqlite3_stmt *st, int i, const sw_store_text *t)
 {
-    const json_t *v = obj ? json_object_get(obj, key) : NULL;
-    if (json_is_string(v))
-        sqlite3_bind_text(st, i, json_string_value(v), (int)json_string_length(v),
-                          SQLITE_TRANSIENT);
+    if (t->p)
+        sqlite3_bind_text(st, i, t->p, (int)t->n, SQLITE_TRANSIENT);
     else
         sqlite3_bind_null(st, i);
 }
 
-static void bind_int(sqlite3_stmt *st, int i, const json_t *obj, const char *key)
+static void bind_row_int(sqlite3_stmt *st, int i, const sw_store_row *r, int k)
 {
-    const json_t *v = obj ? json_object_get(obj, key) : NULL;
-    if (json_is_integer(v))
-        sqlite3_bind_int64(st, i, (sqlite3_int64)json_integer_value(v));
+    if (r->have_i & (1u << k))
+        sqlite3_bind_int64(st, i, (sqlite3_int64)r->i[k]);
     else
         sqlite3_bind_null(st, i);
 }
@@ -617,30 +614,22 @@ int sw_store_alert_id(const json_t *doc, char *out, size_t len)
  * chain point to it — only rows of the same connection (flow_id and sensor), so a
  * document ingested from elsewhere cannot claim other connections' alerts. Also for
  * a parent already stored (ingesting a file again). */
-static int link_chain(sqlite3 *db, const json_t *doc, const json_t *hijack, char *err,
-                      size_t errlen)
+static int link_chain(sqlite3 *db, const sw_store_row *r, char *err, size_t errlen)
 {
-    const json_t *inc = json_object_get(hijack, "incident");
-    const json_t *id = json_object_get(inc, "id"), *chain = json_object_get(inc, "chain");
-    if (!json_is_string(id) || !json_is_array(chain) || json_array_size(chain) == 0)
-        return 0;
-    char *text = json_dumps(chain, JSON_COMPACT);
-    sqlite3_stmt *st = text ? cached_stmt(db, link_chain_sql) : NULL;
+    sqlite3_stmt *st = cached_stmt(db, link_chain_sql);
     if (!st) {
-        snprintf(err, errlen, "%s", text ? sqlite3_errmsg(db) : "out of memory");
-        free(text);
+        snprintf(err, errlen, "%s", sqlite3_errmsg(db));
         return -1;
     }
-    sqlite3_bind_text(st, 1, json_string_value(id), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, text, -1, SQLITE_TRANSIENT);
-    bind_int(st, 3, doc, "flow_id");               /* only rows of its own connection */
-    bind_str(st, 4, doc, json_is_string(json_object_get(doc, "sensor")) ? "sensor" : "host");
+    bind_text(st, 1, &r->t[SW_ROW_LINK_ID]);
+    bind_text(st, 2, &r->t[SW_ROW_LINK_CHAIN]);
+    bind_row_int(st, 3, r, SW_ROW_FLOW_ID);       /* only rows of its own connection */
+    bind_text(st, 4, &r->t[SW_ROW_SENSOR]);
     int rc = sqlite3_step(st);
     if (rc != SQLITE_DONE)
         snprintf(err, errlen, "%s", sqlite3_errmsg(db));
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
-    free(text);
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
@@ -649,111 +638,175 @@ int sw_store_insert(sqlite3 *db, const json_t *doc, const char *text, char *err,
     return sw_store_insert_run(db, doc, text, 0, err, errlen);
 }
 
-int sw_store_insert_run(sqlite3 *db, const json_t *doc, const char *text, int64_t run_id,
-                        char *err, size_t errlen)
+/* A string member as a row text (NULL p when absent or not a string). */
+static void text_of(sw_store_text *t, const json_t *obj, const char *key)
 {
+    const json_t *v = obj ? json_object_get(obj, key) : NULL;
+    t->p = json_is_string(v) ? json_string_value(v) : NULL;
+    t->n = t->p ? json_string_length(v) : 0;
+}
+
+static void text_set(sw_store_text *t, const char *s)
+{
+    t->p = s;
+    t->n = s ? strlen(s) : 0;
+}
+
+static void int_of(sw_store_row *r, int k, const json_t *obj, const char *key)
+{
+    const json_t *v = obj ? json_object_get(obj, key) : NULL;
+    if (json_is_integer(v)) {
+        r->i[k] = (int64_t)json_integer_value(v);
+        r->have_i |= 1u << k;
+    }
+}
+
+void sw_store_row_clear(sw_store_row *row)
+{
+    if (row) {
+        free(row->chain);
+        row->chain = NULL;
+    }
+}
+
+int sw_store_row_from_doc(const json_t *doc, sw_store_row *r, char *err, size_t errlen)
+{
+    memset(r, 0, offsetof(sw_store_row, idbuf));
     if (!json_is_object(doc)) {
         snprintf(err, errlen, "not a JSON object");
         return -1;
     }
-    char id[SW_STORE_ALERT_ID_MAX + 1];
-    if (sw_store_alert_id(doc, id, sizeof id) != 0) {
+    if (sw_store_alert_id(doc, r->idbuf, sizeof r->idbuf) != 0) {
         snprintf(err, errlen, "alert_id must be a non-empty string of at most %d bytes",
                  SW_STORE_ALERT_ID_MAX);
         return -1;
     }
-    uint64_t ts_us;
+    text_set(&r->t[SW_ROW_ALERT_ID], r->idbuf);
     const char *ts_text = json_string_value(json_object_get(doc, "timestamp"));
-    if (!ts_text || sw_parse_timestamp(ts_text, &ts_us) != 0) {
+    if (!ts_text || sw_parse_timestamp(ts_text, &r->ts_us) != 0) {
         snprintf(err, errlen, "missing or unreadable timestamp");
         return -1;
     }
-    char ts[40];
-    sw_format_timestamp(ts_us, ts, sizeof ts);
+    sw_format_timestamp(r->ts_us, r->tsbuf, sizeof r->tsbuf);
+    text_set(&r->t[SW_ROW_TS], r->tsbuf);
 
-    char *owned = NULL;
-    if (!text) {
-        owned = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
-        if (!owned) {
-            snprintf(err, errlen, "out of memory");
-            return -2;
-        }
-        text = owned;
-    }
     const json_t *alert = json_object_get(doc, "alert");
     if (!json_is_object(alert))
         alert = NULL;
     const json_t *hijack = json_object_get(doc, "hijack");
     if (!json_is_object(hijack))
         hijack = NULL;
-    sqlite3_stmt *st = cached_stmt(db, is_fold_update(hijack) ? upsert_sql : insert_sql);
-    if (!st) {
-        snprintf(err, errlen, "%s", sqlite3_errmsg(db));
-        free(owned);
-        return -2;
-    }
-
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, ts, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 3, (sqlite3_int64)ts_us);
+    r->ours = hijack != NULL;
+    r->fold_update = is_fold_update(hijack);
     if (hijack) {
-        bind_str(st, 4, hijack, "event");
+        text_of(&r->t[SW_ROW_EVENT], hijack, "event");
     } else {
         /* an outside record: the seqwatch event its signature or anomaly means */
-        const char *mapped = NULL;
         const json_t *an = json_object_get(doc, "anomaly");
         if (alert && json_is_integer(json_object_get(alert, "signature_id")))
-            mapped = sw_eve_map_sid((uint32_t)json_integer_value(json_object_get(alert, "gid")),
-                                    (uint32_t)json_integer_value(json_object_get(alert, "signature_id")));
+            text_set(&r->t[SW_ROW_EVENT],
+                     sw_eve_map_sid((uint32_t)json_integer_value(json_object_get(alert, "gid")),
+                                    (uint32_t)json_integer_value(json_object_get(alert, "signature_id"))));
         else if (json_is_object(an))
-            mapped = sw_eve_map_name(json_string_value(json_object_get(an, "event")));
-        if (mapped)
-            sqlite3_bind_text(st, 4, mapped, -1, SQLITE_STATIC);
+            text_set(&r->t[SW_ROW_EVENT], sw_eve_map_name(json_string_value(json_object_get(an, "event"))));
     }
-    bind_str(st, 5, doc, "event_type");
-    bind_int(st, 6, alert, "signature_id");
-    bind_int(st, 7, alert, "gid");
-    bind_int(st, 8, alert, "rev");
-    bind_str(st, 9, alert, "signature");
+    text_of(&r->t[SW_ROW_EVENT_TYPE], doc, "event_type");
+    int_of(r, SW_ROW_SID, alert, "signature_id");
+    int_of(r, SW_ROW_GID, alert, "gid");
+    int_of(r, SW_ROW_REV, alert, "rev");
+    text_of(&r->t[SW_ROW_SIGNATURE], alert, "signature");
     if (!alert && !hijack) {
         /* a Suricata anomaly record has no signature: show its type and event there */
         const json_t *an = json_object_get(doc, "anomaly");
         const char *atype = json_string_value(json_object_get(an, "type"));
         const char *aev = json_string_value(json_object_get(an, "event"));
         if (aev) {
-            char sig[160];
-            snprintf(sig, sizeof sig, "anomaly %s%s%s", atype ? atype : "", atype ? " " : "", aev);
-            sqlite3_bind_text(st, 9, sig, -1, SQLITE_TRANSIENT);
+            snprintf(r->sigbuf, sizeof r->sigbuf, "anomaly %s%s%s", atype ? atype : "",
+                     atype ? " " : "", aev);
+            text_set(&r->t[SW_ROW_SIGNATURE], r->sigbuf);
         }
     }
-    bind_str(st, 10, alert, "category");
-    bind_int(st, 11, alert, "severity");
-    bind_str(st, 12, doc, "src_ip");
-    bind_int(st, 13, doc, "src_port");
-    bind_str(st, 14, doc, "dest_ip");
-    bind_int(st, 15, doc, "dest_port");
-    bind_str(st, 16, doc, "proto");
-    bind_int(st, 17, doc, "flow_id");
+    text_of(&r->t[SW_ROW_CATEGORY], alert, "category");
+    int_of(r, SW_ROW_SEVERITY, alert, "severity");
+    text_of(&r->t[SW_ROW_SRC_IP], doc, "src_ip");
+    int_of(r, SW_ROW_SRC_PORT, doc, "src_port");
+    text_of(&r->t[SW_ROW_DEST_IP], doc, "dest_ip");
+    int_of(r, SW_ROW_DEST_PORT, doc, "dest_port");
+    text_of(&r->t[SW_ROW_PROTO], doc, "proto");
+    int_of(r, SW_ROW_FLOW_ID, doc, "flow_id");
     /* Suricata names its sensor "host" (sensor-name in suricata.yaml). */
-    if (json_is_string(json_object_get(doc, "sensor")))
-        bind_str(st, 18, doc, "sensor");
-    else
-        bind_str(st, 18, doc, "host");
-    sqlite3_bind_text(st, 19, hijack ? "seqwatch" : "suricata", -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 20, text, -1, SQLITE_TRANSIENT);
-    const char *cid = json_string_value(json_object_get(doc, "community_id"));
-    char cbuf[SW_COMMUNITY_ID_LEN];
+    text_of(&r->t[SW_ROW_SENSOR], doc,
+            json_is_string(json_object_get(doc, "sensor")) ? "sensor" : "host");
+    text_of(&r->t[SW_ROW_COMMUNITY_ID], doc, "community_id");
     const json_t *sp = json_object_get(doc, "src_port"), *dp = json_object_get(doc, "dest_port");
-    if (!cid && json_is_integer(sp) && json_is_integer(dp) &&
+    if (!r->t[SW_ROW_COMMUNITY_ID].p && json_is_integer(sp) && json_is_integer(dp) &&
         community_id_of(json_string_value(json_object_get(doc, "src_ip")), (long)json_integer_value(sp),
                         json_string_value(json_object_get(doc, "dest_ip")), (long)json_integer_value(dp),
-                        json_string_value(json_object_get(doc, "proto")), cbuf, sizeof cbuf) == 0)
-        cid = cbuf;
-    if (cid)
-        sqlite3_bind_text(st, 21, cid, -1, SQLITE_TRANSIENT);
+                        json_string_value(json_object_get(doc, "proto")), r->cidbuf, sizeof r->cidbuf) == 0)
+        text_set(&r->t[SW_ROW_COMMUNITY_ID], r->cidbuf);
+    text_of(&r->t[SW_ROW_INCIDENT_ID], hijack, "incident_id");
+    const json_t *inc = hijack ? json_object_get(hijack, "incident") : NULL;
+    const json_t *lid = json_object_get(inc, "id"), *chain = json_object_get(inc, "chain");
+    if (json_is_string(lid) && json_is_array(chain) && json_array_size(chain) > 0) {
+        r->chain = json_dumps(chain, JSON_COMPACT);
+        if (!r->chain) {
+            snprintf(err, errlen, "out of memory");
+            return -2;
+        }
+        text_of(&r->t[SW_ROW_LINK_ID], inc, "id");
+        text_set(&r->t[SW_ROW_LINK_CHAIN], r->chain);
+    }
+    return 0;
+}
+
+int sw_store_insert_run(sqlite3 *db, const json_t *doc, const char *text, int64_t run_id,
+                        char *err, size_t errlen)
+{
+    sw_store_row row;
+    int r = sw_store_row_from_doc(doc, &row, err, errlen);
+    char *owned = NULL;
+    if (r == 0 && !text) {
+        owned = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        if (!owned) {
+            snprintf(err, errlen, "out of memory");
+            r = -2;
+        }
+        text = owned;
+    }
+    if (r == 0)
+        r = sw_store_insert_row(db, &row, text, run_id, err, errlen);
+    sw_store_row_clear(&row);
+    free(owned);
+    return r;
+}
+
+int sw_store_insert_row(sqlite3 *db, const sw_store_row *r, const char *text, int64_t run_id,
+                        char *err, size_t errlen)
+{
+    sqlite3_stmt *st = cached_stmt(db, r->fold_update ? upsert_sql : insert_sql);
+    if (!st) {
+        snprintf(err, errlen, "%s", sqlite3_errmsg(db));
+        return -2;
+    }
+    static const struct { int col, k; } texts[] = {
+        { 1, SW_ROW_ALERT_ID }, { 2, SW_ROW_TS }, { 4, SW_ROW_EVENT }, { 5, SW_ROW_EVENT_TYPE },
+        { 9, SW_ROW_SIGNATURE }, { 10, SW_ROW_CATEGORY }, { 12, SW_ROW_SRC_IP },
+        { 14, SW_ROW_DEST_IP }, { 16, SW_ROW_PROTO }, { 18, SW_ROW_SENSOR },
+        { 21, SW_ROW_COMMUNITY_ID }, { 23, SW_ROW_INCIDENT_ID },
+    };
+    static const struct { int col, k; } ints[] = {
+        { 6, SW_ROW_SID }, { 7, SW_ROW_GID }, { 8, SW_ROW_REV }, { 11, SW_ROW_SEVERITY },
+        { 13, SW_ROW_SRC_PORT }, { 15, SW_ROW_DEST_PORT }, { 17, SW_ROW_FLOW_ID },
+    };
+    for (size_t k = 0; k < sizeof texts / sizeof texts[0]; k++)
+        bind_text(st, texts[k].col, &r->t[texts[k].k]);
+    for (size_t k = 0; k < sizeof ints / sizeof ints[0]; k++)
+        bind_row_int(st, ints[k].col, r, ints[k].k);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)r->ts_us);
+    sqlite3_bind_text(st, 19, r->ours ? "seqwatch" : "suricata", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 20, text, -1, SQLITE_TRANSIENT);
     if (run_id > 0)
         sqlite3_bind_int64(st, 22, run_id);
-    bind_str(st, 23, hijack, "incident_id");
 
     int rc = sqlite3_step(st);
     int result;
@@ -768,9 +821,8 @@ int sw_store_insert_run(sqlite3 *db, const json_t *doc, const char *text, int64_
     }
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
-    if (result >= 0 && hijack && link_chain(db, doc, hijack, err, errlen) != 0)
+    if (result >= 0 && r->ours && r->t[SW_ROW_LINK_ID].p && link_chain(db, r, err, errlen) != 0)
         result = -2;
-    free(owned);
     return result;
 }
 

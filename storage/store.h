@@ -39,6 +39,37 @@ int sw_store_insert(sqlite3 *db, const json_t *doc, const char *text, char *err,
 int sw_store_insert_run(sqlite3 *db, const json_t *doc, const char *text, int64_t run_id,
                         char *err, size_t errlen);
 
+/* An alert's index columns, taken from its document once (on the producer's side,
+ * so the writer thread never parses the text again). A text with p NULL is SQL
+ * NULL; the texts point into the document or into the row's buffers (chain is
+ * owned: sw_store_row_clear). */
+typedef struct sw_store_text { const char *p; size_t n; } sw_store_text;
+enum {
+    SW_ROW_ALERT_ID, SW_ROW_TS, SW_ROW_EVENT, SW_ROW_EVENT_TYPE, SW_ROW_SIGNATURE,
+    SW_ROW_CATEGORY, SW_ROW_SRC_IP, SW_ROW_DEST_IP, SW_ROW_PROTO, SW_ROW_SENSOR,
+    SW_ROW_COMMUNITY_ID, SW_ROW_INCIDENT_ID, SW_ROW_LINK_ID, SW_ROW_LINK_CHAIN,
+    SW_ROW_NTEXT
+};
+enum { SW_ROW_SID, SW_ROW_GID, SW_ROW_REV, SW_ROW_SEVERITY, SW_ROW_SRC_PORT,
+       SW_ROW_DEST_PORT, SW_ROW_FLOW_ID, SW_ROW_NINT };
+typedef struct sw_store_row {
+    sw_store_text t[SW_ROW_NTEXT];   /* LINK_ID/LINK_CHAIN: hijack.incident's id and chain */
+    int64_t i[SW_ROW_NINT];
+    unsigned have_i;                 /* bit k: i[k] is set (else SQL NULL) */
+    uint64_t ts_us;
+    int ours;                        /* a seqwatch document (source column) */
+    int fold_update;                 /* a fold's closing update: upsert */
+    char *chain;                     /* owned text of LINK_CHAIN */
+    char idbuf[SW_STORE_ALERT_ID_MAX + 1], tsbuf[40], sigbuf[160], cidbuf[32];
+} sw_store_row;
+/* Fill *row from doc (valid while doc lives). 0, or -1 the document is unusable (err
+ * says why), -2 out of memory. Clear the row after either. */
+int sw_store_row_from_doc(const json_t *doc, sw_store_row *row, char *err, size_t errlen);
+void sw_store_row_clear(sw_store_row *row);
+/* sw_store_insert_run of a row and its document's text (required). */
+int sw_store_insert_row(sqlite3 *db, const sw_store_row *row, const char *text, int64_t run_id,
+                        char *err, size_t errlen);
+
 /* The id a document is stored under: its "alert_id", or, when it has none (Suricata
  * EVE records), a content hash (sha256 of the compact key-sorted dump, UUID form).
  * Returns -1 if alert_id is present but unusable. */
@@ -97,6 +128,11 @@ void sw_store_writer_push(sw_store_writer *w, const char *json_text);
  * JSON lines), so losing it here does not lose it altogether. */
 #define SW_PUSH_ELSEWHERE 1u
 void sw_store_writer_push_ex(sw_store_writer *w, const char *json_text, unsigned flags);
+/* The same for a document in hand and its text (json_text must be doc's JSON, e.g.
+ * sw_alert_dumps): the index columns are taken from doc now, so the writer thread
+ * never parses the text. doc NULL or unusable: counted invalid, like junk text. */
+void sw_store_writer_push_doc(sw_store_writer *w, const json_t *doc, const char *json_text,
+                              unsigned flags);
 
 typedef struct sw_store_writer_stats {
     uint64_t queued;           /* accepted by push */

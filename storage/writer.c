@@ -14,9 +14,11 @@
  * alerts never exceed queue_max: beyond it push drops and counts. Alerts are
  * committed in push order. Stop drains everything, giving up only after
  * stop_timeout_ms of continuous failure, and says how many were not written.
- * Each queued item is one allocation: a flag byte (SW_PUSH_ELSEWHERE: the alert is
- * also in another output) followed by the text, so the writer can say how many of
- * the alerts it lost are in no output at all.
+ * Each queued item is one allocation: the flags (SW_PUSH_ELSEWHERE: the alert is
+ * also in another output, so the writer can say how many of the alerts it lost are
+ * in no output at all), the index columns the producer took from the document
+ * (sw_store_row, its texts copied behind the alert's text) and the text: the writer
+ * thread stores the text as given and never parses it.
  */
 #include "storage/store.h"
 
@@ -28,6 +30,13 @@
 #include <string.h>
 #include <time.h>
 
+typedef struct witem {
+    unsigned flags;
+    int usable;                /* row is filled (else the document was unusable) */
+    sw_store_row row;          /* texts point behind text, into this allocation */
+    char text[];
+} witem;
+
 struct sw_store_writer {
     sw_store_writer_opts o;
     char *path;
@@ -38,7 +47,7 @@ struct sw_store_writer {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     /* under mu */
-    char **in;                 /* queued texts, in push order */
+    witem **in;                /* queued alerts, in push order */
     size_t in_n, in_cap;
     size_t held;               /* taken by the thread, not yet committed */
     uint64_t first_in_ms;      /* monotonic time the oldest queued alert arrived */
@@ -56,12 +65,11 @@ struct sw_store_writer {
     size_t lost;               /* given up on at stop */
 };
 
-/* The text of a queued item, and whether another output has it. */
-static const char *item_text(const char *item) { return item + 1; }
-static int item_elsewhere(const char *item) { return (item[0] & SW_PUSH_ELSEWHERE) != 0; }
+/* Whether another output has a queued item. */
+static int item_elsewhere(const witem *item) { return (item->flags & SW_PUSH_ELSEWHERE) != 0; }
 
 /* With mu held: count items[0..n) that are lost for the database. */
-static void count_lost(sw_store_writer *w, char **items, size_t n)
+static void count_lost(sw_store_writer *w, witem **items, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         if (items[i] && !item_elsewhere(items[i]))
@@ -203,7 +211,7 @@ static int ensure_open(sw_store_writer *w, char *msg, size_t msglen)
 
 /* One transaction over items[0..n). Items found unusable are freed and set NULL
  * (they stay out of retries). Returns SQLITE_OK when committed. */
-static int commit_batch(sw_store_writer *w, char **items, size_t n, uint64_t *written,
+static int commit_batch(sw_store_writer *w, witem **items, size_t n, uint64_t *written,
                         uint64_t *dups, uint64_t *invalid, char *msg, size_t msglen)
 {
     sqlite3 *db = w->db;
@@ -216,14 +224,11 @@ static int commit_batch(sw_store_writer *w, char **items, size_t n, uint64_t *wr
     for (size_t i = 0; i < n; i++) {
         if (!items[i])
             continue;
-        json_error_t jerr;
-        json_t *doc = json_loads(item_text(items[i]), JSON_REJECT_DUPLICATES, &jerr);
         int r = -1;
         char ierr[256];
-        if (doc) {
-            r = sw_store_insert_run(db, doc, item_text(items[i]), w->run_id, ierr, sizeof ierr);
-            json_decref(doc);
-        }
+        if (items[i]->usable)
+            r = sw_store_insert_row(db, &items[i]->row, items[i]->text, w->run_id, ierr,
+                                    sizeof ierr);
         if (r == -2) {
             snprintf(msg, msglen, "%s", ierr);
             rc = sqlite3_extended_errcode(db);
@@ -259,7 +264,7 @@ static int commit_batch(sw_store_writer *w, char **items, size_t n, uint64_t *wr
 
 /* Commit items[0..n) in transactions of batch_max, retrying failures. Returns the
  * number of items left uncommitted (only non-zero when stopping and out of time). */
-static size_t commit_all(sw_store_writer *w, char **items, size_t n)
+static size_t commit_all(sw_store_writer *w, witem **items, size_t n)
 {
     size_t done = 0;
     uint64_t give_up_at = 0;
@@ -375,7 +380,7 @@ static void wait_for_work(sw_store_writer *w, uint64_t retry_at)
 static void *writer_main(void *arg)
 {
     sw_store_writer *w = arg;
-    char **spare = NULL;
+    witem **spare = NULL;
     size_t spare_cap = 0;
     int give_up = 0;
     uint64_t retry_at = 0;
@@ -386,7 +391,7 @@ static void *writer_main(void *arg)
         if (w->stopping && w->in_n == 0)
             break;
         /* Take the whole queue; the producers get the spare array. */
-        char **items = w->in;
+        witem **items = w->in;
         size_t n = w->in_n;
         size_t cap = w->in_cap;
         w->in = spare;
@@ -566,12 +571,50 @@ void sw_store_writer_push_ex(sw_store_writer *w, const char *json_text, unsigned
 {
     if (!w || !json_text)
         return;
-    size_t len = strlen(json_text);
-    char *copy = malloc(len + 2);
-    if (copy) {
-        copy[0] = (char)(flags & SW_PUSH_ELSEWHERE);
-        memcpy(copy + 1, json_text, len + 1);
+    json_error_t jerr;
+    json_t *doc = json_loads(json_text, JSON_REJECT_DUPLICATES, &jerr);
+    sw_store_writer_push_doc(w, doc, json_text, flags);
+    json_decref(doc);
+}
+
+/* One queue item: the text, the row (if any) with its texts copied behind it. */
+static witem *item_new(const char *text, const sw_store_row *row, unsigned flags)
+{
+    size_t tl = strlen(text), extra = 0;
+    for (int k = 0; row && k < SW_ROW_NTEXT; k++)
+        if (row->t[k].p)
+            extra += row->t[k].n + 1;
+    witem *it = malloc(sizeof *it + tl + 1 + extra);
+    if (!it)
+        return NULL;
+    it->flags = flags & SW_PUSH_ELSEWHERE;
+    it->usable = row != NULL;
+    memcpy(it->text, text, tl + 1);
+    if (row) {
+        memcpy(&it->row, row, offsetof(sw_store_row, idbuf));   /* not the buffers */
+        it->row.chain = NULL;
+        char *p = it->text + tl + 1;
+        for (int k = 0; k < SW_ROW_NTEXT; k++)
+            if (row->t[k].p) {
+                memcpy(p, row->t[k].p, row->t[k].n);
+                p[row->t[k].n] = '\0';
+                it->row.t[k].p = p;
+                p += row->t[k].n + 1;
+            }
     }
+    return it;
+}
+
+void sw_store_writer_push_doc(sw_store_writer *w, const json_t *doc, const char *json_text,
+                              unsigned flags)
+{
+    if (!w || !json_text)
+        return;
+    sw_store_row row;
+    char err[160];
+    int ok = sw_store_row_from_doc(doc, &row, err, sizeof err) == 0;
+    witem *copy = item_new(json_text, ok ? &row : NULL, flags);
+    sw_store_row_clear(&row);
     pthread_mutex_lock(&w->mu);
     if (!copy || w->in_n + w->held >= w->o.queue_max) {
         w->st.dropped++;
@@ -587,7 +630,7 @@ void sw_store_writer_push_ex(sw_store_writer *w, const char *json_text, unsigned
         size_t nc = w->in_cap ? w->in_cap * 2 : 64;
         if (nc > w->o.queue_max)
             nc = w->o.queue_max;
-        char **ni = realloc(w->in, nc * sizeof *ni);
+        witem **ni = realloc(w->in, nc * sizeof *ni);
         if (!ni) {
             w->st.dropped++;
             if (!(flags & SW_PUSH_ELSEWHERE))

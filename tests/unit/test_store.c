@@ -508,6 +508,82 @@ static void test_writer_batches(void **state)
     sw_store_close(db);
 }
 
+/* Every column of every alert row, one line each, in alert_id order (run_id aside). */
+static char *dump_rows(const char *path)
+{
+    char err[256];
+    sqlite3 *db = sw_store_open(path, 1, err, sizeof err);
+    assert_non_null(db);
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(db,
+        "SELECT alert_id, ts, ts_us, event, event_type, signature_id, gid, rev, signature,"
+        " category, severity, src_ip, src_port, dest_ip, dest_port, proto, flow_id, sensor,"
+        " source, doc, community_id, incident_id FROM alerts ORDER BY alert_id",
+        -1, &st, NULL), SQLITE_OK);
+    size_t cap = 1 << 16, n = 0;
+    char *out = calloc(1, cap);
+    assert_non_null(out);
+    while (sqlite3_step(st) == SQLITE_ROW)
+        for (int c = 0; c < sqlite3_column_count(st); c++) {
+            const char *v = (const char *)sqlite3_column_text(st, c);
+            int w = snprintf(out + n, cap - n, "%s%c", v ? v : "<null>", c + 1 < 22 ? '|' : '\n');
+            assert_true(w > 0 && (size_t)w < cap - n);
+            n += (size_t)w;
+        }
+    sqlite3_finalize(st);
+    sw_store_close(db);
+    return out;
+}
+
+/* push_doc: the writer thread stores from the row taken at push exactly what
+ * sw_store_insert stores from the parsed document, after the caller has dropped the
+ * document; NULL and unusable documents are counted invalid. */
+static void test_writer_push_doc(void **state)
+{
+    (void)state;
+    char pa[300], pb[300], err[256];
+    db_path(pa, sizeof pa, "pd-a.db");
+    db_path(pb, sizeof pb, "pd-b.db");
+    sqlite3 *db = sw_store_open(pa, 0, err, sizeof err);
+    assert_non_null(db);
+    sw_run_info run = {.sensor = "s1", .source = "t.pcap", .start_us = 1695017621000000ull};
+    sw_store_writer *w = sw_store_writer_start(pb, &run, err, sizeof err);
+    assert_non_null(w);
+    const char *eve =
+        "{\"timestamp\":\"2023-09-18T08:13:41.532140+0200\",\"flow_id\":15812675,"
+        "\"event_type\":\"anomaly\",\"src_ip\":\"203.0.113.9\",\"src_port\":4444,"
+        "\"dest_ip\":\"192.0.2.1\",\"dest_port\":22,\"proto\":\"TCP\","
+        "\"anomaly\":{\"type\":\"stream\",\"event\":\"stream.pkt_invalid_ack\"},\"host\":\"ids-1\"}";
+    for (int i = 0; i < 21; i++) {
+        char *text = i < 20 ? make_alert(i, "s1") : strdup(eve);
+        json_error_t je;
+        json_t *doc = json_loads(text, 0, &je);
+        assert_non_null(doc);
+        assert_int_equal(sw_store_insert(db, doc, text, err, sizeof err), 1);
+        sw_store_writer_push_doc(w, doc, text, 0);
+        json_object_set_new(doc, "src_ip", json_string("overwritten"));   /* after the push */
+        json_decref(doc);
+        free(text);
+    }
+    sw_store_writer_push_doc(w, NULL, "{}", 0);
+    json_t *bad = json_pack("{s:s}", "alert_id", "x");                     /* no timestamp */
+    sw_store_writer_push_doc(w, bad, "{\"alert_id\":\"x\"}", 0);
+    json_decref(bad);
+    sw_store_close(db);
+    wait_until_pending_zero(w, 10000);
+    sw_store_writer_stats st;
+    sw_store_writer_get_stats(w, &st);
+    assert_true(st.written == 21);
+    assert_true(st.invalid == 2);
+    assert_int_equal(sw_store_writer_stop(w, &run, err, sizeof err), 0);
+    char *a = dump_rows(pa), *b = dump_rows(pb);
+    assert_non_null(strstr(a, "anomaly stream stream.pkt_invalid_ack"));
+    assert_null(strstr(b, "overwritten"));
+    assert_string_equal(a, b);
+    free(a);
+    free(b);
+}
+
 typedef struct reader_arg {
     const char *path;
     volatile int holding, release;
@@ -844,6 +920,7 @@ int main(void)
         cmocka_unit_test(test_migration_from_v1),
         cmocka_unit_test(test_refuses_foreign_and_newer),
         cmocka_unit_test(test_writer_batches),
+        cmocka_unit_test(test_writer_push_doc),
         cmocka_unit_test(test_writer_concurrent_reader),
         cmocka_unit_test(test_writer_lock_holder),
         cmocka_unit_test(test_writer_disk_full),
