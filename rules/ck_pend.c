@@ -165,18 +165,6 @@ void ck_pend_step_list(sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt
     }
 }
 
-/* Emit at the receiver's first answer (with the challenge ACK if that is what it
- * was), or at the deadline / end. */
-int ck_resolve_response(sw_checks *c, ck_flow *fs, const sw_flow *f, ck_pend *pd, const sw_pkt_obs *o)
-{
-    (void)c; (void)fs; (void)f;
-    if (!o)
-        return CK_EMIT;
-    if (o->dir != pd->dir && (ck_ev_live(&pd->chal) || pd->after[o->dir] >= 2 ||
-                              !(pd->flags & CK_PF_CHALLENGE)))
-        return CK_EMIT;
-    return CK_KEEP;
-}
 
 void ck_pend_finish_instance(sw_checks *c, ck_flow *fs, const sw_flow *f, int all)
 {

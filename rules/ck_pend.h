@@ -76,9 +76,6 @@ ck_pend *ck_pend_find(ck_flow *fs, ck_resolve_fn fn, int dir);
 void ck_pend_finish(struct sw_checks *c, ck_flow *fs, const sw_flow *f, ck_pend *pd);
 /* Remove pd without emitting. */
 void ck_pend_drop(struct sw_checks *c, ck_flow *fs, ck_pend *pd);
-/* A resolver that emits at the final decision (or earlier when it returns CK_EMIT). */
-int ck_resolve_response(struct sw_checks *c, ck_flow *fs, const sw_flow *f, ck_pend *pd,
-                        const sw_pkt_obs *o);
 /* Show packet o to every pending event of the flow (deadlines, challenge ACKs, the
  * resolvers' decisions). */
 void ck_pend_step_list(struct sw_checks *c, ck_flow *fs, const sw_flow *f, const sw_pkt_obs *o);

@@ -116,13 +116,3 @@ json_t *ck_ladder_render(const ck_ladder_snap *s, uint64_t mark_ts, uint32_t mar
     }
     return a;
 }
-
-json_t *ck_ladder(const sw_checks *c, const ck_flow *fs, const sw_flow *f,
-                  uint64_t mark_ts, uint32_t mark_seq, uint8_t mark_flags)
-{
-    if (!c->cfg.history_packets || !fs->ring_n)
-        return NULL;
-    ck_ladder_snap s;
-    ck_ladder_snap_take(c, fs, f, &s);
-    return ck_ladder_render(&s, mark_ts, mark_seq, mark_flags);
-}

@@ -52,10 +52,5 @@ void ck_ladder_snap_take(const struct sw_checks *c, const ck_flow *fs, const sw_
                          ck_ladder_snap *s);
 json_t *ck_ladder_render(const ck_ladder_snap *s, uint64_t mark_ts, uint32_t mark_seq,
                          uint8_t mark_flags);
-/* The ladder of the connection now, the entry matching mark_ts / mark_seq /
- * mark_flags marked as the trigger (mark_ts 0: none). NULL when the ring is off or
- * empty. New reference. */
-json_t *ck_ladder(const struct sw_checks *c, const ck_flow *fs, const sw_flow *f,
-                  uint64_t mark_ts, uint32_t mark_seq, uint8_t mark_flags);
 
 #endif
